@@ -1,0 +1,98 @@
+/**
+ * buildApp(): plugins, auth, the one error handler, routes. No listen() here, so tests
+ * drive it with inject() and server.ts owns the socket.
+ */
+import fastifySwagger from '@fastify/swagger';
+import fastifySwaggerUi from '@fastify/swagger-ui';
+import Fastify, { type FastifyBaseLogger, type FastifyError, type FastifyInstance, type RawServerDefault } from 'fastify';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { hasZodFastifySchemaValidationErrors, jsonSchemaTransform, serializerCompiler, validatorCompiler, type ZodTypeProvider } from 'fastify-type-provider-zod';
+import { randomUUID } from 'node:crypto';
+import type { Context } from './context.js';
+import { registerAuth } from './http/auth.js';
+import { errorBody, HttpError } from './http/errors.js';
+import { ingestRoutes } from './ingest/routes.js';
+import { opsRoutes } from './ops/routes.js';
+import { WarehouseError } from './warehouse/warehouse.js';
+
+export const API_VERSION = '0.1.0';
+
+/** The app with zod schemas as its type provider; route modules take this. */
+export type App = FastifyInstance<RawServerDefault, IncomingMessage, ServerResponse, FastifyBaseLogger, ZodTypeProvider>;
+
+/** fastify's own client errors, by code, in the API's words. */
+const FASTIFY_CODES: Record<string, string> = {
+  FST_ERR_CTP_BODY_TOO_LARGE: 'payload_too_large',
+  FST_ERR_CTP_INVALID_MEDIA_TYPE: 'unsupported_media_type',
+  FST_ERR_CTP_EMPTY_JSON_BODY: 'empty_body',
+  FST_ERR_CTP_INVALID_CONTENT_LENGTH: 'invalid_content_length',
+  FST_ERR_CTP_INVALID_JSON_BODY: 'invalid_json',
+};
+
+export async function buildApp(ctx: Context): Promise<App> {
+  const app = Fastify({
+    loggerInstance: ctx.logger as FastifyBaseLogger,
+    genReqId: (req) => {
+      const given = req.headers['x-request-id'];
+      return typeof given === 'string' && /^[\w.-]{1,64}$/.test(given) ? given : randomUUID();
+    },
+    bodyLimit: ctx.config.server.body_limit_bytes,
+    trustProxy: false,
+  }).withTypeProvider<ZodTypeProvider>();
+
+  app.setValidatorCompiler(validatorCompiler);
+  app.setSerializerCompiler(serializerCompiler);
+
+  app.setErrorHandler((error: FastifyError, request, reply) => {
+    if (error instanceof HttpError) {
+      if (error.statusCode >= 500) request.log.error({ err: error }, error.message);
+      else request.log.warn({ code: error.code }, error.message);
+      return reply.code(error.statusCode).headers(error.headers).send(errorBody(error.code, error.message, error.details));
+    }
+    if (hasZodFastifySchemaValidationErrors(error)) {
+      const details = error.validation.map((v) => ({
+        field: [error.validationContext, ...v.instancePath.split('/').filter(Boolean)].join('.'),
+        error: v.message,
+      }));
+      request.log.warn({ details }, 'invalid request');
+      const message = details.map((d) => `${d.field}: ${d.error}`).join('; ');
+      return reply.code(400).send(errorBody('invalid_request', message, details));
+    }
+    if (error instanceof WarehouseError) {
+      request.log.error({ err: error }, 'warehouse unavailable');
+      return reply.code(503).header('retry-after', '5').send(errorBody('warehouse_unavailable', 'the warehouse is unreachable or refused the query; retry later'));
+    }
+    const status = error.statusCode ?? 500;
+    if (status >= 400 && status < 500) {
+      const code = FASTIFY_CODES[error.code] ?? error.code?.toLowerCase().replace(/^fst_err_/, '') ?? 'bad_request';
+      request.log.warn({ code }, error.message);
+      return reply.code(status).send(errorBody(code, error.message));
+    }
+    request.log.error({ err: error }, 'unhandled error');
+    return reply.code(500).send(errorBody('internal', 'internal error; the request id is in the logs', [{ request_id: request.id }]));
+  });
+
+  app.setNotFoundHandler((request, reply) => {
+    reply.code(404).send(errorBody('not_found', `no route ${request.method} ${request.url.split('?')[0]}`));
+  });
+
+  app.addHook('onSend', async (request, reply) => {
+    reply.header('x-request-id', request.id);
+  });
+
+  await app.register(fastifySwagger, {
+    openapi: {
+      openapi: '3.1.0',
+      info: { title: 'tokenwatch', version: API_VERSION, description: 'Token usage analytics, anomaly detection and revocation.' },
+      components: { securitySchemes: { bearer: { type: 'http', scheme: 'bearer' } } },
+      security: [{ bearer: [] }],
+    },
+    transform: jsonSchemaTransform,
+  });
+  await app.register(fastifySwaggerUi, { routePrefix: '/docs' });
+
+  registerAuth(app, ctx.keys);
+  await app.register(async (scope) => ingestRoutes(scope as App, ctx));
+  await app.register(async (scope) => opsRoutes(scope as App, ctx));
+  return app;
+}

@@ -1,0 +1,312 @@
+/**
+ * One schema for the environment and the config file, parsed once at start and typed
+ * everywhere else. Nothing outside this module reads `process.env`.
+ */
+import { readFileSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { parse as parseYaml } from 'yaml';
+import { z } from 'zod';
+
+export const ROLES = ['ingest', 'read', 'admin'] as const;
+export type Role = (typeof ROLES)[number];
+
+export const DETECTOR_NAMES = [
+  'rate_spike',
+  'ip_fanout',
+  'impossible_travel',
+  'new_location',
+  'auth_failures',
+  'revoked_use',
+  'refresh_reuse',
+  'dormant_reuse',
+] as const;
+export type DetectorName = (typeof DETECTOR_NAMES)[number];
+
+export const SEVERITIES = ['low', 'medium', 'high', 'critical'] as const;
+export const TOKEN_TYPES = ['access_token', 'refresh_token', 'api_key', 'personal_access_token'] as const;
+
+const MiB = 1024 * 1024;
+const KEY_MIN_LENGTH = 16;
+
+const apiKeyEntry = z
+  .strictObject({
+    role: z.enum(ROLES),
+    key: z.string().min(KEY_MIN_LENGTH, `API keys must have at least ${KEY_MIN_LENGTH} characters`).optional(),
+    key_sha256: z
+      .string()
+      .regex(/^[0-9a-f]{64}$/, 'must be 64 lowercase hex characters')
+      .optional(),
+    name: z.string().max(100).optional(),
+  })
+  .refine((k) => (k.key === undefined) !== (k.key_sha256 === undefined), {
+    message: 'give exactly one of key or key_sha256',
+  });
+
+const url = z.url({ protocol: /^https?$/ });
+
+const targetCommon = {
+  token_types: z.array(z.enum(TOKEN_TYPES)).default([]),
+  rate_limit_per_sec: z.number().positive().max(100_000).default(50),
+  concurrency: z.number().int().min(1).max(256).default(4),
+  timeout_ms: z.number().int().min(100).max(120_000).default(10_000),
+  max_attempts: z.number().int().min(1).max(100).default(8),
+};
+
+const revocationTarget = z.discriminatedUnion('type', [
+  z.strictObject({
+    type: z.literal('rfc7009'),
+    url,
+    client_id: z.string().min(1),
+    client_secret: z.string().min(1),
+    auth_method: z.enum(['client_secret_basic', 'client_secret_post']).default('client_secret_basic'),
+    ...targetCommon,
+  }),
+  z.strictObject({
+    type: z.literal('threescale_pat'),
+    admin_url: url,
+    admin_access_token: z.string().min(1).optional(),
+    ...targetCommon,
+  }),
+  z.strictObject({
+    type: z.literal('threescale_app'),
+    admin_url: url,
+    admin_access_token: z.string().min(1),
+    ...targetCommon,
+  }),
+  z.strictObject({
+    type: z.literal('wso2_apikey'),
+    base_url: url,
+    bearer_token: z.string().min(1),
+    key_type: z.enum(['PRODUCTION', 'SANDBOX']).default('PRODUCTION'),
+    ...targetCommon,
+  }),
+  z.strictObject({
+    type: z.literal('webhook'),
+    url,
+    secret: z.string().min(KEY_MIN_LENGTH),
+    ...targetCommon,
+  }),
+]);
+
+const policy = z.strictObject({
+  detectors: z.array(z.enum(DETECTOR_NAMES)).min(1),
+  min_severity: z.enum(SEVERITIES).default('high'),
+  action: z.enum(['flag_only', 'revoke_token', 'revoke_family', 'block_app', 'notify']),
+  target: z.string().min(1).optional(),
+  dry_run: z.boolean().default(false),
+});
+
+const detectorSettings = z.strictObject({
+  enabled: z.boolean().default(true),
+  /** Overrides of the detector's named thresholds; each detector validates its own. */
+  thresholds: z.record(z.string(), z.number()).default({}),
+});
+
+const fileSchema = z.strictObject({
+  server: z
+    .strictObject({
+      host: z.string().min(1).optional(),
+      port: z.number().int().min(0).max(65535).optional(),
+      body_limit_bytes: z.number().int().min(1024).max(512 * MiB).default(10 * MiB),
+      max_events_per_request: z.number().int().min(1).max(1_000_000).default(10_000),
+      max_inflight_bytes: z.number().int().min(MiB).default(256 * MiB),
+    })
+    .prefault({}),
+  ingest: z
+    .strictObject({
+      max_future_skew_seconds: z.number().int().min(0).max(86_400).default(300),
+      max_age_days: z.number().int().min(1).max(3650).default(30),
+      max_string_length: z.number().int().min(64).max(65_536).default(2048),
+      dedup_window_seconds: z.number().int().min(0).max(7 * 86_400).default(900),
+      dedup_max_ids: z.number().int().min(0).max(50_000_000).default(3_000_000),
+      flush_interval_ms: z.number().int().min(10).max(60_000).default(200),
+      flush_max_bytes: z.number().int().min(64 * 1024).max(256 * MiB).default(16 * MiB),
+    })
+    .prefault({}),
+  spool: z
+    .strictObject({
+      max_bytes: z.number().int().min(MiB).default(2048 * MiB),
+      segment_bytes: z.number().int().min(64 * 1024).default(64 * MiB),
+    })
+    .prefault({}),
+  warehouse: z
+    .strictObject({
+      retention_days: z.number().int().min(1).max(3650).default(90),
+    })
+    .prefault({}),
+  clickhouse: z
+    .strictObject({
+      url: url.optional(),
+      user: z.string().optional(),
+      password: z.string().optional(),
+      database: z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/).optional(),
+      cluster: z.string().regex(/^[A-Za-z_][A-Za-z0-9_.-]*$/).optional(),
+    })
+    .prefault({}),
+  geo: z
+    .strictObject({
+      city_mmdb: z.string().min(1).optional(),
+      cache_size: z.number().int().min(0).max(10_000_000).default(100_000),
+    })
+    .prefault({}),
+  api_keys: z.array(apiKeyEntry).default([]),
+  scheduler: z
+    .strictObject({
+      enabled: z.boolean().optional(),
+      cron: z.string().default('* * * * *'),
+    })
+    .prefault({}),
+  detectors: z.partialRecord(z.enum(DETECTOR_NAMES), detectorSettings).default({}),
+  revocation: z
+    .strictObject({
+      targets: z.record(z.string().regex(/^[A-Za-z0-9_-]+$/), revocationTarget).default({}),
+      policies: z.array(policy).default([]),
+      max_auto_revocations_per_hour: z.number().int().min(0).default(100),
+      allowlist: z
+        .strictObject({
+          tokens: z.array(z.string().regex(/^[0-9a-f]{64}$/)).default([]),
+          apps: z.array(z.string()).default([]),
+        })
+        .prefault({}),
+    })
+    .prefault({}),
+  webhooks: z
+    .strictObject({
+      threescale: z
+        .strictObject({
+          secret: z.string().min(KEY_MIN_LENGTH),
+          rules: z
+            .array(
+              z.strictObject({
+                on: z.string().min(1),
+                field: z.string().min(1),
+                action: z.enum(['revoke']),
+                target: z.string().min(1),
+              }),
+            )
+            .default([]),
+        })
+        .optional(),
+    })
+    .prefault({}),
+});
+
+const envSchema = z.object({
+  TOKENWATCH_DATA_DIR: z.string().min(1).default('./data'),
+  TOKENWATCH_HOST: z.string().min(1).optional(),
+  TOKENWATCH_PORT: z.coerce.number().int().min(0).max(65535).optional(),
+  TOKENWATCH_CONFIG: z.string().min(1).optional(),
+  TOKENWATCH_PEPPER: z.string().min(KEY_MIN_LENGTH, `must have at least ${KEY_MIN_LENGTH} characters`).optional(),
+  TOKENWATCH_VAULT_KEY: z
+    .string()
+    .regex(/^(?:[0-9a-fA-F]{64}|[A-Za-z0-9+/]{43}=)$/, 'must be 32 bytes as 64 hex characters or base64')
+    .optional(),
+  TOKENWATCH_API_KEYS: z.string().optional(),
+  TOKENWATCH_LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  CLICKHOUSE_URL: url.optional(),
+  CLICKHOUSE_USER: z.string().optional(),
+  CLICKHOUSE_PASSWORD: z.string().optional(),
+  CLICKHOUSE_DATABASE: z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/).optional(),
+});
+
+export type FileConfig = z.infer<typeof fileSchema>;
+
+export interface Config extends Omit<FileConfig, 'server' | 'clickhouse'> {
+  dataDir: string;
+  logLevel: z.infer<typeof envSchema>['TOKENWATCH_LOG_LEVEL'];
+  server: FileConfig['server'] & { host: string; port: number };
+  clickhouse: FileConfig['clickhouse'] & { database: string };
+  /** From the environment; when absent they are generated into the data directory at start. */
+  secrets: { pepper?: string; vaultKey?: string };
+  /** Where the config file was read from, for messages. */
+  configPath?: string;
+}
+
+/** A configuration that cannot start the product; the message names the field. */
+export class ConfigError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'ConfigError';
+  }
+}
+
+function describe(source: string, error: z.ZodError): string {
+  return error.issues
+    .map((issue) => {
+      const path = issue.path.map(String).join('.');
+      return `${source}: ${path || '(root)'}: ${issue.message}`;
+    })
+    .join('\n');
+}
+
+function parseEnvApiKeys(raw: string | undefined): FileConfig['api_keys'] {
+  if (!raw?.trim()) return [];
+  return raw.split(',').map((pair, index) => {
+    const at = pair.indexOf(':');
+    const role = pair.slice(0, at).trim();
+    const key = pair.slice(at + 1).trim();
+    const parsed = apiKeyEntry.safeParse({ role, key });
+    if (at < 0 || !parsed.success) {
+      const why = at < 0 ? 'expected role:key' : parsed.error!.issues.map((i) => i.message).join('; ');
+      throw new ConfigError(`TOKENWATCH_API_KEYS: entry ${index + 1}: ${why}`);
+    }
+    return parsed.data;
+  });
+}
+
+function readConfigFile(path: string): unknown {
+  let text: string;
+  try {
+    text = readFileSync(path, 'utf8');
+  } catch (error) {
+    throw new ConfigError(`TOKENWATCH_CONFIG: cannot read ${path}: ${(error as Error).message}`);
+  }
+  try {
+    return /\.ya?ml$/i.test(path) ? parseYaml(text) : JSON.parse(text);
+  } catch (error) {
+    throw new ConfigError(`${path}: not valid ${/\.ya?ml$/i.test(path) ? 'YAML' : 'JSON'}: ${(error as Error).message}`);
+  }
+}
+
+/**
+ * Parses the environment and the config file it names. `overrides` lets tests and the
+ * CLI supply a config object directly instead of a file.
+ */
+export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides?: unknown): Config {
+  const envResult = envSchema.safeParse(env);
+  if (!envResult.success) throw new ConfigError(describe('environment', envResult.error));
+  const e = envResult.data;
+
+  const configPath = e.TOKENWATCH_CONFIG ? resolve(e.TOKENWATCH_CONFIG) : undefined;
+  const raw = overrides ?? (configPath ? readConfigFile(configPath) : {});
+  const fileResult = fileSchema.safeParse(raw ?? {});
+  if (!fileResult.success) throw new ConfigError(describe(configPath ?? 'config', fileResult.error));
+  const file = fileResult.data;
+
+  for (const [index, p] of file.revocation.policies.entries()) {
+    if (p.target !== undefined && !(p.target in file.revocation.targets)) {
+      throw new ConfigError(`config: revocation.policies.${index}.target: no target named "${p.target}"`);
+    }
+  }
+
+  return {
+    ...file,
+    dataDir: resolve(e.TOKENWATCH_DATA_DIR),
+    logLevel: e.TOKENWATCH_LOG_LEVEL,
+    configPath,
+    server: {
+      ...file.server,
+      host: e.TOKENWATCH_HOST ?? file.server.host ?? '127.0.0.1',
+      port: e.TOKENWATCH_PORT ?? file.server.port ?? 8080,
+    },
+    clickhouse: {
+      ...file.clickhouse,
+      url: e.CLICKHOUSE_URL ?? file.clickhouse.url,
+      user: e.CLICKHOUSE_USER ?? file.clickhouse.user,
+      password: e.CLICKHOUSE_PASSWORD ?? file.clickhouse.password,
+      database: e.CLICKHOUSE_DATABASE ?? file.clickhouse.database ?? 'default',
+    },
+    api_keys: [...file.api_keys, ...parseEnvApiKeys(e.TOKENWATCH_API_KEYS)],
+    secrets: { pepper: e.TOKENWATCH_PEPPER, vaultKey: e.TOKENWATCH_VAULT_KEY },
+  };
+}

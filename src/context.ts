@@ -1,0 +1,134 @@
+/**
+ * Everything a running tokenwatch holds, opened in order at start and closed in reverse
+ * at stop: secrets, warehouse (migrated), spool, flusher, ingestor, keys, metrics.
+ */
+import { join } from 'node:path';
+import type { Logger } from 'pino';
+import { loadConfig, type Config } from './config.js';
+import { Flusher } from './ingest/flusher.js';
+import { openGeo, type GeoLookup } from './ingest/geo.js';
+import { Ingestor } from './ingest/ingestor.js';
+import { createNormaliser } from './ingest/normalise.js';
+import { Spool } from './ingest/spool.js';
+import { ensureInitialKeys, KeyRing } from './keys/keyring.js';
+import { loadSecrets, type Secrets } from './keys/secrets.js';
+import { createLogger } from './logger.js';
+import { createMetrics, type Metrics } from './metrics.js';
+import { openChdb } from './warehouse/chdb.js';
+import { openClickHouseServer } from './warehouse/clickhouse-server.js';
+import { migrate } from './warehouse/migrate.js';
+import { TABLES, type Warehouse } from './warehouse/warehouse.js';
+
+export interface Context {
+  config: Config;
+  logger: Logger;
+  secrets: Secrets;
+  warehouse: Warehouse;
+  metrics: Metrics;
+  spool: Spool;
+  flusher: Flusher;
+  ingestor: Ingestor;
+  keys: KeyRing;
+  geo: GeoLookup | undefined;
+  /** The raw-keys file written at first start, if this start wrote it. */
+  initialKeysFile: string | undefined;
+  close(): Promise<void>;
+}
+
+export interface ContextOptions {
+  logger?: Logger;
+  /** A warehouse to use instead of the configured one (tests: a transport that fails). */
+  warehouse?: Warehouse;
+  /** Skip the MMDB/ASN tables (tests that do not need locations start faster). */
+  geo?: boolean;
+  /** Start the flusher (default true). */
+  flush?: boolean;
+}
+
+export function openWarehouse(config: Config): Warehouse {
+  if (config.clickhouse.url) {
+    return openClickHouseServer({
+      url: config.clickhouse.url,
+      user: config.clickhouse.user,
+      password: config.clickhouse.password,
+      database: config.clickhouse.database,
+    });
+  }
+  return openChdb(join(config.dataDir, 'warehouse'));
+}
+
+/** Event ids stored within the dedup window, so a retry after a restart is still caught. */
+async function recentEventIds(warehouse: Warehouse, config: Config): Promise<string[]> {
+  const { dedup_window_seconds: window, dedup_max_ids: max } = config.ingest;
+  if (window === 0 || max === 0) return [];
+  const rows = await warehouse.query(
+    `SELECT event_id FROM ${TABLES.usageEvents}
+     WHERE ts >= now64(3) - toIntervalSecond({window:UInt32} + {skew:UInt32}) - toIntervalDay({age:UInt32})
+       AND received_at >= now64(3) - toIntervalSecond({window:UInt32})
+     LIMIT {max:UInt32}`,
+    { window, skew: config.ingest.max_future_skew_seconds, age: config.ingest.max_age_days, max },
+  );
+  return rows.map((r) => (r as { event_id: string }).event_id);
+}
+
+export async function openContext(config: Config, options: ContextOptions = {}): Promise<Context> {
+  const logger = options.logger ?? createLogger(config.logLevel);
+  const secrets = loadSecrets(config.dataDir, config.secrets);
+  const initialKeysFile = ensureInitialKeys(config);
+  const keys = new KeyRing(config);
+  const metrics = createMetrics();
+  const warehouse = options.warehouse ?? openWarehouse(config);
+  try {
+    await migrate(warehouse, { retention_days: config.warehouse.retention_days });
+  } catch (error) {
+    await warehouse.close();
+    throw error;
+  }
+  const geo = options.geo === false ? undefined : await openGeo({ cityMmdb: config.geo.city_mmdb, cacheSize: config.geo.cache_size });
+  const spool = await Spool.open({
+    dir: join(config.dataDir, 'spool'),
+    segmentBytes: config.spool.segment_bytes,
+    maxBytes: config.spool.max_bytes,
+  });
+  const ingestor = new Ingestor({ config, spool, normalise: createNormaliser(secrets.pepper, geo), metrics, logger });
+  try {
+    ingestor.remember(await recentEventIds(warehouse, config));
+  } catch (error) {
+    logger.warn({ err: error }, 'could not read recent event ids; retries across this restart may count twice');
+  }
+  ingestor.remember(
+    (function* () {
+      for (const line of spool.pendingLines()) yield (JSON.parse(line) as { event_id: string }).event_id;
+    })(),
+  );
+  const flusher = new Flusher(spool, warehouse, metrics, logger, {
+    intervalMs: config.ingest.flush_interval_ms,
+    maxBytes: config.ingest.flush_max_bytes,
+  });
+  if (options.flush !== false) flusher.start();
+
+  let closed = false;
+  return {
+    config,
+    logger,
+    secrets,
+    warehouse,
+    metrics,
+    spool,
+    flusher,
+    ingestor,
+    keys,
+    geo,
+    initialKeysFile,
+    async close() {
+      if (closed) return;
+      closed = true;
+      await flusher.stop(true);
+      await spool.close();
+      geo?.close();
+      await warehouse.close();
+    },
+  };
+}
+
+export { loadConfig };

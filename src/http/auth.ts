@@ -1,0 +1,54 @@
+/**
+ * Bearer-key authentication and role checks. Routes declare the roles they accept in
+ * `config.roles`; `admin` may do everything `read` may. Missing or wrong key: 401;
+ * a valid key of another role: 403.
+ */
+import type { FastifyInstance, FastifyRequest } from 'fastify';
+import type { Role } from '../config.js';
+import type { KeyRing } from '../keys/keyring.js';
+import { HttpError } from './errors.js';
+
+declare module 'fastify' {
+  interface FastifyContextConfig {
+    /** Roles allowed on this route; absent: public. */
+    roles?: readonly Role[];
+  }
+  interface FastifyRequest {
+    role?: Role;
+  }
+}
+
+/** What each role may also act as. */
+const IMPLIES: Record<Role, readonly Role[]> = {
+  ingest: ['ingest'],
+  read: ['read'],
+  admin: ['admin', 'read'],
+};
+
+export function bearerKey(request: FastifyRequest): string | undefined {
+  const header = request.headers.authorization;
+  if (typeof header !== 'string') return undefined;
+  const match = /^Bearer\s+(\S+)\s*$/i.exec(header);
+  return match?.[1];
+}
+
+export function registerAuth(app: FastifyInstance, keys: KeyRing): void {
+  app.addHook('onRequest', async (request) => {
+    const allowed = request.routeOptions.config.roles;
+    if (!allowed) return;
+    const key = bearerKey(request);
+    if (key === undefined) {
+      throw new HttpError(401, 'unauthorized', 'missing API key: send Authorization: Bearer <key>', [], {
+        'www-authenticate': 'Bearer realm="tokenwatch"',
+      });
+    }
+    const role = keys.roleOf(key);
+    if (role === undefined) {
+      throw new HttpError(401, 'unauthorized', 'unknown API key', [], { 'www-authenticate': 'Bearer realm="tokenwatch", error="invalid_token"' });
+    }
+    if (!IMPLIES[role].some((r) => allowed.includes(r))) {
+      throw new HttpError(403, 'forbidden', `this endpoint needs a key with role ${allowed.join(' or ')}; this key has role ${role}`);
+    }
+    request.role = role;
+  });
+}

@@ -1,0 +1,150 @@
+/**
+ * Ingest: parse a batch, validate each event, normalise the valid ones, drop retries of
+ * events already stored, and acknowledge once the rows are in the spool.
+ */
+import type { Logger } from 'pino';
+import type { Config } from '../config.js';
+import { HttpError } from '../http/errors.js';
+import type { Metrics } from '../metrics.js';
+import { describeIssues, usageEventSchema } from './event-schema.js';
+import type { Normaliser } from './normalise.js';
+import { RecentIds } from './recent-ids.js';
+import { SpoolFullError, type Spool } from './spool.js';
+
+export interface Rejection {
+  index: number;
+  error: string;
+}
+
+export interface IngestResult {
+  accepted: number;
+  duplicates: number;
+  rejected: Rejection[];
+}
+
+/** How long a gateway should wait before retrying when the spool is full. */
+const RETRY_AFTER_SECONDS = 5;
+
+/**
+ * Splits a body into items. JSON: an array of events (or one event); NDJSON: one event
+ * per line, a line that is not JSON is rejected by its index and the rest go on.
+ */
+export function parseBatch(body: Buffer | string, ndjson: boolean): { items: unknown[]; rejected: Rejection[] } {
+  const text = typeof body === 'string' ? body : body.toString('utf8');
+  if (!ndjson) {
+    let parsed: unknown;
+    try {
+      parsed = JSON.parse(text);
+    } catch (error) {
+      throw new HttpError(400, 'invalid_json', `the body is not valid JSON: ${(error as Error).message}`);
+    }
+    if (Array.isArray(parsed)) return { items: parsed, rejected: [] };
+    if (typeof parsed === 'object' && parsed !== null) return { items: [parsed], rejected: [] };
+    throw new HttpError(400, 'invalid_body', 'the body must be a JSON array of events, an event object, or NDJSON');
+  }
+  const items: unknown[] = [];
+  const rejected: Rejection[] = [];
+  let index = 0;
+  for (const line of text.split('\n')) {
+    if (line.trim() === '') continue;
+    try {
+      items[index] = JSON.parse(line);
+    } catch {
+      items[index] = undefined;
+      rejected.push({ index, error: 'line is not valid JSON' });
+    }
+    index += 1;
+  }
+  return { items, rejected };
+}
+
+export interface IngestorDeps {
+  config: Config;
+  spool: Spool;
+  normalise: Normaliser;
+  metrics: Metrics;
+  logger: Logger;
+}
+
+export class Ingestor {
+  private readonly schema;
+  private readonly recent: RecentIds;
+  /** Ids of events in requests not yet acknowledged: a concurrent retry waits its turn. */
+  private readonly inflight = new Set<string>();
+
+  constructor(private readonly deps: IngestorDeps) {
+    const { ingest } = deps.config;
+    this.schema = usageEventSchema({
+      maxStringLength: ingest.max_string_length,
+      maxFutureSkewMs: ingest.max_future_skew_seconds * 1000,
+      maxAgeMs: ingest.max_age_days * 86_400_000,
+    });
+    this.recent = new RecentIds(ingest.dedup_max_ids, ingest.dedup_window_seconds * 1000);
+  }
+
+  /** Remembers ids already stored or spooled (at start), so retries after a restart are caught. */
+  remember(eventIds: Iterable<string>): void {
+    for (const id of eventIds) this.recent.add(id);
+  }
+
+  async ingest(items: unknown[], parseRejections: Rejection[] = [], receivedAt = Date.now()): Promise<IngestResult> {
+    const { config, spool, normalise, metrics } = this.deps;
+    if (items.length > config.server.max_events_per_request) {
+      throw new HttpError(
+        413,
+        'too_many_events',
+        `a request may carry at most ${config.server.max_events_per_request} events; this one has ${items.length}`,
+      );
+    }
+    const rejected = [...parseRejections];
+    const lines: string[] = [];
+    const ids: string[] = [];
+    let duplicates = 0;
+    const failedLines = new Set(parseRejections.map((r) => r.index));
+
+    for (let index = 0; index < items.length; index++) {
+      if (failedLines.has(index)) continue;
+      const parsed = this.schema.safeParse(items[index]);
+      if (!parsed.success) {
+        rejected.push({ index, error: describeIssues(parsed.error) });
+        continue;
+      }
+      const row = normalise(parsed.data, receivedAt);
+      if (this.recent.has(row.event_id) || this.inflight.has(row.event_id)) {
+        duplicates += 1;
+        continue;
+      }
+      this.inflight.add(row.event_id);
+      ids.push(row.event_id);
+      lines.push(JSON.stringify(row));
+    }
+    rejected.sort((a, b) => a.index - b.index);
+    metrics.eventsRejected.inc(rejected.length);
+    if (lines.length === 0 && duplicates === 0) {
+      throw new HttpError(400, 'invalid_events', 'no valid event in the request', rejected);
+    }
+
+    try {
+      if (lines.length > 0) await spool.append(Buffer.from(lines.join('\n') + '\n'));
+      for (const id of ids) this.recent.add(id);
+    } catch (error) {
+      if (error instanceof SpoolFullError) {
+        metrics.ingestRefused.inc({ reason: 'spool_full' });
+        throw new HttpError(
+          503,
+          'spool_full',
+          'the warehouse is not keeping up and the spool is full; retry later',
+          [],
+          { 'retry-after': String(RETRY_AFTER_SECONDS) },
+        );
+      }
+      throw error;
+    } finally {
+      for (const id of ids) this.inflight.delete(id);
+    }
+    metrics.eventsAccepted.inc(lines.length);
+    metrics.eventsDuplicate.inc(duplicates);
+    metrics.spoolBytes.set(spool.pendingBytes());
+    return { accepted: lines.length + duplicates, duplicates, rejected };
+  }
+}

@@ -1,0 +1,83 @@
+/**
+ * Turns a validated usage event into a `usage_events` row: fingerprint instead of the
+ * raw token, JWT claims for the registry, location and ASN from the IP when missing.
+ */
+import { randomUUID } from 'node:crypto';
+import { toClickHouseTime } from '../warehouse/warehouse.js';
+import { decodeJwtClaims, fingerprint } from './fingerprint.js';
+import type { UsageEventInput } from './event-schema.js';
+import type { GeoLookup } from './geo.js';
+
+export interface UsageRow {
+  event_id: string;
+  ts: string;
+  received_at: string;
+  token_fingerprint: string;
+  token_type: string;
+  app_id: string;
+  client_id: string;
+  user_id: string;
+  ip: string;
+  country: string;
+  city: string;
+  lat: number | null;
+  lon: number | null;
+  asn: number;
+  asn_org: string;
+  user_agent: string;
+  method: string;
+  host: string;
+  path: string;
+  status: number;
+  latency_ms: number | null;
+  bytes: number | null;
+  gateway: string;
+  scopes: string[];
+  jti: string;
+  iss: string;
+  token_expires_at: number | null;
+}
+
+export interface Normaliser {
+  (event: UsageEventInput, receivedAt: number): UsageRow;
+}
+
+export function createNormaliser(pepper: string, geo: GeoLookup | undefined): Normaliser {
+  return (event, receivedAt) => {
+    const claims = event.token !== undefined ? decodeJwtClaims(event.token) : undefined;
+    const fp = event.token_fingerprint ?? fingerprint(pepper, event.token!);
+    const hasPlace = event.country !== undefined || event.lat !== undefined || event.city !== undefined;
+    const place = !hasPlace || event.asn === undefined ? geo?.lookup(event.ip) : undefined;
+    const usePlace = !hasPlace ? place : undefined;
+
+    return {
+      event_id: event.event_id ?? randomUUID(),
+      ts: toClickHouseTime(new Date(event.ts ?? receivedAt)),
+      received_at: toClickHouseTime(new Date(receivedAt)),
+      token_fingerprint: fp,
+      token_type: event.token_type ?? '',
+      app_id: event.app_id ?? '',
+      client_id: event.client_id ?? claims?.client_id ?? '',
+      user_id: event.user_id ?? claims?.sub ?? '',
+      ip: event.ip,
+      country: event.country ?? usePlace?.country ?? '',
+      city: event.city ?? usePlace?.city ?? '',
+      lat: event.lat ?? usePlace?.lat ?? null,
+      lon: event.lon ?? usePlace?.lon ?? null,
+      asn: event.asn ?? place?.asn ?? 0,
+      asn_org: event.asn === undefined ? (place?.asn_org ?? '') : '',
+      user_agent: event.user_agent ?? '',
+      method: event.method?.toUpperCase() ?? '',
+      host: event.host ?? '',
+      path: event.path ?? '',
+      status: event.status ?? 0,
+      latency_ms: event.latency_ms ?? null,
+      bytes: event.bytes ?? null,
+      gateway: event.gateway ?? '',
+      scopes: event.scopes ?? claims?.scope ?? [],
+      jti: claims?.jti ?? '',
+      iss: claims?.iss ?? '',
+      token_expires_at: claims?.exp ?? null,
+    };
+  };
+}

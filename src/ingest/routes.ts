@@ -1,0 +1,62 @@
+/** POST /v1/events: a JSON array or NDJSON of usage events from a gateway. */
+import type { App } from '../app.js';
+import { z } from 'zod';
+import type { Context } from '../context.js';
+import { HttpError } from '../http/errors.js';
+import { parseBatch } from './ingestor.js';
+
+const NDJSON_TYPES = ['application/x-ndjson', 'application/ndjson', 'application/jsonl', 'application/json-seq'];
+
+export const ingestResponse = z.object({
+  accepted: z.number().int().describe('events now durable, retries of stored events included'),
+  duplicates: z.number().int().describe('events whose event_id was already stored (gateway retries)'),
+  rejected: z.array(z.object({ index: z.number().int(), error: z.string() })),
+});
+
+export async function ingestRoutes(app: App, ctx: Context): Promise<void> {
+  const { config, ingestor, metrics } = ctx;
+
+  // Bodies stay bytes until the ingestor parses them: NDJSON lines are reported one by one.
+  app.removeContentTypeParser(['application/json']);
+  app.addContentTypeParser(['application/json', ...NDJSON_TYPES], { parseAs: 'buffer' }, (_req, body, done) => done(null, body));
+
+  // Bounded memory: bodies being read or processed may not exceed max_inflight_bytes.
+  let inflight = 0;
+  app.addHook('onRequest', async (request) => {
+    const declared = Number(request.headers['content-length'] ?? config.server.body_limit_bytes);
+    const cost = Number.isFinite(declared) ? Math.min(declared, config.server.body_limit_bytes) : config.server.body_limit_bytes;
+    if (inflight + cost > config.server.max_inflight_bytes) {
+      metrics.ingestRefused.inc({ reason: 'overload' });
+      throw new HttpError(503, 'overloaded', 'too many events in flight; retry later', [], { 'retry-after': '1' });
+    }
+    inflight += cost;
+    (request as { ingestCost?: number }).ingestCost = cost;
+  });
+  app.addHook('onResponse', async (request) => {
+    inflight -= (request as { ingestCost?: number }).ingestCost ?? 0;
+  });
+
+  app.post(
+    '/v1/events',
+    {
+      bodyLimit: config.server.body_limit_bytes,
+      config: { roles: ['ingest'] },
+      schema: {
+        summary: 'Ingest usage events',
+        description:
+          'A JSON array of usage events (application/json) or one event per line (application/x-ndjson). ' +
+          'Valid events are stored, invalid ones are reported by index; all invalid: 400.',
+        tags: ['ingest'],
+        response: { 202: ingestResponse },
+      },
+    },
+    async (request, reply) => {
+      const contentType = (request.headers['content-type'] ?? '').split(';')[0]!.trim().toLowerCase();
+      const body = request.body as Buffer | undefined;
+      if (!body || body.length === 0) throw new HttpError(400, 'empty_body', 'the body is empty: send a JSON array or NDJSON of events');
+      const { items, rejected } = parseBatch(body, NDJSON_TYPES.includes(contentType));
+      const result = await ingestor.ingest(items, rejected);
+      return reply.code(202).send(result);
+    },
+  );
+}

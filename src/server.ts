@@ -1,0 +1,65 @@
+/**
+ * listen() and graceful shutdown: on SIGTERM or SIGINT stop taking requests, flush the
+ * spool into the warehouse, close the warehouse. A second signal exits at once; the
+ * spool replays at the next start, so nothing acknowledged is lost either way.
+ */
+import { buildApp, type App } from './app.js';
+import type { Config } from './config.js';
+import { openContext, type Context, type ContextOptions } from './context.js';
+
+export interface Server {
+  app: App;
+  ctx: Context;
+  url: string;
+  close(): Promise<void>;
+}
+
+export async function startServer(config: Config, options: ContextOptions = {}): Promise<Server> {
+  const ctx = await openContext(config, options);
+  let app: App;
+  try {
+    app = await buildApp(ctx);
+    await app.listen({ host: config.server.host, port: config.server.port });
+  } catch (error) {
+    await ctx.close();
+    throw error;
+  }
+  const address = app.server.address();
+  const port = typeof address === 'object' && address ? address.port : config.server.port;
+  const host = config.server.host.includes(':') ? `[${config.server.host}]` : config.server.host;
+  let closing: Promise<void> | undefined;
+  return {
+    app,
+    ctx,
+    url: `http://${host}:${port}`,
+    close() {
+      closing ??= (async () => {
+        await app.close();
+        await ctx.close();
+      })();
+      return closing;
+    },
+  };
+}
+
+/** Installs SIGTERM/SIGINT handlers that close the server and exit. */
+export function handleSignals(server: Server): void {
+  let stopping = false;
+  const stop = (signal: NodeJS.Signals) => {
+    if (stopping) {
+      server.ctx.logger.warn({ signal }, 'second signal: exiting now; the spool replays at the next start');
+      process.exit(1);
+    }
+    stopping = true;
+    server.ctx.logger.info({ signal }, 'shutting down: flushing the spool and closing the warehouse');
+    server.close().then(
+      () => process.exit(0),
+      (error: unknown) => {
+        server.ctx.logger.error({ err: error }, 'shutdown failed');
+        process.exit(1);
+      },
+    );
+  };
+  process.on('SIGTERM', stop);
+  process.on('SIGINT', stop);
+}

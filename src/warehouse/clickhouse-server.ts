@@ -1,0 +1,68 @@
+/** The server transport: a ClickHouse server or cluster over HTTP with @clickhouse/client. */
+import { Readable } from 'node:stream';
+import { finished } from 'node:stream/promises';
+import { createClient } from '@clickhouse/client';
+import { dedupSettings, encodeParams, WarehouseError, type InsertOptions, type QueryParams, type TableName, type Warehouse } from './warehouse.js';
+
+export interface ServerOptions {
+  url: string;
+  user?: string;
+  password?: string;
+  database: string;
+}
+
+function wrap(error: unknown, what: string): WarehouseError {
+  const e = error as { message?: string; code?: string };
+  const code = e.code !== undefined && /^\d+$/.test(e.code) ? Number(e.code) : undefined;
+  return new WarehouseError(`${what}: ${e.message ?? String(error)}`, code, { cause: error });
+}
+
+export function openClickHouseServer(options: ServerOptions): Warehouse {
+  const client = createClient({
+    url: options.url,
+    username: options.user ?? 'default',
+    password: options.password ?? '',
+    database: options.database,
+    request_timeout: 60_000,
+    clickhouse_settings: { date_time_input_format: 'best_effort' },
+  });
+
+  return {
+    kind: 'server',
+    async query(sql: string, params?: QueryParams) {
+      try {
+        const result = await client.query({ query: sql, query_params: encodeParams(params), format: 'JSONEachRow' });
+        return await result.json();
+      } catch (error) {
+        throw wrap(error, 'query failed');
+      }
+    },
+    async command(sql: string, params?: QueryParams) {
+      try {
+        await client.command({ query: sql, query_params: encodeParams(params) });
+      } catch (error) {
+        throw wrap(error, 'statement failed');
+      }
+    },
+    async insertJsonEachRow(table: TableName, rows: Buffer | string, options?: InsertOptions) {
+      try {
+        const result = await client.exec({
+          query: `INSERT INTO ${table} FORMAT JSONEachRow`,
+          values: Readable.from([typeof rows === 'string' ? Buffer.from(rows) : rows]),
+          clickhouse_settings: options?.dedupToken ? dedupSettings(options.dedupToken) : {},
+        });
+        result.stream.resume();
+        await finished(result.stream);
+      } catch (error) {
+        throw wrap(error, `insert into ${table} failed`);
+      }
+    },
+    async ping() {
+      const result = await client.ping();
+      if (!result.success) throw wrap(result.error, 'ping failed');
+    },
+    async close() {
+      await client.close();
+    },
+  };
+}

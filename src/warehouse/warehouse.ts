@@ -1,0 +1,89 @@
+/**
+ * The warehouse: one interface, two transports (embedded chDB and a ClickHouse server),
+ * one SQL dialect. Values reach SQL only as `{name:Type}` parameters bound by the
+ * engine; identifiers come from the TABLES map below, never from a request.
+ */
+import { z } from 'zod';
+
+/** Every table and view the product reads or writes, by one name. */
+export const TABLES = {
+  migrations: 'schema_migrations',
+  usageEvents: 'usage_events',
+} as const;
+export type TableName = (typeof TABLES)[keyof typeof TABLES];
+
+export type QueryParams = Record<string, unknown>;
+
+export interface InsertOptions {
+  /** Same token twice: the engine keeps the first block only (spool replays after a crash). */
+  dedupToken?: string;
+}
+
+export interface Warehouse {
+  readonly kind: 'chdb' | 'server';
+  /** Runs a SELECT and returns its rows (JSONEachRow: 64-bit integers arrive as strings). */
+  query(sql: string, params?: QueryParams): Promise<unknown[]>;
+  /** Runs a statement that returns no rows (DDL, ALTER, INSERT … SELECT). */
+  command(sql: string, params?: QueryParams): Promise<void>;
+  /** Inserts newline-delimited JSON rows whose keys are the table's column names. */
+  insertJsonEachRow(table: TableName, rows: Buffer | string, options?: InsertOptions): Promise<void>;
+  ping(): Promise<void>;
+  close(): Promise<void>;
+}
+
+/** The warehouse failed (unreachable, or it refused the statement). */
+export class WarehouseError extends Error {
+  constructor(
+    message: string,
+    readonly clickhouseCode?: number,
+    options?: { cause?: unknown },
+  ) {
+    super(message, options);
+    this.name = 'WarehouseError';
+  }
+}
+
+/** ClickHouse's text form of a DateTime64(3) in UTC, which both transports bind alike. */
+export function toClickHouseTime(date: Date): string {
+  return date.toISOString().replace('T', ' ').replace('Z', '');
+}
+
+/** Dates become DateTime64(3) text so both transports bind them the same way. */
+export function encodeParams(params: QueryParams | undefined): QueryParams {
+  const out: QueryParams = {};
+  for (const [name, value] of Object.entries(params ?? {})) {
+    out[name] = value instanceof Date ? toClickHouseTime(value) : value;
+  }
+  return out;
+}
+
+/**
+ * A typed warehouse call: parameters validated by one schema, rows by another
+ * (STYLE: typed warehouse calls).
+ */
+export function defineQuery<P extends z.ZodType<QueryParams>, R extends z.ZodType>(definition: {
+  name: string;
+  sql: string;
+  params: P;
+  row: R;
+}): (warehouse: Warehouse, params: z.input<P>) => Promise<z.output<R>[]> {
+  return async (warehouse, params) => {
+    const bound = definition.params.parse(params);
+    const rows = await warehouse.query(definition.sql, bound);
+    return rows.map((row) => {
+      const parsed = definition.row.safeParse(row);
+      if (!parsed.success) {
+        throw new WarehouseError(`${definition.name}: unexpected row shape: ${parsed.error.message}`);
+      }
+      return parsed.data;
+    });
+  };
+}
+
+/** UInt64 and Int64 arrive as strings in JSON; counts fit a JS number. */
+export const count64 = z.coerce.number();
+
+/** Insert settings that make a replayed block (same token) a no-op, rollups included. */
+export function dedupSettings(token: string) {
+  return { insert_deduplication_token: token, deduplicate_blocks_in_dependent_materialized_views: 1 } as const;
+}
