@@ -233,8 +233,11 @@ export class ConfigError extends Error {
 function describe(source: string, error: z.ZodError): string {
   return error.issues
     .map((issue) => {
-      const path = issue.path.map(String).join('.');
-      return `${source}: ${path || '(root)'}: ${issue.message}`;
+      const path = issue.path.map(String);
+      if (issue.code === 'unrecognized_keys') {
+        return issue.keys.map((key) => `${source}: ${[...path, key].join('.')}: unknown field`).join('\n');
+      }
+      return `${source}: ${path.join('.') || '(root)'}: ${issue.message}`;
     })
     .join('\n');
 }

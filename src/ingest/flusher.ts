@@ -22,7 +22,7 @@ export class Flusher {
   private running = false;
   private loop: Promise<void> | undefined;
   private wake: (() => void) | undefined;
-  private lastInsertAt = 0;
+  private lastInsertAt = Date.now();
   private unsubscribe: (() => void) | undefined;
   /** Last warehouse error while flushing, cleared by the next success. */
   lastError: Error | undefined;

@@ -176,9 +176,16 @@ export class Spool {
     return new Promise((resolve, reject) => {
       this.queue.push({ data, resolve, reject });
       this.queuedBytes += data.length;
-      this.writing ??= this.writeLoop().finally(() => {
-        this.writing = undefined;
-      });
+      this.kick();
+    });
+  }
+
+  /** Starts the writer unless it runs; an append that lands as it finishes restarts it. */
+  private kick(): void {
+    if (this.writing) return;
+    this.writing = this.writeLoop().finally(() => {
+      this.writing = undefined;
+      if (this.queue.length > 0) this.kick();
     });
   }
 

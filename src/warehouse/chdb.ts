@@ -16,7 +16,8 @@ function parseRows(text: string): unknown[] {
 
 export function openChdb(path: string): Warehouse {
   mkdirSync(path, { recursive: true });
-  const session = new Session(path);
+  // 64-bit integers as JSON numbers on both transports (counts stay far below 2^53).
+  const session = new Session(path, { connectionArgs: ['--output_format_json_quote_64bit_integers=0'] });
   let closed = false;
 
   return {

@@ -24,7 +24,8 @@ export function openClickHouseServer(options: ServerOptions): Warehouse {
     password: options.password ?? '',
     database: options.database,
     request_timeout: 60_000,
-    clickhouse_settings: { date_time_input_format: 'best_effort' },
+    // 64-bit integers as JSON numbers, as on the embedded transport.
+    clickhouse_settings: { date_time_input_format: 'best_effort', output_format_json_quote_64bit_integers: 0 },
   });
 
   return {

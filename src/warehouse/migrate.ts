@@ -68,6 +68,26 @@ const appliedVersions = defineQuery({
   row: z.object({ version: z.coerce.number() }),
 });
 
+const usageTtl = defineQuery({
+  name: 'usage_events_ttl',
+  sql: `SELECT engine_full FROM system.tables WHERE database = currentDatabase() AND name = {table:String}`,
+  params: z.object({ table: z.string() }),
+  row: z.object({ engine_full: z.string() }),
+});
+
+/**
+ * Keeps the raw table's TTL equal to the configured retention when it changes after the
+ * table was created. Existing parts expire at their next merge (no rewrite at start).
+ */
+export async function applyRetention(warehouse: Warehouse, days: number): Promise<boolean> {
+  const [table] = await usageTtl(warehouse, { table: TABLES.usageEvents });
+  if (!table || table.engine_full.includes(`toIntervalDay(${days})`)) return false;
+  await warehouse.command(
+    `ALTER TABLE ${TABLES.usageEvents} MODIFY TTL toDateTime(ts) + toIntervalDay(${Math.trunc(days)}) SETTINGS materialize_ttl_after_modify = 0`,
+  );
+  return true;
+}
+
 /** Applies what is not applied yet; returns the versions it applied. */
 export async function migrate(warehouse: Warehouse, variables: MigrationVariables): Promise<Migration[]> {
   await warehouse.command(
@@ -86,5 +106,6 @@ export async function migrate(warehouse: Warehouse, variables: MigrationVariable
     );
     applied.push(migration);
   }
+  await applyRetention(warehouse, variables.retention_days);
   return applied;
 }

@@ -21,7 +21,7 @@ export interface InsertOptions {
 
 export interface Warehouse {
   readonly kind: 'chdb' | 'server';
-  /** Runs a SELECT and returns its rows (JSONEachRow: 64-bit integers arrive as strings). */
+  /** Runs a SELECT and returns its rows (JSONEachRow; 64-bit integers as numbers on both transports). */
   query(sql: string, params?: QueryParams): Promise<unknown[]>;
   /** Runs a statement that returns no rows (DDL, ALTER, INSERT … SELECT). */
   command(sql: string, params?: QueryParams): Promise<void>;
@@ -80,7 +80,7 @@ export function defineQuery<P extends z.ZodType<QueryParams>, R extends z.ZodTyp
   };
 }
 
-/** UInt64 and Int64 arrive as strings in JSON; counts fit a JS number. */
+/** UInt64 and Int64 counts: numbers, or strings from a server configured to quote them. */
 export const count64 = z.coerce.number();
 
 /** Insert settings that make a replayed block (same token) a no-op, rollups included. */
