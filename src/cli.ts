@@ -8,7 +8,7 @@ import { openWarehouse } from './context.js';
 import { createKey } from './keys/keyring.js';
 import { createLogger } from './logger.js';
 import { handleSignals, startServer } from './server.js';
-import { migrate } from './warehouse/migrate.js';
+import { migrate, migrationVariables } from './warehouse/migrate.js';
 
 const USAGE = `usage: tokenwatch <command> [options]
 
@@ -40,7 +40,7 @@ async function serve(config: Config): Promise<void> {
 async function runMigrate(config: Config): Promise<void> {
   const warehouse = openWarehouse(config);
   try {
-    const applied = await migrate(warehouse, { retention_days: config.warehouse.retention_days });
+    const applied = await migrate(warehouse, migrationVariables(config));
     console.log(applied.length === 0 ? 'migrations: up to date' : applied.map((m) => `applied ${String(m.version).padStart(3, '0')}_${m.name}`).join('\n'));
   } finally {
     await warehouse.close();

@@ -132,6 +132,8 @@ const fileSchema = z.strictObject({
   warehouse: z
     .strictObject({
       retention_days: z.number().int().min(1).max(3650).default(90),
+      /** Rollups outlive raw rows: detector baselines need history. */
+      rollup_retention_days: z.number().int().min(1).max(3650).default(400),
     })
     .prefault({}),
   clickhouse: z

@@ -16,7 +16,7 @@ import { createLogger } from './logger.js';
 import { createMetrics, type Metrics } from './metrics.js';
 import { openChdb } from './warehouse/chdb.js';
 import { openClickHouseServer } from './warehouse/clickhouse-server.js';
-import { migrate } from './warehouse/migrate.js';
+import { migrate, migrationVariables } from './warehouse/migrate.js';
 import { TABLES, type Warehouse } from './warehouse/warehouse.js';
 
 export interface Context {
@@ -79,7 +79,7 @@ export async function openContext(config: Config, options: ContextOptions = {}):
   const metrics = createMetrics();
   const warehouse = options.warehouse ?? openWarehouse(config);
   try {
-    await migrate(warehouse, { retention_days: config.warehouse.retention_days });
+    await migrate(warehouse, migrationVariables(config));
   } catch (error) {
     await warehouse.close();
     throw error;

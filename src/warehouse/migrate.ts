@@ -8,12 +8,14 @@ import { createHash } from 'node:crypto';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { z } from 'zod';
+import type { Config } from '../config.js';
 import { defineQuery, TABLES, type Warehouse } from './warehouse.js';
 
 export const SQL_DIR = join(dirname(fileURLToPath(import.meta.url)), '..', '..', 'sql');
 
 export interface MigrationVariables {
   retention_days: number;
+  rollup_retention_days: number;
 }
 
 export interface Migration {
@@ -21,6 +23,13 @@ export interface Migration {
   name: string;
   statements: string[];
   checksum: string;
+}
+
+export function migrationVariables(config: Config): MigrationVariables {
+  return {
+    retention_days: config.warehouse.retention_days,
+    rollup_retention_days: Math.max(config.warehouse.rollup_retention_days, config.warehouse.retention_days),
+  };
 }
 
 const FILE_NAME = /^(\d{3})_([a-z0-9_]+)\.sql$/;

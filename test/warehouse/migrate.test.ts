@@ -14,17 +14,17 @@ afterAll(async () => warehouse?.close());
 
 describe('migrations', () => {
   it('are numbered files with known placeholders only', () => {
-    const all = loadMigrations({ retention_days: 90 });
+    const all = loadMigrations({ retention_days: 90, rollup_retention_days: 400 });
     expect(all.length).toBeGreaterThan(0);
     expect(all.map((m) => m.version)).toEqual([...all.map((m) => m.version)].sort((a, b) => a - b));
-    expect(() => render('{{nope}}', { retention_days: 1 })).toThrow(/unknown placeholder/);
+    expect(() => render('{{nope}}', { retention_days: 1, rollup_retention_days: 400 })).toThrow(/unknown placeholder/);
     expect(splitStatements('-- c\nSELECT 1;\nSELECT 2;\n')).toEqual(['SELECT 1', 'SELECT 2']);
   });
 
   it('apply once and are recorded', async () => {
-    const first = await migrate(warehouse, { retention_days: 90 });
-    expect(first.map((m) => m.version)).toEqual(loadMigrations({ retention_days: 90 }).map((m) => m.version));
-    expect(await migrate(warehouse, { retention_days: 90 })).toEqual([]);
+    const first = await migrate(warehouse, { retention_days: 90, rollup_retention_days: 400 });
+    expect(first.map((m) => m.version)).toEqual(loadMigrations({ retention_days: 90, rollup_retention_days: 400 }).map((m) => m.version));
+    expect(await migrate(warehouse, { retention_days: 90, rollup_retention_days: 400 })).toEqual([]);
     const recorded = (await warehouse.query('SELECT version, name FROM schema_migrations FINAL ORDER BY version')) as { version: number }[];
     expect(recorded.map((r) => r.version)).toEqual(first.map((m) => m.version));
   });
@@ -36,7 +36,7 @@ describe('migrations', () => {
     expect(t!.partition_key).toBe('toDate(ts)');
     expect(t!.sorting_key).toBe('token_fingerprint, ts');
     expect(t!.engine_full).toContain('toIntervalDay(90)');
-    await migrate(warehouse, { retention_days: 30 });
+    await migrate(warehouse, { retention_days: 30, rollup_retention_days: 400 });
     const [after] = (await warehouse.query(`SELECT engine_full FROM system.tables WHERE database = currentDatabase() AND name = 'usage_events'`)) as {
       engine_full: string;
     }[];

@@ -29,7 +29,7 @@ describe.skipIf(!url)('ClickHouse server transport', () => {
     const t = await openTestApp(config);
     try {
       expect(t.ctx.warehouse.kind).toBe('server');
-      expect(await migrate(t.ctx.warehouse, { retention_days: 90 })).toEqual([]);
+      expect(await migrate(t.ctx.warehouse, { retention_days: 90, rollup_retention_days: 400 })).toEqual([]);
       const batch = Array.from({ length: 25 }, (_, i) => event({ app_id: 'server', event_id: `s-${i}` }));
       for (let i = 0; i < 2; i++) {
         const res = await t.app.inject({ method: 'POST', url: '/v1/events', headers: { 'content-type': 'application/json', ...auth('ingest') }, payload: JSON.stringify(batch) });
