@@ -166,7 +166,7 @@ FROM usage_events
 WHERE user_id != ''
 GROUP BY user_id, minute;
 
--- Per hour, app and value of one dimension (ip, asn, country): top IPs, ASNs, countries.
+-- Per hour, app and value of one dimension (app, user, ip, asn, country): the top lists.
 CREATE TABLE IF NOT EXISTS usage_dim_1h_v1
 (
     dimension     LowCardinality(String),
@@ -198,6 +198,8 @@ SELECT
     uniqState(token_fingerprint) AS tokens
 FROM usage_events
 ARRAY JOIN [
+    ('app', toString(app_id), ''),
+    ('user', user_id, ''),
     ('ip', replaceRegexpOne(IPv6NumToString(ip), '^::ffff:', ''), ''),
     ('asn', toString(asn), toString(asn_org)),
     ('country', toString(country), '')

@@ -13,6 +13,8 @@ import { registerAuth } from './http/auth.js';
 import { errorBody, HttpError } from './http/errors.js';
 import { ingestRoutes } from './ingest/routes.js';
 import { opsRoutes } from './ops/routes.js';
+import { queryRoutes } from './query/routes.js';
+import { tokenRoutes } from './tokens/routes.js';
 import { WarehouseError } from './warehouse/warehouse.js';
 
 export const API_VERSION = '0.1.0';
@@ -93,6 +95,8 @@ export async function buildApp(ctx: Context): Promise<App> {
 
   registerAuth(app, ctx.keys);
   await app.register(async (scope) => ingestRoutes(scope as App, ctx));
+  await app.register(async (scope) => tokenRoutes(scope as App, ctx));
+  await app.register(async (scope) => queryRoutes(scope as App, ctx));
   await app.register(async (scope) => opsRoutes(scope as App, ctx));
   return app;
 }

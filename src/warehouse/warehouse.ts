@@ -9,6 +9,19 @@ import { z } from 'zod';
 export const TABLES = {
   migrations: 'schema_migrations',
   usageEvents: 'usage_events',
+  tokenEvents: 'token_events',
+  appEvents: 'app_events',
+  usageToken1m: 'usage_token_1m_v1',
+  usageToken1d: 'usage_token_1d_v1',
+  usageApp1m: 'usage_app_1m_v1',
+  usageUser1m: 'usage_user_1m_v1',
+  usageDim1h: 'usage_dim_1h_v1',
+  tokenStats: 'v_token_stats',
+  apps: 'v_apps',
+  flags: 'flags',
+  flagHistory: 'flag_history',
+  revocations: 'revocations',
+  revocationAttempts: 'revocation_attempts',
 } as const;
 export type TableName = (typeof TABLES)[keyof typeof TABLES];
 
@@ -52,6 +65,7 @@ export function toClickHouseTime(date: Date): string {
 export function encodeParams(params: QueryParams | undefined): QueryParams {
   const out: QueryParams = {};
   for (const [name, value] of Object.entries(params ?? {})) {
+    if (value === undefined) continue; // an optional filter that is not set
     out[name] = value instanceof Date ? toClickHouseTime(value) : value;
   }
   return out;

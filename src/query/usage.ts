@@ -1,0 +1,233 @@
+/**
+ * Usage over time and top lists, read from the rollups: the cost of a query follows its
+ * range and filters, not the raw history. SQL is assembled from the constant fragments
+ * below only; every value is a `{name:Type}` parameter.
+ */
+import { z } from 'zod';
+import { HttpError } from '../http/errors.js';
+import { TABLES, type Warehouse } from '../warehouse/warehouse.js';
+import type { Range } from './params.js';
+
+/** Bucket sizes offered, smallest first; the rollups are per minute, so a minute is the floor. */
+export const INTERVALS_S = [60, 300, 900, 3600, 3 * 3600, 6 * 3600, 86_400, 7 * 86_400] as const;
+/** Auto interval: the smallest bucket that keeps a series under this many points. */
+const TARGET_POINTS = 500;
+/** Explicit intervals may not produce more points than this. */
+const MAX_POINTS = 10_000;
+
+const MINUTE_MS = 60_000;
+const HOUR_MS = 3_600_000;
+const DAY_MS = 86_400_000;
+const floorTo = (d: Date, ms: number) => new Date(Math.floor(d.getTime() / ms) * ms);
+const ceilTo = (d: Date, ms: number) => new Date(Math.ceil(d.getTime() / ms) * ms);
+
+export interface UsageFilters {
+  app_id?: string;
+  user_id?: string;
+  token_fingerprint?: string;
+  country?: string;
+  status?: number;
+}
+
+export function chooseInterval(range: Range, requested?: number): number {
+  const spanS = (range.to.getTime() - range.from.getTime()) / 1000;
+  if (requested !== undefined) {
+    if (requested < 60 || requested % 60 !== 0) {
+      throw new HttpError(400, 'invalid_request', 'interval: must be a whole number of minutes, in seconds (60, 300, 3600 …)', [{ field: 'querystring.interval', error: 'must be a multiple of 60' }]);
+    }
+    if (spanS / requested > MAX_POINTS) {
+      throw new HttpError(400, 'invalid_request', `interval: too small for the range: at most ${MAX_POINTS} points`, [{ field: 'querystring.interval', error: 'too many points' }]);
+    }
+    return requested;
+  }
+  return INTERVALS_S.find((s) => spanS / s <= TARGET_POINTS) ?? INTERVALS_S[INTERVALS_S.length - 1]!;
+}
+
+/** One source per combination of filters: the narrowest rollup that can answer it. */
+function timeseriesSource(f: UsageFilters): { sql: string; note: string } {
+  const perClass = f.country !== undefined || f.status !== undefined;
+  const cond = (parts: [boolean, string][]) => parts.filter(([on]) => on).map(([, sql]) => ` AND ${sql}`).join('');
+  if (f.token_fingerprint !== undefined && !perClass) {
+    return {
+      note: TABLES.usageToken1m,
+      sql: `SELECT minute AS at, requests, status_4xx, status_5xx, auth_failures FROM ${TABLES.usageToken1m}
+            WHERE token_fingerprint = {token_fingerprint:String} AND minute >= {from:DateTime64(3)} AND minute < {to:DateTime64(3)}${cond([
+              [f.app_id !== undefined, 'app_id = {app_id:String}'],
+              [f.user_id !== undefined, 'user_id = {user_id:String}'],
+            ])}`,
+    };
+  }
+  if (f.user_id !== undefined && f.token_fingerprint === undefined && !perClass) {
+    return {
+      note: TABLES.usageUser1m,
+      sql: `SELECT minute AS at, requests, status_4xx, status_5xx, auth_failures FROM ${TABLES.usageUser1m}
+            WHERE user_id = {user_id:String} AND minute >= {from:DateTime64(3)} AND minute < {to:DateTime64(3)}${cond([
+              [f.app_id !== undefined, 'app_id = {app_id:String}'],
+            ])}`,
+    };
+  }
+  if (f.token_fingerprint === undefined && f.user_id === undefined) {
+    return {
+      note: TABLES.usageApp1m,
+      sql: `SELECT minute AS at, requests, status_4xx, status_5xx, auth_failures FROM ${TABLES.usageApp1m}
+            WHERE minute >= {from:DateTime64(3)} AND minute < {to:DateTime64(3)}${cond([
+              [f.app_id !== undefined, 'app_id = {app_id:String}'],
+              [f.country !== undefined, 'country = {country:String}'],
+              [f.status !== undefined, 'status_class = {status:UInt8}'],
+            ])}`,
+    };
+  }
+  // A token or user with a country or status filter: their raw rows are few and indexed.
+  return {
+    note: TABLES.usageEvents,
+    sql: `SELECT ts AS at, 1 AS requests, status BETWEEN 400 AND 499 AS status_4xx, status >= 500 AS status_5xx,
+                 status IN (401, 403) AS auth_failures
+          FROM ${TABLES.usageEvents}
+          WHERE ts >= {from:DateTime64(3)} AND ts < {to:DateTime64(3)}${cond([
+            [f.token_fingerprint !== undefined, 'token_fingerprint = {token_fingerprint:String}'],
+            [f.user_id !== undefined, 'user_id = {user_id:String}'],
+            [f.app_id !== undefined, 'app_id = {app_id:String}'],
+            [f.country !== undefined, 'country = {country:String}'],
+            [f.status !== undefined, 'intDiv(status, 100) = {status:UInt8}'],
+          ])}`,
+  };
+}
+
+export const timeseriesPoint = z.object({
+  t: z.string(),
+  requests: z.coerce.number(),
+  status_4xx: z.coerce.number(),
+  status_5xx: z.coerce.number(),
+  auth_failures: z.coerce.number(),
+});
+export type TimeseriesPoint = z.infer<typeof timeseriesPoint>;
+
+/** The rollups count per minute: a range is widened to whole minutes (and returned). */
+export function toWholeMinutes(range: Range): Range {
+  return { from: floorTo(range.from, MINUTE_MS), to: ceilTo(range.to, MINUTE_MS) };
+}
+
+export async function usageTimeseries(
+  warehouse: Warehouse,
+  exact: Range,
+  intervalS: number,
+  filters: UsageFilters,
+): Promise<{ points: TimeseriesPoint[]; source: string; range: Range }> {
+  const range = toWholeMinutes(exact);
+  const source = timeseriesSource(filters);
+  const sql = `
+    SELECT toStartOfInterval(at, toIntervalSecond({interval:UInt32})) AS bucket,
+           sum(requests) AS requests, sum(status_4xx) AS status_4xx, sum(status_5xx) AS status_5xx, sum(auth_failures) AS auth_failures
+    FROM (${source.sql})
+    GROUP BY bucket
+    ORDER BY bucket WITH FILL
+      FROM toStartOfInterval(toDateTime({from:DateTime64(3)}, 'UTC'), toIntervalSecond({interval:UInt32}))
+      TO toDateTime({to:DateTime64(3)}, 'UTC')
+      STEP toIntervalSecond({interval:UInt32})`;
+  const rows = await warehouse.query(sql, { ...filters, from: range.from, to: range.to, interval: intervalS });
+  const points = rows.map((row) => {
+    const r = row as Record<string, unknown>;
+    return timeseriesPoint.parse({ ...r, t: `${String(r.bucket).replace(' ', 'T')}Z` });
+  });
+  return { points, source: source.note, range };
+}
+
+export const TOP_DIMENSIONS = ['tokens', 'apps', 'users', 'ips', 'countries', 'asns'] as const;
+export type TopDimension = (typeof TOP_DIMENSIONS)[number];
+export const TOP_METRICS = ['requests', 'errors', 'auth_failures'] as const;
+export type TopMetric = (typeof TOP_METRICS)[number];
+
+/** The dimension names in usage_dim_1h_v1. */
+const DIM_VALUE: Record<Exclude<TopDimension, 'tokens'>, string> = {
+  apps: 'app',
+  users: 'user',
+  ips: 'ip',
+  countries: 'country',
+  asns: 'asn',
+};
+
+const METRIC_SQL: Record<TopMetric, string> = {
+  requests: 'requests',
+  errors: 'errors',
+  auth_failures: 'auth_failures',
+};
+
+export const topRow = z.object({
+  key: z.string(),
+  label: z.string(),
+  app_id: z.string(),
+  user_id: z.string(),
+  requests: z.coerce.number(),
+  errors: z.coerce.number(),
+  auth_failures: z.coerce.number(),
+  tokens: z.coerce.number().nullable(),
+});
+export type TopRow = z.infer<typeof topRow>;
+
+
+export interface TopQuery {
+  by: TopDimension;
+  metric: TopMetric;
+  limit: number;
+  offset: number;
+  app_id?: string;
+  user_id?: string;
+}
+
+/**
+ * Top keys of a dimension over a range. Tokens: whole days from the daily rollup plus the
+ * partial days at both ends from the minute rollup (range in whole minutes). Other
+ * dimensions: the hourly rollup, with the range widened to whole hours. The range used
+ * is returned.
+ */
+export async function usageTop(warehouse: Warehouse, exact: Range, q: TopQuery): Promise<{ rows: TopRow[]; range: Range }> {
+  const order = METRIC_SQL[q.metric];
+  if (q.by === 'tokens') {
+    const range = toWholeMinutes(exact);
+    const dayStart = ceilTo(range.from, DAY_MS);
+    const dayEnd = floorTo(range.to, DAY_MS);
+    const wholeDays = dayStart < dayEnd;
+    const edgeFilter = wholeDays
+      ? `((minute >= {from:DateTime64(3)} AND minute < {day_start:DateTime64(3)}) OR (minute >= {day_end:DateTime64(3)} AND minute < {to:DateTime64(3)}))`
+      : `minute >= {from:DateTime64(3)} AND minute < {to:DateTime64(3)}`;
+    const extra = `${q.app_id !== undefined ? ' AND app_id = {app_id:String}' : ''}${q.user_id !== undefined ? ' AND user_id = {user_id:String}' : ''}`;
+    const parts = [
+      `SELECT token_fingerprint, app_id, user_id, requests, status_4xx + status_5xx AS errors, auth_failures
+       FROM ${TABLES.usageToken1m} WHERE ${edgeFilter}${extra}`,
+    ];
+    if (wholeDays) {
+      parts.unshift(
+        `SELECT token_fingerprint, app_id, user_id, requests, status_4xx + status_5xx AS errors, auth_failures
+         FROM ${TABLES.usageToken1d} WHERE day >= toDate({day_start:DateTime64(3)}) AND day < toDate({day_end:DateTime64(3)})${extra}`,
+      );
+    }
+    const rows = await warehouse.query(
+      `SELECT token_fingerprint AS key, '' AS label, anyLast(app_id) AS app_id, anyLast(user_id) AS user_id,
+              sum(requests) AS requests, sum(errors) AS errors, sum(auth_failures) AS auth_failures, NULL AS tokens
+       FROM (${parts.join(' UNION ALL ')})
+       GROUP BY token_fingerprint
+       ORDER BY ${order} DESC, key
+       LIMIT {limit:UInt32} OFFSET {offset:UInt32}`,
+      { ...range, day_start: dayStart, day_end: dayEnd, app_id: q.app_id, user_id: q.user_id, limit: q.limit, offset: q.offset },
+    );
+    return { rows: rows.map((r) => topRow.parse(r)), range };
+  }
+
+  if (q.user_id !== undefined && q.by !== 'users') {
+    throw new HttpError(400, 'invalid_request', `user_id: filtering top ${q.by} by user is not supported; use by=tokens`, [{ field: 'querystring.user_id', error: 'not supported for this dimension' }]);
+  }
+  const hourly: Range = { from: floorTo(exact.from, HOUR_MS), to: ceilTo(exact.to, HOUR_MS) };
+  const rows = await warehouse.query(
+    `SELECT value AS key, anyLast(label) AS label, if(uniqExact(app_id) = 1, any(app_id), '') AS app_id, '' AS user_id,
+            sum(requests) AS requests, sum(errors) AS errors, sum(auth_failures) AS auth_failures, uniqMerge(tokens) AS tokens
+     FROM ${TABLES.usageDim1h}
+     WHERE dimension = {dimension:String} AND hour >= {from:DateTime64(3)} AND hour < {to:DateTime64(3)} AND value != ''
+       ${q.app_id !== undefined ? 'AND app_id = {app_id:String}' : ''}
+       ${q.user_id !== undefined ? 'AND value = {user_id:String}' : ''}
+     GROUP BY value
+     ORDER BY ${order} DESC, key
+     LIMIT {limit:UInt32} OFFSET {offset:UInt32}`,
+    { dimension: DIM_VALUE[q.by], ...hourly, app_id: q.app_id, user_id: q.user_id, limit: q.limit, offset: q.offset },
+  );
+  return { rows: rows.map((r) => topRow.parse(r)), range: hourly };
+}

@@ -1,0 +1,225 @@
+/**
+ * Token lifecycle events (POST /v1/tokens): issued, refreshed, revoked, expired. They feed
+ * `token_events`, and through materialized views the token registry and app lifecycle.
+ * Lifecycle traffic is light, so a batch goes straight to the warehouse: acknowledged
+ * once inserted, refused with 503 (nothing acknowledged) when the warehouse is down.
+ */
+import { createHash, randomUUID } from 'node:crypto';
+import { z } from 'zod';
+import { TOKEN_TYPES, type Config } from '../config.js';
+import { HttpError } from '../http/errors.js';
+import { describeIssues } from '../ingest/event-schema.js';
+import { fingerprintField, scopesField, timestampField } from '../ingest/fields.js';
+import { decodeJwtClaims, fingerprint } from '../ingest/fingerprint.js';
+import type { Rejection } from '../ingest/ingestor.js';
+import { RecentIds } from '../ingest/recent-ids.js';
+import { defineQuery, TABLES, toClickHouseTime, type Warehouse } from '../warehouse/warehouse.js';
+
+export const LIFECYCLE_EVENTS = ['issued', 'refreshed', 'revoked', 'expired'] as const;
+export const REVOCATION_SOURCES = ['detector', 'api_provider', 'app_owner', 'subscriber', 'governance', 'webhook'] as const;
+export const APP_EVENTS = ['registered', 'blocked', 'unblocked'] as const;
+
+export function lifecycleEventSchema(config: Config) {
+  const max = config.ingest.max_string_length;
+  const text = z.string().max(max, `longer than ${max} characters`);
+  const ts = timestampField({ maxFutureSkewMs: config.ingest.max_future_skew_seconds * 1000, maxAgeMs: 3650 * 86_400_000 });
+  return z
+    .object({
+      event: z.enum(LIFECYCLE_EVENTS),
+      event_id: z.string().min(1).max(256).optional(),
+      ts: ts.optional(),
+      token: z.string().min(1).max(max * 4, 'is too long').optional(),
+      token_fingerprint: fingerprintField.optional(),
+      token_type: z.enum(TOKEN_TYPES).optional(),
+      jti: text.optional(),
+      client_id: text.optional(),
+      app_id: text.optional(),
+      user_id: text.optional(),
+      scopes: scopesField(max).optional(),
+      grant_type: text.optional(),
+      issued_at: timestampField().optional(),
+      expires_at: timestampField().optional(),
+      mapped_from: text.optional(),
+      rotated_from: z.string().min(1).max(max * 4, 'is too long').optional(),
+      rotated_from_fingerprint: fingerprintField.optional(),
+      source: z.enum(REVOCATION_SOURCES).optional(),
+      reason: text.optional(),
+    })
+    .refine((e) => e.token !== undefined || e.token_fingerprint !== undefined, {
+      message: 'one of token or token_fingerprint is required',
+      path: ['token'],
+    })
+    .refine((e) => e.event !== 'refreshed' || e.rotated_from !== undefined || e.rotated_from_fingerprint !== undefined, {
+      message: 'a refreshed event names the token it replaces (rotated_from or rotated_from_fingerprint)',
+      path: ['rotated_from'],
+    });
+}
+
+export type LifecycleEventInput = z.output<ReturnType<typeof lifecycleEventSchema>>;
+
+export interface TokenEventRow {
+  event_id: string;
+  event: string;
+  ts: string;
+  received_at: string;
+  token_fingerprint: string;
+  token_type: string;
+  jti: string;
+  client_id: string;
+  app_id: string;
+  user_id: string;
+  scopes: string[];
+  grant_type: string;
+  issued_at: string | null;
+  expires_at: string | null;
+  mapped_from: string;
+  rotated_from: string;
+  family_id: string;
+  source: string;
+  reason: string;
+  iss: string;
+}
+
+const familyOf = defineQuery({
+  name: 'token_families',
+  sql: `SELECT token_fingerprint, family_id FROM ${TABLES.tokenStats} WHERE token_fingerprint IN {fps:Array(String)}`,
+  params: z.object({ fps: z.array(z.string()) }),
+  row: z.object({ token_fingerprint: z.string(), family_id: z.string() }),
+});
+
+const time = (ms: number | undefined) => (ms === undefined ? null : toClickHouseTime(new Date(ms)));
+
+export class LifecycleIngestor {
+  private readonly schema;
+  private readonly recent: RecentIds;
+
+  constructor(
+    private readonly config: Config,
+    private readonly warehouse: Warehouse,
+    private readonly pepper: string,
+  ) {
+    this.schema = lifecycleEventSchema(config);
+    this.recent = new RecentIds(Math.min(config.ingest.dedup_max_ids, 200_000), config.ingest.dedup_window_seconds * 1000);
+  }
+
+  /** The stable id of an event: given, or derived from its content so a retry maps to the same id. */
+  private eventId(e: LifecycleEventInput, fp: string, parent: string): string {
+    if (e.event_id) return e.event_id;
+    if (e.ts === undefined) return randomUUID();
+    return createHash('sha256').update(`${e.event}|${fp}|${e.ts}|${parent}`).digest('hex').slice(0, 32);
+  }
+
+  async ingest(items: unknown[], parseRejections: Rejection[], receivedAt = Date.now()): Promise<{ accepted: number; duplicates: number; rejected: Rejection[] }> {
+    if (items.length > this.config.server.max_events_per_request) {
+      throw new HttpError(413, 'too_many_events', `a request may carry at most ${this.config.server.max_events_per_request} events; this one has ${items.length}`);
+    }
+    const rejected = [...parseRejections];
+    const skip = new Set(parseRejections.map((r) => r.index));
+    const valid: { e: LifecycleEventInput; fp: string; parent: string }[] = [];
+    for (let index = 0; index < items.length; index++) {
+      if (skip.has(index)) continue;
+      const parsed = this.schema.safeParse(items[index]);
+      if (!parsed.success) {
+        rejected.push({ index, error: describeIssues(parsed.error) });
+        continue;
+      }
+      const e = parsed.data;
+      const fp = e.token_fingerprint ?? fingerprint(this.pepper, e.token!);
+      const parent = e.rotated_from_fingerprint ?? (e.rotated_from !== undefined ? fingerprint(this.pepper, e.rotated_from) : '');
+      valid.push({ e, fp, parent });
+    }
+    rejected.sort((a, b) => a.index - b.index);
+    if (valid.length === 0) throw new HttpError(400, 'invalid_events', 'no valid event in the request', rejected);
+
+    // A refreshed token joins the family of the token it replaces (its root grant).
+    const parents = [...new Set(valid.filter((v) => v.parent).map((v) => v.parent))];
+    const families = new Map<string, string>();
+    if (parents.length > 0) {
+      for (const row of await familyOf(this.warehouse, { fps: parents })) families.set(row.token_fingerprint, row.family_id);
+    }
+
+    const rows: TokenEventRow[] = [];
+    let duplicates = 0;
+    for (const { e, fp, parent } of valid) {
+      const eventId = this.eventId(e, fp, parent);
+      if (this.recent.has(eventId)) {
+        duplicates += 1;
+        continue;
+      }
+      const claims = e.token !== undefined ? decodeJwtClaims(e.token) : undefined;
+      let family = '';
+      if (e.event === 'issued') family = fp;
+      if (e.event === 'refreshed') family = families.get(parent) ?? parent;
+      if (family) families.set(fp, family);
+      rows.push({
+        event_id: eventId,
+        event: e.event,
+        ts: toClickHouseTime(new Date(e.ts ?? receivedAt)),
+        received_at: toClickHouseTime(new Date(receivedAt)),
+        token_fingerprint: fp,
+        token_type: e.token_type ?? '',
+        jti: e.jti ?? claims?.jti ?? '',
+        client_id: e.client_id ?? claims?.client_id ?? '',
+        app_id: e.app_id ?? '',
+        user_id: e.user_id ?? claims?.sub ?? '',
+        scopes: e.scopes ?? claims?.scope ?? [],
+        grant_type: e.grant_type ?? '',
+        issued_at: time(e.issued_at),
+        expires_at: time(e.expires_at ?? (claims?.exp !== undefined ? claims.exp * 1000 : undefined)),
+        mapped_from: e.mapped_from ?? '',
+        rotated_from: parent,
+        family_id: family,
+        source: e.event === 'revoked' ? (e.source ?? 'api_provider') : (e.source ?? ''),
+        reason: e.reason ?? '',
+        iss: claims?.iss ?? '',
+      });
+    }
+    if (rows.length > 0) {
+      const body = rows.map((r) => JSON.stringify(r)).join('\n') + '\n';
+      const token = createHash('sha256').update(body).digest('hex');
+      // A warehouse failure propagates as 503: nothing was acknowledged, the caller retries.
+      await this.warehouse.insertJsonEachRow(TABLES.tokenEvents, body, { dedupToken: `token-events-${token}` });
+      for (const r of rows) this.recent.add(r.event_id);
+    }
+    return { accepted: rows.length + duplicates, duplicates, rejected };
+  }
+}
+
+export function appEventSchema(config: Config) {
+  const text = z.string().max(config.ingest.max_string_length, `longer than ${config.ingest.max_string_length} characters`);
+  return z.object({
+    event: z.enum(APP_EVENTS),
+    app_id: z.string().min(1).max(config.ingest.max_string_length),
+    event_id: z.string().min(1).max(256).optional(),
+    ts: timestampField({ maxFutureSkewMs: config.ingest.max_future_skew_seconds * 1000, maxAgeMs: 3650 * 86_400_000 }).optional(),
+    name: text.optional(),
+    owner: text.optional(),
+    source: z.enum(REVOCATION_SOURCES).optional(),
+    reason: text.optional(),
+  });
+}
+
+/** Records application lifecycle events (registered, blocked, unblocked) straight into the warehouse. */
+export async function insertAppEvents(
+  warehouse: Warehouse,
+  events: z.output<ReturnType<typeof appEventSchema>>[],
+  receivedAt = Date.now(),
+): Promise<void> {
+  const body =
+    events
+      .map((e) =>
+        JSON.stringify({
+          event_id: e.event_id ?? randomUUID(),
+          event: e.event,
+          ts: toClickHouseTime(new Date(e.ts ?? receivedAt)),
+          received_at: toClickHouseTime(new Date(receivedAt)),
+          app_id: e.app_id,
+          name: e.name ?? '',
+          owner: e.owner ?? '',
+          source: e.source ?? '',
+          reason: e.reason ?? '',
+        }),
+      )
+      .join('\n') + '\n';
+  await warehouse.insertJsonEachRow(TABLES.appEvents, body);
+}
