@@ -205,3 +205,48 @@ ARRAY JOIN [
     ('country', toString(country), '')
 ] AS d
 GROUP BY dimension, hour, app_id, value;
+
+-- Per token, hour and place (country, city, network): where a token was used and when,
+-- for the location detectors (travel, new places, dormant tokens waking up elsewhere).
+CREATE TABLE IF NOT EXISTS usage_token_place_1h_v1
+(
+    token_fingerprint String,
+    hour              DateTime('UTC'),
+    country           LowCardinality(String),
+    city              String,
+    asn               UInt32,
+    lat               SimpleAggregateFunction(anyLast, Nullable(Float32)),
+    lon               SimpleAggregateFunction(anyLast, Nullable(Float32)),
+    asn_org           SimpleAggregateFunction(anyLast, String),
+    ip                SimpleAggregateFunction(anyLast, String),
+    app_id            SimpleAggregateFunction(anyLast, String),
+    user_id           SimpleAggregateFunction(anyLast, String),
+    requests          SimpleAggregateFunction(sum, UInt64),
+    first_seen        SimpleAggregateFunction(min, DateTime64(3, 'UTC')),
+    last_seen         SimpleAggregateFunction(max, DateTime64(3, 'UTC'))
+)
+ENGINE = AggregatingMergeTree
+PARTITION BY toYYYYMM(hour)
+ORDER BY (token_fingerprint, hour, country, city, asn)
+TTL hour + toIntervalDay({{rollup_retention_days}})
+SETTINGS non_replicated_deduplication_window = 10000;
+
+CREATE MATERIALIZED VIEW IF NOT EXISTS usage_token_place_1h_mv TO usage_token_place_1h_v1 AS
+SELECT
+    token_fingerprint,
+    toStartOfHour(ts) AS hour,
+    country,
+    toString(city) AS city,
+    asn,
+    anyLast(lat) AS lat,
+    anyLast(lon) AS lon,
+    anyLast(toString(asn_org)) AS asn_org,
+    anyLast(replaceRegexpOne(IPv6NumToString(ip), '^::ffff:', '')) AS ip,
+    anyLast(toString(app_id)) AS app_id,
+    anyLast(user_id) AS user_id,
+    toUInt64(count()) AS requests,
+    min(ts) AS first_seen,
+    max(ts) AS last_seen
+FROM usage_events
+WHERE country != '' OR asn != 0
+GROUP BY token_fingerprint, hour, country, city, asn;

@@ -36,6 +36,41 @@ CREATE TABLE IF NOT EXISTS flag_history
 ENGINE = MergeTree
 ORDER BY (flag_id, ts);
 
+-- A dismissed pattern (detector and subject) is not flagged again until `until`.
+CREATE TABLE IF NOT EXISTS suppressions
+(
+    detector     LowCardinality(String),
+    subject_type LowCardinality(String),
+    subject      String,
+    until        DateTime64(3, 'UTC'),
+    flag_id      String,
+    actor        String,
+    reason       String,
+    created_at   DateTime64(3, 'UTC')
+)
+ENGINE = ReplacingMergeTree(created_at)
+ORDER BY (detector, subject_type, subject);
+
+-- One row per detector per scheduler run (or retro-hunt chunk): duration and outcome.
+CREATE TABLE IF NOT EXISTS detector_runs
+(
+    run_id       String,
+    detector     LowCardinality(String),
+    trigger      LowCardinality(String),
+    window_from  DateTime64(3, 'UTC'),
+    window_to    DateTime64(3, 'UTC'),
+    started_at   DateTime64(3, 'UTC'),
+    duration_ms  Float64,
+    findings     UInt32,
+    new_flags    UInt32,
+    outcome      LowCardinality(String),
+    error        String
+)
+ENGINE = MergeTree
+PARTITION BY toYYYYMM(started_at)
+ORDER BY (detector, started_at)
+TTL toDateTime(started_at) + toIntervalDay(90);
+
 -- One row per requested revocation; its status moves requested → done | failed | cancelled.
 CREATE TABLE IF NOT EXISTS revocations
 (

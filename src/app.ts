@@ -9,6 +9,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { hasZodFastifySchemaValidationErrors, jsonSchemaTransform, serializerCompiler, validatorCompiler, type ZodTypeProvider } from 'fastify-type-provider-zod';
 import { randomUUID } from 'node:crypto';
 import type { Context } from './context.js';
+import { flagRoutes } from './detectors/routes.js';
 import { registerAuth } from './http/auth.js';
 import { errorBody, HttpError } from './http/errors.js';
 import { ingestRoutes } from './ingest/routes.js';
@@ -97,6 +98,7 @@ export async function buildApp(ctx: Context): Promise<App> {
   await app.register(async (scope) => ingestRoutes(scope as App, ctx));
   await app.register(async (scope) => tokenRoutes(scope as App, ctx));
   await app.register(async (scope) => queryRoutes(scope as App, ctx));
+  await app.register(async (scope) => flagRoutes(scope as App, ctx, ctx.runner));
   await app.register(async (scope) => opsRoutes(scope as App, ctx));
   return app;
 }

@@ -3,8 +3,9 @@
  * A configuration error exits with code 2 and names the field.
  */
 import { parseArgs } from 'node:util';
-import { ConfigError, loadConfig, ROLES, type Config, type Role } from './config.js';
-import { openWarehouse } from './context.js';
+import { ConfigError, DETECTOR_NAMES, loadConfig, ROLES, type Config, type DetectorName, type Role } from './config.js';
+import { timeParam } from './query/params.js';
+import { openContext, openWarehouse } from './context.js';
 import { createKey } from './keys/keyring.js';
 import { createLogger } from './logger.js';
 import { handleSignals, startServer } from './server.js';
@@ -17,6 +18,8 @@ commands:
   migrate                      apply the SQL migrations in sql/ and exit
   keys create --role ROLE      create an API key (ingest, read or admin) and print it once
     [--name NAME]
+  detect --from T [--to T]     run the detectors over a past range now and print the new flags
+    [--detectors a,b] [--json]   (T: RFC 3339, epoch ms, or now-24h)
 
 environment: TOKENWATCH_DATA_DIR, TOKENWATCH_HOST, TOKENWATCH_PORT, TOKENWATCH_CONFIG,
   TOKENWATCH_API_KEYS, TOKENWATCH_PEPPER, TOKENWATCH_VAULT_KEY, CLICKHOUSE_URL,
@@ -47,6 +50,36 @@ async function runMigrate(config: Config): Promise<void> {
   }
 }
 
+async function detect(config: Config, args: string[]): Promise<void> {
+  const { values } = parseArgs({
+    args,
+    options: { from: { type: 'string' }, to: { type: 'string' }, detectors: { type: 'string' }, json: { type: 'boolean', default: false } },
+  });
+  const from = values.from ? timeParam.safeParse(values.from) : undefined;
+  const to = values.to ? timeParam.safeParse(values.to) : undefined;
+  if (!from?.success) throw new UsageError('detect: --from is required: RFC 3339, epoch milliseconds or now-<n><s|m|h|d>');
+  if (to && !to.success) throw new UsageError('detect: --to: RFC 3339, epoch milliseconds or now-<n><s|m|h|d>');
+  const only = values.detectors?.split(',').map((d) => d.trim());
+  const unknown = only?.filter((d) => !(DETECTOR_NAMES as readonly string[]).includes(d));
+  if (unknown?.length) throw new UsageError(`detect: unknown detector ${unknown.join(', ')}; known: ${DETECTOR_NAMES.join(', ')}`);
+  const ctx = await openContext(config, { logger: createLogger('warn') });
+  try {
+    await ctx.flusher.drained(120_000);
+    const result = await ctx.runner.run({ from: from.data, to: to?.data ?? new Date() }, 'cli', only as DetectorName[] | undefined);
+    const flags = await Promise.all(result.flags.map((f) => ctx.runner.store.get(f.id)));
+    if (values.json) {
+      for (const f of flags) console.log(JSON.stringify(f));
+    } else {
+      for (const f of flags) if (f) console.log(`${f.severity.padEnd(8)} ${f.detector.padEnd(17)} ${f.subject_type}:${f.subject.slice(0, 16)}  ${f.window_start}  ${f.explanation}`);
+      const failed = result.detectors.filter((d) => d.outcome === 'failed');
+      console.error(`${flags.length} new flags from ${result.detectors.length} detectors over ${result.from.toISOString()} .. ${result.to.toISOString()}` +
+        (failed.length ? `; FAILED: ${failed.map((d) => `${d.detector} (${d.error})`).join(', ')}` : ''));
+    }
+  } finally {
+    await ctx.close();
+  }
+}
+
 function keys(config: Config, args: string[]): void {
   const { positionals, values } = parseArgs({ args, allowPositionals: true, options: { role: { type: 'string' }, name: { type: 'string' } } });
   if (positionals[0] !== 'create') throw new UsageError('keys: expected "keys create --role ROLE"');
@@ -74,6 +107,9 @@ export async function main(argv: string[]): Promise<number> {
         return 0;
       case 'keys':
         keys(config, rest);
+        return 0;
+      case 'detect':
+        await detect(config, rest);
         return 0;
       default:
         throw new UsageError(`unknown command "${command}"`);

@@ -154,8 +154,13 @@ const fileSchema = z.strictObject({
   api_keys: z.array(apiKeyEntry).default([]),
   scheduler: z
     .strictObject({
-      enabled: z.boolean().optional(),
+      /** Default: true. With several processes on one ClickHouse server, exactly one should run it. */
+      enabled: z.boolean().default(true),
       cron: z.string().default('* * * * *'),
+      /** Findings are per window of this many minutes. */
+      window_minutes: z.number().int().min(1).max(60).default(5),
+      /** Each tick re-examines this many past windows too, so late events are still caught. */
+      lookback_windows: z.number().int().min(0).max(288).default(3),
     })
     .prefault({}),
   detectors: z.partialRecord(z.enum(DETECTOR_NAMES), detectorSettings).default({}),
@@ -288,6 +293,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides?: unk
   if (!fileResult.success) throw new ConfigError(describe(configPath ?? 'config', fileResult.error));
   const file = fileResult.data;
 
+  if (file.clickhouse.cluster !== undefined && !(e.CLICKHOUSE_URL ?? file.clickhouse.url)) {
+    throw new ConfigError('config: clickhouse.cluster: a cluster needs a ClickHouse server (CLICKHOUSE_URL or clickhouse.url)');
+  }
   for (const [index, p] of file.revocation.policies.entries()) {
     if (p.target !== undefined && !(p.target in file.revocation.targets)) {
       throw new ConfigError(`config: revocation.policies.${index}.target: no target named "${p.target}"`);

@@ -5,6 +5,9 @@
 import { join } from 'node:path';
 import type { Logger } from 'pino';
 import { loadConfig, type Config } from './config.js';
+import { validateDetectorConfig } from './detectors/registry.js';
+import { DetectionRunner } from './detectors/runner.js';
+import { Scheduler } from './detectors/scheduler.js';
 import { Flusher } from './ingest/flusher.js';
 import { openGeo, type GeoLookup } from './ingest/geo.js';
 import { Ingestor } from './ingest/ingestor.js';
@@ -30,6 +33,8 @@ export interface Context {
   ingestor: Ingestor;
   keys: KeyRing;
   geo: GeoLookup | undefined;
+  runner: DetectionRunner;
+  scheduler: Scheduler;
   /** The raw-keys file written at first start, if this start wrote it. */
   initialKeysFile: string | undefined;
   close(): Promise<void>;
@@ -52,6 +57,7 @@ export function openWarehouse(config: Config): Warehouse {
       user: config.clickhouse.user,
       password: config.clickhouse.password,
       database: config.clickhouse.database,
+      cluster: config.clickhouse.cluster,
     });
   }
   return openChdb(join(config.dataDir, 'warehouse'));
@@ -72,6 +78,7 @@ async function recentEventIds(warehouse: Warehouse, config: Config): Promise<str
 }
 
 export async function openContext(config: Config, options: ContextOptions = {}): Promise<Context> {
+  validateDetectorConfig(config);
   const logger = options.logger ?? createLogger(config.logLevel);
   const secrets = loadSecrets(config.dataDir, config.secrets);
   const initialKeysFile = ensureInitialKeys(config);
@@ -106,6 +113,18 @@ export async function openContext(config: Config, options: ContextOptions = {}):
     maxBytes: config.ingest.flush_max_bytes,
   });
   if (options.flush !== false) flusher.start();
+  const runner = new DetectionRunner(warehouse, config, metrics, logger);
+  const scheduler = new Scheduler(
+    [
+      {
+        name: 'detectors',
+        schedule: config.scheduler.cron,
+        run: () => runner.run(runner.scheduledRange(), 'schedule'),
+      },
+    ],
+    metrics,
+    logger,
+  );
 
   let closed = false;
   return {
@@ -119,10 +138,13 @@ export async function openContext(config: Config, options: ContextOptions = {}):
     ingestor,
     keys,
     geo,
+    runner,
+    scheduler,
     initialKeysFile,
     async close() {
       if (closed) return;
       closed = true;
+      await scheduler.stop();
       await flusher.stop(true);
       await spool.close();
       geo?.close();

@@ -13,6 +13,11 @@ export function createMetrics() {
     flushLatency: new Histogram({ name: 'tokenwatch_flush_seconds', help: 'Time to move one spool chunk into the warehouse', buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10], registers: [registry] }),
     flushedRows: new Counter({ name: 'tokenwatch_flushed_rows_total', help: 'Rows moved from the spool into the warehouse', registers: [registry] }),
     spoolBytes: new Gauge({ name: 'tokenwatch_spool_pending_bytes', help: 'Bytes accepted but not yet in the warehouse', registers: [registry] }),
+    detectorSeconds: new Histogram({ name: 'tokenwatch_detector_seconds', help: 'Duration of one detector over one range', labelNames: ['detector'], buckets: [0.01, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30], registers: [registry] }),
+    detectorRuns: new Counter({ name: 'tokenwatch_detector_runs_total', help: 'Detector runs by outcome', labelNames: ['detector', 'outcome'], registers: [registry] }),
+    flagsRaised: new Counter({ name: 'tokenwatch_flags_raised_total', help: 'New flags', labelNames: ['detector', 'severity'], registers: [registry] }),
+    jobRuns: new Counter({ name: 'tokenwatch_job_runs_total', help: 'Scheduled job runs by outcome (ok, failed, skipped_overlap)', labelNames: ['job', 'outcome'], registers: [registry] }),
+    jobSeconds: new Histogram({ name: 'tokenwatch_job_seconds', help: 'Duration of scheduled jobs', labelNames: ['job'], buckets: [0.1, 0.5, 1, 2.5, 5, 10, 30, 60, 120], registers: [registry] }),
     warehouseErrors: new Counter({ name: 'tokenwatch_warehouse_errors_total', help: 'Failed warehouse calls', labelNames: ['operation'], registers: [registry] }),
   };
 }

@@ -14,12 +14,13 @@ export interface Server {
   close(): Promise<void>;
 }
 
-export async function startServer(config: Config, options: ContextOptions = {}): Promise<Server> {
+export async function startServer(config: Config, options: ContextOptions & { schedule?: boolean } = {}): Promise<Server> {
   const ctx = await openContext(config, options);
   let app: App;
   try {
     app = await buildApp(ctx);
     await app.listen({ host: config.server.host, port: config.server.port });
+    if (config.scheduler.enabled && options.schedule !== false) ctx.scheduler.start();
   } catch (error) {
     await ctx.close();
     throw error;

@@ -2,6 +2,7 @@
 import { Readable } from 'node:stream';
 import { finished } from 'node:stream/promises';
 import { createClient } from '@clickhouse/client';
+import { clusterInsertSettings } from './cluster.js';
 import { dedupSettings, encodeParams, WarehouseError, type InsertOptions, type QueryParams, type TableName, type Warehouse } from './warehouse.js';
 
 export interface ServerOptions {
@@ -9,6 +10,8 @@ export interface ServerOptions {
   user?: string;
   password?: string;
   database: string;
+  /** With a cluster, inserts go through Distributed tables and return once on the shards. */
+  cluster?: string;
 }
 
 function wrap(error: unknown, what: string): WarehouseError {
@@ -45,12 +48,15 @@ export function openClickHouseServer(options: ServerOptions): Warehouse {
         throw wrap(error, 'statement failed');
       }
     },
-    async insertJsonEachRow(table: TableName, rows: Buffer | string, options?: InsertOptions) {
+    async insertJsonEachRow(table: TableName, rows: Buffer | string, insertOptions?: InsertOptions) {
       try {
         const result = await client.exec({
           query: `INSERT INTO ${table} FORMAT JSONEachRow`,
           values: Readable.from([typeof rows === 'string' ? Buffer.from(rows) : rows]),
-          clickhouse_settings: options?.dedupToken ? dedupSettings(options.dedupToken) : {},
+          clickhouse_settings: {
+            ...(options.cluster ? clusterInsertSettings() : {}),
+            ...(insertOptions?.dedupToken ? dedupSettings(insertOptions.dedupToken) : {}),
+          },
         });
         result.stream.resume();
         await finished(result.stream);

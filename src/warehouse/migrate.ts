@@ -9,6 +9,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { z } from 'zod';
 import type { Config } from '../config.js';
+import { clusterIdentifier, clusterInsertSettings, clusterStatements, createdTables, localName, toCluster } from './cluster.js';
 import { defineQuery, TABLES, type Warehouse } from './warehouse.js';
 
 export const SQL_DIR = join(dirname(fileURLToPath(import.meta.url)), '..', '..', 'sql');
@@ -16,7 +17,15 @@ export const SQL_DIR = join(dirname(fileURLToPath(import.meta.url)), '..', '..',
 export interface MigrationVariables {
   retention_days: number;
   rollup_retention_days: number;
+  /**
+   * clickhouse.cluster: every statement is rewritten for this cluster (src/warehouse/cluster.ts).
+   * Not a placeholder.
+   */
+  cluster?: string;
 }
+
+/** The `{{name}}` placeholders a migration may use. */
+const PLACEHOLDERS = ['retention_days', 'rollup_retention_days'] as const;
 
 export interface Migration {
   version: number;
@@ -26,9 +35,14 @@ export interface Migration {
 }
 
 export function migrationVariables(config: Config): MigrationVariables {
+  const { cluster, url } = config.clickhouse;
+  if (cluster !== undefined && !url) {
+    throw new Error('clickhouse.cluster needs clickhouse.url: the embedded engine has no cluster');
+  }
   return {
     retention_days: config.warehouse.retention_days,
     rollup_retention_days: Math.max(config.warehouse.rollup_retention_days, config.warehouse.retention_days),
+    ...(cluster !== undefined ? { cluster } : {}),
   };
 }
 
@@ -37,8 +51,8 @@ const FILE_NAME = /^(\d{3})_([a-z0-9_]+)\.sql$/;
 /** Fills the whitelisted placeholders; an unknown one is a bug in a migration file. */
 export function render(sql: string, variables: MigrationVariables): string {
   return sql.replace(/\{\{(\w+)\}\}/g, (_, name: string) => {
-    if (!(name in variables)) throw new Error(`migration uses unknown placeholder {{${name}}}`);
-    return String(variables[name as keyof MigrationVariables]);
+    if (!(PLACEHOLDERS as readonly string[]).includes(name)) throw new Error(`migration uses unknown placeholder {{${name}}}`);
+    return String(variables[name as (typeof PLACEHOLDERS)[number]]);
   });
 }
 
@@ -54,8 +68,12 @@ export function splitStatements(sql: string): string[] {
     .filter(Boolean);
 }
 
+/**
+ * Every migration file, rendered and split; with a cluster, each statement rewritten for it
+ * (the checksum stays the file's).
+ */
 export function loadMigrations(variables: MigrationVariables, dir = SQL_DIR): Migration[] {
-  return readdirSync(dir)
+  const migrations = readdirSync(dir)
     .filter((f) => FILE_NAME.test(f))
     .sort()
     .map((file) => {
@@ -68,7 +86,17 @@ export function loadMigrations(variables: MigrationVariables, dir = SQL_DIR): Mi
         checksum: createHash('sha256').update(text).digest('hex'),
       };
     });
+  const { cluster } = variables;
+  if (cluster === undefined) return migrations;
+  // Materialized views read shard-locally the tables any migration creates.
+  const tables = createdTables(migrations.flatMap((m) => m.statements));
+  return migrations.map((m) => ({ ...m, statements: m.statements.flatMap((s) => toCluster(s, cluster, tables)) }));
 }
+
+/** The table that records applied migrations (rewritten like the others on a cluster). */
+export const MIGRATIONS_TABLE_DDL = `CREATE TABLE IF NOT EXISTS ${TABLES.migrations}
+     (version UInt32, name String, checksum String, applied_at DateTime64(3, 'UTC') DEFAULT now64(3))
+     ENGINE = ReplacingMergeTree ORDER BY version`;
 
 const appliedVersions = defineQuery({
   name: 'applied_migrations',
@@ -88,33 +116,44 @@ const usageTtl = defineQuery({
  * Keeps the raw table's TTL equal to the configured retention when it changes after the
  * table was created. Existing parts expire at their next merge (no rewrite at start).
  */
-export async function applyRetention(warehouse: Warehouse, days: number): Promise<boolean> {
-  const [table] = await usageTtl(warehouse, { table: TABLES.usageEvents });
+export async function applyRetention(warehouse: Warehouse, days: number, cluster?: string): Promise<boolean> {
+  // On a cluster the TTL lives on the shard-local replicated table, altered on every shard.
+  const name = cluster === undefined ? TABLES.usageEvents : localName(TABLES.usageEvents);
+  const [table] = await usageTtl(warehouse, { table: name });
   if (!table || table.engine_full.includes(`toIntervalDay(${days})`)) return false;
+  const on = cluster === undefined ? '' : ` ON CLUSTER ${clusterIdentifier(cluster)}`;
   await warehouse.command(
-    `ALTER TABLE ${TABLES.usageEvents} MODIFY TTL toDateTime(ts) + toIntervalDay(${Math.trunc(days)}) SETTINGS materialize_ttl_after_modify = 0`,
+    `ALTER TABLE ${name}${on} MODIFY TTL toDateTime(ts) + toIntervalDay(${Math.trunc(days)}) SETTINGS materialize_ttl_after_modify = 0`,
   );
   return true;
 }
 
 /** Applies what is not applied yet; returns the versions it applied. */
 export async function migrate(warehouse: Warehouse, variables: MigrationVariables): Promise<Migration[]> {
-  await warehouse.command(
-    `CREATE TABLE IF NOT EXISTS ${TABLES.migrations}
-     (version UInt32, name String, checksum String, applied_at DateTime64(3, 'UTC') DEFAULT now64(3))
-     ENGINE = ReplacingMergeTree ORDER BY version`,
-  );
+  const { cluster } = variables;
+  // Loaded (and, on a cluster, rewritten) first: a statement the rewrite refuses stops everything.
+  const migrations = loadMigrations(variables);
+  for (const statement of cluster === undefined ? [MIGRATIONS_TABLE_DDL] : clusterStatements([MIGRATIONS_TABLE_DDL], cluster)) {
+    await warehouse.command(statement);
+  }
+  // On a cluster the record goes through the Distributed table: written on its shard before the next read.
+  const settings =
+    cluster === undefined
+      ? ''
+      : ` SETTINGS ${Object.entries(clusterInsertSettings())
+          .map(([k, v]) => `${k} = ${v}`)
+          .join(', ')}`;
   const done = new Set((await appliedVersions(warehouse, {})).map((r) => r.version));
   const applied: Migration[] = [];
-  for (const migration of loadMigrations(variables)) {
+  for (const migration of migrations) {
     if (done.has(migration.version)) continue;
     for (const statement of migration.statements) await warehouse.command(statement);
     await warehouse.command(
-      `INSERT INTO ${TABLES.migrations} (version, name, checksum) VALUES ({version:UInt32}, {name:String}, {checksum:String})`,
+      `INSERT INTO ${TABLES.migrations} (version, name, checksum)${settings} VALUES ({version:UInt32}, {name:String}, {checksum:String})`,
       { version: migration.version, name: migration.name, checksum: migration.checksum },
     );
     applied.push(migration);
   }
-  await applyRetention(warehouse, variables.retention_days);
+  await applyRetention(warehouse, variables.retention_days, cluster);
   return applied;
 }

@@ -16,10 +16,13 @@ export const TABLES = {
   usageApp1m: 'usage_app_1m_v1',
   usageUser1m: 'usage_user_1m_v1',
   usageDim1h: 'usage_dim_1h_v1',
+  usageTokenPlace1h: 'usage_token_place_1h_v1',
   tokenStats: 'v_token_stats',
   apps: 'v_apps',
   flags: 'flags',
   flagHistory: 'flag_history',
+  suppressions: 'suppressions',
+  detectorRuns: 'detector_runs',
   revocations: 'revocations',
   revocationAttempts: 'revocation_attempts',
 } as const;

@@ -1,0 +1,89 @@
+/**
+ * impossible_travel: consecutive uses of one token from places too far apart for the
+ * time between them. Distances are reduced by each place's geolocation error (a city
+ * guess is off by tens of km, a country-level guess sits on the country's centroid), and
+ * places the token has used for days (home and its usual VPN exit) do not count.
+ */
+import { defineDetector, fmt, windowStart, type Finding } from './types.js';
+import { activeTokens, distanceKm, groupByToken, hhmm, placeKey, placeLabel, startOfHour, visits, type Visit } from './places.js';
+
+export const impossibleTravel = defineDetector({
+  name: 'impossible_travel',
+  description: 'consecutive uses whose distance over elapsed time exceeds a plausible speed',
+  thresholds: {
+    MAX_SPEED_KMH: { value: 1000, reason: 'faster than an airliner (about 900 km/h) with a margin' },
+    MIN_DISTANCE_KM: { value: 500, reason: 'closer than this, geolocation error and regional VPN exits dominate' },
+    CITY_ERROR_KM: { value: 100, reason: 'city-level IP geolocation is often off by tens of kilometres' },
+    COUNTRY_ERROR_KM: { value: 800, reason: 'a country-level guess sits on the centroid: allow for a large country' },
+    SAME_NETWORK_MIN_KM: { value: 1500, reason: 'a mobile carrier’s addresses geolocate to its gateways across a country' },
+    LOOKBACK_HOURS: { value: 24, reason: 'the previous use may be a day old: 20,000 km at 1,000 km/h' },
+    ESTABLISHED_DAYS: { value: 14, reason: 'places used over the last two weeks are the token’s own (home, office, usual VPN exit)' },
+  },
+  async detect({ warehouse, range, t }) {
+    const tokens = await activeTokens(warehouse, range.from, range.to);
+    const lookFrom = new Date(range.from.getTime() - t.LOOKBACK_HOURS * 3_600_000);
+    const recent = groupByToken(await visits(warehouse, tokens, lookFrom, range.to, 2));
+    if (recent.size === 0) return [];
+    const established = new Map<string, Set<string>>();
+    for (const v of await visits(warehouse, [...recent.keys()], new Date(lookFrom.getTime() - t.ESTABLISHED_DAYS * 86_400_000), startOfHour(lookFrom))) {
+      let set = established.get(v.token_fingerprint);
+      if (!set) established.set(v.token_fingerprint, (set = new Set()));
+      set.add(placeKey(v));
+    }
+
+    const errorKm = (v: Visit) => (v.city ? t.CITY_ERROR_KM : t.COUNTRY_ERROR_KM);
+    const findings: Finding[] = [];
+    for (const [fp, list] of recent) {
+      const located = list.filter((v) => v.lat !== null && v.lon !== null).sort((a, b) => a.first.getTime() - b.first.getTime());
+      const known = established.get(fp) ?? new Set<string>();
+      let worst: { a: Visit; b: Visit; km: number; speed: number; minutes: number } | undefined;
+      for (let i = 1; i < located.length; i++) {
+        const b = located[i]!;
+        if (b.last < range.from || b.first >= range.to) continue;
+        for (let j = i - 1; j >= 0; j--) {
+          const a = located[j]!;
+          if (placeKey(a) === placeKey(b)) continue;
+          if (known.has(placeKey(a)) && known.has(placeKey(b))) continue;
+          const raw = distanceKm({ lat: a.lat!, lon: a.lon! }, { lat: b.lat!, lon: b.lon! });
+          if (a.asn !== 0 && a.asn === b.asn && raw < t.SAME_NETWORK_MIN_KM) continue;
+          const km = raw - errorKm(a) - errorKm(b);
+          if (km < t.MIN_DISTANCE_KM) continue;
+          // The gap between the last use at A and the first at B; overlapping visits mean both at once.
+          const gapMs = Math.max(0, b.first.getTime() - a.last.getTime());
+          const speed = gapMs === 0 ? Infinity : km / (gapMs / 3_600_000);
+          if (speed <= t.MAX_SPEED_KMH) continue;
+          if (!worst || speed > worst.speed) worst = { a, b, km: raw, speed, minutes: gapMs / 60_000 };
+        }
+      }
+      if (!worst) continue;
+      const { a, b, km, speed, minutes } = worst;
+      const at = Math.max(b.first.getTime(), range.from.getTime());
+      const start = new Date(windowStart(at, range.windowMs));
+      const speedText = Number.isFinite(speed) ? `${fmt(Math.round(speed / 100) * 100)} km/h` : 'both at once';
+      findings.push({
+        subject_type: 'token',
+        subject: fp,
+        token_fingerprint: fp,
+        app_id: b.app_id || a.app_id,
+        user_id: b.user_id || a.user_id,
+        window_start: start,
+        window_end: new Date(start.getTime() + range.windowMs),
+        severity: !Number.isFinite(speed) || speed >= 5 * t.MAX_SPEED_KMH ? 'high' : 'medium',
+        score: Number.isFinite(speed) ? speed / t.MAX_SPEED_KMH : 100,
+        explanation:
+          `${placeLabel(a)} ${hhmm(a.last)} then ${placeLabel(b)} ${hhmm(b.first)}: ${fmt(Math.round(km / 100) * 100)} km in ` +
+          `${fmt(Math.round(minutes))} min = ${speedText}`,
+        evidence: {
+          from: { place: placeLabel(a), country: a.country, city: a.city, lat: a.lat, lon: a.lon, asn: a.asn, asn_org: a.asn_org, ip: a.ip, last_seen: a.last.toISOString() },
+          to: { place: placeLabel(b), country: b.country, city: b.city, lat: b.lat, lon: b.lon, asn: b.asn, asn_org: b.asn_org, ip: b.ip, first_seen: b.first.toISOString() },
+          distance_km: Math.round(km),
+          minutes: Math.round(minutes * 10) / 10,
+          speed_kmh: Number.isFinite(speed) ? Math.round(speed) : null,
+          max_speed_kmh: t.MAX_SPEED_KMH,
+          error_allowance_km: errorKm(a) + errorKm(b),
+        },
+      });
+    }
+    return findings;
+  },
+});

@@ -1,0 +1,104 @@
+/**
+ * ip_fanout: one token used from many distinct IPs or networks (ASNs) in one window,
+ * well beyond what the token itself has done before: a shared or leaked credential.
+ */
+import { z } from 'zod';
+import { TABLES } from '../warehouse/warehouse.js';
+import { chTime, defineDetector, fmt, type Finding } from './types.js';
+
+export const ipFanout = defineDetector({
+  name: 'ip_fanout',
+  description: 'one token used from many distinct IPs or ASNs in a window (shared or leaked)',
+  thresholds: {
+    MIN_ASNS: { value: 4, reason: 'home wifi, a mobile carrier and a VPN make three networks; four in one window is a crowd' },
+    MIN_IPS: { value: 20, reason: 'a mobile carrier rotates a handful of addresses in minutes, not twenty' },
+    MIN_RATIO_TO_BASELINE: { value: 2, reason: 'a machine client behind a large egress pool has always used many IPs: double its own maximum' },
+    BASELINE_DAYS: { value: 7, reason: 'a week of windows shows what the token normally spans' },
+  },
+  async detect({ warehouse, range, t }) {
+    const windowS = range.windowMs / 1000;
+    const observed = z
+      .object({
+        token_fingerprint: z.string(),
+        win: z.string(),
+        ips: z.coerce.number(),
+        asns: z.coerce.number(),
+        countries: z.array(z.string()),
+        sample_ips: z.array(z.string()),
+        sample_asns: z.array(z.coerce.number()),
+        requests: z.coerce.number(),
+        app_id: z.string(),
+        user_id: z.string(),
+      })
+      .array()
+      .parse(
+        await warehouse.query(
+          `SELECT token_fingerprint, toString(toStartOfInterval(ts, toIntervalSecond({w:UInt32}))) AS win,
+                  uniqExact(ip) AS ips, uniqExactIf(asn, asn != 0) AS asns,
+                  groupUniqArrayIf(20)(toString(country), country != '') AS countries,
+                  groupUniqArray(20)(replaceRegexpOne(IPv6NumToString(ip), '^::ffff:', '')) AS sample_ips,
+                  groupUniqArrayIf(20)(asn, asn != 0) AS sample_asns,
+                  count() AS requests, anyLast(toString(app_id)) AS app_id, anyLast(user_id) AS user_id
+           FROM ${TABLES.usageEvents}
+           WHERE ts >= {from:DateTime64(3)} AND ts < {to:DateTime64(3)}
+           GROUP BY token_fingerprint, win
+           HAVING asns >= {min_asns:UInt32} OR ips >= {min_ips:UInt32}`,
+          { w: windowS, from: range.from, to: range.to, min_asns: t.MIN_ASNS, min_ips: t.MIN_IPS },
+        ),
+      );
+    if (observed.length === 0) return [];
+
+    const baselines = new Map(
+      z
+        .object({ token_fingerprint: z.string(), max_ips: z.coerce.number(), max_asns: z.coerce.number() })
+        .array()
+        .parse(
+          await warehouse.query(
+            `SELECT token_fingerprint, max(ips) AS max_ips, max(asns) AS max_asns
+             FROM (SELECT token_fingerprint, toStartOfInterval(minute, toIntervalSecond({w:UInt32})) AS win,
+                          uniqMerge(ips) AS ips, uniqMerge(asns) AS asns
+                   FROM ${TABLES.usageToken1m}
+                   WHERE token_fingerprint IN {fps:Array(String)} AND minute >= {bfrom:DateTime64(3)} AND minute < {from:DateTime64(3)}
+                   GROUP BY token_fingerprint, win)
+             GROUP BY token_fingerprint`,
+            {
+              w: windowS,
+              fps: [...new Set(observed.map((o) => o.token_fingerprint))],
+              bfrom: new Date(range.from.getTime() - t.BASELINE_DAYS * 86_400_000),
+              from: range.from,
+            },
+          ),
+        )
+        .map((b) => [b.token_fingerprint, b]),
+    );
+
+    const findings: Finding[] = [];
+    for (const o of observed) {
+      const base = baselines.get(o.token_fingerprint) ?? { max_ips: 0, max_asns: 0 };
+      const manyNetworks = o.asns >= t.MIN_ASNS && o.asns >= t.MIN_RATIO_TO_BASELINE * base.max_asns;
+      const manyAddresses = o.ips >= t.MIN_IPS && o.ips >= t.MIN_RATIO_TO_BASELINE * base.max_ips;
+      if (!manyNetworks && !manyAddresses) continue;
+      const start = chTime(o.win);
+      const severity = o.asns >= 2 * t.MIN_ASNS || o.ips >= 2.5 * t.MIN_IPS || o.countries.length >= 5 ? 'high' : 'medium';
+      findings.push({
+        subject_type: 'token',
+        subject: o.token_fingerprint,
+        token_fingerprint: o.token_fingerprint,
+        app_id: o.app_id,
+        user_id: o.user_id,
+        window_start: start,
+        window_end: new Date(start.getTime() + range.windowMs),
+        severity,
+        score: Math.max(o.asns / Math.max(t.MIN_ASNS, base.max_asns), o.ips / Math.max(t.MIN_IPS, base.max_ips)),
+        explanation:
+          `${fmt(o.ips)} IPs in ${fmt(o.asns)} networks (${o.countries.length} countries) in ${fmt(windowS / 60)} min; ` +
+          `this token's previous maximum per window was ${fmt(base.max_ips)} IPs in ${fmt(base.max_asns)} networks`,
+        evidence: {
+          observed: { ips: o.ips, asns: o.asns, countries: o.countries, requests: o.requests, sample_ips: o.sample_ips, sample_asns: o.sample_asns },
+          baseline: { days: t.BASELINE_DAYS, max_ips_per_window: base.max_ips, max_asns_per_window: base.max_asns },
+        },
+      });
+    }
+    return findings;
+  },
+});

@@ -1,0 +1,108 @@
+/** Where tokens were used: hourly place rows from the place rollup, and distances between them. */
+import { z } from 'zod';
+import { TABLES, type Warehouse } from '../warehouse/warehouse.js';
+import { chTime } from './types.js';
+
+export interface Visit {
+  token_fingerprint: string;
+  country: string;
+  city: string;
+  asn: number;
+  asn_org: string;
+  lat: number | null;
+  lon: number | null;
+  ip: string;
+  app_id: string;
+  user_id: string;
+  requests: number;
+  first: Date;
+  last: Date;
+}
+
+const visitRow = z.object({
+  token_fingerprint: z.string(),
+  country: z.string(),
+  city: z.string(),
+  asn: z.coerce.number(),
+  asn_org: z.string(),
+  lat: z.coerce.number().nullable(),
+  lon: z.coerce.number().nullable(),
+  ip: z.string(),
+  app_id: z.string(),
+  user_id: z.string(),
+  requests: z.coerce.number(),
+  first_seen: z.string(),
+  last_seen: z.string(),
+});
+
+/**
+ * Visits (one per token, hour and place) of the given tokens between from and to; with
+ * `minPlaces`, only tokens seen in at least that many distinct places.
+ */
+export async function visits(warehouse: Warehouse, fps: string[], from: Date, to: Date, minPlaces = 1): Promise<Visit[]> {
+  if (fps.length === 0) return [];
+  const rows = await warehouse.query(
+    `SELECT token_fingerprint, country, city, asn, anyLast(asn_org) AS asn_org, anyLast(lat) AS lat, anyLast(lon) AS lon,
+            anyLast(ip) AS ip, anyLast(app_id) AS app_id, anyLast(user_id) AS user_id, sum(requests) AS requests,
+            toString(min(first_seen)) AS first_seen, toString(max(last_seen)) AS last_seen
+     FROM ${TABLES.usageTokenPlace1h}
+     WHERE token_fingerprint IN (
+             SELECT token_fingerprint FROM ${TABLES.usageTokenPlace1h}
+             WHERE token_fingerprint IN {fps:Array(String)} AND hour >= toStartOfHour({from:DateTime64(3)}) AND hour < {to:DateTime64(3)}
+             GROUP BY token_fingerprint HAVING uniqExact(country, city) >= {min_places:UInt32})
+       AND hour >= toStartOfHour({from:DateTime64(3)}) AND hour < {to:DateTime64(3)}
+     GROUP BY token_fingerprint, hour, country, city, asn
+     ORDER BY token_fingerprint, first_seen`,
+    { fps, from, to, min_places: minPlaces },
+  );
+  return rows.map((r) => {
+    const v = visitRow.parse(r);
+    return { ...v, first: chTime(v.first_seen), last: chTime(v.last_seen) };
+  });
+}
+
+/** Tokens with usage between from and to (from the minute rollup: cheap). */
+export async function activeTokens(warehouse: Warehouse, from: Date, to: Date): Promise<string[]> {
+  const rows = await warehouse.query(
+    `SELECT DISTINCT token_fingerprint FROM ${TABLES.usageToken1m} WHERE minute >= toStartOfMinute({from:DateTime64(3)}) AND minute < {to:DateTime64(3)}`,
+    { from, to },
+  );
+  return rows.map((r) => (r as { token_fingerprint: string }).token_fingerprint);
+}
+
+const EARTH_RADIUS_KM = 6371.0088;
+
+export function distanceKm(a: { lat: number; lon: number }, b: { lat: number; lon: number }): number {
+  const rad = Math.PI / 180;
+  const dLat = (b.lat - a.lat) * rad;
+  const dLon = (b.lon - a.lon) * rad;
+  const h = Math.sin(dLat / 2) ** 2 + Math.cos(a.lat * rad) * Math.cos(b.lat * rad) * Math.sin(dLon / 2) ** 2;
+  return 2 * EARTH_RADIUS_KM * Math.asin(Math.min(1, Math.sqrt(h)));
+}
+
+export function placeKey(v: Pick<Visit, 'country' | 'city'>): string {
+  return `${v.country}/${v.city}`;
+}
+
+export function placeLabel(v: Pick<Visit, 'country' | 'city'>): string {
+  return v.city ? `${v.city}, ${v.country}` : v.country || 'unknown place';
+}
+
+export function groupByToken<T extends { token_fingerprint: string }>(rows: T[]): Map<string, T[]> {
+  const out = new Map<string, T[]>();
+  for (const r of rows) {
+    const list = out.get(r.token_fingerprint);
+    if (list) list.push(r);
+    else out.set(r.token_fingerprint, [r]);
+  }
+  return out;
+}
+
+/** Visits are hourly: a history must end at a whole hour, or it would include the hour in progress. */
+export function startOfHour(d: Date): Date {
+  return new Date(Math.floor(d.getTime() / 3_600_000) * 3_600_000);
+}
+
+export function hhmm(d: Date): string {
+  return d.toISOString().slice(11, 16);
+}

@@ -1,0 +1,130 @@
+/**
+ * rate_spike: a token's request rate in a window is far above its own robust baseline.
+ * Observed: the busiest minute of the window. Baseline: the token's per-minute counts
+ * over the previous days (active minutes only): median, MAD and its own previous peak.
+ */
+import { median, medianAbsoluteDeviation, quantile } from 'simple-statistics';
+import { z } from 'zod';
+import { TABLES } from '../warehouse/warehouse.js';
+import { chTime, defineDetector, fmt, type Finding } from './types.js';
+
+/** MAD of a normal distribution times this is its standard deviation. */
+const MAD_TO_SIGMA = 1.4826;
+
+export const rateSpike = defineDetector({
+  name: 'rate_spike',
+  description: "a token's request rate in the window is far above its own robust baseline (median/MAD over its history)",
+  thresholds: {
+    MIN_RATE_PER_MIN: { value: 30, reason: 'fewer than 30 requests in a minute is not a spike, whatever the baseline' },
+    BASELINE_DAYS: { value: 7, reason: 'a week covers weekly cycles; older behaviour says little about today' },
+    MIN_HISTORY_MINUTES: { value: 30, reason: 'a median needs enough active minutes to mean something' },
+    MIN_HISTORY_HOURS: { value: 24, reason: 'a token younger than a day has no baseline to spike from' },
+    MAD_MULTIPLIER: { value: 10, reason: 'above median + 10 robust sigmas: far outside the token’s normal spread' },
+    MIN_RATIO_TO_MEDIAN: { value: 5, reason: 'five times the typical minute is a change of behaviour, not noise' },
+    MIN_RATIO_TO_PEAK: { value: 2, reason: 'a rate the token already reached (batch jobs repeat their bursts) is not new: double its previous peak' },
+  },
+  async detect({ warehouse, range, t }) {
+    const windowS = range.windowMs / 1000;
+    const observed = z
+      .object({
+        token_fingerprint: z.string(),
+        win: z.string(),
+        peak: z.coerce.number(),
+        peak_minute: z.string(),
+        total: z.coerce.number(),
+        app_id: z.string(),
+        user_id: z.string(),
+      })
+      .array()
+      .parse(
+        await warehouse.query(
+          `SELECT token_fingerprint, toString(toStartOfInterval(minute, toIntervalSecond({w:UInt32}))) AS win,
+                  max(c) AS peak, toString(argMax(minute, c)) AS peak_minute, sum(c) AS total, anyLast(app) AS app_id, anyLast(usr) AS user_id
+           FROM (SELECT token_fingerprint, minute, sum(requests) AS c, anyLast(app_id) AS app, anyLast(user_id) AS usr
+                 FROM ${TABLES.usageToken1m}
+                 WHERE minute >= {from:DateTime64(3)} AND minute < {to:DateTime64(3)}
+                 GROUP BY token_fingerprint, minute)
+           GROUP BY token_fingerprint, win
+           HAVING peak >= {min_rate:UInt32}`,
+          { w: windowS, from: range.from, to: range.to, min_rate: t.MIN_RATE_PER_MIN },
+        ),
+      );
+    if (observed.length === 0) return [];
+
+    // Cheap pre-filter in SQL: only tokens whose window peak beats their own previous peak.
+    const baselineFrom = new Date(range.from.getTime() - t.BASELINE_DAYS * 86_400_000);
+    const fps = [...new Set(observed.map((o) => o.token_fingerprint))];
+    const summaries = z
+      .object({ token_fingerprint: z.string(), prev_peak: z.coerce.number(), minutes: z.coerce.number(), first_minute: z.string() })
+      .array()
+      .parse(
+        await warehouse.query(
+          `SELECT token_fingerprint, max(c) AS prev_peak, count() AS minutes, toString(min(minute)) AS first_minute
+           FROM (SELECT token_fingerprint, minute, sum(requests) AS c FROM ${TABLES.usageToken1m}
+                 WHERE token_fingerprint IN {fps:Array(String)} AND minute >= {bfrom:DateTime64(3)} AND minute < {from:DateTime64(3)}
+                 GROUP BY token_fingerprint, minute)
+           GROUP BY token_fingerprint`,
+          { fps, bfrom: baselineFrom, from: range.from },
+        ),
+      );
+    const summary = new Map(summaries.map((s) => [s.token_fingerprint, s]));
+    const candidates = observed.filter((o) => {
+      const s = summary.get(o.token_fingerprint);
+      if (!s || s.minutes < t.MIN_HISTORY_MINUTES) return false;
+      if (chTime(s.first_minute).getTime() > range.from.getTime() - t.MIN_HISTORY_HOURS * 3_600_000) return false;
+      return o.peak >= t.MIN_RATIO_TO_PEAK * s.prev_peak;
+    });
+    if (candidates.length === 0) return [];
+
+    // The robust baseline, with simple-statistics, for the few tokens left.
+    const history = z
+      .object({ token_fingerprint: z.string(), counts: z.array(z.coerce.number()) })
+      .array()
+      .parse(
+        await warehouse.query(
+          `SELECT token_fingerprint, groupArray(c) AS counts
+           FROM (SELECT token_fingerprint, minute, sum(requests) AS c FROM ${TABLES.usageToken1m}
+                 WHERE token_fingerprint IN {fps:Array(String)} AND minute >= {bfrom:DateTime64(3)} AND minute < {from:DateTime64(3)}
+                 GROUP BY token_fingerprint, minute)
+           GROUP BY token_fingerprint`,
+          { fps: [...new Set(candidates.map((c) => c.token_fingerprint))], bfrom: baselineFrom, from: range.from },
+        ),
+      );
+    const counts = new Map(history.map((h) => [h.token_fingerprint, h.counts]));
+
+    const findings: Finding[] = [];
+    for (const o of candidates) {
+      const values = counts.get(o.token_fingerprint);
+      if (!values || values.length === 0) continue;
+      const med = median(values);
+      const mad = medianAbsoluteDeviation(values);
+      const p99 = quantile(values, 0.99);
+      const prevPeak = Math.max(...values);
+      const limit = Math.max(med + t.MAD_MULTIPLIER * MAD_TO_SIGMA * mad, t.MIN_RATIO_TO_MEDIAN * med, t.MIN_RATIO_TO_PEAK * prevPeak);
+      if (o.peak < limit) continue;
+      const overPeak = o.peak / Math.max(prevPeak, 1);
+      const start = chTime(o.win);
+      findings.push({
+        subject_type: 'token',
+        subject: o.token_fingerprint,
+        token_fingerprint: o.token_fingerprint,
+        app_id: o.app_id,
+        user_id: o.user_id,
+        window_start: start,
+        window_end: new Date(start.getTime() + range.windowMs),
+        severity: overPeak >= 10 ? 'critical' : overPeak >= 4 ? 'high' : 'medium',
+        score: o.peak / Math.max(limit, 1),
+        explanation:
+          `${fmt(o.peak)} requests/min against a baseline median of ${fmt(med)} (MAD ${fmt(mad)}) over ${t.BASELINE_DAYS} days; ` +
+          `its previous peak was ${fmt(prevPeak)}/min`,
+        evidence: {
+          observed: { peak_per_minute: o.peak, peak_minute: chTime(o.peak_minute).toISOString(), window_requests: o.total },
+          baseline: { days: t.BASELINE_DAYS, active_minutes: values.length, median: med, mad, p99, previous_peak: prevPeak },
+          limit,
+        },
+      });
+    }
+    return findings;
+  },
+});
+

@@ -1,0 +1,77 @@
+/**
+ * What a detector is: a named unit that reads a time range (and baselines from the
+ * rollups) and returns findings, each for one subject and one window. Every threshold is
+ * a named constant with a one-line reason, overridable in the config.
+ */
+import type { DetectorName } from '../config.js';
+import type { Warehouse } from '../warehouse/warehouse.js';
+
+export const SEVERITY_ORDER = { low: 1, medium: 2, high: 3, critical: 4 } as const;
+export type Severity = keyof typeof SEVERITY_ORDER;
+export type SubjectType = 'token' | 'app' | 'user' | 'ip';
+
+export interface Threshold {
+  value: number;
+  /** Why this value: one line a reviewer can argue with. */
+  reason: string;
+}
+
+export interface Finding {
+  subject_type: SubjectType;
+  subject: string;
+  token_fingerprint?: string;
+  app_id?: string;
+  user_id?: string;
+  window_start: Date;
+  window_end: Date;
+  severity: Severity;
+  score: number;
+  /** One sentence a security analyst understands at a glance. */
+  explanation: string;
+  /** Baseline and observed figures, and the IPs, places and times involved. */
+  evidence: Record<string, unknown>;
+}
+
+export interface DetectionRange {
+  from: Date;
+  to: Date;
+  /** Findings are per window of this many milliseconds, aligned to the epoch. */
+  windowMs: number;
+}
+
+export interface DetectorRun<T extends Record<string, Threshold>> {
+  warehouse: Warehouse;
+  range: DetectionRange;
+  /** Threshold values after config overrides. */
+  t: { [K in keyof T]: number };
+}
+
+export interface Detector<T extends Record<string, Threshold> = Record<string, Threshold>> {
+  name: DetectorName;
+  /** What it flags, for the README, the API and the console. */
+  description: string;
+  thresholds: T;
+  detect(run: DetectorRun<T>): Promise<Finding[]>;
+}
+
+export function defineDetector<T extends Record<string, Threshold>>(detector: Detector<T>): Detector<T> {
+  return detector;
+}
+
+/** The start of the window containing `ms`. */
+export function windowStart(ms: number, windowMs: number): number {
+  return Math.floor(ms / windowMs) * windowMs;
+}
+
+/** Rounds for explanations: 312, 4.2, 0.35. */
+export function fmt(n: number): string {
+  if (!Number.isFinite(n)) return String(n);
+  const abs = Math.abs(n);
+  const digits = abs >= 100 ? 0 : abs >= 10 ? 1 : 2;
+  return Number(n.toFixed(digits)).toLocaleString('en-US');
+}
+
+/** ClickHouse DateTime text (UTC) to a Date. */
+export function chTime(text: string): Date {
+  return new Date(`${text.replace(' ', 'T')}Z`);
+}

@@ -1,0 +1,249 @@
+/**
+ * Each detector against the attack it exists for and the benign behaviour that looks
+ * like it, end to end: events in over the API, a retro-hunt, flags out.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { fingerprint } from '../../src/ingest/fingerprint.js';
+import { auth, openTestApp, tempDir, testConfig, type TestApp } from '../helpers.js';
+
+let t: TestApp;
+const MIN = 60_000;
+const HOUR = 60 * MIN;
+const DAY = 24 * HOUR;
+/** Detection runs over [NOW - 1 h, NOW); the attacks happen inside, history before. */
+const NOW = Math.floor(Date.now() / (5 * MIN)) * 5 * MIN - 5 * MIN;
+
+const PLACES = {
+  frankfurt: { country: 'DE', city: 'Frankfurt am Main', lat: 50.11, lon: 8.68, asn: 3320 },
+  berlin: { country: 'DE', city: 'Berlin', lat: 52.52, lon: 13.4, asn: 3320 },
+  saopaulo: { country: 'BR', city: 'São Paulo', lat: -23.55, lon: -46.63, asn: 28573 },
+  newyork: { country: 'US', city: 'New York', lat: 40.71, lon: -74.0, asn: 7922 },
+  seoul: { country: 'KR', city: 'Seoul', lat: 37.57, lon: 126.98, asn: 4766 },
+  tokyo: { country: 'JP', city: 'Tokyo', lat: 35.68, lon: 139.69, asn: 2516 },
+  moscow: { country: 'RU', city: 'Moscow', lat: 55.75, lon: 37.62, asn: 12389 },
+} as const;
+
+const events: Record<string, unknown>[] = [];
+const lifecycle: Record<string, unknown>[] = [];
+let seq = 0;
+
+/** `count` uses of a token spread evenly over [at, at + spanMs). */
+function use(token: string, at: number, count: number, spanMs: number, fields: Record<string, unknown> = {}) {
+  for (let i = 0; i < count; i++) {
+    events.push({
+      event_id: `e-${seq++}`,
+      token,
+      ts: new Date(at + Math.floor((i * spanMs) / count)).toISOString(),
+      ip: '198.51.100.10',
+      app_id: 'shop',
+      status: 200,
+      path: '/api/orders',
+      method: 'GET',
+      ...PLACES.frankfurt,
+      ...fields,
+    });
+  }
+}
+
+/** A daily habit over the previous `days` days: `perMin` requests a minute for `minutes` minutes at the same hour. */
+function habit(token: string, days: number, minutes: number, perMin: number, fields: Record<string, unknown> = {}, hourOffset = 0) {
+  for (let d = days; d >= 1; d--) use(token, NOW - d * DAY + hourOffset * HOUR, minutes * perMin, minutes * MIN, fields);
+}
+
+function scenario() {
+  // rate_spike: 10/min habit, then 300/min. Benign: a nightly batch at 500/min, again tonight.
+  habit('spiky', 3, 60, 10);
+  use('spiky', NOW - 20 * MIN, 900, 3 * MIN);
+  habit('batch', 3, 10, 500, {}, -0.5);
+  use('batch', NOW - 30 * MIN, 5000, 10 * MIN);
+
+  // ip_fanout: one token from 30 addresses in 10 networks. Benign: a phone hopping addresses in one carrier.
+  habit('leaked', 3, 30, 2);
+  for (let i = 0; i < 30; i++) use('leaked', NOW - 40 * MIN + i * 5000, 2, 4000, { ip: `203.0.${i}.9`, asn: 64500 + (i % 10), country: ['US', 'NL', 'SG'][i % 3], city: '' });
+  habit('phone', 3, 30, 2, { asn: 26615, country: 'BR', city: 'Rio de Janeiro', lat: -22.9, lon: -43.2 });
+  for (let i = 0; i < 6; i++) use('phone', NOW - 40 * MIN + i * 20_000, 3, 15_000, { ip: `177.1.${i}.2`, asn: 26615, country: 'BR', city: 'Rio de Janeiro', lat: -22.9, lon: -43.2 });
+
+  // impossible_travel: Frankfurt, then São Paulo 10 minutes later. Benign: a flight to New York.
+  habit('traveller-thief', 3, 30, 2);
+  use('traveller-thief', NOW - 25 * MIN, 10, 5 * MIN);
+  use('traveller-thief', NOW - 12 * MIN, 10, 5 * MIN, { ...PLACES.saopaulo, ip: '200.1.2.3' });
+  habit('flyer', 3, 30, 2);
+  use('flyer', NOW - 10 * HOUR, 10, 10 * MIN);
+  use('flyer', NOW - 30 * MIN, 10, 10 * MIN, { ...PLACES.newyork, ip: '24.1.2.3' });
+
+  // new_location: Seoul alongside the owner in Berlin. Benign: owner flew to Tokyo, home is quiet.
+  habit('shared', 5, 30, 2, PLACES.berlin);
+  use('shared', NOW - 50 * MIN, 40, 45 * MIN, PLACES.berlin);
+  use('shared', NOW - 30 * MIN, 10, 10 * MIN, { ...PLACES.seoul, ip: '211.1.2.3' });
+  habit('tourist', 5, 30, 2, PLACES.berlin);
+  use('tourist', NOW - 30 * MIN, 10, 10 * MIN, { ...PLACES.tokyo, ip: '126.1.2.3' });
+
+  // auth_failures: one address trying 12 tokens. Benign: an office NAT with some expired sessions.
+  for (let i = 0; i < 12; i++) use(`stuffed-${i}`, NOW - 15 * MIN, 5, 3 * MIN, { ip: '45.9.8.7', status: 401, path: '/login' });
+  for (let i = 0; i < 40; i++) {
+    use(`office-${i}`, NOW - 50 * MIN, 20, 40 * MIN, { ip: '81.2.3.4' });
+    use(`office-${i}`, NOW - 20 * MIN, 1, MIN, { ip: '81.2.3.4', status: 401 });
+  }
+
+  // revoked_use: revoked, then still served. Benign: revoked and rejected.
+  lifecycle.push({ event: 'revoked', token: 'zombie', ts: new Date(NOW - 30 * MIN).toISOString(), source: 'subscriber', reason: 'lost phone' });
+  use('zombie', NOW - 10 * MIN, 5, MIN);
+  lifecycle.push({ event: 'revoked', token: 'enforced', ts: new Date(NOW - 30 * MIN).toISOString(), source: 'subscriber' });
+  use('enforced', NOW - 10 * MIN, 5, MIN, { status: 401 });
+
+  // refresh_reuse: a rotated refresh token used again. Benign: rotation, then only the new one.
+  lifecycle.push({ event: 'issued', token: 'rt-1', token_type: 'refresh_token', ts: new Date(NOW - 2 * DAY).toISOString(), app_id: 'shop' });
+  lifecycle.push({ event: 'refreshed', token: 'rt-2', token_type: 'refresh_token', rotated_from: 'rt-1', ts: new Date(NOW - 40 * MIN).toISOString() });
+  use('rt-1', NOW - 8 * MIN, 1, MIN, { path: '/oauth/token', method: 'POST', token_type: 'refresh_token' });
+  lifecycle.push({ event: 'issued', token: 'rt-ok-1', token_type: 'refresh_token', ts: new Date(NOW - 2 * DAY).toISOString() });
+  lifecycle.push({ event: 'refreshed', token: 'rt-ok-2', token_type: 'refresh_token', rotated_from: 'rt-ok-1', ts: new Date(NOW - 40 * MIN).toISOString() });
+  use('rt-ok-2', NOW - 8 * MIN, 1, MIN, { path: '/oauth/token', method: 'POST', token_type: 'refresh_token' });
+
+  // dormant_reuse: silent for 25 days, then Moscow. Benign: silent, then back home.
+  use('sleeper', NOW - 26 * DAY, 30, HOUR, PLACES.berlin);
+  use('sleeper', NOW - 15 * MIN, 10, 5 * MIN, { ...PLACES.moscow, ip: '95.1.2.3' });
+  use('holiday', NOW - 26 * DAY, 30, HOUR, PLACES.berlin);
+  use('holiday', NOW - 15 * MIN, 10, 5 * MIN, PLACES.berlin);
+}
+
+const fp = (token: string) => fingerprint(t.ctx.secrets.pepper, token);
+
+async function post(url: string, body: unknown[], contentType = 'application/json') {
+  const res = await t.app.inject({ method: 'POST', url, headers: { 'content-type': contentType, ...auth('ingest') }, payload: JSON.stringify(body) });
+  expect(res.statusCode, res.body).toBe(202);
+}
+
+let flags: { detector: string; subject: string; subject_type: string; severity: string; explanation: string; flag_id: string }[] = [];
+
+beforeAll(async () => {
+  t = await openTestApp(testConfig(tempDir()));
+  scenario();
+  await post('/v1/tokens', lifecycle);
+  for (let i = 0; i < events.length; i += 5000) await post('/v1/events', events.slice(i, i + 5000));
+  await t.ctx.flusher.drained();
+  const res = await t.app.inject({
+    method: 'POST',
+    url: '/v1/detections/run',
+    headers: auth('admin'),
+    payload: { from: new Date(NOW - HOUR).toISOString(), to: new Date(NOW).toISOString() },
+  });
+  expect(res.statusCode, res.body).toBe(200);
+  flags = res.json().flags;
+  const failed = res.json().detectors.filter((d: { outcome: string }) => d.outcome !== "ok");
+  expect(failed, JSON.stringify(failed)).toEqual([]);
+}, 240_000);
+afterAll(async () => t?.close());
+
+const flagged = (detector: string, subject: string) => flags.filter((f) => f.detector === detector && f.subject === subject);
+
+describe('detectors catch the attack and spare the look-alike', () => {
+  it.each([
+    ['rate_spike', 'spiky', 'batch', /^300 requests\/min against a baseline median of 10 \(MAD 0\) over 7 days; its previous peak was 10\/min$/],
+    ['ip_fanout', 'leaked', 'phone', /^30 IPs in 10 networks \(3 countries\)/],
+    ['impossible_travel', 'traveller-thief', 'flyer', /^Frankfurt am Main, DE \d\d:\d\d then São Paulo, BR \d\d:\d\d: 9,[0-9]00 km in \d+ min = [\d,]+ km\/h$/],
+    ['new_location', 'shared', 'tourist', /^first use from Seoul, KR \(new network AS4766\).*while still in use from Berlin, DE$/],
+    ['revoked_use', 'zombie', 'enforced', /the gateway is not enforcing$/],
+    ['refresh_reuse', 'rt-1', 'rt-ok-1', /used again .* its whole family is compromised$/],
+    ['dormant_reuse', 'sleeper', 'holiday', /^idle for 2\d(\.\d+)? days .* then used from Moscow, RU AS12389, a country it never used before/],
+  ])('%s flags %s, not %s', (detector, attacked, benign, explanation) => {
+    const hits = flagged(detector, fp(attacked));
+    expect(hits, JSON.stringify(flags.map((f) => [f.detector, f.explanation]), null, 1)).toHaveLength(1);
+    expect(hits[0]!.explanation).toMatch(explanation);
+    expect(flags.filter((f) => f.subject === fp(benign))).toEqual([]);
+  });
+
+  it('auth_failures flags the stuffing address, not the office NAT', () => {
+    const hits = flagged('auth_failures', '45.9.8.7');
+    expect(hits).toHaveLength(1);
+    expect(hits[0]!.explanation).toMatch(/^60 of 60 requests from 45\.9\.8\.7 failed with 401 in 5 min, using 12 different tokens$/);
+    expect(flags.filter((f) => f.subject === '81.2.3.4')).toEqual([]);
+  });
+
+  it('raises nothing else', () => {
+    const expected = ['spiky', 'leaked', 'traveller-thief', 'shared', 'zombie', 'rt-1', 'sleeper'].map(fp).concat('45.9.8.7');
+    expect(flags.filter((f) => !expected.includes(f.subject)).map((f) => `${f.detector}: ${f.explanation}`)).toEqual([]);
+  });
+});
+
+describe('flags', () => {
+  const get = (url: string) => t.app.inject({ method: 'GET', url, headers: auth('read') });
+
+  it('are not raised twice when detection runs again over the same range', async () => {
+    const again = await t.app.inject({
+      method: 'POST',
+      url: '/v1/detections/run',
+      headers: auth('admin'),
+      payload: { from: new Date(NOW - HOUR).toISOString(), to: new Date(NOW).toISOString() },
+    });
+    expect(again.json().flags).toEqual([]);
+    expect((await get('/v1/flags?limit=500')).json().flags).toHaveLength(flags.length);
+  });
+
+  it('list with filters and sorting', async () => {
+    const byDetector = (await get('/v1/flags?detector=impossible_travel,rate_spike')).json().flags;
+    expect(byDetector.map((f: { detector: string }) => f.detector).sort()).toEqual(['impossible_travel', 'impossible_travel', 'rate_spike']);
+    const critical = (await get('/v1/flags?severity=critical')).json().flags;
+    expect(critical.length).toBeGreaterThan(0);
+    expect(critical.every((f: { severity: string }) => f.severity === 'critical')).toBe(true);
+    const sorted = (await get('/v1/flags?sort=severity')).json().flags;
+    expect(sorted[0].severity).toBe('critical');
+    expect((await get(`/v1/flags?token_fingerprint=${fp('spiky')}`)).json().flags).toHaveLength(1);
+    expect((await get('/v1/flags?status=nope')).statusCode).toBe(400);
+  });
+
+  it('read with evidence, history and a token summary; token detail lists them', async () => {
+    const id = flagged('impossible_travel', fp('traveller-thief'))[0]!.flag_id;
+    const flag = (await get(`/v1/flags/${id}`)).json();
+    expect(flag.evidence.from.place).toBe('Frankfurt am Main, DE');
+    expect(flag.evidence.to.place).toBe('São Paulo, BR');
+    expect(flag.evidence.speed_kmh).toBeGreaterThan(1000);
+    expect(flag.history).toMatchObject([{ status: 'open', actor: 'detector:impossible_travel' }]);
+    expect(flag.token).toMatchObject({ token_fingerprint: fp('traveller-thief'), app_id: 'shop' });
+    const detail = (await get(`/v1/tokens/${fp('traveller-thief')}`)).json();
+    expect(detail.flags.map((f: { flag_id: string }) => f.flag_id)).toEqual([id]);
+    expect((await get(`/v1/flags/${'0'.repeat(32)}`)).statusCode).toBe(404);
+  });
+
+  it('are confirmed and dismissed by admins only, with actor and reason recorded', async () => {
+    const id = flagged('rate_spike', fp('spiky'))[0]!.flag_id;
+    const asRead = await t.app.inject({ method: 'POST', url: `/v1/flags/${id}/confirm`, headers: auth('read'), payload: { reason: 'x' } });
+    expect(asRead.statusCode).toBe(403);
+    const noReason = await t.app.inject({ method: 'POST', url: `/v1/flags/${id}/confirm`, headers: auth('admin'), payload: {} });
+    expect(noReason.statusCode).toBe(400);
+    const ok = await t.app.inject({ method: 'POST', url: `/v1/flags/${id}/confirm`, headers: auth('admin'), payload: { reason: 'bot traffic', actor: 'ana' } });
+    expect(ok.statusCode).toBe(200);
+    expect(ok.json().status).toBe('confirmed');
+    const history = (await get(`/v1/flags/${id}`)).json().history;
+    expect(history.map((h: { status: string; actor: string; reason: string }) => [h.status, h.actor, h.reason])).toEqual([
+      ['open', 'detector:rate_spike', 'raised'],
+      ['confirmed', 'ana', 'bot traffic'],
+    ]);
+    const twice = await t.app.inject({ method: 'POST', url: `/v1/flags/${id}/dismiss`, headers: auth('admin'), payload: { reason: 'changed my mind' } });
+    expect(twice.statusCode).toBe(409);
+  });
+
+  it('dismissed with suppression are not raised again for the same detector and subject', async () => {
+    const id = flagged('ip_fanout', fp('leaked'))[0]!.flag_id;
+    const res = await t.app.inject({
+      method: 'POST',
+      url: `/v1/flags/${id}/dismiss`,
+      headers: auth('admin'),
+      payload: { reason: 'our own load test', suppress_hours: 24 },
+    });
+    expect(res.json()).toMatchObject({ status: 'dismissed', suppressed_hours: 24 });
+    // More fan-out from the same token, in a later window: suppressed.
+    const later: Record<string, unknown>[] = [];
+    for (let i = 0; i < 30; i++) later.push({ token: 'leaked', ts: new Date(NOW + 2 * MIN + i * 1000).toISOString(), ip: `203.1.${i}.9`, asn: 64600 + (i % 10), country: 'US', status: 200 });
+    await post('/v1/events', later);
+    await t.ctx.flusher.drained();
+    const run = await t.app.inject({ method: 'POST', url: '/v1/detections/run', headers: auth('admin'), payload: { from: new Date(NOW).toISOString(), to: new Date(NOW + 5 * MIN).toISOString(), detectors: ['ip_fanout'] } });
+    expect(run.json().flags).toEqual([]);
+  });
+
+  it('retro-hunt checks its input', async () => {
+    const bad = await t.app.inject({ method: 'POST', url: '/v1/detections/run', headers: auth('admin'), payload: { from: 'now-90d' } });
+    expect(bad.statusCode).toBe(400);
+    const unknown = await t.app.inject({ method: 'POST', url: '/v1/detections/run', headers: auth('admin'), payload: { from: 'now-1h', detectors: ['psychic'] } });
+    expect(unknown.statusCode).toBe(400);
+  });
+});
