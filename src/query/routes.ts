@@ -6,7 +6,8 @@ import type { Context } from '../context.js';
 import { HttpError } from '../http/errors.js';
 import { toCsv } from './csv.js';
 import { filterParams, fingerprintParam, formatParam, resolveRange, timeParam, wantsCsv } from './params.js';
-import { appEntry, appTokenCounts, DEFAULT_BREAKDOWN_DAYS, tokenDetail, tokenFamily } from './tokens.js';
+import { fingerprint } from '../ingest/fingerprint.js';
+import { appEntry, appTokenCounts, DEFAULT_BREAKDOWN_DAYS, registryEntries, tokenDetail, tokenFamily } from './tokens.js';
 import { chooseInterval, TOP_DIMENSIONS, TOP_METRICS, usageTimeseries, usageTop } from './usage.js';
 
 const READ = { roles: ['read'] as const };
@@ -40,6 +41,26 @@ export async function queryRoutes(app: App, ctx: Context): Promise<void> {
       const detail = await tokenDetail(warehouse, request.params.fingerprint, request.query.days);
       if (!detail) throw new HttpError(404, 'not_found', 'no token with this fingerprint has been seen');
       return detail;
+    },
+  );
+
+  app.post(
+    '/v1/tokens/lookup',
+    {
+      config: READ,
+      schema: {
+        summary: 'Find a token by its raw value',
+        description:
+          'The raw token travels in the body only (never in a URL, never logged) and is fingerprinted at once; ' +
+          'the answer is its fingerprint and whether tokenwatch has seen it.',
+        tags: ['tokens'],
+        body: z.object({ token: z.string().min(1).max(16_384) }),
+      },
+    },
+    async (request) => {
+      const fp = fingerprint(ctx.secrets.pepper, request.body.token);
+      const [entry] = await registryEntries(warehouse, { fps: [fp] });
+      return { token_fingerprint: fp, known: entry !== undefined, state: entry?.state ?? null };
     },
   );
 

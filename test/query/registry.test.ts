@@ -124,6 +124,14 @@ describe('token lifecycle', () => {
     expect((await get(`/v1/tokens/${fp('retry-lc')}`)).json().lifecycle_events).toBe(1);
   });
 
+  it('finds a token by its raw value, sent in the body only, and never logs it', async () => {
+    const res = await t.app.inject({ method: 'POST', url: '/v1/tokens/lookup', headers: { 'content-type': 'application/json', ...auth('read') }, payload: { token: 'refresh-2' } });
+    expect(res.json()).toEqual({ token_fingerprint: fp('refresh-2'), known: true, state: 'rotated' });
+    const unknown = await t.app.inject({ method: 'POST', url: '/v1/tokens/lookup', headers: { 'content-type': 'application/json', ...auth('read') }, payload: { token: 'never-seen-xyz' } });
+    expect(unknown.json()).toMatchObject({ known: false, state: null });
+    expect(t.logs.text).not.toContain('never-seen-xyz');
+  });
+
   it('answers 404 for an unknown token and 400 for a malformed fingerprint', async () => {
     const missing = await get(`/v1/tokens/${'0'.repeat(64)}`);
     expect(missing.statusCode).toBe(404);
