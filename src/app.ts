@@ -9,16 +9,26 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { hasZodFastifySchemaValidationErrors, jsonSchemaTransform, serializerCompiler, validatorCompiler, type ZodTypeProvider } from 'fastify-type-provider-zod';
 import { randomUUID } from 'node:crypto';
 import type { Context } from './context.js';
+import { consoleRoutes } from './console/routes.js';
 import { flagRoutes } from './detectors/routes.js';
 import { registerAuth } from './http/auth.js';
 import { errorBody, HttpError } from './http/errors.js';
 import { ingestRoutes } from './ingest/routes.js';
 import { opsRoutes } from './ops/routes.js';
 import { queryRoutes } from './query/routes.js';
+import { revocationRoutes } from './revocation/routes.js';
+import { threescaleWebhookRoutes } from './revocation/threescale-webhook.js';
 import { tokenRoutes } from './tokens/routes.js';
 import { WarehouseError } from './warehouse/warehouse.js';
 
 export const API_VERSION = '0.1.0';
+
+/** URLs as logged: webhook secrets (path or query) and anything called token or key are cut out. */
+export function redactUrl(url: string): string {
+  return url
+    .replace(/^(\/v1\/webhooks\/[^/?]+\/)[^/?]+/, '$1[redacted]')
+    .replace(/([?&](?:secret|token|key|access_token)=)[^&]*/gi, '$1[redacted]');
+}
 
 /** The app with zod schemas as its type provider; route modules take this. */
 export type App = FastifyInstance<RawServerDefault, IncomingMessage, ServerResponse, FastifyBaseLogger, ZodTypeProvider>;
@@ -41,6 +51,10 @@ export async function buildApp(ctx: Context): Promise<App> {
     },
     bodyLimit: ctx.config.server.body_limit_bytes,
     trustProxy: false,
+    // Requests are logged below with secrets cut out of the URL (webhook secrets ride in paths).
+    disableRequestLogging: true,
+    // Streams (the revocation feed) must not keep a closing server open.
+    forceCloseConnections: true,
   }).withTypeProvider<ZodTypeProvider>();
 
   app.setValidatorCompiler(validatorCompiler);
@@ -82,6 +96,12 @@ export async function buildApp(ctx: Context): Promise<App> {
   app.addHook('onSend', async (request, reply) => {
     reply.header('x-request-id', request.id);
   });
+  app.addHook('onResponse', async (request, reply) => {
+    request.log.info(
+      { method: request.method, url: redactUrl(request.url), status: reply.statusCode, ms: Math.round(reply.elapsedTime * 10) / 10, role: request.role },
+      'request',
+    );
+  });
 
   await app.register(fastifySwagger, {
     openapi: {
@@ -99,6 +119,9 @@ export async function buildApp(ctx: Context): Promise<App> {
   await app.register(async (scope) => tokenRoutes(scope as App, ctx));
   await app.register(async (scope) => queryRoutes(scope as App, ctx));
   await app.register(async (scope) => flagRoutes(scope as App, ctx, ctx.runner));
+  await app.register(async (scope) => revocationRoutes(scope as App, ctx, ctx.revocations));
+  await app.register(async (scope) => threescaleWebhookRoutes(scope as App, ctx, ctx.revocations));
   await app.register(async (scope) => opsRoutes(scope as App, ctx));
+  await app.register(async (scope) => consoleRoutes(scope as App, ctx));
   return app;
 }

@@ -17,6 +17,8 @@ import { ensureInitialKeys, KeyRing } from './keys/keyring.js';
 import { loadSecrets, type Secrets } from './keys/secrets.js';
 import { createLogger } from './logger.js';
 import { createMetrics, type Metrics } from './metrics.js';
+import { openRevocations, type Revocations } from './revocation/index.js';
+import type { Adapter } from './revocation/adapters/types.js';
 import { openChdb } from './warehouse/chdb.js';
 import { openClickHouseServer } from './warehouse/clickhouse-server.js';
 import { migrate, migrationVariables } from './warehouse/migrate.js';
@@ -35,6 +37,7 @@ export interface Context {
   geo: GeoLookup | undefined;
   runner: DetectionRunner;
   scheduler: Scheduler;
+  revocations: Revocations;
   /** The raw-keys file written at first start, if this start wrote it. */
   initialKeysFile: string | undefined;
   close(): Promise<void>;
@@ -48,6 +51,10 @@ export interface ContextOptions {
   geo?: boolean;
   /** Start the flusher (default true). */
   flush?: boolean;
+  /** Send revocations from this process (default: when scheduler.enabled). */
+  dispatch?: boolean;
+  /** Adapters to use instead of the configured targets' (tests). */
+  adapters?: Map<string, Adapter>;
 }
 
 export function openWarehouse(config: Config): Warehouse {
@@ -97,7 +104,16 @@ export async function openContext(config: Config, options: ContextOptions = {}):
     segmentBytes: config.spool.segment_bytes,
     maxBytes: config.spool.max_bytes,
   });
-  const ingestor = new Ingestor({ config, spool, normalise: createNormaliser(secrets.pepper, geo), metrics, logger });
+  const runner = new DetectionRunner(warehouse, config, metrics, logger);
+  const revocations = await openRevocations({ config, warehouse, vaultKey: secrets.vaultKey, runner, metrics, logger, adapters: options.adapters });
+  const handles = revocations.handles;
+  const ingestor = new Ingestor({
+    config,
+    spool,
+    normalise: createNormaliser(secrets.pepper, geo, handles.types.size > 0 ? (fp, token, type, exp) => type && handles.remember(fp, token, type, exp) : undefined),
+    metrics,
+    logger,
+  });
   try {
     ingestor.remember(await recentEventIds(warehouse, config));
   } catch (error) {
@@ -113,7 +129,7 @@ export async function openContext(config: Config, options: ContextOptions = {}):
     maxBytes: config.ingest.flush_max_bytes,
   });
   if (options.flush !== false) flusher.start();
-  const runner = new DetectionRunner(warehouse, config, metrics, logger);
+  if (options.dispatch ?? config.scheduler.enabled) await revocations.start();
   const scheduler = new Scheduler(
     [
       {
@@ -140,11 +156,13 @@ export async function openContext(config: Config, options: ContextOptions = {}):
     geo,
     runner,
     scheduler,
+    revocations,
     initialKeysFile,
     async close() {
       if (closed) return;
       closed = true;
       await scheduler.stop();
+      await revocations.close();
       await flusher.stop(true);
       await spool.close();
       geo?.close();

@@ -18,6 +18,9 @@ export function createMetrics() {
     flagsRaised: new Counter({ name: 'tokenwatch_flags_raised_total', help: 'New flags', labelNames: ['detector', 'severity'], registers: [registry] }),
     jobRuns: new Counter({ name: 'tokenwatch_job_runs_total', help: 'Scheduled job runs by outcome (ok, failed, skipped_overlap)', labelNames: ['job', 'outcome'], registers: [registry] }),
     jobSeconds: new Histogram({ name: 'tokenwatch_job_seconds', help: 'Duration of scheduled jobs', labelNames: ['job'], buckets: [0.1, 0.5, 1, 2.5, 5, 10, 30, 60, 120], registers: [registry] }),
+    revocationAttempts: new Counter({ name: 'tokenwatch_revocation_attempts_total', help: 'Attempts against revocation targets', labelNames: ['target', 'outcome'], registers: [registry] }),
+    revocations: new Counter({ name: 'tokenwatch_revocations_total', help: 'Revocations reaching a final state', labelNames: ['target', 'status'], registers: [registry] }),
+    alarms: new Counter({ name: 'tokenwatch_alarms_total', help: 'Conditions an operator must look at (blast radius reached, target refusing our credentials)', labelNames: ['kind'], registers: [registry] }),
     warehouseErrors: new Counter({ name: 'tokenwatch_warehouse_errors_total', help: 'Failed warehouse calls', labelNames: ['operation'], registers: [registry] }),
   };
 }

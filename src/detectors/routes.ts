@@ -5,7 +5,8 @@ import { DETECTOR_NAMES, SEVERITIES } from '../config.js';
 import type { Context } from '../context.js';
 import { HttpError } from '../http/errors.js';
 import { fingerprintParam, resolveRange, timeParam } from '../query/params.js';
-import { registryEntries } from '../query/tokens.js';
+import { registryEntries, tokenFamily } from '../query/tokens.js';
+import { presentRevocation } from '../revocation/routes.js';
 import { FLAG_STATUSES } from './flags.js';
 import type { DetectionRunner } from './runner.js';
 
@@ -14,6 +15,21 @@ const csv = <const V extends readonly [string, ...string[]]>(values: V) =>
     .string()
     .transform((s) => s.split(',').map((x) => x.trim()).filter(Boolean))
     .pipe(z.array(z.enum(values)).min(1));
+
+/** Confirming a flag revokes through the same machinery as the policies (source: governance). */
+async function revokeForFlag(ctx: Context, flag: { flag_id: string; token_fingerprint: string; app_id: string; user_id: string }, scope: 'token' | 'family', target: string | undefined, actor: string, reason: string) {
+  const service = ctx.revocations.service;
+  const to = service.resolveTarget(target);
+  const fps = scope === 'family' ? ((await tokenFamily(ctx.warehouse, flag.token_fingerprint))?.tokens.filter((t) => t.state !== 'revoked' && t.state !== 'expired').map((t) => t.token_fingerprint) ?? [flag.token_fingerprint]) : [flag.token_fingerprint];
+  const entries = await registryEntries(ctx.warehouse, { fps });
+  const results = await service.request(
+    fps.map((fp) => {
+      const e = entries.find((x) => x.token_fingerprint === fp);
+      return { token_fingerprint: fp, token_type: e?.token_type, app_id: e?.app_id ?? flag.app_id, user_id: e?.user_id ?? flag.user_id, target: to, source: 'governance' as const, actor, reason: `confirmed flag ${flag.flag_id}: ${reason}`, flag_id: flag.flag_id, scope };
+    }),
+  );
+  return results.map((r) => presentRevocation(r.revocation));
+}
 
 /** A retro-hunt may cover at most this much at once (the API call is synchronous). */
 const MAX_HUNT_DAYS = 31;
@@ -77,11 +93,27 @@ export async function flagRoutes(app: App, ctx: Context, runner: DetectionRunner
     '/v1/flags/:id/confirm',
     {
       config: { roles: ['admin'] },
-      schema: { summary: 'Confirm a flag (a real incident)', tags: ['flags'], params: z.object({ id: z.string() }), body: review },
+      schema: {
+        summary: 'Confirm a flag (a real incident), optionally revoking its token or its refresh family',
+        tags: ['flags'],
+        params: z.object({ id: z.string() }),
+        body: review.extend({
+          revoke: z.enum(['none', 'token', 'family']).default('none'),
+          target: z.string().min(1).max(100).optional().describe('default: the target the policies use'),
+        }),
+      },
     },
     async (request) => {
-      const { reason, actor } = request.body;
-      return store.review(request.params.id, 'confirmed', actor ?? `api:${request.role}`, reason);
+      const { reason, actor, revoke, target } = request.body;
+      const who = actor ?? `api:${request.role}`;
+      const existing = await store.get(request.params.id);
+      if (!existing) throw new HttpError(404, 'not_found', `no flag ${request.params.id}`);
+      if (revoke !== 'none' && !existing.token_fingerprint) {
+        throw new HttpError(400, 'invalid_request', `revoke: flag ${existing.flag_id} is about ${existing.subject_type} ${existing.subject}, not a token`, [{ field: 'body.revoke', error: 'no token' }]);
+      }
+      const revocations = revoke === 'none' ? [] : await revokeForFlag(ctx, existing, revoke, target, who, reason);
+      const flag = await store.review(request.params.id, 'confirmed', who, reason);
+      return { ...flag, revocations };
     },
   );
 

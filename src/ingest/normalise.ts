@@ -42,10 +42,14 @@ export interface Normaliser {
   (event: UsageEventInput, receivedAt: number): UsageRow;
 }
 
-export function createNormaliser(pepper: string, geo: GeoLookup | undefined): Normaliser {
+/** Called with each raw token as it is fingerprinted (revocation handles); must not block. */
+export type RawTokenHook = (fp: string, token: string, tokenType: string | undefined, expiresAtMs: number | undefined) => void;
+
+export function createNormaliser(pepper: string, geo: GeoLookup | undefined, onRawToken?: RawTokenHook): Normaliser {
   return (event, receivedAt) => {
     const claims = event.token !== undefined ? decodeJwtClaims(event.token) : undefined;
     const fp = event.token_fingerprint ?? fingerprint(pepper, event.token!);
+    if (onRawToken && event.token !== undefined) onRawToken(fp, event.token, event.token_type, claims?.exp !== undefined ? claims.exp * 1000 : undefined);
     const hasPlace = event.country !== undefined || event.lat !== undefined || event.city !== undefined;
     const place = !hasPlace || event.asn === undefined ? geo?.lookup(event.ip) : undefined;
     const usePlace = !hasPlace ? place : undefined;

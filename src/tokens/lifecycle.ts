@@ -12,6 +12,7 @@ import { describeIssues } from '../ingest/event-schema.js';
 import { fingerprintField, scopesField, timestampField } from '../ingest/fields.js';
 import { decodeJwtClaims, fingerprint } from '../ingest/fingerprint.js';
 import type { Rejection } from '../ingest/ingestor.js';
+import type { RawTokenHook } from '../ingest/normalise.js';
 import { RecentIds } from '../ingest/recent-ids.js';
 import { defineQuery, TABLES, toClickHouseTime, type Warehouse } from '../warehouse/warehouse.js';
 
@@ -97,6 +98,8 @@ export class LifecycleIngestor {
     private readonly config: Config,
     private readonly warehouse: Warehouse,
     private readonly pepper: string,
+    /** Raw tokens as they are fingerprinted (revocation handles). */
+    private readonly onRawToken?: RawTokenHook,
   ) {
     this.schema = lifecycleEventSchema(config);
     this.recent = new RecentIds(Math.min(config.ingest.dedup_max_ids, 200_000), config.ingest.dedup_window_seconds * 1000);
@@ -147,6 +150,9 @@ export class LifecycleIngestor {
         continue;
       }
       const claims = e.token !== undefined ? decodeJwtClaims(e.token) : undefined;
+      if (e.token !== undefined && e.event !== 'revoked' && e.event !== 'expired') {
+        this.onRawToken?.(fp, e.token, e.token_type, e.expires_at ?? (claims?.exp !== undefined ? claims.exp * 1000 : undefined));
+      }
       let family = '';
       if (e.event === 'issued') family = fp;
       if (e.event === 'refreshed') family = families.get(parent) ?? parent;

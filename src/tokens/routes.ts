@@ -16,7 +16,8 @@ function batchOf(body: unknown, contentType: string | undefined) {
 
 export async function tokenRoutes(app: App, ctx: Context): Promise<void> {
   registerBatchBodies(app);
-  const lifecycle = new LifecycleIngestor(ctx.config, ctx.warehouse, ctx.secrets.pepper);
+  const handles = ctx.revocations.handles;
+  const lifecycle = new LifecycleIngestor(ctx.config, ctx.warehouse, ctx.secrets.pepper, (fp, token, type, exp) => type && handles.remember(fp, token, type, exp));
   const appSchema = appEventSchema(ctx.config);
 
   app.post(

@@ -66,6 +66,8 @@ export const SHARDING_KEYS: Readonly<Record<string, ShardingKey>> = {
   detector_runs: { key: 'cityHash64(run_id)', reason: 'append-only run log, spread evenly but deterministically' },
   revocations: { key: 'cityHash64(revocation_id)', reason: 'every version of a revocation on one shard (ReplacingMergeTree, FINAL)' },
   revocation_attempts: { key: 'cityHash64(revocation_id)', reason: "a revocation's attempts next to the revocation" },
+  revocation_handles: { key: 'cityHash64(token_fingerprint)', reason: 'every version of a handle on one shard (ReplacingMergeTree), next to its token' },
+  revocation_feed: { key: 'cityHash64(token_fingerprint)', reason: 'replays of one entry on one shard (ReplacingMergeTree); readers merge all shards in order' },
 };
 
 /** For a table without an entry: spread evenly (not deterministic: no replay deduplication). */

@@ -17,6 +17,7 @@ export const TABLES = {
   usageUser1m: 'usage_user_1m_v1',
   usageDim1h: 'usage_dim_1h_v1',
   usageTokenPlace1h: 'usage_token_place_1h_v1',
+  tokens: 'tokens_v1',
   tokenStats: 'v_token_stats',
   apps: 'v_apps',
   flags: 'flags',
@@ -25,6 +26,8 @@ export const TABLES = {
   detectorRuns: 'detector_runs',
   revocations: 'revocations',
   revocationAttempts: 'revocation_attempts',
+  revocationHandles: 'revocation_handles',
+  revocationFeed: 'revocation_feed',
 } as const;
 export type TableName = (typeof TABLES)[keyof typeof TABLES];
 

@@ -1,0 +1,289 @@
+/**
+ * The dispatcher: takes due revocations from the outbox and sends them, per target, at
+ * the target's rate limit and concurrency, with exponential backoff and jitter between
+ * attempts, a maximum number of attempts, and a circuit breaker that stops hammering a
+ * target that keeps failing. Every attempt is audited; latency and success are measured
+ * per target for the estimates.
+ */
+import type { Logger } from 'pino';
+import type { Config } from '../config.js';
+import type { Metrics } from '../metrics.js';
+import type { Adapter, AttemptOutcome } from './adapters/types.js';
+import type { AuditWriter } from './audit.js';
+import type { HandleStore } from './handles.js';
+import type { Outbox, Revocation } from './outbox.js';
+import type { Vault } from './vault.js';
+
+const BACKOFF_BASE_MS = 1000;
+const BACKOFF_MAX_MS = 5 * 60_000;
+/** Consecutive retryable failures that open the breaker, and how long it stays open. */
+const BREAKER_THRESHOLD = 5;
+const BREAKER_OPEN_MS = 30_000;
+const TICK_MS = 25;
+/** Weight of the newest sample in the moving averages. */
+const EWMA_ALPHA = 0.1;
+/** Before any history: what the estimates assume about a target (documented). */
+export const DEFAULT_LATENCY_MS = 200;
+export const DEFAULT_SUCCESS_RATE = 1;
+
+export interface TargetStats {
+  target: string;
+  rate_limit_per_sec: number;
+  concurrency: number;
+  latency_ms: number;
+  success_rate: number;
+  samples: number;
+  inflight: number;
+  breaker: 'closed' | 'open' | 'half_open';
+}
+
+class TargetState {
+  tokens: number;
+  lastRefill = Date.now();
+  inflight = 0;
+  failures = 0;
+  openUntil = 0;
+  probing = false;
+  latencyMs = DEFAULT_LATENCY_MS;
+  successRate = DEFAULT_SUCCESS_RATE;
+  samples = 0;
+
+  constructor(
+    readonly name: string,
+    readonly adapter: Adapter,
+    readonly ratePerSec: number,
+    readonly concurrency: number,
+    readonly maxAttempts: number,
+  ) {
+    this.tokens = Math.max(1, ratePerSec);
+  }
+
+  refill(now: number): void {
+    this.tokens = Math.min(Math.max(1, this.ratePerSec), this.tokens + ((now - this.lastRefill) / 1000) * this.ratePerSec);
+    this.lastRefill = now;
+  }
+
+  breaker(now: number): TargetStats['breaker'] {
+    if (this.openUntil === 0) return 'closed';
+    return now < this.openUntil ? 'open' : 'half_open';
+  }
+
+  measure(latencyMs: number, ok: boolean): void {
+    this.samples += 1;
+    const a = this.samples < 10 ? 1 / this.samples : EWMA_ALPHA;
+    this.latencyMs += a * (latencyMs - this.latencyMs);
+    this.successRate += a * ((ok ? 1 : 0) - this.successRate);
+  }
+}
+
+export class Dispatcher {
+  private readonly targets = new Map<string, TargetState>();
+  private timer: NodeJS.Timeout | undefined;
+  private readonly inflight = new Set<Promise<void>>();
+  private readonly controller = new AbortController();
+  private running = false;
+  private readonly listeners: ((rev: Revocation) => void)[] = [];
+
+  constructor(
+    private readonly outbox: Outbox,
+    adapters: Map<string, Adapter>,
+    config: Config,
+    private readonly handles: HandleStore,
+    private readonly vault: Vault,
+    private readonly audit: AuditWriter,
+    private readonly metrics: Metrics,
+    private readonly logger: Logger,
+  ) {
+    for (const [name, adapter] of adapters) {
+      const t = config.revocation.targets[name]!;
+      this.targets.set(name, new TargetState(name, adapter, t.rate_limit_per_sec, t.concurrency, t.max_attempts));
+    }
+  }
+
+  /** Called when a revocation reaches a final state. */
+  onFinal(listener: (rev: Revocation) => void): void {
+    this.listeners.push(listener);
+  }
+
+  start(): void {
+    if (this.running) return;
+    this.running = true;
+    this.schedule(0);
+  }
+
+  /** Looks for due work now (after a new request). */
+  kick(): void {
+    if (this.running) this.schedule(0);
+  }
+
+  private schedule(ms: number): void {
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = setTimeout(() => this.tick(), ms);
+  }
+
+  stats(): TargetStats[] {
+    const now = Date.now();
+    return [...this.targets.values()].map((s) => ({
+      target: s.name,
+      rate_limit_per_sec: s.ratePerSec,
+      concurrency: s.concurrency,
+      latency_ms: Math.round(s.latencyMs * 10) / 10,
+      success_rate: Math.round(s.successRate * 1000) / 1000,
+      samples: s.samples,
+      inflight: s.inflight,
+      breaker: s.breaker(now),
+    }));
+  }
+
+  private tick(): void {
+    this.timer = undefined;
+    if (!this.running) return;
+    const now = Date.now();
+    let next = Infinity;
+    for (const state of this.targets.values()) {
+      const due = this.outbox.due(now, state.name);
+      if (due.length === 0) continue;
+      const breaker = state.breaker(now);
+      if (breaker === 'open') {
+        next = Math.min(next, state.openUntil - now);
+        continue;
+      }
+      state.refill(now);
+      const room = Math.min(state.concurrency - state.inflight, Math.floor(state.tokens), breaker === 'half_open' ? (state.probing ? 0 : 1) : Infinity);
+      const batch = due.slice(0, Math.max(0, room));
+      if (batch.length > 0) {
+        state.tokens -= batch.length;
+        if (breaker === 'half_open') state.probing = true;
+        state.inflight += batch.length;
+        const work = this.send(state, batch).finally(() => {
+          state.inflight -= batch.length;
+          this.inflight.delete(work);
+          this.kick();
+        });
+        this.inflight.add(work);
+      }
+      if (due.length > batch.length) next = Math.min(next, TICK_MS);
+    }
+    // Wake for the earliest retry that is not due yet.
+    for (const rev of this.outbox.revocations.values()) {
+      if (rev.status === 'pending' && rev.next_attempt_at > now) next = Math.min(next, rev.next_attempt_at - now);
+    }
+    if (Number.isFinite(next)) this.schedule(Math.max(TICK_MS, next));
+  }
+
+  private async send(state: TargetState, batch: Revocation[]): Promise<void> {
+    let tokens = new Map<string, string>();
+    if (state.adapter.needsToken) {
+      const lookup = batch.filter((r) => !r.sealed_token && r.action === 'revoke_token').map((r) => r.token_fingerprint);
+      try {
+        tokens = await this.handles.lookup(lookup);
+      } catch (error) {
+        this.logger.warn({ err: error }, 'revocation handles unavailable; attempts will retry');
+        for (const rev of batch) await this.finish(state, rev, { kind: 'retry', error: 'revocation handles unavailable' }, 0, false);
+        return;
+      }
+      for (const r of batch) {
+        if (r.sealed_token) {
+          try {
+            tokens.set(r.token_fingerprint, this.vault.open(r.sealed_token, r.token_fingerprint));
+          } catch {
+            this.logger.error({ revocation_id: r.id }, 'sealed token does not open with the vault key');
+          }
+        }
+      }
+    }
+    await Promise.all(
+      batch.map(async (rev) => {
+        const token = tokens.get(rev.token_fingerprint);
+        if (state.adapter.needsToken && rev.action === 'revoke_token' && token === undefined) {
+          await this.finish(state, rev, { kind: 'failed', error: 'no_revocation_handle' }, 0, false);
+          return;
+        }
+        const started = performance.now();
+        let outcome: AttemptOutcome;
+        try {
+          outcome = await state.adapter.attempt(
+            {
+              revocation_id: rev.id,
+              token_fingerprint: rev.token_fingerprint,
+              token,
+              token_type: rev.token_type || undefined,
+              app_id: rev.app_id || undefined,
+              account_id: rev.account_id || undefined,
+              payload: rev.payload,
+            },
+            this.controller.signal,
+          );
+        } catch (error) {
+          outcome = { kind: 'retry', error: `adapter error: ${(error as Error).message}` };
+        }
+        await this.finish(state, rev, outcome, performance.now() - started, true);
+      }),
+    );
+  }
+
+  /** Applies an outcome; `sent`: the target was actually called (only then it counts for the breaker and the measurements). */
+  private async finish(state: TargetState, rev: Revocation, outcome: AttemptOutcome, latencyMs: number, sent: boolean): Promise<void> {
+    const now = Date.now();
+    const attempt = rev.attempts + 1;
+    const skipped = !sent;
+    if (!skipped) state.measure(latencyMs, outcome.kind === 'done');
+    if (outcome.kind === 'retry' && !skipped) {
+      state.failures += 1;
+      if (state.failures >= BREAKER_THRESHOLD || state.probing) {
+        state.openUntil = now + BREAKER_OPEN_MS;
+        this.logger.error({ target: state.name, failures: state.failures }, 'target keeps failing: circuit breaker open');
+      }
+    } else if (!skipped) {
+      state.failures = 0;
+      state.openUntil = 0;
+    }
+    state.probing = false;
+
+    const next: Revocation = { ...rev, attempts: attempt, updated_at: now, last_http_status: outcome.http_status ?? 0 };
+    if (outcome.kind === 'done') {
+      Object.assign(next, { status: 'done', last_error: '', sealed_token: undefined });
+    } else if (outcome.kind === 'failed') {
+      Object.assign(next, { status: 'failed', last_error: outcome.error, alarm: outcome.alarm ?? false, sealed_token: undefined });
+      if (outcome.alarm) this.logger.error({ target: state.name, revocation_id: rev.id, error: outcome.error }, 'revocation target refused us: check its configuration');
+    } else if (attempt >= state.maxAttempts) {
+      Object.assign(next, { status: 'failed', last_error: `gave up after ${attempt} attempts: ${outcome.error}`, sealed_token: undefined });
+    } else {
+      const backoff = Math.min(BACKOFF_MAX_MS, BACKOFF_BASE_MS * 2 ** (attempt - 1)) * (0.5 + Math.random() / 2);
+      Object.assign(next, { last_error: outcome.error, next_attempt_at: now + Math.max(backoff, outcome.retry_after_ms ?? 0) });
+    }
+    await this.outbox.put(next);
+    this.audit.record(next);
+    this.audit.attempt({
+      revocation_id: rev.id,
+      attempt,
+      ts: now,
+      target: state.name,
+      http_status: outcome.http_status ?? 0,
+      latency_ms: latencyMs,
+      outcome: skipped && outcome.kind === 'retry' ? 'skipped' : outcome.kind,
+      error: outcome.kind === 'done' ? '' : outcome.error,
+    });
+    this.metrics.revocationAttempts.inc({ target: state.name, outcome: outcome.kind });
+    if (next.status !== 'pending') {
+      this.metrics.revocations.inc({ target: state.name, status: next.status });
+      if (next.status === 'done' && next.action === 'revoke_token') {
+        this.audit.revoked(next, now);
+        this.handles.forget([next.token_fingerprint]).catch((error: unknown) => this.logger.warn({ err: error }, 'could not delete a used revocation handle'));
+      }
+      for (const listener of this.listeners) listener(next);
+    }
+  }
+
+  async stop(): Promise<void> {
+    this.running = false;
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = undefined;
+    await Promise.allSettled([...this.inflight]);
+  }
+
+  /** Aborts attempts in flight (used on shutdown after a grace period). */
+  abort(): void {
+    this.controller.abort();
+  }
+}

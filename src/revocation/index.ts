@@ -1,0 +1,99 @@
+/**
+ * The revocation side, assembled: vault and handles, outbox, audit, one adapter per
+ * configured target, the dispatcher, the service (requests, jobs, estimates), the feed
+ * and the policies that act on new flags.
+ */
+import { join } from 'node:path';
+import type { Logger } from 'pino';
+import type { Config } from '../config.js';
+import type { DetectionRunner } from '../detectors/runner.js';
+import type { Metrics } from '../metrics.js';
+import type { Warehouse } from '../warehouse/warehouse.js';
+import { createAdapter } from './adapters/index.js';
+import type { Adapter } from './adapters/types.js';
+import { AuditWriter } from './audit.js';
+import { Dispatcher } from './dispatcher.js';
+import { RevocationFeed } from './feed.js';
+import { HandleStore } from './handles.js';
+import { Outbox } from './outbox.js';
+import { PolicyEngine } from './policy.js';
+import { RevocationService } from './service.js';
+import { Vault } from './vault.js';
+
+/** Handles of tokens whose expiry is unknown are kept this long at most. */
+const DEFAULT_HANDLE_TTL_DAYS = 30;
+
+export interface Revocations {
+  vault: Vault;
+  handles: HandleStore;
+  outbox: Outbox;
+  audit: AuditWriter;
+  dispatcher: Dispatcher;
+  service: RevocationService;
+  feed: RevocationFeed;
+  policy: PolicyEngine;
+  /** Starts sending (the process that schedules detectors also dispatches). */
+  start(): Promise<void>;
+  close(): Promise<void>;
+}
+
+export async function openRevocations(deps: {
+  config: Config;
+  warehouse: Warehouse;
+  vaultKey: Buffer;
+  runner: DetectionRunner;
+  metrics: Metrics;
+  logger: Logger;
+  adapters?: Map<string, Adapter>;
+}): Promise<Revocations> {
+  const { config, warehouse, metrics, logger } = deps;
+  const vault = new Vault(deps.vaultKey);
+  const types = new Set(Object.values(config.revocation.targets).flatMap((t) => t.token_types));
+  const handles = new HandleStore(warehouse, vault, types, DEFAULT_HANDLE_TTL_DAYS, logger, metrics);
+  const outbox = await Outbox.open(join(config.dataDir, 'revocation'));
+  const audit = new AuditWriter(warehouse, logger, (ids) => outbox.archive(ids));
+  const adapters = deps.adapters ?? new Map(Object.entries(config.revocation.targets).map(([name, target]) => [name, createAdapter(name, target)]));
+  const dispatcher = new Dispatcher(outbox, adapters, config, handles, vault, audit, metrics, logger);
+  const service = new RevocationService(config, warehouse, outbox, dispatcher, vault, logger);
+  service.audit = audit;
+  const feed = new RevocationFeed(warehouse);
+  dispatcher.onFinal((rev) => {
+    if (rev.status === 'done' && rev.action === 'revoke_token') {
+      feed.publish({ token_fingerprint: rev.token_fingerprint, revoked_at: new Date(rev.updated_at).toISOString(), source: rev.source, reason: rev.reason }, rev.updated_at);
+    }
+  });
+  const policy = new PolicyEngine(config, warehouse, service, deps.runner.store, metrics, logger);
+  deps.runner.onFlags(async (flags) => {
+    const outcomes = await policy.apply(flags);
+    if (outcomes.length > 0) logger.info({ outcomes }, 'policies applied to new flags');
+  });
+  let started = false;
+  return {
+    vault,
+    handles,
+    outbox,
+    audit,
+    dispatcher,
+    service,
+    feed,
+    policy,
+    async start() {
+      if (started) return;
+      started = true;
+      try {
+        await policy.load();
+      } catch (error) {
+        logger.warn({ err: error }, 'could not count recent automatic revocations; the blast-radius count starts at zero');
+      }
+      dispatcher.start();
+      service.startJobs();
+    },
+    async close() {
+      service.stop();
+      await dispatcher.stop();
+      await audit.close();
+      await handles.close();
+      await outbox.close();
+    },
+  };
+}

@@ -1,0 +1,234 @@
+/**
+ * The revocation outbox: every revocation and bulk job is written here (appended and
+ * fsync'd) before anything is sent, so a restart resumes exactly where it stopped. The
+ * log holds full snapshots; replay keeps the last one per id. Final revocations leave
+ * memory once the audit has them in the warehouse; the log is rewritten when it has grown
+ * well beyond the live state.
+ */
+import { closeSync, fdatasyncSync, mkdirSync, openSync, readFileSync, renameSync, writeSync } from 'node:fs';
+import { open, type FileHandle } from 'node:fs/promises';
+import { join } from 'node:path';
+
+export const REVOCATION_SOURCES = ['detector', 'api_provider', 'app_owner', 'subscriber', 'governance', 'webhook'] as const;
+export type RevocationSource = (typeof REVOCATION_SOURCES)[number];
+export type RevocationStatus = 'pending' | 'done' | 'failed' | 'cancelled' | 'dry_run';
+export type RevocationAction = 'revoke_token' | 'block_app' | 'notify';
+export type Scope = 'token' | 'family' | 'user' | 'app' | 'all';
+
+export interface Revocation {
+  id: string;
+  action: RevocationAction;
+  scope: Scope;
+  token_fingerprint: string;
+  token_type: string;
+  app_id: string;
+  user_id: string;
+  account_id: string;
+  target: string;
+  source: RevocationSource;
+  actor: string;
+  reason: string;
+  flag_id: string;
+  job_id: string;
+  status: RevocationStatus;
+  attempts: number;
+  next_attempt_at: number;
+  last_http_status: number;
+  last_error: string;
+  alarm: boolean;
+  requested_at: number;
+  updated_at: number;
+  /** The raw token when the request carried it, sealed by the vault; dropped once final. */
+  sealed_token?: string;
+  /** For notify: what to send. */
+  payload?: Record<string, unknown>;
+}
+
+export type JobStatus = 'running' | 'paused' | 'cancelled' | 'done';
+
+export interface Job {
+  id: string;
+  scope: Exclude<Scope, 'token'>;
+  /** user_id, app_id or family id; empty for all. */
+  selector: string;
+  target: string;
+  source: RevocationSource;
+  actor: string;
+  reason: string;
+  status: JobStatus;
+  /** Position in the key space: the next fingerprint slice to enqueue. */
+  slice: number;
+  total: number;
+  enqueued: number;
+  done: number;
+  failed: number;
+  cancelled: number;
+  created_at: number;
+  updated_at: number;
+}
+
+type Entry = { t: 'rev'; v: Revocation } | { t: 'job'; v: Job };
+
+const FINAL: ReadonlySet<RevocationStatus> = new Set(['done', 'failed', 'cancelled', 'dry_run']);
+export const isFinal = (status: RevocationStatus) => FINAL.has(status);
+
+/** Rewrite the log when it holds this many times more entries than the live state. */
+const COMPACT_FACTOR = 4;
+const COMPACT_MIN_ENTRIES = 10_000;
+
+export class Outbox {
+  readonly revocations = new Map<string, Revocation>();
+  readonly jobs = new Map<string, Job>();
+  /** Revocations not final yet, by token, target and action: a second request joins the first. */
+  private readonly active = new Map<string, string>();
+  private handle: FileHandle | undefined;
+  private queue: { line: string; resolve: () => void; reject: (e: unknown) => void }[] = [];
+  private writing: Promise<void> | undefined;
+  private entries = 0;
+
+  private constructor(private readonly dir: string) {}
+
+  static async open(dir: string): Promise<Outbox> {
+    mkdirSync(dir, { recursive: true, mode: 0o700 });
+    const outbox = new Outbox(dir);
+    outbox.replay();
+    outbox.rewrite();
+    outbox.handle = await open(outbox.path, 'a', 0o600);
+    return outbox;
+  }
+
+  private get path(): string {
+    return join(this.dir, 'outbox.ndjson');
+  }
+
+  private replay(): void {
+    let text = '';
+    try {
+      text = readFileSync(this.path, 'utf8');
+    } catch {
+      return;
+    }
+    for (const line of text.split('\n')) {
+      if (!line) continue;
+      let entry: Entry;
+      try {
+        entry = JSON.parse(line) as Entry;
+      } catch {
+        continue; // a torn last line: never acknowledged
+      }
+      if (entry.t === 'rev') this.apply(entry.v);
+      else this.jobs.set(entry.v.id, entry.v);
+    }
+  }
+
+  /** Writes the live state as a fresh log (at start, and when the log has grown). */
+  private rewrite(): void {
+    const tmp = `${this.path}.tmp`;
+    const fd = openSync(tmp, 'w', 0o600);
+    try {
+      for (const job of this.jobs.values()) writeSync(fd, JSON.stringify({ t: 'job', v: job }) + '\n');
+      for (const rev of this.revocations.values()) writeSync(fd, JSON.stringify({ t: 'rev', v: rev }) + '\n');
+      fdatasyncSync(fd);
+    } finally {
+      closeSync(fd);
+    }
+    renameSync(tmp, this.path);
+    this.entries = this.jobs.size + this.revocations.size;
+  }
+
+  static key(r: Pick<Revocation, 'token_fingerprint' | 'target' | 'action'>): string {
+    return `${r.action}|${r.target}|${r.token_fingerprint}`;
+  }
+
+  private apply(rev: Revocation): void {
+    this.revocations.set(rev.id, rev);
+    const key = Outbox.key(rev);
+    if (isFinal(rev.status)) {
+      if (this.active.get(key) === rev.id) this.active.delete(key);
+    } else {
+      this.active.set(key, rev.id);
+    }
+  }
+
+  /** The revocation not final yet for the same token, target and action, if any. */
+  activeFor(r: Pick<Revocation, 'token_fingerprint' | 'target' | 'action'>): Revocation | undefined {
+    const id = this.active.get(Outbox.key(r));
+    return id ? this.revocations.get(id) : undefined;
+  }
+
+  private append(entries: Entry[]): Promise<void> {
+    return new Promise((resolve, reject) => {
+      this.queue.push({ line: entries.map((e) => JSON.stringify(e)).join('\n') + '\n', resolve, reject });
+      this.kick();
+    });
+  }
+
+  private kick(): void {
+    if (this.writing) return;
+    this.writing = this.writeLoop().finally(() => {
+      this.writing = undefined;
+      if (this.queue.length > 0) this.kick();
+    });
+  }
+
+  private async writeLoop(): Promise<void> {
+    while (this.queue.length > 0) {
+      const batch = this.queue;
+      this.queue = [];
+      try {
+        await this.handle!.write(batch.map((b) => b.line).join(''));
+        await this.handle!.datasync();
+        for (const b of batch) b.resolve();
+      } catch (error) {
+        for (const b of batch) b.reject(error);
+      }
+    }
+  }
+
+  /** Records revocations durably, then makes them visible. */
+  async put(...revs: Revocation[]): Promise<void> {
+    if (revs.length === 0) return;
+    await this.append(revs.map((v) => ({ t: 'rev', v })));
+    for (const rev of revs) this.apply(rev);
+    this.entries += revs.length;
+  }
+
+  async putJob(job: Job): Promise<void> {
+    await this.append([{ t: 'job', v: job }]);
+    this.jobs.set(job.id, job);
+    this.entries += 1;
+  }
+
+  /** Forgets final revocations whose audit rows are in the warehouse. */
+  archive(ids: string[]): void {
+    for (const id of ids) {
+      const rev = this.revocations.get(id);
+      if (rev && isFinal(rev.status)) this.revocations.delete(id);
+    }
+    const live = this.jobs.size + this.revocations.size;
+    if (this.entries > COMPACT_MIN_ENTRIES && this.entries > COMPACT_FACTOR * live && !this.writing && this.queue.length === 0) {
+      this.rewrite();
+    }
+  }
+
+  /** Pending revocations due at `now`, oldest first. */
+  due(now: number, target?: string): Revocation[] {
+    const out: Revocation[] = [];
+    for (const rev of this.revocations.values()) {
+      if (rev.status === 'pending' && rev.next_attempt_at <= now && (target === undefined || rev.target === target)) out.push(rev);
+    }
+    return out.sort((a, b) => a.next_attempt_at - b.next_attempt_at || a.requested_at - b.requested_at);
+  }
+
+  pendingCount(filter: (r: Revocation) => boolean = () => true): number {
+    let n = 0;
+    for (const rev of this.revocations.values()) if (rev.status === 'pending' && filter(rev)) n += 1;
+    return n;
+  }
+
+  async close(): Promise<void> {
+    await this.writing;
+    await this.handle?.close();
+    this.handle = undefined;
+  }
+}

@@ -1,0 +1,118 @@
+/**
+ * Policies turn new flags into actions without a human: detector and minimum severity →
+ * flag only, revoke the token, revoke its refresh family, block its app, or notify.
+ * Allowlisted tokens and apps are never revoked automatically; beyond the blast-radius
+ * limit (automatic revocations per hour) flags wait for a human as `needs_review` and an
+ * alarm fires.
+ */
+import type { Logger } from 'pino';
+import type { Config } from '../config.js';
+import type { FlagStore, NewFlag } from '../detectors/flags.js';
+import { SEVERITY_ORDER } from '../detectors/types.js';
+import type { Metrics } from '../metrics.js';
+import { tokenFamily, appEntry, registryEntries } from '../query/tokens.js';
+import { TABLES, type Warehouse } from '../warehouse/warehouse.js';
+import type { RevocationService, RevokeRequest } from './service.js';
+
+const HOUR_MS = 3_600_000;
+
+export interface PolicyOutcome {
+  flag_id: string;
+  policy: number;
+  action: string;
+  revocations: string[];
+  held?: 'allowlist' | 'blast_radius';
+}
+
+export class PolicyEngine {
+  /** When automatic revocations were requested, for the blast-radius limit. */
+  private recent: number[] = [];
+
+  constructor(
+    private readonly config: Config,
+    private readonly warehouse: Warehouse,
+    private readonly service: RevocationService,
+    private readonly flags: FlagStore,
+    private readonly metrics: Metrics,
+    private readonly logger: Logger,
+  ) {}
+
+  /** Counts the automatic revocations of the last hour already in the audit (after a restart). */
+  async load(): Promise<void> {
+    const rows = await this.warehouse.query(
+      `SELECT toUnixTimestamp64Milli(requested_at) AS at FROM ${TABLES.revocations} FINAL
+       WHERE source = 'detector' AND requested_at >= now64(3) - toIntervalHour(1)`,
+    );
+    this.recent = rows.map((r) => Number((r as { at: number }).at));
+  }
+
+  private budget(now: number): number {
+    this.recent = this.recent.filter((t) => t > now - HOUR_MS);
+    return this.config.revocation.max_auto_revocations_per_hour - this.recent.length;
+  }
+
+  async apply(newFlags: NewFlag[]): Promise<PolicyOutcome[]> {
+    const outcomes: PolicyOutcome[] = [];
+    for (const flag of newFlags) {
+      for (const [index, policy] of this.config.revocation.policies.entries()) {
+        if (!policy.detectors.includes(flag.detector)) continue;
+        if (SEVERITY_ORDER[flag.finding.severity] < SEVERITY_ORDER[policy.min_severity]) continue;
+        if (policy.action === 'flag_only') continue;
+        outcomes.push(await this.act(flag, index));
+      }
+    }
+    return outcomes;
+  }
+
+  private async act(flag: NewFlag, index: number): Promise<PolicyOutcome> {
+    const policy = this.config.revocation.policies[index]!;
+    const target = this.service.resolveTarget(policy.target);
+    const f = flag.finding;
+    const fp = f.token_fingerprint ?? (f.subject_type === 'token' ? f.subject : '');
+    const outcome: PolicyOutcome = { flag_id: flag.id, policy: index, action: policy.action, revocations: [] };
+    const allow = this.config.revocation.allowlist;
+    if ((fp && allow.tokens.includes(fp)) || (f.app_id && allow.apps.includes(f.app_id))) {
+      this.logger.info({ flag_id: flag.id, policy: index }, 'allowlisted: no automatic action');
+      return { ...outcome, held: 'allowlist' };
+    }
+
+    const base = { target, source: 'detector' as const, actor: `policy:${index}`, reason: `${flag.detector}: ${f.explanation}`, flag_id: flag.id, dry_run: policy.dry_run };
+    let requests: RevokeRequest[] = [];
+    if (policy.action === 'revoke_token' && fp) {
+      const [entry] = await registryEntries(this.warehouse, { fps: [fp] });
+      requests = [{ ...base, token_fingerprint: fp, token_type: entry?.token_type, app_id: entry?.app_id ?? f.app_id, user_id: entry?.user_id ?? f.user_id, scope: 'token' }];
+    } else if (policy.action === 'revoke_family' && fp) {
+      const family = await tokenFamily(this.warehouse, fp);
+      requests = (family?.tokens ?? [{ token_fingerprint: fp, state: 'active', token_type: '' }])
+        .filter((t) => t.state !== 'revoked' && t.state !== 'expired')
+        .map((t) => ({ ...base, token_fingerprint: t.token_fingerprint, token_type: t.token_type, app_id: f.app_id, user_id: f.user_id, scope: 'family' as const }));
+    } else if (policy.action === 'block_app' && f.app_id) {
+      const [app] = await appEntry(this.warehouse, { app_id: f.app_id });
+      requests = [{ ...base, action: 'block_app', token_fingerprint: `app:${f.app_id}`, app_id: f.app_id, account_id: app?.owner ?? '', scope: 'app' }];
+    } else if (policy.action === 'notify') {
+      requests = [
+        {
+          ...base,
+          action: 'notify',
+          token_fingerprint: fp || `${f.subject_type}:${f.subject}`,
+          app_id: f.app_id,
+          user_id: f.user_id,
+          payload: { event: 'notify', flag_id: flag.id, detector: flag.detector, severity: f.severity, subject_type: f.subject_type, subject: f.subject, explanation: f.explanation },
+        },
+      ];
+    }
+    if (requests.length === 0) return outcome;
+
+    const counted = policy.dry_run || policy.action === 'notify' ? 0 : requests.length;
+    const now = Date.now();
+    if (counted > 0 && counted > this.budget(now)) {
+      await this.flags.review(flag.id, 'needs_review', `policy:${index}`, `blast-radius limit of ${this.config.revocation.max_auto_revocations_per_hour} automatic revocations per hour reached`);
+      this.metrics.alarms.inc({ kind: 'blast_radius' });
+      this.logger.error({ flag_id: flag.id, limit: this.config.revocation.max_auto_revocations_per_hour }, 'ALARM: blast-radius limit reached; the flag waits for a human');
+      return { ...outcome, held: 'blast_radius' };
+    }
+    for (let i = 0; i < counted; i++) this.recent.push(now);
+    const results = await this.service.request(requests);
+    return { ...outcome, revocations: results.map((r) => r.revocation.id) };
+  }
+}

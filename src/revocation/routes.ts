@@ -1,0 +1,292 @@
+/**
+ * POST/GET /v1/revocations (+ cancel, pause, resume), GET /v1/estimates/revocation,
+ * GET /v1/revocation-feed (JSON or SSE) and GET /v1/revocation-targets.
+ */
+import { z } from 'zod';
+import type { App } from '../app.js';
+import type { Context } from '../context.js';
+import { HttpError } from '../http/errors.js';
+import { fingerprint } from '../ingest/fingerprint.js';
+import { fingerprintParam, resolveRange, timeParam } from '../query/params.js';
+import { registryEntries } from '../query/tokens.js';
+import { TABLES } from '../warehouse/warehouse.js';
+import { decodeCursor, type FeedEntry } from './feed.js';
+import type { Revocations } from './index.js';
+import { REVOCATION_SOURCES, type Job, type Revocation } from './outbox.js';
+import type { Selector } from './service.js';
+
+/** How long POST /v1/revocations waits for a single revocation to finish before answering 202. */
+const SETTLE_MS = 3000;
+const HEARTBEAT_MS = 15_000;
+const FEED_POLL_MS = 1000;
+const CONFIRM_ALL = 'revoke all tokens';
+
+export function presentRevocation(r: Revocation) {
+  const { sealed_token: _sealed, payload: _payload, next_attempt_at, ...rest } = r;
+  return {
+    ...rest,
+    next_attempt_at: r.status === 'pending' ? new Date(next_attempt_at).toISOString() : null,
+    requested_at: new Date(r.requested_at).toISOString(),
+    updated_at: new Date(r.updated_at).toISOString(),
+  };
+}
+
+const selectorFields = {
+  token: z.string().min(1).max(16_384).optional().describe('the raw token (body only, never a URL); fingerprinted at once'),
+  token_fingerprint: fingerprintParam.optional(),
+  user_id: z.string().min(1).max(256).optional(),
+  app_id: z.string().min(1).max(256).optional(),
+};
+
+function selectorOf(scope: Selector['scope'], q: { token_fingerprint?: string; user_id?: string; app_id?: string }, fpFromToken?: string): Selector {
+  const need = (value: string | undefined, field: string) => {
+    if (!value) throw new HttpError(400, 'invalid_request', `${field}: required for scope=${scope}`, [{ field, error: 'required' }]);
+    return value;
+  };
+  switch (scope) {
+    case 'token':
+    case 'family':
+      return { scope, value: need(fpFromToken ?? q.token_fingerprint, 'token_fingerprint') };
+    case 'user':
+      return { scope, value: need(q.user_id, 'user_id') };
+    case 'app':
+      return { scope, value: need(q.app_id, 'app_id') };
+    case 'all':
+      return { scope: 'all', value: '' };
+  }
+}
+
+export async function revocationRoutes(app: App, ctx: Context, rev: Revocations): Promise<void> {
+  const { service, feed } = rev;
+
+  app.post(
+    '/v1/revocations',
+    {
+      config: { roles: ['admin'] },
+      schema: {
+        summary: 'Revoke a token now, or start a bulk revocation job',
+        description:
+          'scope=token revokes at once (answers 200 when done within 3 s, else 202). family, user, app and all create a ' +
+          'throttled, resumable job; dry_run defaults to true for them and answers the estimate. scope=all needs ' +
+          `confirm: "${CONFIRM_ALL}". The target defaults to the one the policies use.`,
+        tags: ['revocation'],
+        body: z.object({
+          scope: z.enum(['token', 'family', 'user', 'app', 'all']),
+          ...selectorFields,
+          reason: z.string().min(1).max(2000),
+          target: z.string().min(1).max(100).optional(),
+          dry_run: z.boolean().optional(),
+          confirm: z.string().optional(),
+          source: z.enum(REVOCATION_SOURCES).default('governance'),
+          actor: z.string().min(1).max(200).optional(),
+        }),
+      },
+    },
+    async (request, reply) => {
+      const b = request.body;
+      const target = service.resolveTarget(b.target);
+      const fpFromToken = b.token !== undefined ? fingerprint(ctx.secrets.pepper, b.token) : undefined;
+      const selector = selectorOf(b.scope, b, fpFromToken);
+      const actor = b.actor ?? `api:${request.role}`;
+      if (selector.scope === 'token') {
+        const [entry] = await registryEntries(ctx.warehouse, { fps: [selector.value] });
+        const [result] = await service.request([
+          {
+            token_fingerprint: selector.value,
+            token: b.token,
+            token_type: entry?.token_type,
+            app_id: entry?.app_id,
+            user_id: entry?.user_id,
+            target,
+            source: b.source,
+            actor,
+            reason: b.reason,
+            dry_run: b.dry_run ?? false,
+          },
+        ]);
+        const settled = (await service.settle(result!.revocation.id, b.dry_run ? 0 : SETTLE_MS)) ?? result!.revocation;
+        const final = settled.status !== 'pending';
+        return reply.code(final ? 200 : 202).send({ ...presentRevocation(settled), created: result!.created });
+      }
+      if (selector.scope === 'all' && b.confirm !== CONFIRM_ALL) {
+        throw new HttpError(400, 'confirmation_required', `revoking every token needs confirm: "${CONFIRM_ALL}"`, [{ field: 'body.confirm', error: 'missing or wrong' }]);
+      }
+      if (b.dry_run ?? true) {
+        return reply.code(200).send({ dry_run: true, estimate: await service.estimate(selector, target) });
+      }
+      const job = await service.createJob(selector as Selector & { scope: Exclude<Selector['scope'], 'token'> }, target, b.source, actor, b.reason);
+      return reply.code(202).send(service.jobProgress(job));
+    },
+  );
+
+  app.get(
+    '/v1/revocations',
+    {
+      config: { roles: ['read'] },
+      schema: {
+        summary: 'The revocation audit, newest first',
+        tags: ['revocation'],
+        querystring: z.object({
+          status: z.enum(['pending', 'done', 'failed', 'cancelled', 'dry_run']).optional(),
+          target: z.string().max(100).optional(),
+          source: z.enum(REVOCATION_SOURCES).optional(),
+          token_fingerprint: fingerprintParam.optional(),
+          flag_id: z.string().max(64).optional(),
+          job_id: z.string().max(64).optional(),
+          from: timeParam.optional(),
+          to: timeParam.optional(),
+          limit: z.coerce.number().int().min(1).max(1000).default(100),
+          offset: z.coerce.number().int().min(0).max(10_000_000).default(0),
+        }),
+      },
+    },
+    async (request) => {
+      const q = request.query;
+      const range = resolveRange(q.from, q.to, 30 * 86_400_000);
+      await rev.audit.flush();
+      // Columns qualified by the table alias: the output names (formatted) shadow them otherwise.
+      const where = ['r.requested_at >= {from:DateTime64(3)}', 'r.requested_at < {to:DateTime64(3)}'];
+      for (const f of ['status', 'target', 'source', 'token_fingerprint', 'flag_id', 'job_id'] as const) if (q[f]) where.push(`r.${f} = {${f}:String}`);
+      const rows = await ctx.warehouse.query(
+        `SELECT revocation_id AS id, token_fingerprint, scope, target, toString(source) AS source, actor, reason, flag_id, job_id, app_id, user_id,
+                toString(status) AS status, attempts, last_http_status, last_error,
+                formatDateTime(requested_at, '%Y-%m-%dT%H:%i:%S.%fZ', 'UTC') AS requested_at, formatDateTime(updated_at, '%Y-%m-%dT%H:%i:%S.%fZ', 'UTC') AS updated_at
+         FROM ${TABLES.revocations} AS r FINAL WHERE ${where.join(' AND ')}
+         ORDER BY r.requested_at DESC, r.revocation_id LIMIT {limit:UInt32} OFFSET {offset:UInt32}`,
+        { ...q, ...range },
+      );
+      const jobs = [...rev.outbox.jobs.values()].sort((a, b) => b.created_at - a.created_at).map((j) => service.jobProgress(j));
+      return { revocations: rows, jobs, limit: q.limit, offset: q.offset, next_offset: rows.length === q.limit ? q.offset + q.limit : null };
+    },
+  );
+
+  app.get(
+    '/v1/revocations/:id',
+    {
+      config: { roles: ['read'] },
+      schema: { summary: 'One revocation with its attempts, or one bulk job with its progress', tags: ['revocation'], params: z.object({ id: z.string().regex(/^(rev|job)_[0-9a-f]{32}$/, 'must be a revocation or job id') }) },
+    },
+    async (request) => {
+      const { id } = request.params;
+      const job = rev.outbox.jobs.get(id);
+      if (job) return service.jobProgress(job);
+      const found = await service.get(id);
+      if (!found) throw new HttpError(404, 'not_found', `no revocation ${id}`);
+      await rev.audit.flush();
+      const attempts = await ctx.warehouse.query(
+        `SELECT attempt, formatDateTime(ts, '%Y-%m-%dT%H:%i:%S.%fZ', 'UTC') AS ts, toString(target) AS target, http_status, latency_ms, toString(outcome) AS outcome, error
+         FROM ${TABLES.revocationAttempts} WHERE revocation_id = {id:String} ORDER BY attempt`,
+        { id },
+      );
+      return { ...presentRevocation(found), attempts };
+    },
+  );
+
+  const control = (path: string, summary: string, act: (id: string) => Promise<Revocation | Job>) =>
+    app.post(
+      `/v1/revocations/:id/${path}`,
+      { config: { roles: ['admin'] }, schema: { summary, tags: ['revocation'], params: z.object({ id: z.string().regex(/^(rev|job)_[0-9a-f]{32}$/, 'must be a revocation or job id') }) } },
+      async (request) => {
+        const result = await act(request.params.id);
+        return 'slice' in result ? service.jobProgress(result) : presentRevocation(result);
+      },
+    );
+  control('cancel', 'Cancel a pending revocation or a bulk job', (id) => service.cancel(id));
+  control('pause', 'Pause a bulk job', (id) => service.setJobStatus(id, 'paused'));
+  control('resume', 'Resume a paused bulk job', (id) => service.setJobStatus(id, 'running'));
+
+  app.get(
+    '/v1/estimates/revocation',
+    {
+      config: { roles: ['read'] },
+      schema: {
+        summary: 'What revoking a token, a family, a user, an app or everything would take',
+        description: 'Live tokens, users and apps, the traffic that would be cut, and the ETA from the target’s measured throughput and limits, with the assumptions in words.',
+        tags: ['revocation'],
+        querystring: z.object({
+          scope: z.enum(['token', 'family', 'user', 'app', 'all']),
+          token_fingerprint: fingerprintParam.optional(),
+          user_id: z.string().min(1).max(256).optional(),
+          app_id: z.string().min(1).max(256).optional(),
+          target: z.string().min(1).max(100).optional(),
+        }),
+      },
+    },
+    async (request) => service.estimate(selectorOf(request.query.scope, request.query), request.query.target),
+  );
+
+  app.get(
+    '/v1/revocation-targets',
+    { config: { roles: ['read'] }, schema: { summary: 'Configured targets with their measured latency, success rate and breaker state', tags: ['revocation'] } },
+    async () => ({ targets: rev.dispatcher.stats() }),
+  );
+
+  app.get(
+    '/v1/revocation-feed',
+    {
+      config: { roles: ['ingest', 'read'] },
+      schema: {
+        summary: 'Revoked fingerprints since a cursor; Accept: text/event-stream streams them',
+        tags: ['revocation'],
+        querystring: z.object({
+          since: z.string().max(200).optional().describe('the next_cursor (or last event id) you have'),
+          limit: z.coerce.number().int().min(1).max(10_000).default(1000),
+        }),
+      },
+    },
+    async (request, reply) => {
+      const raw = request.query.since ?? (request.headers['last-event-id'] as string | undefined);
+      const since = raw ? decodeCursor(raw) : undefined;
+      if (raw && !since) throw new HttpError(400, 'invalid_request', 'since: not a cursor from this feed', [{ field: 'querystring.since', error: 'invalid cursor' }]);
+      if (!/\btext\/event-stream\b/.test(request.headers.accept ?? '')) {
+        return feed.read(since, request.query.limit);
+      }
+
+      // Server-sent events: the backlog, then live entries, heartbeats, and a poll for the rest.
+      reply.hijack();
+      const res = reply.raw;
+      res.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-cache', connection: 'keep-alive', 'x-accel-buffering': 'no' });
+      let last = since ?? { ms: -1, fp: '' };
+      const sent = new Set<string>();
+      const send = (entry: FeedEntry) => {
+        const key = `${entry.cursor}`;
+        if (sent.has(key)) return;
+        sent.add(key);
+        if (sent.size > 10_000) sent.clear();
+        const c = decodeCursor(entry.cursor)!;
+        if (c.ms > last.ms || (c.ms === last.ms && c.fp > last.fp)) last = c;
+        res.write(`id: ${entry.cursor}\nevent: revoked\ndata: ${JSON.stringify(entry)}\n\n`);
+      };
+      const unsubscribe = feed.subscribe(send);
+      let closed = false;
+      const poll = async () => {
+        // Re-read a few seconds back: entries recorded slightly out of order still arrive (deduplicated).
+        const from = { ms: Math.max(-1, last.ms - 5000), fp: '' };
+        for (;;) {
+          const page = await feed.read(from, 1000);
+          for (const e of page.entries) send(e);
+          if (page.entries.length < 1000) break;
+          Object.assign(from, decodeCursor(page.next_cursor!));
+        }
+      };
+      try {
+        const first = await feed.read(since, 10_000);
+        for (const e of first.entries) send(e);
+        await poll();
+      } catch (error) {
+        request.log.warn({ err: error }, 'revocation feed: first read failed');
+      }
+      res.write(': connected\n\n');
+      const heartbeat = setInterval(() => res.write(': ping\n\n'), HEARTBEAT_MS);
+      const poller = setInterval(() => {
+        if (!closed) poll().catch((error: unknown) => request.log.warn({ err: error }, 'revocation feed: poll failed'));
+      }, FEED_POLL_MS);
+      request.raw.on('close', () => {
+        closed = true;
+        clearInterval(heartbeat);
+        clearInterval(poller);
+        unsubscribe();
+      });
+    },
+  );
+}

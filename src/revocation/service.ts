@@ -1,0 +1,447 @@
+/**
+ * Revocation as the API, the policies and the webhooks see it: request a revocation
+ * (idempotent per token, target and action), run bulk jobs through the key space at the
+ * target's pace, and estimate what a bulk revocation would take.
+ */
+import { randomUUID } from 'node:crypto';
+import type { Logger } from 'pino';
+import { z } from 'zod';
+import type { Config } from '../config.js';
+import { HttpError } from '../http/errors.js';
+import { TABLES, type Warehouse } from '../warehouse/warehouse.js';
+import type { Dispatcher } from './dispatcher.js';
+import { DEFAULT_LATENCY_MS, DEFAULT_SUCCESS_RATE } from './dispatcher.js';
+import { isFinal, type Job, type Outbox, type Revocation, type RevocationAction, type RevocationSource, type Scope } from './outbox.js';
+import type { Vault } from './vault.js';
+
+/** Bulk jobs walk the fingerprint space in 4,096 slices (three hex digits). */
+export const SLICES = 4096;
+const JOB_TICK_MS = 200;
+/** A job keeps about this many seconds of work queued ahead of the dispatcher. */
+const JOB_LOOKAHEAD_S = 5;
+
+export interface RevokeRequest {
+  action?: RevocationAction;
+  token_fingerprint: string;
+  token?: string;
+  token_type?: string;
+  app_id?: string;
+  user_id?: string;
+  account_id?: string;
+  target: string;
+  source: RevocationSource;
+  actor: string;
+  reason: string;
+  flag_id?: string;
+  job_id?: string;
+  scope?: Scope;
+  dry_run?: boolean;
+  payload?: Record<string, unknown>;
+}
+
+export type Selector = { scope: 'token' | 'family' | 'user' | 'app'; value: string } | { scope: 'all'; value: '' };
+
+/** The live tokens of a selector: not revoked, not expired, not rotated away. */
+function liveTokensSql(selector: Selector, columns: string, tail = ''): string {
+  const where =
+    selector.scope === 'token'
+      ? 'token_fingerprint = {value:String}'
+      : selector.scope === 'user'
+      ? 'user_id = {value:String}'
+      : selector.scope === 'app'
+        ? 'app_id = {value:String}'
+        : selector.scope === 'family'
+          ? '(family_id = {value:String} OR token_fingerprint = {value:String})'
+          : '1';
+  return `SELECT ${columns} FROM (
+      SELECT t.token_fingerprint AS token_fingerprint, argMaxMerge(t.app_id) AS app_id, argMaxMerge(t.user_id) AS user_id,
+             argMaxMerge(t.token_type) AS token_type, argMaxMerge(t.family_id) AS family_id,
+             min(t.revoked_at) AS revoked_at, min(t.expired_at) AS expired_at, min(t.rotated_at) AS rotated_at,
+             nullIf(argMaxMerge(t.expires_at), toDateTime64(0, 3, 'UTC')) AS expires_at
+      FROM ${TABLES.tokens} AS t
+      WHERE t.token_fingerprint >= {lo:String} AND t.token_fingerprint < {hi:String}
+      GROUP BY t.token_fingerprint)
+    WHERE revoked_at IS NULL AND expired_at IS NULL AND rotated_at IS NULL AND (expires_at IS NULL OR expires_at > now64(3)) AND ${where}
+    ${tail}`;
+}
+
+function sliceBounds(slice: number): { lo: string; hi: string } {
+  const lo = slice.toString(16).padStart(3, '0');
+  const hi = slice + 1 >= SLICES ? 'g' : (slice + 1).toString(16).padStart(3, '0');
+  return { lo, hi };
+}
+
+const liveRow = z.object({ token_fingerprint: z.string(), app_id: z.string(), user_id: z.string(), token_type: z.string() });
+
+export class RevocationService {
+  private jobTimer: NodeJS.Timeout | undefined;
+  private jobBusy = false;
+
+  constructor(
+    private readonly config: Config,
+    private readonly warehouse: Warehouse,
+    private readonly outbox: Outbox,
+    private readonly dispatcher: Dispatcher,
+    private readonly vault: Vault,
+    private readonly logger: Logger,
+  ) {
+    dispatcher.onFinal((rev) => this.countJob(rev));
+  }
+
+  /** The target policies use when a request names none. */
+  defaultTarget(): string | undefined {
+    return this.config.revocation.policies.find((p) => p.target)?.target ?? Object.keys(this.config.revocation.targets)[0];
+  }
+
+  resolveTarget(name: string | undefined): string {
+    const target = name ?? this.defaultTarget();
+    if (!target) throw new HttpError(409, 'no_target', 'no revocation target is configured (revocation.targets in the config)');
+    if (!(target in this.config.revocation.targets)) {
+      throw new HttpError(400, 'invalid_request', `target: no target named "${target}"; configured: ${Object.keys(this.config.revocation.targets).join(', ')}`, [{ field: 'body.target', error: 'unknown target' }]);
+    }
+    return target;
+  }
+
+  /** The earlier result for this token, target and action, if one exists (idempotency). */
+  private async previous(r: { token_fingerprint: string; target: string; action: RevocationAction }): Promise<Revocation | undefined> {
+    const active = this.outbox.activeFor(r);
+    if (active) return active;
+    for (const rev of this.outbox.revocations.values()) {
+      if (rev.status === 'done' && rev.token_fingerprint === r.token_fingerprint && rev.target === r.target && rev.action === r.action) return rev;
+    }
+    const rows = await this.warehouse.query(
+      `SELECT revocation_id FROM ${TABLES.revocations} FINAL
+       WHERE token_fingerprint = {fp:String} AND target = {target:String} AND status = 'done' LIMIT 1`,
+      { fp: r.token_fingerprint, target: r.target },
+    );
+    const id = (rows[0] as { revocation_id?: string } | undefined)?.revocation_id;
+    return id ? await this.get(id) : undefined;
+  }
+
+  /** Records revocations (durably, before anything is sent) and wakes the dispatcher. */
+  async request(requests: RevokeRequest[]): Promise<{ revocation: Revocation; created: boolean }[]> {
+    const now = Date.now();
+    const out: { revocation: Revocation; created: boolean }[] = [];
+    const fresh: Revocation[] = [];
+    for (const r of requests) {
+      const action = r.action ?? 'revoke_token';
+      const existing = r.dry_run ? undefined : await this.previous({ token_fingerprint: r.token_fingerprint, target: r.target, action });
+      if (existing) {
+        out.push({ revocation: existing, created: false });
+        continue;
+      }
+      const rev: Revocation = {
+        id: `rev_${randomUUID().replace(/-/g, '')}`,
+        action,
+        scope: r.scope ?? 'token',
+        token_fingerprint: r.token_fingerprint,
+        token_type: r.token_type ?? '',
+        app_id: r.app_id ?? '',
+        user_id: r.user_id ?? '',
+        account_id: r.account_id ?? '',
+        target: r.target,
+        source: r.source,
+        actor: r.actor,
+        reason: r.reason,
+        flag_id: r.flag_id ?? '',
+        job_id: r.job_id ?? '',
+        status: r.dry_run ? 'dry_run' : 'pending',
+        attempts: 0,
+        next_attempt_at: now,
+        last_http_status: 0,
+        last_error: '',
+        alarm: false,
+        requested_at: now,
+        updated_at: now,
+        sealed_token: r.token !== undefined && !r.dry_run ? this.vault.seal(r.token, r.token_fingerprint) : undefined,
+        payload: r.payload,
+      };
+      fresh.push(rev);
+      out.push({ revocation: rev, created: true });
+    }
+    await this.outbox.put(...fresh);
+    for (const rev of fresh) this.audit?.record(rev);
+    if (fresh.some((r) => r.status === 'pending')) this.dispatcher.kick();
+    return out;
+  }
+
+  /** Set by the module that owns the audit writer (avoids a cycle in construction). */
+  audit: { record(rev: Revocation): void } | undefined;
+
+  /** Waits until a revocation is final, or the time is up; returns its latest state. */
+  async settle(id: string, timeoutMs: number): Promise<Revocation | undefined> {
+    const deadline = Date.now() + timeoutMs;
+    for (;;) {
+      const rev = this.outbox.revocations.get(id);
+      if (!rev || isFinal(rev.status) || Date.now() >= deadline) return rev ?? (await this.get(id));
+      await new Promise((r) => setTimeout(r, 20));
+    }
+  }
+
+  async get(id: string): Promise<Revocation | undefined> {
+    const local = this.outbox.revocations.get(id);
+    if (local) return local;
+    const rows = await this.warehouse.query(
+      `SELECT revocation_id, token_fingerprint, scope, target, source, actor, reason, flag_id, job_id, app_id, user_id, status, attempts,
+              last_http_status, last_error, toUnixTimestamp64Milli(requested_at) AS requested_at, toUnixTimestamp64Milli(updated_at) AS updated_at
+       FROM ${TABLES.revocations} FINAL WHERE revocation_id = {id:String}`,
+      { id },
+    );
+    const r = rows[0] as Record<string, unknown> | undefined;
+    if (!r) return undefined;
+    return {
+      id: String(r.revocation_id),
+      action: 'revoke_token',
+      scope: r.scope as Scope,
+      token_fingerprint: String(r.token_fingerprint),
+      token_type: '',
+      app_id: String(r.app_id),
+      user_id: String(r.user_id),
+      account_id: '',
+      target: String(r.target),
+      source: r.source as RevocationSource,
+      actor: String(r.actor),
+      reason: String(r.reason),
+      flag_id: String(r.flag_id),
+      job_id: String(r.job_id),
+      status: r.status as Revocation['status'],
+      attempts: Number(r.attempts),
+      next_attempt_at: 0,
+      last_http_status: Number(r.last_http_status),
+      last_error: String(r.last_error),
+      alarm: false,
+      requested_at: Number(r.requested_at),
+      updated_at: Number(r.updated_at),
+    };
+  }
+
+  async cancel(id: string): Promise<Revocation | Job> {
+    const job = this.outbox.jobs.get(id);
+    if (job) {
+      if (job.status === 'done' || job.status === 'cancelled') throw new HttpError(409, 'already_finished', `job ${id} is ${job.status}`);
+      const now = Date.now();
+      const pending = [...this.outbox.revocations.values()].filter((r) => r.job_id === id && r.status === 'pending');
+      const cancelled = pending.map((r) => ({ ...r, status: 'cancelled' as const, updated_at: now, sealed_token: undefined }));
+      await this.outbox.put(...cancelled);
+      for (const r of cancelled) this.audit?.record(r);
+      const next = { ...job, status: 'cancelled' as const, cancelled: job.cancelled + cancelled.length, updated_at: now };
+      await this.outbox.putJob(next);
+      return next;
+    }
+    const rev = this.outbox.revocations.get(id) ?? (await this.get(id));
+    if (!rev) throw new HttpError(404, 'not_found', `no revocation or job ${id}`);
+    if (rev.status !== 'pending') throw new HttpError(409, 'already_finished', `revocation ${id} is ${rev.status}`);
+    const next = { ...rev, status: 'cancelled' as const, updated_at: Date.now(), sealed_token: undefined };
+    await this.outbox.put(next);
+    this.audit?.record(next);
+    return next;
+  }
+
+  async setJobStatus(id: string, status: 'paused' | 'running'): Promise<Job> {
+    const job = this.outbox.jobs.get(id);
+    if (!job) throw new HttpError(404, 'not_found', `no job ${id}`);
+    if (job.status === 'done' || job.status === 'cancelled') throw new HttpError(409, 'already_finished', `job ${id} is ${job.status}`);
+    const next = { ...job, status, updated_at: Date.now() };
+    await this.outbox.putJob(next);
+    return next;
+  }
+
+  // ---- bulk jobs ------------------------------------------------------------------------
+
+  async createJob(selector: Selector & { scope: Exclude<Selector['scope'], 'token'> }, target: string, source: RevocationSource, actor: string, reason: string): Promise<Job> {
+    const { live } = await this.countLive(selector);
+    const now = Date.now();
+    const job: Job = {
+      id: `job_${randomUUID().replace(/-/g, '')}`,
+      scope: selector.scope,
+      selector: selector.value,
+      target,
+      source,
+      actor,
+      reason,
+      status: 'running',
+      slice: 0,
+      total: live,
+      enqueued: 0,
+      done: 0,
+      failed: 0,
+      cancelled: 0,
+      created_at: now,
+      updated_at: now,
+    };
+    await this.outbox.putJob(job);
+    this.startJobs();
+    return job;
+  }
+
+  private countJob(rev: Revocation): void {
+    if (!rev.job_id) return;
+    const job = this.outbox.jobs.get(rev.job_id);
+    if (!job) return;
+    const next = { ...job, updated_at: Date.now() };
+    if (rev.status === 'done') next.done += 1;
+    else if (rev.status === 'failed') next.failed += 1;
+    else if (rev.status === 'cancelled') next.cancelled += 1;
+    this.outbox.jobs.set(job.id, next); // persisted with the job's next step
+  }
+
+  startJobs(): void {
+    this.jobTimer ??= setInterval(() => void this.advanceJobs(), JOB_TICK_MS);
+  }
+
+  /** Keeps every running job a few seconds of work ahead of the dispatcher, slice by slice. */
+  async advanceJobs(): Promise<void> {
+    if (this.jobBusy) return;
+    this.jobBusy = true;
+    try {
+      for (const job of [...this.outbox.jobs.values()]) {
+        if (job.status !== 'running') continue;
+        const rate = this.config.revocation.targets[job.target]?.rate_limit_per_sec ?? 50;
+        const ahead = Math.max(100, Math.ceil(rate * JOB_LOOKAHEAD_S));
+        let current = job;
+        while (current.slice < SLICES && this.outbox.pendingCount((r) => r.job_id === job.id) < ahead) {
+          const rows = liveRow.array().parse(
+            await this.warehouse.query(
+              liveTokensSql({ scope: job.scope, value: job.selector } as Selector, 'token_fingerprint, app_id, user_id, token_type', 'ORDER BY token_fingerprint'),
+              { ...sliceBounds(current.slice), value: job.selector },
+            ),
+          );
+          const results = await this.request(
+            rows.map((r) => ({
+              token_fingerprint: r.token_fingerprint,
+              token_type: r.token_type,
+              app_id: r.app_id,
+              user_id: r.user_id,
+              target: job.target,
+              source: job.source,
+              actor: job.actor,
+              reason: job.reason,
+              job_id: job.id,
+              scope: job.scope,
+            })),
+          );
+          const latest = this.outbox.jobs.get(job.id)!;
+          if (latest.status !== 'running') break;
+          const joined = results.filter((r) => !r.created && r.revocation.status === 'done').length;
+          current = { ...latest, slice: latest.slice + 1, enqueued: latest.enqueued + results.length, done: latest.done + joined, updated_at: Date.now() };
+          await this.outbox.putJob(current);
+        }
+        const latest = this.outbox.jobs.get(job.id)!;
+        if (latest.status === 'running' && latest.slice >= SLICES && this.outbox.pendingCount((r) => r.job_id === job.id) === 0) {
+          await this.outbox.putJob({ ...latest, status: 'done', updated_at: Date.now() });
+          this.logger.info({ job: job.id, done: latest.done, failed: latest.failed }, 'bulk revocation job finished');
+        } else if (latest !== job) {
+          await this.outbox.putJob(latest);
+        }
+      }
+    } catch (error) {
+      this.logger.warn({ err: error }, 'bulk revocation jobs could not advance; retrying');
+    } finally {
+      this.jobBusy = false;
+    }
+  }
+
+  jobProgress(job: Job) {
+    const remaining = Math.max(0, job.total - job.done - job.failed - job.cancelled);
+    const rate = this.effectiveRate(job.target);
+    return {
+      ...job,
+      created_at: new Date(job.created_at).toISOString(),
+      updated_at: new Date(job.updated_at).toISOString(),
+      progress: { total: job.total, done: job.done, failed: job.failed, cancelled: job.cancelled, remaining, slices_done: job.slice, slices: SLICES },
+      eta_seconds: job.status === 'running' ? Math.ceil(remaining / rate.per_sec) : null,
+    };
+  }
+
+  // ---- estimates ------------------------------------------------------------------------
+
+  /** Revocations a second a target sustains: its rate limit, or concurrency over latency, times success. */
+  effectiveRate(target: string): { per_sec: number; latency_ms: number; success_rate: number; measured: boolean; bound: 'rate_limit' | 'concurrency' } {
+    const t = this.config.revocation.targets[target];
+    const stats = this.dispatcher.stats().find((s) => s.target === target);
+    const latency = stats && stats.samples > 0 ? stats.latency_ms : DEFAULT_LATENCY_MS;
+    const success = stats && stats.samples > 0 ? Math.max(stats.success_rate, 0.01) : DEFAULT_SUCCESS_RATE;
+    const rateLimit = t?.rate_limit_per_sec ?? 50;
+    const byConcurrency = ((t?.concurrency ?? 4) * 1000) / Math.max(latency, 1);
+    return {
+      per_sec: Math.min(rateLimit, byConcurrency) * success,
+      latency_ms: latency,
+      success_rate: success,
+      measured: (stats?.samples ?? 0) > 0,
+      bound: rateLimit <= byConcurrency ? 'rate_limit' : 'concurrency',
+    };
+  }
+
+  async countLive(selector: Selector): Promise<{ live: number; users: number; apps: number; fps: string[] }> {
+    const rows = await this.warehouse.query(
+      liveTokensSql(selector, `count() AS live, uniqExactIf(user_id, user_id != '') AS users, uniqExactIf(app_id, app_id != '') AS apps, groupArray(1000)(token_fingerprint) AS fps`),
+      { lo: '', hi: 'g', value: selector.value },
+    );
+    const r = z.object({ live: z.coerce.number(), users: z.coerce.number(), apps: z.coerce.number(), fps: z.array(z.string()) }).parse(rows[0]);
+    return r;
+  }
+
+  async estimate(selector: Selector, targetName: string | undefined) {
+    const target = this.resolveTarget(targetName);
+    const [live, traffic] = await Promise.all([this.countLive(selector), this.traffic(selector)]);
+    const rate = this.effectiveRate(target);
+    const t = this.config.revocation.targets[target]!;
+    const seconds = live.live / Math.max(rate.per_sec, 0.001);
+    return {
+      scope: selector.scope,
+      selector: selector.value || null,
+      target,
+      live_tokens: live.live,
+      users: live.users,
+      apps: live.apps,
+      traffic: traffic,
+      eta_seconds: Math.ceil(seconds),
+      throughput: {
+        revocations_per_sec: Math.round(rate.per_sec * 100) / 100,
+        rate_limit_per_sec: t.rate_limit_per_sec,
+        concurrency: t.concurrency,
+        latency_ms: rate.latency_ms,
+        success_rate: rate.success_rate,
+        measured: rate.measured,
+        bound_by: rate.bound,
+      },
+      assumptions: [
+        'live tokens: seen by tokenwatch (lifecycle or usage), not revoked, not expired, not rotated away by a refresh',
+        rate.measured
+          ? `throughput measured on ${target}: ${rate.latency_ms} ms per call, ${(rate.success_rate * 100).toFixed(1)}% success`
+          : `no history for ${target} yet: assuming ${DEFAULT_LATENCY_MS} ms per call and ${DEFAULT_SUCCESS_RATE * 100}% success`,
+        `throughput = min(rate limit ${t.rate_limit_per_sec}/s, concurrency ${t.concurrency} / latency) × success rate`,
+        'traffic share: requests of these tokens in the last hour over all requests in the last hour',
+        'tokens that need a revocation handle (RFC 7009, 3scale, WSO2) and have none will fail with no_revocation_handle',
+      ],
+    };
+  }
+
+  private async traffic(selector: Selector): Promise<{ requests_last_hour: number; requests_per_minute: number; share_of_traffic: number }> {
+    const range = { from: new Date(Date.now() - 3_600_000) };
+    const totalRows = await this.warehouse.query(`SELECT sum(requests) AS n FROM ${TABLES.usageApp1m} WHERE minute >= {from:DateTime64(3)}`, range);
+    const total = Number((totalRows[0] as { n?: number } | undefined)?.n ?? 0);
+    let mine = total;
+    if (selector.scope === 'app') {
+      mine = Number(((await this.warehouse.query(`SELECT sum(requests) AS n FROM ${TABLES.usageApp1m} WHERE minute >= {from:DateTime64(3)} AND app_id = {v:String}`, { ...range, v: selector.value }))[0] as { n: number }).n);
+    } else if (selector.scope === 'user') {
+      mine = Number(((await this.warehouse.query(`SELECT sum(requests) AS n FROM ${TABLES.usageUser1m} WHERE minute >= {from:DateTime64(3)} AND user_id = {v:String}`, { ...range, v: selector.value }))[0] as { n: number }).n);
+    } else if (selector.scope === 'token') {
+      mine = Number(((await this.warehouse.query(`SELECT sum(requests) AS n FROM ${TABLES.usageToken1m} WHERE minute >= {from:DateTime64(3)} AND token_fingerprint = {v:String}`, { ...range, v: selector.value }))[0] as { n: number }).n);
+    } else if (selector.scope === 'family') {
+      mine = Number(
+        ((await this.warehouse.query(
+          `SELECT sum(requests) AS n FROM ${TABLES.usageToken1m} WHERE minute >= {from:DateTime64(3)} AND token_fingerprint IN (
+             SELECT token_fingerprint FROM ${TABLES.tokenEvents} WHERE family_id = {v:String} UNION DISTINCT SELECT {v:String})`,
+          { ...range, v: selector.value },
+        ))[0] as { n: number }).n,
+      );
+    }
+    return { requests_last_hour: mine, requests_per_minute: Math.round((mine / 60) * 10) / 10, share_of_traffic: total > 0 ? Math.round((mine / total) * 10_000) / 10_000 : 0 };
+  }
+
+  stop(): void {
+    if (this.jobTimer) clearInterval(this.jobTimer);
+    this.jobTimer = undefined;
+  }
+}
