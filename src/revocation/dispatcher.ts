@@ -240,8 +240,13 @@ export class Dispatcher {
     }
     state.probing = false;
 
-    const next: Revocation = { ...rev, attempts: attempt, updated_at: now, last_http_status: outcome.http_status ?? 0 };
-    if (outcome.kind === 'done') {
+    // Cancelled while this attempt was in flight: it stays cancelled, unless the target did revoke.
+    const current = this.outbox.revocations.get(rev.id) ?? rev;
+    const base = current.status === 'cancelled' ? current : rev;
+    const next: Revocation = { ...base, attempts: attempt, updated_at: now, last_http_status: outcome.http_status ?? 0 };
+    if (current.status === 'cancelled' && outcome.kind !== 'done') {
+      Object.assign(next, { last_error: outcome.error });
+    } else if (outcome.kind === 'done') {
       Object.assign(next, { status: 'done', last_error: '', sealed_token: undefined });
     } else if (outcome.kind === 'failed') {
       Object.assign(next, { status: 'failed', last_error: outcome.error, alarm: outcome.alarm ?? false, sealed_token: undefined });
@@ -265,7 +270,7 @@ export class Dispatcher {
       error: outcome.kind === 'done' ? '' : outcome.error,
     });
     this.metrics.revocationAttempts.inc({ target: state.name, outcome: outcome.kind });
-    if (next.status !== 'pending') {
+    if (next.status !== 'pending' && next.status !== current.status) {
       this.metrics.revocations.inc({ target: state.name, status: next.status });
       if (next.status === 'done' && next.action === 'revoke_token') {
         this.audit.revoked(next, now);

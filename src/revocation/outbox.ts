@@ -56,8 +56,10 @@ export interface Job {
   actor: string;
   reason: string;
   status: JobStatus;
-  /** Position in the key space: the next fingerprint slice to enqueue. */
-  slice: number;
+  /** The last fingerprint enqueued; the next page starts after it. */
+  cursor: string;
+  /** No live token left after the cursor: the job ends once its pending revocations do. */
+  exhausted: boolean;
   total: number;
   enqueued: number;
   done: number;

@@ -188,7 +188,7 @@ export async function revocationRoutes(app: App, ctx: Context, rev: Revocations)
       { config: { roles: ['admin'] }, schema: { summary, tags: ['revocation'], params: z.object({ id: z.string().regex(/^(rev|job)_[0-9a-f]{32}$/, 'must be a revocation or job id') }) } },
       async (request) => {
         const result = await act(request.params.id);
-        return 'slice' in result ? service.jobProgress(result) : presentRevocation(result);
+        return 'exhausted' in result ? service.jobProgress(result) : presentRevocation(result);
       },
     );
   control('cancel', 'Cancel a pending revocation or a bulk job', (id) => service.cancel(id));

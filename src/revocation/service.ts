@@ -14,8 +14,8 @@ import { DEFAULT_LATENCY_MS, DEFAULT_SUCCESS_RATE } from './dispatcher.js';
 import { isFinal, type Job, type Outbox, type Revocation, type RevocationAction, type RevocationSource, type Scope } from './outbox.js';
 import type { Vault } from './vault.js';
 
-/** Bulk jobs walk the fingerprint space in 4,096 slices (three hex digits). */
-export const SLICES = 4096;
+/** Bulk jobs walk the live tokens in fingerprint order, a page at a time. */
+const JOB_PAGE = 1000;
 const JOB_TICK_MS = 200;
 /** A job keeps about this many seconds of work queued ahead of the dispatcher. */
 const JOB_LOOKAHEAD_S = 5;
@@ -59,16 +59,10 @@ function liveTokensSql(selector: Selector, columns: string, tail = ''): string {
              min(t.revoked_at) AS revoked_at, min(t.expired_at) AS expired_at, min(t.rotated_at) AS rotated_at,
              nullIf(argMaxMerge(t.expires_at), toDateTime64(0, 3, 'UTC')) AS expires_at
       FROM ${TABLES.tokens} AS t
-      WHERE t.token_fingerprint >= {lo:String} AND t.token_fingerprint < {hi:String}
+      WHERE t.token_fingerprint > {after:String}
       GROUP BY t.token_fingerprint)
     WHERE revoked_at IS NULL AND expired_at IS NULL AND rotated_at IS NULL AND (expires_at IS NULL OR expires_at > now64(3)) AND ${where}
     ${tail}`;
-}
-
-function sliceBounds(slice: number): { lo: string; hi: string } {
-  const lo = slice.toString(16).padStart(3, '0');
-  const hi = slice + 1 >= SLICES ? 'g' : (slice + 1).toString(16).padStart(3, '0');
-  return { lo, hi };
 }
 
 const liveRow = z.object({ token_fingerprint: z.string(), app_id: z.string(), user_id: z.string(), token_type: z.string() });
@@ -260,7 +254,8 @@ export class RevocationService {
       actor,
       reason,
       status: 'running',
-      slice: 0,
+      cursor: '',
+      exhausted: false,
       total: live,
       enqueued: 0,
       done: 0,
@@ -289,7 +284,7 @@ export class RevocationService {
     this.jobTimer ??= setInterval(() => void this.advanceJobs(), JOB_TICK_MS);
   }
 
-  /** Keeps every running job a few seconds of work ahead of the dispatcher, slice by slice. */
+  /** Keeps every running job a few seconds of work ahead of the dispatcher, page by page. */
   async advanceJobs(): Promise<void> {
     if (this.jobBusy) return;
     this.jobBusy = true;
@@ -299,11 +294,11 @@ export class RevocationService {
         const rate = this.config.revocation.targets[job.target]?.rate_limit_per_sec ?? 50;
         const ahead = Math.max(100, Math.ceil(rate * JOB_LOOKAHEAD_S));
         let current = job;
-        while (current.slice < SLICES && this.outbox.pendingCount((r) => r.job_id === job.id) < ahead) {
+        while (!current.exhausted && this.outbox.pendingCount((r) => r.job_id === job.id) < ahead) {
           const rows = liveRow.array().parse(
             await this.warehouse.query(
-              liveTokensSql({ scope: job.scope, value: job.selector } as Selector, 'token_fingerprint, app_id, user_id, token_type', 'ORDER BY token_fingerprint'),
-              { ...sliceBounds(current.slice), value: job.selector },
+              liveTokensSql({ scope: job.scope, value: job.selector } as Selector, 'token_fingerprint, app_id, user_id, token_type', 'ORDER BY token_fingerprint LIMIT {page:UInt32}'),
+              { after: current.cursor, value: job.selector, page: Math.min(JOB_PAGE, ahead) },
             ),
           );
           const results = await this.request(
@@ -323,11 +318,18 @@ export class RevocationService {
           const latest = this.outbox.jobs.get(job.id)!;
           if (latest.status !== 'running') break;
           const joined = results.filter((r) => !r.created && r.revocation.status === 'done').length;
-          current = { ...latest, slice: latest.slice + 1, enqueued: latest.enqueued + results.length, done: latest.done + joined, updated_at: Date.now() };
+          current = {
+            ...latest,
+            cursor: rows.at(-1)?.token_fingerprint ?? latest.cursor,
+            exhausted: rows.length < Math.min(JOB_PAGE, ahead),
+            enqueued: latest.enqueued + results.length,
+            done: latest.done + joined,
+            updated_at: Date.now(),
+          };
           await this.outbox.putJob(current);
         }
         const latest = this.outbox.jobs.get(job.id)!;
-        if (latest.status === 'running' && latest.slice >= SLICES && this.outbox.pendingCount((r) => r.job_id === job.id) === 0) {
+        if (latest.status === 'running' && latest.exhausted && this.outbox.pendingCount((r) => r.job_id === job.id) === 0) {
           await this.outbox.putJob({ ...latest, status: 'done', updated_at: Date.now() });
           this.logger.info({ job: job.id, done: latest.done, failed: latest.failed }, 'bulk revocation job finished');
         } else if (latest !== job) {
@@ -348,7 +350,7 @@ export class RevocationService {
       ...job,
       created_at: new Date(job.created_at).toISOString(),
       updated_at: new Date(job.updated_at).toISOString(),
-      progress: { total: job.total, done: job.done, failed: job.failed, cancelled: job.cancelled, remaining, slices_done: job.slice, slices: SLICES },
+      progress: { total: job.total, done: job.done, failed: job.failed, cancelled: job.cancelled, remaining, enqueued: job.enqueued },
       eta_seconds: job.status === 'running' ? Math.ceil(remaining / rate.per_sec) : null,
     };
   }
@@ -375,7 +377,7 @@ export class RevocationService {
   async countLive(selector: Selector): Promise<{ live: number; users: number; apps: number; fps: string[] }> {
     const rows = await this.warehouse.query(
       liveTokensSql(selector, `count() AS live, uniqExactIf(user_id, user_id != '') AS users, uniqExactIf(app_id, app_id != '') AS apps, groupArray(1000)(token_fingerprint) AS fps`),
-      { lo: '', hi: 'g', value: selector.value },
+      { after: '', value: selector.value },
     );
     const r = z.object({ live: z.coerce.number(), users: z.coerce.number(), apps: z.coerce.number(), fps: z.array(z.string()) }).parse(rows[0]);
     return r;
