@@ -100,6 +100,8 @@ export class LifecycleIngestor {
     private readonly pepper: string,
     /** Raw tokens as they are fingerprinted (revocation handles). */
     private readonly onRawToken?: RawTokenHook,
+    /** Revocations reported by identity providers, once stored (the live feed). */
+    private readonly onRevoked?: (rows: TokenEventRow[], receivedAt: number) => void,
   ) {
     this.schema = lifecycleEventSchema(config);
     this.recent = new RecentIds(Math.min(config.ingest.dedup_max_ids, 200_000), config.ingest.dedup_window_seconds * 1000);
@@ -186,6 +188,8 @@ export class LifecycleIngestor {
       // A warehouse failure propagates as 503: nothing was acknowledged, the caller retries.
       await this.warehouse.insertJsonEachRow(TABLES.tokenEvents, body, { dedupToken: `token-events-${token}` });
       for (const r of rows) this.recent.add(r.event_id);
+      const revoked = rows.filter((r) => r.event === 'revoked');
+      if (revoked.length > 0) this.onRevoked?.(revoked, receivedAt);
     }
     return { accepted: rows.length + duplicates, duplicates, rejected };
   }

@@ -17,7 +17,17 @@ function batchOf(body: unknown, contentType: string | undefined) {
 export async function tokenRoutes(app: App, ctx: Context): Promise<void> {
   registerBatchBodies(app);
   const handles = ctx.revocations.handles;
-  const lifecycle = new LifecycleIngestor(ctx.config, ctx.warehouse, ctx.secrets.pepper, (fp, token, type, exp) => type && handles.remember(fp, token, type, exp));
+  const lifecycle = new LifecycleIngestor(
+    ctx.config,
+    ctx.warehouse,
+    ctx.secrets.pepper,
+    (fp, token, type, exp) => type && handles.remember(fp, token, type, exp),
+    (rows, receivedAt) => {
+      for (const r of rows) {
+        ctx.revocations.feed.publish({ token_fingerprint: r.token_fingerprint, revoked_at: `${r.ts.replace(' ', 'T')}Z`, source: r.source, reason: r.reason }, receivedAt);
+      }
+    },
+  );
   const appSchema = appEventSchema(ctx.config);
 
   app.post(
