@@ -4,7 +4,7 @@
  */
 import fastifySwagger from '@fastify/swagger';
 import fastifySwaggerUi from '@fastify/swagger-ui';
-import Fastify, { type FastifyBaseLogger, type FastifyError, type FastifyInstance, type RawServerDefault } from 'fastify';
+import Fastify, { LogController, type FastifyBaseLogger, type FastifyError, type FastifyInstance, type RawServerDefault } from 'fastify';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { hasZodFastifySchemaValidationErrors, jsonSchemaTransform, serializerCompiler, validatorCompiler, type ZodTypeProvider } from 'fastify-type-provider-zod';
 import { randomUUID } from 'node:crypto';
@@ -52,7 +52,7 @@ export async function buildApp(ctx: Context): Promise<App> {
     bodyLimit: ctx.config.server.body_limit_bytes,
     trustProxy: false,
     // Requests are logged below with secrets cut out of the URL (webhook secrets ride in paths).
-    disableRequestLogging: true,
+    logController: new LogController({ disableRequestLogging: true }),
     // Streams (the revocation feed) must not keep a closing server open.
     forceCloseConnections: true,
   }).withTypeProvider<ZodTypeProvider>();

@@ -13,8 +13,8 @@ import { resolveThresholds, enabledDetectors } from './registry.js';
 import type { Detector, DetectionRange } from './types.js';
 import { windowStart } from './types.js';
 
-/** Retro-hunts walk the range an hour at a time. */
-const CHUNK_MS = 60 * 60_000;
+/** Retro-hunts walk the range six hours at a time: baselines are "the history before the chunk". */
+const CHUNK_MS = 6 * 60 * 60_000;
 
 export type Trigger = 'schedule' | 'api' | 'cli';
 
