@@ -190,8 +190,9 @@ export class FlagStore {
     if (filter.user_id) where.push('user_id = {user_id:String}');
     if (filter.token_fingerprint) where.push('token_fingerprint = {token_fingerprint:String}');
     if (filter.subject) where.push('subject = {subject:String}');
-    if (filter.from) where.push('window_end >= {from:DateTime64(3)}');
-    if (filter.to) where.push('window_start < {to:DateTime64(3)}');
+    // Qualified: the SELECT aliases window_start/window_end to strings, and an alias shadows the column.
+    if (filter.from) where.push(`${TABLES.flags}.window_end >= {from:DateTime64(3)}`);
+    if (filter.to) where.push(`${TABLES.flags}.window_start < {to:DateTime64(3)}`);
     const order =
       filter.sort === 'severity'
         ? `multiIf(severity = 'critical', 4, severity = 'high', 3, severity = 'medium', 2, 1) DESC, created_at DESC`

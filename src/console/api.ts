@@ -1,0 +1,20 @@
+/** The console's one API addition: which role the presented key has, so the UI shows only what the key may do. */
+import { z } from 'zod';
+import type { App } from '../app.js';
+
+export async function consoleApiRoutes(app: App): Promise<void> {
+  app.get(
+    '/v1/whoami',
+    {
+      // admin implies read, so every valid key passes; the auth hook sets request.role.
+      config: { roles: ['ingest', 'read'] },
+      schema: {
+        summary: 'The role of the presented API key',
+        description: 'Any valid key: its role (ingest, read or admin). The console calls it at login to decide what to show.',
+        tags: ['console'],
+        response: { 200: z.object({ role: z.enum(['ingest', 'read', 'admin']) }) },
+      },
+    },
+    async (request) => ({ role: request.role! }),
+  );
+}
