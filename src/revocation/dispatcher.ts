@@ -80,6 +80,8 @@ export class Dispatcher {
   private readonly targets = new Map<string, TargetState>();
   private timer: NodeJS.Timeout | undefined;
   private readonly inflight = new Set<Promise<void>>();
+  /** Revocations being sent right now: still pending in the outbox, but not due again. */
+  private readonly sending = new Set<string>();
   private readonly controller = new AbortController();
   private running = false;
   private readonly listeners: ((rev: Revocation) => void)[] = [];
@@ -141,7 +143,7 @@ export class Dispatcher {
     const now = Date.now();
     let next = Infinity;
     for (const state of this.targets.values()) {
-      const due = this.outbox.due(now, state.name);
+      const due = this.outbox.due(now, state.name).filter((r) => !this.sending.has(r.id));
       if (due.length === 0) continue;
       const breaker = state.breaker(now);
       if (breaker === 'open') {
@@ -155,8 +157,10 @@ export class Dispatcher {
         state.tokens -= batch.length;
         if (breaker === 'half_open') state.probing = true;
         state.inflight += batch.length;
+        for (const r of batch) this.sending.add(r.id);
         const work = this.send(state, batch).finally(() => {
           state.inflight -= batch.length;
+          for (const r of batch) this.sending.delete(r.id);
           this.inflight.delete(work);
           this.kick();
         });
