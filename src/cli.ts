@@ -9,6 +9,7 @@ import { openContext, openWarehouse } from './context.js';
 import { createKey } from './keys/keyring.js';
 import { createLogger } from './logger.js';
 import { handleSignals, startServer } from './server.js';
+import { SIMULATE_USAGE, simulateCommand, SimulateUsageError } from './simulate/index.js';
 import { migrate, migrationVariables } from './warehouse/migrate.js';
 
 const USAGE = `usage: tokenwatch <command> [options]
@@ -20,6 +21,9 @@ commands:
     [--name NAME]
   detect --from T [--to T]     run the detectors over a past range now and print the new flags
     [--detectors a,b] [--json]   (T: RFC 3339, epoch ms, or now-24h)
+  simulate --url U --key K     post realistic gateway traffic with injected attacks to a running
+    [--seed 1] [--tokens 1000]   tokenwatch, and write the labels (--labels FILE)
+    [--days 7] [--dry-run]
 
 environment: TOKENWATCH_DATA_DIR, TOKENWATCH_HOST, TOKENWATCH_PORT, TOKENWATCH_CONFIG,
   TOKENWATCH_API_KEYS, TOKENWATCH_PEPPER, TOKENWATCH_VAULT_KEY, CLICKHOUSE_URL,
@@ -111,12 +115,19 @@ export async function main(argv: string[]): Promise<number> {
       case 'detect':
         await detect(config, rest);
         return 0;
+      case 'simulate':
+        await simulateCommand(rest);
+        return 0;
       default:
         throw new UsageError(`unknown command "${command}"`);
     }
   } catch (error) {
     if (error instanceof ConfigError) {
       console.error(`tokenwatch: configuration error\n${error.message}`);
+      return 2;
+    }
+    if (error instanceof SimulateUsageError) {
+      console.error(`tokenwatch simulate: ${error.message}\n\n${SIMULATE_USAGE}`);
       return 2;
     }
     if (error instanceof UsageError) {

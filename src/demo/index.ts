@@ -73,12 +73,13 @@ async function main(): Promise<void> {
   const now = Date.now();
   const ingest = (path: string, body: unknown) =>
     fetch(`${server.url}${path}`, { method: 'POST', headers: { authorization: `Bearer ${keys.ingest}`, 'content-type': 'application/json' }, body: JSON.stringify(body) });
-  await ingest('/v1/tokens', [{ event: 'issued', token, token_type: 'access_token', app_id: 'payments', client_id: oauth.app.client_id, grant_type: 'client_credentials', ts: new Date(now - 10 * MINUTE).toISOString() }]);
+  await ingest('/v1/tokens', [{ event: 'issued', token, token_type: 'access_token', app_id: 'payments', client_id: oauth.app.client_id, grant_type: 'client_credentials', ts: new Date(now - 2 * 24 * 60 * MINUTE).toISOString() }]);
   const use = (at: number, place: Record<string, unknown>) => ({ token, token_type: 'access_token', app_id: 'payments', ts: new Date(at).toISOString(), method: 'POST', path: '/v1/payments', status: 200, ...place });
   const frankfurt = { ip: '91.64.1.20', country: 'DE', city: 'Frankfurt am Main', lat: 50.11, lon: 8.68, asn: 3209 };
   const saoPaulo = { ip: '177.71.8.9', country: 'BR', city: 'São Paulo', lat: -23.55, lon: -46.63, asn: 28573 };
-  await ingest('/v1/events', [use(now - 8 * MINUTE, frankfurt), use(now - 7 * MINUTE, frankfurt), use(now - 2 * MINUTE, saoPaulo), use(now - MINUTE, saoPaulo)]);
-  console.log('stole one real OAuth token: used in Frankfurt, then in São Paulo 5 minutes later');
+  const history = Array.from({ length: 40 }, (_, i) => use(now - 2 * 24 * 60 * MINUTE + i * 60 * MINUTE, frankfurt));
+  await ingest('/v1/events', [...history, use(now - 8 * MINUTE, frankfurt), use(now - 7 * MINUTE, frankfurt), use(now - 2 * MINUTE, saoPaulo), use(now - MINUTE, saoPaulo)]);
+  console.log('stole one real OAuth token with two days of history in Frankfurt: now used in São Paulo 5 minutes after Frankfurt');
 
   // Look back over the simulated days at once, so the queue fills before the first tick.
   await server.ctx.flusher.drained(120_000);

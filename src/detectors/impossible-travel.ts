@@ -1,8 +1,10 @@
 /**
  * impossible_travel: consecutive uses of one token from places too far apart for the
  * time between them. Distances are reduced by each place's geolocation error (a city
- * guess is off by tens of km, a country-level guess sits on the country's centroid), and
- * places the token has used for days (home and its usual VPN exit) do not count.
+ * guess is off by tens of km, a country-level guess sits on the country's centroid);
+ * moves inside one network and country (a mobile carrier's gateways), between places the
+ * token already used (home and its usual VPN exit), or of a token younger than an hour
+ * do not count.
  */
 import { defineDetector, fmt, windowStart, type Finding } from './types.js';
 import { activeTokens, distanceKm, groupByToken, hhmm, placeKey, placeLabel, startOfHour, visits, type Visit } from './places.js';
@@ -15,25 +17,31 @@ export const impossibleTravel = defineDetector({
     MIN_DISTANCE_KM: { value: 500, reason: 'closer than this, geolocation error and regional VPN exits dominate' },
     CITY_ERROR_KM: { value: 100, reason: 'city-level IP geolocation is often off by tens of kilometres' },
     COUNTRY_ERROR_KM: { value: 800, reason: 'a country-level guess sits on the centroid: allow for a large country' },
-    SAME_NETWORK_MIN_KM: { value: 1500, reason: 'a mobile carrier’s addresses geolocate to its gateways across a country' },
+    SAME_COUNTRY_MIN_KM: { value: 5000, reason: 'inside one country carrier gateways and VPN exits put addresses thousands of km from their users' },
     LOOKBACK_HOURS: { value: 24, reason: 'the previous use may be a day old: 20,000 km at 1,000 km/h' },
     ESTABLISHED_DAYS: { value: 14, reason: 'places used over the last two weeks are the token’s own (home, office, usual VPN exit)' },
+    MIN_HISTORY_HOURS: { value: 1, reason: 'a token first seen within the hour has no home yet: a VPN user’s first session looks like travel' },
   },
   async detect({ warehouse, range, t }) {
     const tokens = await activeTokens(warehouse, range.from, range.to);
     const lookFrom = new Date(range.from.getTime() - t.LOOKBACK_HOURS * 3_600_000);
     const recent = groupByToken(await visits(warehouse, tokens, lookFrom, range.to, 2));
     if (recent.size === 0) return [];
+    // The token's own places: everything before the hour the range starts in.
     const established = new Map<string, Set<string>>();
-    for (const v of await visits(warehouse, [...recent.keys()], new Date(lookFrom.getTime() - t.ESTABLISHED_DAYS * 86_400_000), startOfHour(lookFrom))) {
+    const firstSeen = new Map<string, number>();
+    for (const v of await visits(warehouse, [...recent.keys()], new Date(range.from.getTime() - t.ESTABLISHED_DAYS * 86_400_000), startOfHour(range.from))) {
       let set = established.get(v.token_fingerprint);
       if (!set) established.set(v.token_fingerprint, (set = new Set()));
       set.add(placeKey(v));
+      firstSeen.set(v.token_fingerprint, Math.min(firstSeen.get(v.token_fingerprint) ?? Infinity, v.first.getTime()));
     }
+    const oldEnough = range.from.getTime() - t.MIN_HISTORY_HOURS * 3_600_000;
 
     const errorKm = (v: Visit) => (v.city ? t.CITY_ERROR_KM : t.COUNTRY_ERROR_KM);
     const findings: Finding[] = [];
     for (const [fp, list] of recent) {
+      if ((firstSeen.get(fp) ?? Infinity) > oldEnough) continue;
       const located = list.filter((v) => v.lat !== null && v.lon !== null).sort((a, b) => a.first.getTime() - b.first.getTime());
       const known = established.get(fp) ?? new Set<string>();
       let worst: { a: Visit; b: Visit; km: number; speed: number; minutes: number } | undefined;
@@ -45,7 +53,9 @@ export const impossibleTravel = defineDetector({
           if (placeKey(a) === placeKey(b)) continue;
           if (known.has(placeKey(a)) && known.has(placeKey(b))) continue;
           const raw = distanceKm({ lat: a.lat!, lon: a.lon! }, { lat: b.lat!, lon: b.lon! });
-          if (a.asn !== 0 && a.asn === b.asn && raw < t.SAME_NETWORK_MIN_KM) continue;
+          // One network inside one country: carrier and ISP addresses geolocate to gateways anywhere in it.
+          if (a.asn !== 0 && a.asn === b.asn && a.country === b.country) continue;
+          if (a.country && a.country === b.country && raw < t.SAME_COUNTRY_MIN_KM) continue;
           const km = raw - errorKm(a) - errorKm(b);
           if (km < t.MIN_DISTANCE_KM) continue;
           // The gap between the last use at A and the first at B; overlapping visits mean both at once.

@@ -11,7 +11,7 @@ export const newLocation = defineDetector({
   description: 'a country or network never seen for this token before, after a baseline exists, used alongside its usual places',
   thresholds: {
     BASELINE_DAYS: { value: 30, reason: 'a month of history says where a token lives' },
-    MIN_BASELINE_DAYS: { value: 3, reason: 'a token seen for less than three days has no established places yet' },
+    MIN_BASELINE_DAYS: { value: 1, reason: 'a token seen for less than a day has no established places yet' },
     MIN_BASELINE_REQUESTS: { value: 50, reason: 'a handful of requests is not a baseline' },
     CONCURRENT_MINUTES: { value: 60, reason: 'the usual place still in use within an hour of the new one: the token is in two hands' },
   },

@@ -17,7 +17,7 @@ export const rateSpike = defineDetector({
   thresholds: {
     MIN_RATE_PER_MIN: { value: 30, reason: 'fewer than 30 requests in a minute is not a spike, whatever the baseline' },
     BASELINE_DAYS: { value: 7, reason: 'a week covers weekly cycles; older behaviour says little about today' },
-    MIN_HISTORY_MINUTES: { value: 30, reason: 'a median needs enough active minutes to mean something' },
+    MIN_HISTORY_MINUTES: { value: 10, reason: 'ten active minutes give a median and a peak to compare with (an interactive user has a few a day)' },
     MIN_HISTORY_HOURS: { value: 24, reason: 'a token younger than a day has no baseline to spike from' },
     MAD_MULTIPLIER: { value: 10, reason: 'above median + 10 robust sigmas: far outside the token’s normal spread' },
     MIN_RATIO_TO_MEDIAN: { value: 5, reason: 'five times the typical minute is a change of behaviour, not noise' },

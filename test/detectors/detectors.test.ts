@@ -200,7 +200,7 @@ describe('flags', () => {
     expect(flag.history).toMatchObject([{ status: 'open', actor: 'detector:impossible_travel' }]);
     expect(flag.token).toMatchObject({ token_fingerprint: fp('traveller-thief'), app_id: 'shop' });
     const detail = (await get(`/v1/tokens/${fp('traveller-thief')}`)).json();
-    expect(detail.flags.map((f: { flag_id: string }) => f.flag_id)).toEqual([id]);
+    expect(detail.flags.map((f: { flag_id: string }) => f.flag_id)).toContain(id);
     expect((await get(`/v1/flags/${'0'.repeat(32)}`)).statusCode).toBe(404);
   });
 

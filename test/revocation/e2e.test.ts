@@ -60,9 +60,13 @@ it('detects impossible travel, revokes at the OAuth server, and the gateway refu
   const issued = await fetch(`${tokenwatch.url}/v1/tokens`, {
     method: 'POST',
     headers: { 'content-type': 'application/json', ...auth('ingest') },
-    body: JSON.stringify([{ event: 'issued', token, token_type: 'access_token', client_id: oauth.app.client_id, app_id: 'orders', grant_type: 'client_credentials' }]),
+    body: JSON.stringify([{ event: 'issued', token, token_type: 'access_token', client_id: oauth.app.client_id, app_id: 'orders', grant_type: 'client_credentials', ts: new Date(Date.now() - 2 * 86_400_000).toISOString() }]),
   });
   expect(issued.status).toBe(202);
+  // Its history: two days of use from Frankfurt, as the gateway reported it then (a token needs a day of history to be judged).
+  const history = Array.from({ length: 20 }, (_, i) => ({ token, token_type: 'access_token', app_id: 'orders', ip: FRANKFURT, path: '/orders', status: 200, ts: new Date(Date.now() - 2 * 86_400_000 + i * 3_600_000).toISOString() }));
+  const posted = await fetch(`${tokenwatch.url}/v1/events`, { method: 'POST', headers: { 'content-type': 'application/json', ...auth('ingest') }, body: JSON.stringify(history) });
+  expect(posted.status).toBe(202);
 
   for (let i = 0; i < 3; i++) expect((await call(token, FRANKFURT)).status).toBe(200);
   await new Promise((r) => setTimeout(r, 1000));
