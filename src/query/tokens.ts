@@ -42,7 +42,7 @@ const REGISTRY_COLUMNS = Object.keys(tokenRegistryRow.shape).join(', ');
 
 export const registryEntries = defineQuery({
   name: 'token_registry',
-  sql: `SELECT ${REGISTRY_COLUMNS} FROM ${TABLES.tokenStats} WHERE token_fingerprint IN {fps:Array(String)}`,
+  sql: `SELECT ${REGISTRY_COLUMNS} FROM ${TABLES.tokenRegistry}(fps = {fps:Array(String)})`,
   params: z.object({ fps: z.array(z.string()) }),
   row: tokenRegistryRow,
 });

@@ -19,6 +19,8 @@ export const TABLES = {
   usageTokenPlace1h: 'usage_token_place_1h_v1',
   tokens: 'tokens_v1',
   tokenStats: 'v_token_stats',
+  /** Parameterized view: token_registry(fps = [...]). */
+  tokenRegistry: 'token_registry',
   apps: 'v_apps',
   flags: 'flags',
   flagHistory: 'flag_history',
