@@ -42,9 +42,11 @@ const get = (url: string) => t.app.inject({ method: 'GET', url, headers: auth('r
 describe('single tokens', () => {
   it('revokes a raw token at once through RFC 7009 and records everything', async () => {
     const res = await revoke({ scope: 'token', token: 'raw-one', reason: 'lost laptop', source: 'subscriber' });
-    expect(res.statusCode).toBe(200);
-    const body = res.json();
-    expect(body).toMatchObject({ status: 'done', target: 'idp', source: 'subscriber', reason: 'lost laptop', token_fingerprint: fp('raw-one'), created: true, attempts: 1 });
+    // 200 when done within 3 s, 202 while still in flight (a loaded machine).
+    expect([200, 202]).toContain(res.statusCode);
+    expect(res.json()).toMatchObject({ created: true, target: 'idp', token_fingerprint: fp('raw-one') });
+    const body = { ...res.json(), ...(await t.ctx.revocations.service.settle(res.json().id, 15_000)) };
+    expect(body).toMatchObject({ status: 'done', target: 'idp', source: 'subscriber', reason: 'lost laptop', token_fingerprint: fp('raw-one'), attempts: 1 });
     expect(body).not.toHaveProperty('sealed_token');
     const [call] = idp.callsFor('raw-one');
     expect(call!.authorization).toBe(`Basic ${Buffer.from('tokenwatch:tw-secret').toString('base64')}`);
