@@ -64,7 +64,7 @@ export function rfc7009Target(standIn: { url: string }, extra: Record<string, un
     token_types: ['access_token', 'refresh_token'],
     rate_limit_per_sec: 200,
     concurrency: 8,
-    timeout_ms: 300,
+    timeout_ms: 2000,
     ...extra,
   };
 }
