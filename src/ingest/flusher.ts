@@ -24,6 +24,8 @@ export class Flusher {
   private wake: (() => void) | undefined;
   private lastInsertAt = Date.now();
   private unsubscribe: (() => void) | undefined;
+  /** Receives each chunk read from the spool (valid until the next read): one buffer, no page faults per chunk. */
+  private scratch: Buffer | undefined;
   /** Last warehouse error while flushing, cleared by the next success. */
   lastError: Error | undefined;
 
@@ -57,7 +59,8 @@ export class Flusher {
 
   /** Moves one chunk; returns false when there was nothing to move. Throws on failure. */
   async flushOnce(): Promise<boolean> {
-    const chunk = this.spool.peek(this.options.maxBytes);
+    this.scratch ??= Buffer.allocUnsafe(this.options.maxBytes);
+    const chunk = await this.spool.read(this.options.maxBytes, this.scratch);
     if (!chunk) return false;
     const stop = this.metrics.flushLatency.startTimer();
     try {
@@ -67,7 +70,7 @@ export class Flusher {
       throw error;
     }
     stop();
-    this.spool.commit(chunk);
+    await this.spool.commit(chunk);
     this.lastInsertAt = Date.now();
     this.metrics.flushedRows.inc(chunk.rows);
     this.metrics.spoolBytes.set(this.spool.pendingBytes());
@@ -88,7 +91,13 @@ export class Flusher {
         continue;
       }
       try {
-        await this.flushOnce();
+        // Nothing durable to move yet (only bytes still being written to the spool): wait
+        // for the append to land. Looping on without a real await would starve the event
+        // loop, so the write that the loop waits for could never finish.
+        if (!(await this.flushOnce())) {
+          await this.sleep(this.options.intervalMs);
+          continue;
+        }
         if (this.lastError) this.logger.info('warehouse reachable again; draining the spool');
         this.lastError = undefined;
         backoff = BACKOFF_START_MS;

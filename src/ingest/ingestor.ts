@@ -6,7 +6,7 @@ import type { Logger } from 'pino';
 import type { Config } from '../config.js';
 import { HttpError } from '../http/errors.js';
 import type { Metrics } from '../metrics.js';
-import { describeIssues, usageEventSchema } from './event-schema.js';
+import { createEventParser, describeIssues, type EventParseResult } from './event-schema.js';
 import type { Normaliser } from './normalise.js';
 import { RecentIds } from './recent-ids.js';
 import { SpoolFullError, type Spool } from './spool.js';
@@ -18,6 +18,14 @@ export interface Rejection {
 
 export interface IngestResult {
   accepted: number;
+  duplicates: number;
+  rejected: Rejection[];
+}
+
+/** A request's rows, serialised and ready for the spool. */
+interface Prepared {
+  data: Buffer | undefined;
+  ids: string[];
   duplicates: number;
   rejected: Rejection[];
 }
@@ -67,14 +75,14 @@ export interface IngestorDeps {
 }
 
 export class Ingestor {
-  private readonly schema;
+  private readonly parse: (input: unknown) => EventParseResult;
   private readonly recent: RecentIds;
   /** Ids of events in requests not yet acknowledged: a concurrent retry waits its turn. */
   private readonly inflight = new Set<string>();
 
   constructor(private readonly deps: IngestorDeps) {
     const { ingest } = deps.config;
-    this.schema = usageEventSchema({
+    this.parse = createEventParser({
       maxStringLength: ingest.max_string_length,
       maxFutureSkewMs: ingest.max_future_skew_seconds * 1000,
       maxAgeMs: ingest.max_age_days * 86_400_000,
@@ -87,8 +95,33 @@ export class Ingestor {
     for (const id of eventIds) this.recent.add(id);
   }
 
+  /**
+   * Parses and ingests a request body. The parsed events live only inside the synchronous
+   * prepare step: while the request waits for the spool's sync, it holds its bytes, not
+   * thousands of objects (concurrent requests share one sync, so they would all be live).
+   */
+  ingestBody(body: Buffer | string, ndjson: boolean, receivedAt = Date.now()): Promise<IngestResult> {
+    let prepared: Prepared;
+    try {
+      prepared = this.prepareBody(body, ndjson, receivedAt);
+    } catch (error) {
+      return Promise.reject(error);
+    }
+    return this.commit(prepared);
+  }
+
   async ingest(items: unknown[], parseRejections: Rejection[] = [], receivedAt = Date.now()): Promise<IngestResult> {
-    const { config, spool, normalise, metrics } = this.deps;
+    return this.commit(this.prepare(items, parseRejections, receivedAt));
+  }
+
+  private prepareBody(body: Buffer | string, ndjson: boolean, receivedAt: number): Prepared {
+    const { items, rejected } = parseBatch(body, ndjson);
+    return this.prepare(items, rejected, receivedAt);
+  }
+
+  /** Validates, normalises and serialises; the rows' ids are in flight until commit() ends. */
+  private prepare(items: unknown[], parseRejections: Rejection[], receivedAt: number): Prepared {
+    const { config, normalise, metrics } = this.deps;
     if (items.length > config.server.max_events_per_request) {
       throw new HttpError(
         413,
@@ -97,14 +130,16 @@ export class Ingestor {
       );
     }
     const rejected = [...parseRejections];
-    const lines: string[] = [];
+    // One string grown by appends, encoded once: cheaper than an array join (the rope is
+    // flattened straight into the buffer).
+    let lines = '';
     const ids: string[] = [];
     let duplicates = 0;
     const failedLines = new Set(parseRejections.map((r) => r.index));
 
     for (let index = 0; index < items.length; index++) {
       if (failedLines.has(index)) continue;
-      const parsed = this.schema.safeParse(items[index]);
+      const parsed = this.parse(items[index]);
       if (!parsed.success) {
         rejected.push({ index, error: describeIssues(parsed.error) });
         continue;
@@ -116,16 +151,21 @@ export class Ingestor {
       }
       this.inflight.add(row.event_id);
       ids.push(row.event_id);
-      lines.push(JSON.stringify(row));
+      lines += JSON.stringify(row) + '\n';
     }
     rejected.sort((a, b) => a.index - b.index);
     metrics.eventsRejected.inc(rejected.length);
-    if (lines.length === 0 && duplicates === 0) {
+    if (ids.length === 0 && duplicates === 0) {
       throw new HttpError(400, 'invalid_events', 'no valid event in the request', rejected);
     }
+    return { data: ids.length > 0 ? Buffer.from(lines) : undefined, ids, duplicates, rejected };
+  }
 
+  /** Appends the rows to the spool (acknowledged once synced) and remembers their ids. */
+  private async commit({ data, ids, duplicates, rejected }: Prepared): Promise<IngestResult> {
+    const { spool, metrics } = this.deps;
     try {
-      if (lines.length > 0) await spool.append(Buffer.from(lines.join('\n') + '\n'));
+      if (data) await spool.append(data);
       for (const id of ids) this.recent.add(id);
     } catch (error) {
       if (error instanceof SpoolFullError) {
@@ -142,9 +182,9 @@ export class Ingestor {
     } finally {
       for (const id of ids) this.inflight.delete(id);
     }
-    metrics.eventsAccepted.inc(lines.length);
+    metrics.eventsAccepted.inc(ids.length);
     metrics.eventsDuplicate.inc(duplicates);
     metrics.spoolBytes.set(spool.pendingBytes());
-    return { accepted: lines.length + duplicates, duplicates, rejected };
+    return { accepted: ids.length + duplicates, duplicates, rejected };
   }
 }

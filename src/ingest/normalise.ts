@@ -46,7 +46,14 @@ export interface Normaliser {
 export type RawTokenHook = (fp: string, token: string, tokenType: string | undefined, expiresAtMs: number | undefined) => void;
 
 export function createNormaliser(pepper: string, geo: GeoLookup | undefined, onRawToken?: RawTokenHook): Normaliser {
+  // A request's events share one receipt time: format it once, not once per event.
+  let receivedMs = Number.NaN;
+  let receivedText = '';
   return (event, receivedAt) => {
+    if (receivedAt !== receivedMs) {
+      receivedText = toClickHouseTime(new Date(receivedAt));
+      receivedMs = receivedAt;
+    }
     const claims = event.token !== undefined ? decodeJwtClaims(event.token) : undefined;
     const fp = event.token_fingerprint ?? fingerprint(pepper, event.token!);
     if (onRawToken && event.token !== undefined) onRawToken(fp, event.token, event.token_type, claims?.exp !== undefined ? claims.exp * 1000 : undefined);
@@ -56,8 +63,8 @@ export function createNormaliser(pepper: string, geo: GeoLookup | undefined, onR
 
     return {
       event_id: event.event_id ?? randomUUID(),
-      ts: toClickHouseTime(new Date(event.ts ?? receivedAt)),
-      received_at: toClickHouseTime(new Date(receivedAt)),
+      ts: event.ts === undefined ? receivedText : toClickHouseTime(new Date(event.ts)),
+      received_at: receivedText,
       token_fingerprint: fp,
       token_type: event.token_type ?? '',
       app_id: event.app_id ?? '',

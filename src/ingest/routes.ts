@@ -3,7 +3,6 @@ import type { App } from '../app.js';
 import { z } from 'zod';
 import type { Context } from '../context.js';
 import { HttpError } from '../http/errors.js';
-import { parseBatch } from './ingestor.js';
 
 const NDJSON_TYPES = ['application/x-ndjson', 'application/ndjson', 'application/jsonl', 'application/json-seq'];
 
@@ -54,8 +53,7 @@ export async function ingestRoutes(app: App, ctx: Context): Promise<void> {
       const contentType = (request.headers['content-type'] ?? '').split(';')[0]!.trim().toLowerCase();
       const body = request.body as Buffer | undefined;
       if (!body || body.length === 0) throw new HttpError(400, 'empty_body', 'the body is empty: send a JSON array or NDJSON of events');
-      const { items, rejected } = parseBatch(body, NDJSON_TYPES.includes(contentType));
-      const result = await ingestor.ingest(items, rejected);
+      const result = await ingestor.ingestBody(body, NDJSON_TYPES.includes(contentType));
       return reply.code(202).send(result);
     },
   );

@@ -14,11 +14,28 @@ function parseRows(text: string): unknown[] {
   return rows;
 }
 
+/**
+ * Insert settings for the embedded engine. The materialized views on usage_events
+ * (rollups, registry) run in parallel instead of one after another: they are most of an
+ * insert's cost and the engine otherwise leaves a core idle during them.
+ */
+const INSERT_SETTINGS = { parallel_view_processing: 1 } as const;
+
+/**
+ * After an insert, hand the engine's freed memory back to the OS at most this often.
+ * jemalloc keeps freed pages and the process's RSS creeps up insert after insert
+ * (measured: ~940 MB after a dozen 16 MiB inserts, ~500 MB with a purge after each).
+ * Not after every insert: the next insert faults the pages in again, which cost up to
+ * 4x the insert rate on a VM with expensive page faults.
+ */
+const PURGE_INTERVAL_MS = 10_000;
+
 export function openChdb(path: string): Warehouse {
   mkdirSync(path, { recursive: true });
   // 64-bit integers as JSON numbers on both transports (counts stay far below 2^53).
   const session = new Session(path, { connectionArgs: ['--output_format_json_quote_64bit_integers=0'] });
   let closed = false;
+  let purgedAt = 0;
 
   return {
     kind: 'chdb',
@@ -43,10 +60,15 @@ export function openChdb(path: string): Warehouse {
           table,
           values: rows,
           format: 'JSONEachRow',
-          settings: options?.dedupToken ? dedupSettings(options.dedupToken) : undefined,
+          settings: options?.dedupToken ? { ...INSERT_SETTINGS, ...dedupSettings(options.dedupToken) } : INSERT_SETTINGS,
         });
       } catch (error) {
         throw wrap(error, `insert into ${table} failed`);
+      }
+      if (Date.now() - purgedAt >= PURGE_INTERVAL_MS) {
+        purgedAt = Date.now();
+        // Only a memory hint: a failure changes nothing for the data.
+        await session.queryAsync('SYSTEM JEMALLOC PURGE', { format: 'TSV' }).catch(() => undefined);
       }
     },
     async ping() {

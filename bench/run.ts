@@ -1,0 +1,21 @@
+/**
+ * Benchmark dispatcher: `npm run bench -- <name> [args…]`. Each benchmark is a module
+ * exporting `run(args)`; adding one is one line in BENCHMARKS.
+ */
+const BENCHMARKS: Record<string, { about: string; load: () => Promise<{ run(args: string[]): Promise<number | void> }> }> = {
+  ingest: { about: 'raw chDB insert rate vs. end-to-end HTTP ingest, ack latency, peak RSS', load: () => import('./ingest.js') },
+  query: { about: 'token detail, time series, top-20 latency vs. naive GROUP BY over usage_events (issue 3)', load: () => import('./query.js') },
+  detect: { about: 'one scheduler tick at 100k events/min, 1M vs 10M events of history (issue 4)', load: () => import('./detect.js') },
+  revoke: { about: 'revocation estimate latency, bulk job throughput, detection-to-revocation latency (issue 5)', load: () => import('./revoke.js') },
+};
+
+const [name, ...args] = process.argv.slice(2);
+const bench = name === undefined ? undefined : BENCHMARKS[name];
+if (!bench) {
+  if (name !== undefined) console.error(`unknown benchmark "${name}"\n`);
+  console.error('usage: npm run bench -- <name>\n\navailable benchmarks:');
+  for (const [n, b] of Object.entries(BENCHMARKS)) console.error(`  ${n.padEnd(10)} ${b.about}`);
+  process.exit(2);
+}
+const code = await (await bench.load()).run(args);
+process.exit(typeof code === 'number' ? code : 0);
