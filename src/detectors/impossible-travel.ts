@@ -7,7 +7,7 @@
  * do not count.
  */
 import { defineDetector, fmt, windowStart, type Finding } from './types.js';
-import { activeTokens, distanceKm, groupByToken, hhmm, placeKey, placeLabel, startOfHour, visits, type Visit } from './places.js';
+import { activeTokens, distanceKm, groupByToken, hhmm, placeHistory, placeKey, placeLabel, startOfHour, visits, type Visit } from './places.js';
 
 export const impossibleTravel = defineDetector({
   name: 'impossible_travel',
@@ -28,22 +28,15 @@ export const impossibleTravel = defineDetector({
     const recent = groupByToken(await visits(warehouse, tokens, lookFrom, range.to, 2));
     if (recent.size === 0) return [];
     // The token's own places: everything before the hour the range starts in.
-    const established = new Map<string, Set<string>>();
-    const firstSeen = new Map<string, number>();
-    for (const v of await visits(warehouse, [...recent.keys()], new Date(range.from.getTime() - t.ESTABLISHED_DAYS * 86_400_000), startOfHour(range.from))) {
-      let set = established.get(v.token_fingerprint);
-      if (!set) established.set(v.token_fingerprint, (set = new Set()));
-      set.add(placeKey(v));
-      firstSeen.set(v.token_fingerprint, Math.min(firstSeen.get(v.token_fingerprint) ?? Infinity, v.first.getTime()));
-    }
+    const history = await placeHistory(warehouse, [...recent.keys()], new Date(range.from.getTime() - t.ESTABLISHED_DAYS * 86_400_000), startOfHour(range.from));
     const oldEnough = range.from.getTime() - t.MIN_HISTORY_HOURS * 3_600_000;
 
     const errorKm = (v: Visit) => (v.city ? t.CITY_ERROR_KM : t.COUNTRY_ERROR_KM);
     const findings: Finding[] = [];
     for (const [fp, list] of recent) {
-      if ((firstSeen.get(fp) ?? Infinity) > oldEnough) continue;
+      if ((history.get(fp)?.first ?? Infinity) > oldEnough) continue;
       const located = list.filter((v) => v.lat !== null && v.lon !== null).sort((a, b) => a.first.getTime() - b.first.getTime());
-      const known = established.get(fp) ?? new Set<string>();
+      const known = history.get(fp)?.places ?? new Set<string>();
       let worst: { a: Visit; b: Visit; km: number; speed: number; minutes: number } | undefined;
       for (let i = 1; i < located.length; i++) {
         const b = located[i]!;

@@ -12,7 +12,7 @@ export const newLocation = defineDetector({
   thresholds: {
     BASELINE_DAYS: { value: 30, reason: 'a month of history says where a token lives' },
     MIN_BASELINE_DAYS: { value: 1, reason: 'a token seen for less than a day has no established places yet' },
-    MIN_BASELINE_REQUESTS: { value: 50, reason: 'a handful of requests is not a baseline' },
+    MIN_BASELINE_REQUESTS: { value: 20, reason: 'a handful of requests is not a baseline; twenty over a day or more is a pattern of use' },
     CONCURRENT_MINUTES: { value: 60, reason: 'the usual place still in use within an hour of the new one: the token is in two hands' },
   },
   async detect({ warehouse, range, t }) {

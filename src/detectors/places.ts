@@ -106,3 +106,47 @@ export function startOfHour(d: Date): Date {
 export function hhmm(d: Date): string {
   return d.toISOString().slice(11, 16);
 }
+
+export interface PlaceHistory {
+  /** country/city keys (placeKey). */
+  places: Set<string>;
+  countries: Set<string>;
+  networks: Set<number>;
+  first: number;
+  requests: number;
+}
+
+/**
+ * Where each token was used between from and to, summarised in the engine: one row per
+ * token (its places, countries and networks, first use, requests), not one per visit, so
+ * the cost of a baseline does not travel through JavaScript.
+ */
+export async function placeHistory(warehouse: Warehouse, fps: string[], from: Date, to: Date): Promise<Map<string, PlaceHistory>> {
+  const out = new Map<string, PlaceHistory>();
+  if (fps.length === 0) return out;
+  const rows = z
+    .object({
+      token_fingerprint: z.string(),
+      places: z.array(z.string()),
+      countries: z.array(z.string()),
+      networks: z.array(z.coerce.number()),
+      first_seen: z.coerce.number(),
+      requests: z.coerce.number(),
+    })
+    .array()
+    .parse(
+      await warehouse.query(
+        `SELECT token_fingerprint, groupUniqArray(concat(toString(country), '/', city)) AS places,
+                groupUniqArrayIf(toString(country), country != '') AS countries, groupUniqArrayIf(asn, asn != 0) AS networks,
+                toUnixTimestamp64Milli(min(first_seen)) AS first_seen, sum(requests) AS requests
+         FROM ${TABLES.usageTokenPlace1h}
+         WHERE token_fingerprint IN {fps:Array(String)} AND hour >= toStartOfHour({from:DateTime64(3)}) AND hour < {to:DateTime64(3)}
+         GROUP BY token_fingerprint`,
+        { fps, from, to },
+      ),
+    );
+  for (const r of rows) {
+    out.set(r.token_fingerprint, { places: new Set(r.places), countries: new Set(r.countries), networks: new Set(r.networks), first: r.first_seen, requests: r.requests });
+  }
+  return out;
+}
