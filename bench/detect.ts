@@ -1,0 +1,425 @@
+/**
+ * Detection benchmark (issue 4): `npm run bench -- detect [--history=10000000] [--small-history=1000000]
+ * [--per-minute=100000] [--tokens=10000] [--ticks=3]`.
+ *
+ * One scheduler tick: every enabled detector over runner.scheduledRange(now) (the current
+ * 5-minute window and the 3 before it), exactly what the cron job runs, while events keep
+ * arriving at `per-minute` (the last 20 minutes before `now` dense at that rate, inserted
+ * minute by minute through the materialized views; during the ticks, an insert per second
+ * at the same rate). Measured with `small-history` events of history (30 days, same
+ * tokens), then again after loading more history up to `history` events: same arriving
+ * load, same `now`. Targets: the tick with 10M history ≤ 5 s; tick(10M) / tick(1M) ≤ 1.5.
+ *
+ * Each tick is measured up to `ticks` times (flags emptied before each, so every tick does
+ * the same work, inserting its flags as the first one does; no repeat once the ticks so
+ * far took over 30 s: the figure is clear and the benchmark must end); the median counts.
+ * Every warehouse query of the first tick is timed and attributed to its detector (the
+ * detectors' detect() wrapped in this process), to show where the time goes. Last, the
+ * two history reads of the place detectors are run beside an aggregated prototype of
+ * the same answer (what a fix in src/detectors/ would send), with the answers compared.
+ *
+ * History rollups: the minute rollups (token, app) are filled for the last 8 days of
+ * history (what detector baselines read: 7 days), the place and daily rollups in full;
+ * the user and dimension rollups, which no detector reads, not at all (bench/common.ts
+ * bulkLoadHistory). The arriving events go through the real views.
+ */
+import { createMetrics } from '../src/metrics.js';
+import { activeTokens, startOfHour, visits } from '../src/detectors/places.js';
+import { DETECTORS } from '../src/detectors/registry.js';
+import { DetectionRunner, type RunResult } from '../src/detectors/runner.js';
+import { openChdb } from '../src/warehouse/chdb.js';
+import { migrate, migrationVariables } from '../src/warehouse/migrate.js';
+import { TABLES, type Warehouse } from '../src/warehouse/warehouse.js';
+import {
+  type QueryTiming,
+  timedWarehouse,
+  benchConfig,
+  benchLogger,
+  bulkLoadHistory,
+  contention,
+  DAY,
+  fmtInt,
+  MINUTE,
+  ms,
+  option,
+  percentile,
+  resultsPreamble,
+  type RollupFill,
+  settleMerges,
+  tempDataDir,
+  usageInsertSql,
+  verdict,
+  writeResults,
+} from './common.js';
+
+const TARGETS = { tickMs: 5000, ratio: 1.5 };
+const DENSE_MINUTES = 20;
+
+/** Events keep arriving: an insert per second through the views, stamped with the real time. */
+function arrival(warehouse: Warehouse, perMinute: number, tokens: number, apps: number) {
+  let offset = 0;
+  let busy = false;
+  let inserted = 0;
+  let behind = 0;
+  const timer = setInterval(() => {
+    if (busy) {
+      behind += 1;
+      return;
+    }
+    busy = true;
+    const n = Math.round(perMinute / 60);
+    const now = Date.now();
+    warehouse
+      .command(usageInsertSql({ offset, n, tokens, apps, fromMs: now - 1000, toMs: now, diurnal: false, prefix: 'live-' }) + '\nSETTINGS parallel_view_processing = 1')
+      .then(() => (inserted += n))
+      .catch((error: unknown) => console.error(`    arrival insert failed: ${(error as Error).message}`))
+      .finally(() => (busy = false));
+    offset += n;
+  }, 1000);
+  return {
+    stats: () => ({ inserted, behind }),
+    async stop() {
+      clearInterval(timer);
+      while (busy) await new Promise((r) => setTimeout(r, 20));
+    },
+  };
+}
+
+interface TickSet {
+  history: number;
+  runs: RunResult[];
+  totals: number[];
+  median: number;
+  perDetector: Map<string, number>;
+  findings: Map<string, number>;
+  queries: QueryTiming[];
+  otherCores: number;
+  proto: Awaited<ReturnType<typeof placePrototype>>;
+}
+
+export async function run(args: string[]): Promise<number> {
+  const history = option(args, 'history', 10_000_000);
+  const smallHistory = option(args, 'small-history', 1_000_000);
+  const perMinute = option(args, 'per-minute', 100_000);
+  const tokens = option(args, 'tokens', 10_000);
+  const apps = option(args, 'apps', 200);
+  const ticks = option(args, 'ticks', 3);
+  const began = new Date();
+  const data = tempDataDir('detect');
+  const config = benchConfig(data.dir);
+  const logger = benchLogger(data.dir);
+  const raw = openChdb(`${data.dir}/warehouse`);
+  const sink: { detector: string; timings: QueryTiming[] | undefined } = { detector: '', timings: undefined };
+  const { warehouse } = timedWarehouse(raw, sink);
+  const runner = new DetectionRunner(warehouse, config, createMetrics(), logger);
+  // Attribute every query to the detector running it (instrumentation in this process only).
+  const originals = new Map(Object.values(DETECTORS).map((d) => [d, d.detect] as const));
+  for (const [d, detect] of originals) d.detect = (run) => ((sink.detector = d.name), detect.call(d, run));
+  const log = (line: string) => console.log(`    ${line}`);
+  let live: ReturnType<typeof arrival> | undefined;
+  try {
+    console.log(`detect benchmark: ${fmtInt(perMinute)} events/min arriving, ${fmtInt(smallHistory)} then ${fmtInt(history)} events of history, ${fmtInt(tokens)} tokens`);
+    await migrate(raw, migrationVariables(config));
+
+    // `now` of the measured tick: the dense window ends here; the history ends where it begins.
+    const now = Math.floor(began.getTime() / 1000) * 1000;
+    const denseFrom = now - DENSE_MINUTES * MINUTE;
+    const historyFrom = now - 30 * DAY;
+    const rollups: Record<string, RollupFill> = { usage_user_1m_v1: 'skip', usage_dim_1h_v1: 'skip', usage_token_1m_v1: { sinceMs: now - 8 * DAY }, usage_app_1m_v1: { sinceMs: now - 8 * DAY } };
+    const spec = { tokens, apps, fromMs: historyFrom, toMs: denseFrom, diurnal: true };
+
+    console.log(`(1) history: ${fmtInt(smallHistory)} events over 30 days`);
+    await bulkLoadHistory(raw, { ...spec, n: smallHistory, prefix: 'h1-' }, { rollups, log });
+
+    console.log(`(2) arriving: ${DENSE_MINUTES} minutes at ${fmtInt(perMinute)}/min through the materialized views`);
+    const denseStarted = performance.now();
+    for (let m = 0; m < DENSE_MINUTES; m++) {
+      const from = denseFrom + m * MINUTE;
+      await raw.command(
+        usageInsertSql({ offset: m * perMinute, n: perMinute, tokens, apps, fromMs: from, toMs: from + MINUTE, diurnal: false, prefix: 'a-' }) + '\nSETTINGS parallel_view_processing = 1',
+      );
+    }
+    log(`${fmtInt(DENSE_MINUTES * perMinute)} events in ${((performance.now() - denseStarted) / 1000).toFixed(0)} s`);
+
+    const range = runner.scheduledRange(new Date(now));
+    console.log(`    the tick's range: ${range.from.toISOString()} … ${range.to.toISOString()} (${((range.to.getTime() - range.from.getTime()) / MINUTE).toFixed(1)} min)`);
+
+    const measure = async (historyEvents: number): Promise<TickSet> => {
+      await settleMerges(raw, 60_000);
+      live = arrival(raw, perMinute, tokens, apps);
+      await new Promise((r) => setTimeout(r, 2000));
+      const watch = contention();
+      const runs: RunResult[] = [];
+      const totals: number[] = [];
+      let firstTimings: QueryTiming[] = [];
+      for (let i = 0; i < ticks && (i === 0 || totals.reduce((a, b) => a + b, 0) < 30_000); i++) {
+        await raw.command(`TRUNCATE TABLE ${TABLES.flags}`);
+        await raw.command(`TRUNCATE TABLE ${TABLES.flagHistory}`);
+        sink.timings = i === 0 ? [] : undefined;
+        const started = performance.now();
+        const result = await runner.run(runner.scheduledRange(new Date(now)), 'schedule');
+        totals.push(performance.now() - started);
+        if (i === 0) firstTimings = sink.timings ?? [];
+        sink.timings = undefined;
+        runs.push(result);
+        log(`tick ${i + 1}: ${ms(totals.at(-1)!)} ms — ${result.detectors.map((d) => `${d.detector} ${ms(d.duration_ms)}${d.outcome === 'failed' ? ' FAILED' : ''}`).join(', ')}`);
+        for (const d of result.detectors.filter((x) => x.outcome === 'failed')) log(`  ${d.detector} failed: ${d.error?.slice(0, 300)}`);
+      }
+      const busy = watch();
+      const queries = firstTimings;
+      await live.stop();
+      console.log('    the place detectors\' history reads beside aggregated prototypes:');
+      const proto = await placePrototype(raw, runner.scheduledRange(new Date(now)));
+      for (const line of proto.lines) log(`  ${line}`);
+      log(`arriving meanwhile: ${fmtInt(live.stats().inserted)} events (${live.stats().behind} inserts skipped while the previous one ran)`);
+      live = undefined;
+      const median = percentile(totals, 50);
+      const perDetector = new Map<string, number>();
+      const findings = new Map<string, number>();
+      for (const d of runs[0]!.detectors) {
+        perDetector.set(d.detector, percentile(runs.map((r) => r.detectors.find((x) => x.detector === d.detector)!.duration_ms), 50));
+        findings.set(d.detector, d.findings);
+      }
+      return { history: historyEvents, runs, totals, median, perDetector, findings, queries, otherCores: busy.otherCores, proto };
+    };
+
+    console.log(`(3) ${ticks} ticks with ${fmtInt(smallHistory)} events of history`);
+    const small = await measure(smallHistory);
+
+    console.log(`(4) history: ${fmtInt(history - smallHistory)} more events over the same 30 days`);
+    await bulkLoadHistory(raw, { ...spec, n: history - smallHistory, offset: smallHistory, prefix: 'h2-' }, { rollups, log });
+
+    console.log(`(5) ${ticks} ticks with ${fmtInt(history)} events of history`);
+    const large = await measure(history);
+
+    const counts = (await raw.query(
+      `SELECT table, sum(rows) AS rows FROM system.parts WHERE active AND database = currentDatabase() AND table LIKE 'usage%' GROUP BY table ORDER BY table`,
+    )) as { table: string; rows: number }[];
+    const ratio = large.median / small.median;
+    const failedRuns = [...small.runs, ...large.runs].flatMap((r) => r.detectors.filter((d) => d.outcome === 'failed').map((d) => d.detector));
+    const checks: [string, boolean][] = [
+      [`no detector failed (${failedRuns.length ? [...new Set(failedRuns)].join(', ') : 'none'})`, failedRuns.length === 0],
+      [`one tick with ${fmtInt(history)} events of history: ${ms(large.median)} ms ≤ ${TARGETS.tickMs} ms`, large.median <= TARGETS.tickMs],
+      [`tick(${fmtInt(history)}) / tick(${fmtInt(smallHistory)}) = ${ratio.toFixed(2)} ≤ ${TARGETS.ratio}`, ratio <= TARGETS.ratio],
+    ];
+
+    const names = [...small.perDetector.keys()];
+    const table = [
+      `| detector | ${fmtInt(smallHistory)} history | ${fmtInt(history)} history | ratio | findings |`,
+      '|---|---:|---:|---:|---:|',
+      ...names.map((n) => {
+        const a = small.perDetector.get(n)!;
+        const b = large.perDetector.get(n)!;
+        return `| ${n} | ${ms(a)} ms | ${ms(b)} ms | ${(b / a).toFixed(2)} | ${large.findings.get(n)} |`;
+      }),
+      `| **tick** | **${ms(small.median)} ms** | **${ms(large.median)} ms** | **${ratio.toFixed(2)}** | |`,
+    ];
+    // The queries that cost most at 10M, beside the same query at 1M.
+    const key = (q: QueryTiming, i: number) => `${q.detector} #${i + 1}`;
+    const indexed = (qs: QueryTiming[]) => {
+      const seen = new Map<string, number>();
+      return qs.map((q) => {
+        const i = seen.get(q.detector) ?? 0;
+        seen.set(q.detector, i + 1);
+        return { k: key(q, i), q };
+      });
+    };
+    const smallQ = new Map(indexed(small.queries).map(({ k, q }) => [k, q]));
+    const slow = indexed(large.queries)
+      .sort((a, b) => b.q.ms - a.q.ms)
+      .slice(0, 10);
+    const queryTable = [
+      `| query (detector #n: SQL [tables]) | ${fmtInt(smallHistory)} | ${fmtInt(history)} | rows returned (${fmtInt(history)}) |`,
+      '|---|---:|---:|---:|',
+      ...slow.map(({ k, q }) => `| ${k}: \`${q.label.replace(/\|/g, '\\|')}\` | ${smallQ.get(k) ? `${ms(smallQ.get(k)!.ms)} ms` : '—'} | ${ms(q.ms)} ms | ${fmtInt(q.rows)} |`),
+    ];
+
+    console.log('\nresults');
+    for (const line of table) console.log(`  ${line}`);
+    console.log('  slowest queries (first tick):');
+    for (const line of queryTable) console.log(`  ${line}`);
+    console.log(`  tick times: ${fmtInt(smallHistory)}: ${small.totals.map(ms).join(', ')} ms; ${fmtInt(history)}: ${large.totals.map(ms).join(', ')} ms`);
+    console.log(`  other processes kept ${small.otherCores.toFixed(2)} / ${large.otherCores.toFixed(2)} cores busy during the ticks`);
+    if (Math.max(small.otherCores, large.otherCores) > 0.2) console.log('  WARNING: the machine was shared during the measurements; times are high');
+    for (const [label, ok] of checks) console.log(`  ${verdict(ok)}  ${label}`);
+    const total = (Date.now() - began.getTime()) / 1000;
+    console.log(`  total time ${total.toFixed(0)} s`);
+
+    writeResults(
+      'detect',
+      `## detect (issue 4)
+
+${resultsPreamble(`npm run bench -- detect${args.length ? ` ${args.join(' ')}` : ''}`, began)}
+Other processes kept ${small.otherCores.toFixed(2)} / ${large.otherCores.toFixed(2)} cores busy during the ${fmtInt(smallHistory)} / ${fmtInt(history)} ticks.
+
+One scheduler tick = \`runner.run(runner.scheduledRange(now), 'schedule')\`, all 8 detectors, range ${((range.to.getTime() - range.from.getTime()) / MINUTE).toFixed(1)} min;
+the last ${DENSE_MINUTES} min dense at ${fmtInt(perMinute)} events/min (through the views), and ${fmtInt(perMinute)}/min still arriving during the ticks;
+${fmtInt(tokens)} tokens, Zipf-like. Median of ${ticks} ticks each (flags emptied before each tick). Rows at the end: ${counts.map((c) => `${c.table} ${fmtInt(Number(c.rows))}`).join(', ')}.
+
+${table.join('\n')}
+
+Slowest queries of the first tick at ${fmtInt(history)} (time includes the transfer and JSON parse of the rows):
+
+${queryTable.join('\n')}
+
+Tick times: ${fmtInt(smallHistory)}: ${small.totals.map(ms).join(', ')} ms; ${fmtInt(history)}: ${large.totals.map(ms).join(', ')} ms.
+
+The place detectors' history reads (\`visits()\`: one row per token, hour and place, shipped as one JSON text and parsed in JS) beside
+prototypes that aggregate per token in SQL what the detectors use (same tokens, same ranges, answers compared per token):
+
+- ${fmtInt(smallHistory)} history:
+${small.proto.lines.map((l) => `  - ${l}`).join('\n')}
+- ${fmtInt(history)} history:
+${large.proto.lines.map((l) => `  - ${l}`).join('\n')}
+
+${checks.map(([label, ok]) => `- **${verdict(ok)}** ${label}`).join('\n')}
+
+Total time ${total.toFixed(0)} s.`,
+    );
+    return checks.every(([, ok]) => ok) ? 0 : 1;
+  } finally {
+    for (const [d, detect] of originals) d.detect = detect;
+    await live?.stop();
+    await raw.close();
+    data.remove();
+  }
+}
+
+/**
+ * new_location's 30-day history and impossible_travel's 14-day "established places" are
+ * read with visits(): every (token, hour, place) row of every active token, shipped to JS
+ * as one JSON text and parsed. What the detectors use from them is per token: countries,
+ * networks, first use and request total (new_location); the set of places
+ * (impossible_travel). Two prototypes ask the engine for exactly that:
+ *  - "per token (hourly)": the same rows of usage_token_place_1h, aggregated per token in SQL;
+ *  - "per token (daily)": whole days from a daily place rollup (built here as a scratch
+ *    table from the hourly one, as a view on it would fill it), the partial days at both
+ *    ends from the hourly rollup, aggregated per token.
+ * Answers are compared per token with what the detectors derive from visits() (on up to
+ * 2,000 tokens when visits() cannot return everything).
+ */
+async function placePrototype(warehouse: Warehouse, range: { from: Date; to: Date }) {
+  const tokens = await activeTokens(warehouse, range.from, range.to);
+  const lines: string[] = [`${fmtInt(tokens.length)} active tokens in the range`];
+  const t = { BASELINE_DAYS: 30, LOOKBACK_HOURS: 24, ESTABLISHED_DAYS: 14 };
+  const place1h = TABLES.usageTokenPlace1h;
+
+  const built = await timedMs(async () => {
+    await warehouse.command('DROP TABLE IF EXISTS proto_token_place_1d');
+    await warehouse.command(
+      `CREATE TABLE proto_token_place_1d ENGINE = MergeTree ORDER BY (token_fingerprint, day) AS
+       SELECT token_fingerprint, toDate(hour) AS day, country, city, asn, min(first_seen) AS first_seen, max(last_seen) AS last_seen, sum(requests) AS requests
+       FROM ${place1h} GROUP BY token_fingerprint, day, country, city, asn`,
+    );
+  });
+  const dailyRows = Number(((await warehouse.query('SELECT count() AS n FROM proto_token_place_1d'))[0] as { n: number }).n);
+  lines.push(`scratch daily place rollup: ${fmtInt(dailyRows)} rows, built in ${ms(built)} ms`);
+
+  /** Rows of [from, to): whole days from the daily table, the partial days from the hourly one. */
+  const split = (cols: string) => `
+      SELECT ${cols} FROM proto_token_place_1d
+      WHERE token_fingerprint IN {fps:Array(String)} AND day >= toDate(toStartOfDay({from:DateTime64(3)}) + toIntervalDay(1)) AND day < toDate({to:DateTime64(3)})
+      UNION ALL
+      SELECT ${cols} FROM ${place1h}
+      WHERE token_fingerprint IN {fps:Array(String)} AND hour >= toStartOfHour({from:DateTime64(3)}) AND hour < {to:DateTime64(3)}
+        AND (hour < toStartOfDay({from:DateTime64(3)}) + toIntervalDay(1) OR hour >= toStartOfDay({to:DateTime64(3)}))`;
+  const hourly = (cols: string) => `SELECT ${cols} FROM ${place1h} WHERE token_fingerprint IN {fps:Array(String)} AND hour >= toStartOfHour({from:DateTime64(3)}) AND hour < {to:DateTime64(3)}`;
+  const summarySql = (source: string) =>
+    `SELECT token_fingerprint, toString(min(first_seen)) AS first, sum(requests) AS requests,
+            arraySort(groupUniqArrayIf(toString(country), country != '')) AS countries, arraySort(groupUniqArrayIf(asn, asn != 0)) AS networks
+     FROM (${source}) GROUP BY token_fingerprint`;
+  const placesSql = (source: string) => `SELECT token_fingerprint, arraySort(groupUniqArray(concat(toString(country), '/', city))) AS places FROM (${source}) GROUP BY token_fingerprint`;
+  type Summary = { token_fingerprint: string; first: string; requests: number; countries: string[]; networks: number[] };
+  const fromVisits = (vs: Awaited<ReturnType<typeof visits>>) => {
+    const byToken = new Map<string, string>();
+    const acc = new Map<string, { first: number; requests: number; countries: Set<string>; networks: Set<number>; places: Set<string> }>();
+    for (const v of vs) {
+      const e = acc.get(v.token_fingerprint) ?? { first: Infinity, requests: 0, countries: new Set<string>(), networks: new Set<number>(), places: new Set<string>() };
+      e.first = Math.min(e.first, v.first.getTime());
+      e.requests += v.requests;
+      if (v.country) e.countries.add(v.country);
+      if (v.asn !== 0) e.networks.add(v.asn);
+      e.places.add(`${v.country}/${v.city}`);
+      acc.set(v.token_fingerprint, e);
+    }
+    for (const [fp, e] of acc) byToken.set(fp, JSON.stringify([e.first, e.requests, [...e.countries].sort(), [...e.networks].sort((a, b) => a - b)]));
+    return { summary: byToken, places: new Map([...acc].map(([fp, e]) => [fp, JSON.stringify([...e.places].sort())])) };
+  };
+  const summaryKey = (a: Summary) => JSON.stringify([new Date(`${a.first.replace(' ', 'T')}Z`).getTime(), Number(a.requests), a.countries, a.networks.map(Number).sort((x, y) => x - y)]);
+  const differ = (expected: Map<string, string>, got: Map<string, string>) => {
+    let n = Math.abs(expected.size - got.size);
+    for (const [fp, v] of got) if (expected.get(fp) !== v) n += 1;
+    return n;
+  };
+
+  // Runs visits() as the detector does; on failure, says why.
+  const current = async (fps: string[], from: Date, to: Date, minPlaces = 1) => {
+    const started = performance.now();
+    try {
+      const rows = await visits(warehouse, fps, from, to, minPlaces);
+      return { ms: performance.now() - started, rows, text: `${ms(performance.now() - started)} ms for ${fmtInt(rows.length)} rows` };
+    } catch (error) {
+      return { ms: performance.now() - started, rows: undefined, text: `FAILS after ${ms(performance.now() - started)} ms (${(error as Error).message.slice(0, 90)})` };
+    }
+  };
+
+  // new_location: the history before the range.
+  const hp = { fps: tokens, from: new Date(range.from.getTime() - t.BASELINE_DAYS * DAY), to: startOfHour(range.from) };
+  const cur = await current(tokens, hp.from, hp.to);
+  const engineOnly = await timedMs(() =>
+    warehouse.query(`SELECT count() AS n FROM (SELECT token_fingerprint, country, city, asn, anyLast(asn_org), anyLast(lat), anyLast(lon), anyLast(ip), anyLast(app_id), anyLast(user_id),
+              sum(requests), min(first_seen), max(last_seen) FROM ${place1h}
+       WHERE token_fingerprint IN {fps:Array(String)} AND hour >= toStartOfHour({from:DateTime64(3)}) AND hour < {to:DateTime64(3)}
+       GROUP BY token_fingerprint, hour, country, city, asn)`, hp),
+  );
+  let started = performance.now();
+  const aggH = (await warehouse.query(summarySql(hourly('token_fingerprint, country, asn, first_seen, requests')), hp)) as Summary[];
+  const aggHMs = performance.now() - started;
+  started = performance.now();
+  const aggD = (await warehouse.query(summarySql(split('token_fingerprint, country, asn, first_seen, requests')), hp)) as Summary[];
+  const aggDMs = performance.now() - started;
+  // Same answers? On the tokens visits() could return (all of them, or a sample).
+  const sample = cur.rows ? tokens : tokens.slice(0, 2000);
+  const reference = fromVisits(cur.rows ?? (await visits(warehouse, sample, hp.from, hp.to)));
+  const inSample = new Set(sample);
+  const pick = (rows: Summary[]) => new Map(rows.filter((r) => inSample.has(r.token_fingerprint)).map((r) => [r.token_fingerprint, summaryKey(r)]));
+  const dH = differ(reference.summary, pick(aggH));
+  const dD = differ(reference.summary, pick(aggD));
+  lines.push(
+    `new_location history (${t.BASELINE_DAYS} days): visits() ${cur.text} (the engine's part: ${ms(engineOnly)} ms); ` +
+      `per token (hourly) ${ms(aggHMs)} ms, ${fmtInt(aggH.length)} rows; per token (daily) ${ms(aggDMs)} ms, ${fmtInt(aggD.length)} rows; ` +
+      `compared on ${fmtInt(sample.length)} tokens: ${dH + dD === 0 ? 'same answers' : `${dH} (hourly) / ${dD} (daily) tokens differ`}`,
+  );
+
+  // impossible_travel: places established before the lookback, for tokens seen in ≥ 2 places within it.
+  const lookFrom = new Date(range.from.getTime() - t.LOOKBACK_HOURS * 3_600_000);
+  const recentRows = await current(tokens, lookFrom, range.to, 2);
+  const recent = recentRows.rows ? [...new Set(recentRows.rows.map((v) => v.token_fingerprint))] : tokens;
+  const ep = { fps: recent, from: new Date(lookFrom.getTime() - t.ESTABLISHED_DAYS * DAY), to: startOfHour(lookFrom) };
+  const est = await current(recent, ep.from, ep.to);
+  started = performance.now();
+  const estH = (await warehouse.query(placesSql(hourly('token_fingerprint, country, city')), ep)) as { token_fingerprint: string; places: string[] }[];
+  const estHMs = performance.now() - started;
+  started = performance.now();
+  const estD = (await warehouse.query(placesSql(split('token_fingerprint, country, city')), ep)) as { token_fingerprint: string; places: string[] }[];
+  const estDMs = performance.now() - started;
+  const eSample = est.rows ? recent : recent.slice(0, 2000);
+  const eRef = fromVisits(est.rows ?? (await visits(warehouse, eSample, ep.from, ep.to))).places;
+  const eIn = new Set(eSample);
+  const eMap = (rows: { token_fingerprint: string; places: string[] }[]) => new Map(rows.filter((r) => eIn.has(r.token_fingerprint)).map((r) => [r.token_fingerprint, JSON.stringify(r.places)]));
+  const eH = differ(eRef, eMap(estH));
+  const eD = differ(eRef, eMap(estD));
+  lines.push(
+    `impossible_travel established places (${t.ESTABLISHED_DAYS} days, ${fmtInt(recent.length)} tokens seen in ≥ 2 places in the lookback, which took ${recentRows.text}): ` +
+      `visits() ${est.text}; per token (hourly) ${ms(estHMs)} ms, ${fmtInt(estH.length)} rows; per token (daily) ${ms(estDMs)} ms, ${fmtInt(estD.length)} rows; ` +
+      `compared on ${fmtInt(eSample.length)} tokens: ${eH + eD === 0 ? 'same answers' : `${eH} (hourly) / ${eD} (daily) tokens differ`}`,
+  );
+  await warehouse.command('DROP TABLE IF EXISTS proto_token_place_1d');
+  return { lines, currentMs: cur.ms, hourlyMs: aggHMs, dailyMs: aggDMs, estMs: est.ms, estHourlyMs: estHMs, estDailyMs: estDMs };
+}
+
+async function timedMs(fn: () => Promise<unknown>): Promise<number> {
+  const started = performance.now();
+  await fn();
+  return performance.now() - started;
+}
