@@ -20,6 +20,8 @@ const BACKOFF_MAX_MS = 5 * 60_000;
 const BREAKER_THRESHOLD = 5;
 const BREAKER_OPEN_MS = 30_000;
 const TICK_MS = 25;
+/** Handles looked up ahead of sending, in the same query as the ones needed now. */
+const HANDLE_PREFETCH = 500;
 /** Weight of the newest sample in the moving averages. */
 const EWMA_ALPHA = 0.1;
 /** Before any history: what the estimates assume about a target (documented). */
@@ -158,11 +160,15 @@ export class Dispatcher {
         if (breaker === 'half_open') state.probing = true;
         state.inflight += batch.length;
         for (const r of batch) this.sending.add(r.id);
-        const work = this.send(state, batch).finally(() => {
-          state.inflight -= batch.length;
-          for (const r of batch) this.sending.delete(r.id);
-          this.inflight.delete(work);
+        // Each revocation frees its slot when it is done: a slow call does not hold the others'.
+        const release = (rev: Revocation) => {
+          if (!this.sending.delete(rev.id)) return;
+          state.inflight -= 1;
           this.kick();
+        };
+        const work = this.send(state, batch, due.slice(batch.length), release).finally(() => {
+          for (const r of batch) release(r);
+          this.inflight.delete(work);
         });
         this.inflight.add(work);
       }
@@ -175,17 +181,35 @@ export class Dispatcher {
     if (Number.isFinite(next)) this.schedule(Math.max(TICK_MS, next));
   }
 
-  private async send(state: TargetState, batch: Revocation[]): Promise<void> {
-    let tokens = new Map<string, string>();
+  /** Handles fetched ahead for revocations about to be sent: one lookup serves many. */
+  private readonly prefetched = new Map<string, string | null>();
+
+  private async send(state: TargetState, batch: Revocation[], upcoming: Revocation[], release: (rev: Revocation) => void): Promise<void> {
+    const tokens = new Map<string, string>();
     if (state.adapter.needsToken) {
-      const lookup = batch.filter((r) => !r.sealed_token && r.action === 'revoke_token').map((r) => r.token_fingerprint);
-      try {
-        tokens = await this.handles.lookup(lookup);
-      } catch (error) {
-        this.logger.warn({ err: error }, 'revocation handles unavailable; attempts will retry');
-        for (const rev of batch) await this.finish(state, rev, { kind: 'retry', error: 'revocation handles unavailable' }, 0, false);
-        return;
+      const needs = (r: Revocation) => !r.sealed_token && r.action === 'revoke_token';
+      const missing = batch.filter((r) => needs(r) && !this.prefetched.has(r.token_fingerprint));
+      if (missing.length > 0) {
+        const ahead = upcoming.filter((r) => needs(r) && !this.prefetched.has(r.token_fingerprint)).slice(0, HANDLE_PREFETCH);
+        const fps = [...missing, ...ahead].map((r) => r.token_fingerprint);
+        try {
+          const found = await this.handles.lookup(fps);
+          for (const fp of fps) this.prefetched.set(fp, found.get(fp) ?? null);
+        } catch (error) {
+          this.logger.warn({ err: error }, 'revocation handles unavailable; attempts will retry');
+          for (const rev of batch) {
+            await this.finish(state, rev, { kind: 'retry', error: 'revocation handles unavailable' }, 0, false);
+            release(rev);
+          }
+          return;
+        }
       }
+      for (const r of batch) {
+        const handle = this.prefetched.get(r.token_fingerprint);
+        this.prefetched.delete(r.token_fingerprint);
+        if (handle) tokens.set(r.token_fingerprint, handle);
+      }
+      if (this.prefetched.size > 4 * HANDLE_PREFETCH) this.prefetched.clear();
       for (const r of batch) {
         if (r.sealed_token) {
           try {
@@ -201,6 +225,7 @@ export class Dispatcher {
         const token = tokens.get(rev.token_fingerprint);
         if (state.adapter.needsToken && rev.action === 'revoke_token' && token === undefined) {
           await this.finish(state, rev, { kind: 'failed', error: 'no_revocation_handle' }, 0, false);
+          release(rev);
           return;
         }
         const started = performance.now();
@@ -222,6 +247,7 @@ export class Dispatcher {
           outcome = { kind: 'retry', error: `adapter error: ${(error as Error).message}` };
         }
         await this.finish(state, rev, outcome, performance.now() - started, true);
+        release(rev);
       }),
     );
   }
