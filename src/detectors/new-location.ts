@@ -4,7 +4,7 @@
  * them (home goes quiet); a thief uses it beside its owner.
  */
 import { defineDetector, windowStart, type Finding } from './types.js';
-import { activeTokens, groupByToken, placeLabel, startOfHour, visits, type Visit } from './places.js';
+import { activeTokens, groupByToken, placeHistory, placeLabel, startOfHour, visits, type Visit } from './places.js';
 
 export const newLocation = defineDetector({
   name: 'new_location',
@@ -17,23 +17,24 @@ export const newLocation = defineDetector({
   },
   async detect({ warehouse, range, t }) {
     const tokens = await activeTokens(warehouse, range.from, range.to);
+    // Only tokens used from two countries around the range can be in two hands at once.
     const now = groupByToken(
-      await visits(warehouse, tokens, new Date(range.from.getTime() - t.CONCURRENT_MINUTES * 60_000), new Date(range.to.getTime() + t.CONCURRENT_MINUTES * 60_000)),
+      (await visits(warehouse, tokens, new Date(range.from.getTime() - t.CONCURRENT_MINUTES * 60_000), new Date(range.to.getTime() + t.CONCURRENT_MINUTES * 60_000), 2)).filter(
+        (v) => v.country !== '',
+      ),
     );
+    for (const [fp, list] of now) if (new Set(list.map((v) => v.country)).size < 2) now.delete(fp);
     if (now.size === 0) return [];
     const baselineFrom = new Date(range.from.getTime() - t.BASELINE_DAYS * 86_400_000);
     // Whole hours before the range only: the hour it starts in holds current uses too.
-    const history = groupByToken(await visits(warehouse, [...now.keys()], baselineFrom, startOfHour(range.from)));
+    const history = await placeHistory(warehouse, [...now.keys()], baselineFrom, startOfHour(range.from));
 
     const findings: Finding[] = [];
     for (const [fp, current] of now) {
       const past = history.get(fp);
-      if (!past || past.length === 0) continue;
-      const first = Math.min(...past.map((v) => v.first.getTime()));
-      const requests = past.reduce((n, v) => n + v.requests, 0);
+      if (!past) continue;
+      const { first, requests, countries, networks } = past;
       if (range.from.getTime() - first < t.MIN_BASELINE_DAYS * 86_400_000 || requests < t.MIN_BASELINE_REQUESTS) continue;
-      const countries = new Set(past.map((v) => v.country).filter(Boolean));
-      const networks = new Set(past.map((v) => v.asn).filter((a) => a !== 0));
       const fresh = current.filter((v) => v.country && !countries.has(v.country) && v.last >= range.from && v.first < range.to);
       if (fresh.length === 0) continue;
       const newcomer = fresh.sort((a, b) => a.first.getTime() - b.first.getTime())[0]!;
