@@ -395,36 +395,36 @@ export function sqlLabel(sql: string): string {
  */
 export function timedWarehouse(inner: Warehouse, sink: { detector: string; timings: QueryTiming[] | undefined } = { detector: '', timings: undefined }) {
   const stats = new Map<string, { calls: number; ms: number }>();
-  const note = (label: string, started: number, rows: number) => {
-    const took = performance.now() - started;
-    sink.timings?.push({ detector: sink.detector, label, ms: took, rows });
-    const s = stats.get(label) ?? { calls: 0, ms: 0 };
-    s.calls += 1;
-    s.ms += took;
-    stats.set(label, s);
+  const inflight = new Set<Promise<unknown>>();
+  const track = <T>(label: string, work: Promise<T>, rows: (v: T) => number): Promise<T> => {
+    const started = performance.now();
+    const p = work.then((v) => {
+      const took = performance.now() - started;
+      sink.timings?.push({ detector: sink.detector, label, ms: took, rows: rows(v) });
+      const s = stats.get(label) ?? { calls: 0, ms: 0 };
+      s.calls += 1;
+      s.ms += took;
+      stats.set(label, s);
+      return v;
+    });
+    inflight.add(p);
+    void p.catch(() => undefined).finally(() => inflight.delete(p));
+    return p;
   };
   const warehouse: Warehouse = {
     kind: inner.kind,
-    async query(sql, params) {
-      const started = performance.now();
-      const rows = await inner.query(sql, params);
-      note(sqlLabel(sql), started, rows.length);
-      return rows;
-    },
-    async command(sql, params) {
-      const started = performance.now();
-      await inner.command(sql, params);
-      note(sqlLabel(sql), started, 0);
-    },
-    async insertJsonEachRow(table, rows, options) {
-      const started = performance.now();
-      await inner.insertJsonEachRow(table, rows, options);
-      note(`insert JSONEachRow [${table}]`, started, 0);
-    },
+    query: (sql, params) => track(sqlLabel(sql), inner.query(sql, params), (r) => r.length),
+    command: (sql, params) => track(sqlLabel(sql), inner.command(sql, params), () => 0),
+    insertJsonEachRow: (table, rows, options) => track(`insert JSONEachRow [${table}]`, inner.insertJsonEachRow(table, rows, options), () => 0),
     ping: () => inner.ping(),
-    close: () => inner.close(),
+    /** Closes once the calls in flight are over (the product fires some without waiting, e.g. handle DELETEs). */
+    async close() {
+      const deadline = Date.now() + 60_000;
+      while (inflight.size > 0 && Date.now() < deadline) await Promise.allSettled([...inflight]);
+      await inner.close();
+    },
   };
-  return { warehouse, stats, sink };
+  return { warehouse, stats, sink, inflight };
 }
 
 /** The labels with the most time since `before` (a copy of stats taken earlier). */

@@ -17,7 +17,7 @@
  * of CPU on two cores and changes nothing these queries read. --full-rollups fills all.
  */
 import { z } from 'zod';
-import { DEFAULT_BREAKDOWN_DAYS, tokenDetail } from '../src/query/tokens.js';
+import { DEFAULT_BREAKDOWN_DAYS, registryEntries, tokenDetail } from '../src/query/tokens.js';
 import { toWholeMinutes, usageTimeseries, usageTop } from '../src/query/usage.js';
 import { openChdb } from '../src/warehouse/chdb.js';
 import { migrate, migrationVariables } from '../src/warehouse/migrate.js';
@@ -130,6 +130,16 @@ async function naiveTop(warehouse: Warehouse, range: { from: Date; to: Date }, l
 
 // ---- agreement checks ------------------------------------------------------------------------
 
+/**
+ * Paths are ordered by requests, then path only: the methods of one path with equal counts
+ * come in any order, and at the LIMIT any of the tied rows may be cut. Compared: the rows
+ * strictly above the last count, in (count, path, method) order.
+ */
+function canonicalPaths(rows: [unknown, unknown, number, unknown][]) {
+  const floor = rows.length >= 50 ? Math.min(...rows.map((r) => r[2])) : -1;
+  return rows.filter((r) => r[2] > floor).sort((a, b) => b[2] - a[2] || String(a[1]).localeCompare(String(b[1])) || String(a[0]).localeCompare(String(b[0])));
+}
+
 type Detail = NonNullable<Awaited<ReturnType<typeof tokenDetail>>>;
 type Naive = Awaited<ReturnType<typeof naiveTokenDetail>>;
 
@@ -159,9 +169,110 @@ function compareDetail(d: Detail | undefined, n: Naive): string[] {
   eq('countries', d.usage.countries.map((x) => [x.country, x.requests]), n.countries.map((x) => { const y = x as Record<string, unknown>; return [y.country, num.parse(y.requests)]; }));
   eq('cities', d.usage.cities.map((x) => [x.city, x.requests]), n.cities.map((x) => { const y = x as Record<string, unknown>; return [y.city, num.parse(y.requests)]; }));
   eq('asns', d.usage.asns.map((x) => [x.asn, x.requests]), n.asns.map((x) => { const y = x as Record<string, unknown>; return [num.parse(y.asn), num.parse(y.requests)]; }));
-  eq('paths', d.usage.paths.map((x) => [x.method, x.path, x.requests, x.errors]), n.paths.map((x) => { const y = x as Record<string, unknown>; return [y.method, y.path, num.parse(y.requests), num.parse(y.errors)]; }));
+  eq(
+    'paths',
+    canonicalPaths(d.usage.paths.map((x) => [x.method, x.path, x.requests, x.errors])),
+    canonicalPaths(n.paths.map((x) => { const y = x as Record<string, unknown>; return [y.method, y.path, num.parse(y.requests), num.parse(y.errors)]; })),
+  );
   eq('status_mix', d.usage.status_mix.map((x) => [x.status, x.requests]), n.statuses.map((x) => { const y = x as Record<string, unknown>; return [num.parse(y.status), num.parse(y.requests)]; }));
   eq('requests_per_hour_24h', d.usage.requests_per_hour_24h.map((x) => [x.hour, x.requests, x.errors]), n.hourly.map((x) => { const y = x as Record<string, unknown>; return [iso(y.hour), num.parse(y.requests), num.parse(y.errors)]; }));
+  return out;
+}
+
+
+// ---- prototype: tokenDetail with its six raw breakdowns in one query -------------------------
+
+/**
+ * tokenDetail reads the token's raw rows six times (ips, countries, cities, asns, paths,
+ * status mix), each a separate query over every daily part of the window. The prototype
+ * reads them once: GROUP BY GROUPING SETS, one set per breakdown, split and limited here.
+ * grouping(ip, country, city, asn, method, path, status) has a bit set for each column
+ * NOT in the row's set (SQL standard), so each set has one value of it.
+ */
+const SETS = { ips: 63, cities: 79, countries: 95, asns: 119, paths: 121, statuses: 126 } as const;
+
+async function breakdownsOnce(warehouse: Warehouse, fp: string, days = DEFAULT_BREAKDOWN_DAYS, limit = 50) {
+  const rows = (await warehouse.query(
+    `SELECT grouping(ip, country, city, asn, method, path, status) AS g,
+            replaceRegexpOne(IPv6NumToString(ip), '^::ffff:', '') AS ip_text, toString(country) AS country_key, toString(city) AS city_key, asn AS asn_key,
+            toString(method) AS method_key, path AS path_key, status AS status_key,
+            count() AS requests, toString(max(ts)) AS last_seen, anyLast(country) AS last_country, anyLast(city) AS last_city, anyLast(asn) AS last_asn,
+            anyLast(asn_org) AS last_asn_org, avg(lat) AS avg_lat, avg(lon) AS avg_lon, countIf(status >= 400) AS errors
+     FROM ${TABLES.usageEvents}
+     WHERE token_fingerprint = {fp:String} AND ts >= now64(3) - toIntervalDay({days:UInt32})
+     GROUP BY GROUPING SETS ((ip), (country), (country, city), (asn), (method, path), (status))`,
+    { fp, days },
+  )) as Record<string, unknown>[];
+  const set = (g: number) => rows.filter((r) => Number(r.g) === g);
+  const byRequests = <T extends { requests: number }>(key: (x: T) => string | number) => (a: T, b: T) => b.requests - a.requests || (key(a) < key(b) ? -1 : key(a) > key(b) ? 1 : 0);
+  const iso = (v: unknown) => `${String(v).replace(' ', 'T')}Z`;
+  return {
+    ips: set(SETS.ips)
+      .map((r) => ({ ip: String(r.ip_text), requests: num.parse(r.requests), last_seen: iso(r.last_seen), country: String(r.last_country), city: String(r.last_city), asn: num.parse(r.last_asn), asn_org: String(r.last_asn_org) }))
+      .sort(byRequests((x) => x.ip))
+      .slice(0, limit),
+    countries: set(SETS.countries)
+      .filter((r) => r.country_key !== '')
+      .map((r) => ({ country: String(r.country_key), requests: num.parse(r.requests), last_seen: iso(r.last_seen) }))
+      .sort(byRequests((x) => x.country))
+      .slice(0, limit),
+    cities: set(SETS.cities)
+      .filter((r) => r.city_key !== '')
+      .map((r) => ({ country: String(r.country_key), city: String(r.city_key), requests: num.parse(r.requests), lat: r.avg_lat === null ? null : num.parse(r.avg_lat), lon: r.avg_lon === null ? null : num.parse(r.avg_lon), last_seen: iso(r.last_seen) }))
+      .sort(byRequests((x) => x.city))
+      .slice(0, limit),
+    asns: set(SETS.asns)
+      .filter((r) => Number(r.asn_key) !== 0)
+      .map((r) => ({ asn: num.parse(r.asn_key), asn_org: String(r.last_asn_org), requests: num.parse(r.requests), last_seen: iso(r.last_seen) }))
+      .sort(byRequests((x) => x.asn))
+      .slice(0, limit),
+    paths: set(SETS.paths)
+      .map((r) => ({ method: String(r.method_key), path: String(r.path_key), requests: num.parse(r.requests), errors: num.parse(r.errors) }))
+      .sort(byRequests((x) => x.path))
+      .slice(0, limit),
+    status_mix: set(SETS.statuses)
+      .map((r) => ({ status: num.parse(r.status_key), requests: num.parse(r.requests) }))
+      .sort((a, b) => a.status - b.status)
+      .slice(0, limit),
+  };
+}
+
+/** tokenDetail's queries with the six breakdowns replaced by breakdownsOnce (same parallelism). */
+async function prototypeTokenDetail(warehouse: Warehouse, fp: string) {
+  const [registry] = await registryEntries(warehouse, { fps: [fp] });
+  if (!registry) return undefined;
+  const [totals, breakdowns, hourly, flags, revocations] = await Promise.all([
+    warehouse.query(
+      `SELECT sum(requests) AS requests, sum(status_4xx) AS status_4xx, sum(status_5xx) AS status_5xx, sum(auth_failures) AS auth_failures, uniqMerge(ips) AS distinct_ips,
+              uniqMerge(countries) AS distinct_countries, uniqMerge(asns) AS distinct_asns FROM ${TABLES.usageToken1m} WHERE token_fingerprint = {fp:String}`,
+      { fp },
+    ),
+    breakdownsOnce(warehouse, fp),
+    warehouse.query(
+      `SELECT toStartOfHour(minute) AS hour, sum(requests) AS requests, sum(status_4xx) + sum(status_5xx) AS errors FROM ${TABLES.usageToken1m}
+       WHERE token_fingerprint = {fp:String} AND minute >= toStartOfHour(now()) - toIntervalHour(23) GROUP BY hour
+       ORDER BY hour WITH FILL FROM toStartOfHour(now()) - toIntervalHour(23) TO toStartOfHour(now()) + toIntervalHour(1) STEP toIntervalHour(1)`,
+      { fp },
+    ),
+    warehouse.query(`SELECT flag_id FROM ${TABLES.flags} FINAL WHERE token_fingerprint = {fp:String} ORDER BY created_at DESC LIMIT 100`, { fp }),
+    warehouse.query(`SELECT revocation_id FROM ${TABLES.revocations} FINAL WHERE token_fingerprint = {fp:String} ORDER BY requested_at DESC LIMIT 100`, { fp }),
+  ]);
+  return { registry, totals, breakdowns, hourly, flags, revocations };
+}
+
+/** Differences between tokenDetail's breakdowns and the prototype's (anyLast fields left out: any row's value may come last). */
+function compareBreakdowns(d: Detail | undefined, p: Awaited<ReturnType<typeof breakdownsOnce>> | undefined): string[] {
+  if (!d || !p) return ['missing'];
+  const out: string[] = [];
+  const eq = (what: string, a: unknown, b: unknown) => {
+    if (JSON.stringify(a) !== JSON.stringify(b)) out.push(`${what}: ${JSON.stringify(a).slice(0, 160)} ≠ ${JSON.stringify(b).slice(0, 160)}`);
+  };
+  eq('ips', d.usage.ips.map((x) => [x.ip, x.requests, x.last_seen]), p.ips.map((x) => [x.ip, x.requests, x.last_seen]));
+  eq('countries', d.usage.countries.map((x) => [x.country, x.requests, x.last_seen]), p.countries.map((x) => [x.country, x.requests, x.last_seen]));
+  eq('cities', d.usage.cities.map((x) => [x.country, x.city, x.requests, x.last_seen]), p.cities.map((x) => [x.country, x.city, x.requests, x.last_seen]));
+  eq('asns', d.usage.asns.map((x) => [x.asn, x.requests, x.last_seen]), p.asns.map((x) => [x.asn, x.requests, x.last_seen]));
+  eq('paths', canonicalPaths(d.usage.paths.map((x) => [x.method, x.path, x.requests, x.errors])), canonicalPaths(p.paths.map((x) => [x.method, x.path, x.requests, x.errors])));
+  eq('status_mix', d.usage.status_mix, p.status_mix);
   return out;
 }
 
@@ -221,6 +332,8 @@ export async function run(args: string[]): Promise<number> {
     const pick = <T>(items: T[]) => items[Math.floor(random() * items.length)]!;
 
     const detail: Series = { product: [], naive: [], mismatches: [] };
+    const protoDetail: number[] = [];
+    const protoMismatches: string[] = [];
     const series: Series = { product: [], naive: [], mismatches: [] };
     const top: Series = { product: [], naive: [], mismatches: [] };
     const watch = contention();
@@ -230,10 +343,13 @@ export async function run(args: string[]): Promise<number> {
       const fp = pick(fps);
       const a = await timed(() => tokenDetail(warehouse, fp));
       const b = await timed(() => naiveTokenDetail(warehouse, fp));
+      const c = await timed(() => prototypeTokenDetail(warehouse, fp));
       if (i < WARMUP) continue;
       detail.product.push(a.ms);
       detail.naive.push(b.ms);
+      protoDetail.push(c.ms);
       for (const m of compareDetail(a.value, b.value)) detail.mismatches.push(`${fp.slice(0, 12)}… ${m}`);
+      for (const m of compareBreakdowns(a.value, c.value?.breakdowns)) protoMismatches.push(`${fp.slice(0, 12)}… ${m}`);
     }
 
     console.log(`(3) time series: usageTimeseries(24 h, 60 s, app_id) vs GROUP BY over usage_events, ${runs} random apps`);
@@ -305,6 +421,8 @@ export async function run(args: string[]): Promise<number> {
     console.log('\nresults');
     for (const line of table) console.log(`  ${line}`);
     console.log(`  busiest token (${fmtInt(heavyRows)} rows): tokenDetail ${ms(heavyDetail.ms)} ms, naive ${ms(heavyNaive.ms)} ms`);
+    console.log(`  prototype (six breakdowns in one query) on the same tokens: p50 ${ms(percentile(protoDetail, 50))} ms, p95 ${ms(percentile(protoDetail, 95))} ms; ${protoMismatches.length} mismatches`);
+    for (const m of protoMismatches.slice(0, 5)) console.log(`  prototype mismatch: ${m}`);
     console.log('  token detail, each query alone:');
     for (const line of breakdown) console.log(`  ${line}`);
     for (const m of [...detail.mismatches, ...series.mismatches, ...top.mismatches].slice(0, 10)) console.log(`  mismatch: ${m}`);
@@ -328,6 +446,9 @@ Load ${loadSeconds.toFixed(0)} s; usage_events has ${rawParts} parts. ${runs} wa
 ${table.join('\n')}
 
 Busiest token (${fmtInt(heavyRows)} events): tokenDetail ${ms(heavyDetail.ms)} ms, naive ${ms(heavyNaive.ms)} ms.
+
+Prototype (src unchanged): tokenDetail with its six raw breakdowns read in one GROUPING SETS query, run on the same ${runs} tokens:
+p50 ${ms(percentile(protoDetail, 50))} ms, p95 ${ms(percentile(protoDetail, 95))} ms (${ms(percentile(protoDetail, 50) / percentile(detail.product, 50) * 100)}% / ${ms(percentile(protoDetail, 95) / percentile(detail.product, 95) * 100)}% of tokenDetail's); breakdowns identical to tokenDetail's on ${protoMismatches.length === 0 ? 'every token' : `all but ${protoMismatches.length} checks`}.
 
 Token detail, each of its queries alone (ms):
 
@@ -370,6 +491,12 @@ async function detailBreakdown(warehouse: Warehouse, fps: string[]): Promise<Rec
     const whole: number[] = [];
     for (let i = 0; i < 5; i++) whole.push((await timed(() => tokenDetail(warehouse, fp))).ms);
     times['tokenDetail() as a whole'] = percentile(whole, 50);
+    const once: number[] = [];
+    for (let i = 0; i < 5; i++) once.push((await timed(() => breakdownsOnce(warehouse, fp))).ms);
+    times['prototype: the six raw breakdowns in one query'] = percentile(once, 50);
+    const protoWhole: number[] = [];
+    for (let i = 0; i < 5; i++) protoWhole.push((await timed(() => prototypeTokenDetail(warehouse, fp))).ms);
+    times['prototype: tokenDetail with that query'] = percentile(protoWhole, 50);
     out.push(times);
   }
   return out;
