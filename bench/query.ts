@@ -128,6 +128,33 @@ async function naiveTop(warehouse: Warehouse, range: { from: Date; to: Date }, l
   });
 }
 
+/**
+ * Prototype for usageTop by tokens: whole days from usage_token_1d (ordered by day), the
+ * partial days at both ends from usage_events (partitioned by day: the two edge days
+ * only) instead of usage_token_1m, whose order (token, minute) and monthly partitions
+ * make a minute range read the whole month.
+ */
+async function prototypeTop(warehouse: Warehouse, range: { from: Date; to: Date }, limit: number) {
+  const dayStart = new Date(Math.ceil(range.from.getTime() / DAY) * DAY);
+  const dayEnd = new Date(Math.floor(range.to.getTime() / DAY) * DAY);
+  const rows = await warehouse.query(
+    `SELECT token_fingerprint AS key, sum(requests) AS requests, sum(errors) AS errors, sum(auth_failures) AS auth_failures
+     FROM (
+       SELECT token_fingerprint, requests, status_4xx + status_5xx AS errors, auth_failures FROM ${TABLES.usageToken1d}
+       WHERE day >= toDate({day_start:DateTime64(3)}) AND day < toDate({day_end:DateTime64(3)})
+       UNION ALL
+       SELECT token_fingerprint, count() AS requests, countIf(status >= 400) AS errors, countIf(status IN (401, 403)) AS auth_failures FROM ${TABLES.usageEvents}
+       WHERE (ts >= {from:DateTime64(3)} AND ts < {day_start:DateTime64(3)}) OR (ts >= {day_end:DateTime64(3)} AND ts < {to:DateTime64(3)})
+       GROUP BY token_fingerprint)
+     GROUP BY key ORDER BY requests DESC, key LIMIT {limit:UInt32}`,
+    { ...range, day_start: dayStart, day_end: dayEnd, limit },
+  );
+  return rows.map((r) => {
+    const x = r as Record<string, unknown>;
+    return { key: String(x.key), requests: num.parse(x.requests), errors: num.parse(x.errors), auth_failures: num.parse(x.auth_failures) };
+  });
+}
+
 // ---- agreement checks ------------------------------------------------------------------------
 
 /**
@@ -336,6 +363,8 @@ export async function run(args: string[]): Promise<number> {
     const protoMismatches: string[] = [];
     const series: Series = { product: [], naive: [], mismatches: [] };
     const top: Series = { product: [], naive: [], mismatches: [] };
+    const protoTop: number[] = [];
+    const protoTopMismatches: string[] = [];
     const watch = contention();
 
     console.log(`(2) token detail: tokenDetail() vs the same answer from usage_events, ${runs} random tokens (after ${WARMUP} warm-up runs)`);
@@ -374,13 +403,44 @@ export async function run(args: string[]): Promise<number> {
       const range = toWholeMinutes({ from: new Date(now.getTime() - 30 * DAY), to: now });
       const a = await timed(() => usageTop(warehouse, range, { by: 'tokens', metric: 'requests', limit: 20, offset: 0 }));
       const b = await timed(() => naiveTop(warehouse, range, 20));
+      const c = await timed(() => prototypeTop(warehouse, range, 20));
       if (i < WARMUP) continue;
       top.product.push(a.ms);
       top.naive.push(b.ms);
+      protoTop.push(c.ms);
+      if (JSON.stringify(c.value) !== JSON.stringify(b.value)) protoTopMismatches.push(`prototype ${JSON.stringify(c.value).slice(0, 200)}`);
       const x = JSON.stringify(a.value.rows.map((r) => ({ key: r.key, requests: r.requests, errors: r.errors, auth_failures: r.auth_failures })));
       if (x !== JSON.stringify(b.value)) top.mismatches.push(`product ${x.slice(0, 200)} ≠ naive ${JSON.stringify(b.value).slice(0, 200)}`);
     }
     const busy = watch();
+
+    // usageTop's two parts alone, and the largest app's time series.
+    const topParts: Record<string, number> = {};
+    {
+      const now = new Date();
+      const range = toWholeMinutes({ from: new Date(now.getTime() - 30 * DAY), to: now });
+      const dayStart = new Date(Math.ceil(range.from.getTime() / DAY) * DAY);
+      const dayEnd = new Date(Math.floor(range.to.getTime() / DAY) * DAY);
+      const p = { ...range, day_start: dayStart, day_end: dayEnd };
+      const part = async (name: string, sql: string) => {
+        const xs: number[] = [];
+        for (let i = 0; i < 5; i++) xs.push((await timed(() => warehouse.query(sql, p))).ms);
+        topParts[name] = percentile(xs, 50);
+      };
+      await part('whole days from usage_token_1d', `SELECT token_fingerprint, sum(requests) AS r FROM ${TABLES.usageToken1d} WHERE day >= toDate({day_start:DateTime64(3)}) AND day < toDate({day_end:DateTime64(3)}) GROUP BY token_fingerprint ORDER BY r DESC LIMIT 20`);
+      await part('partial days from usage_token_1m', `SELECT token_fingerprint, sum(requests) AS r FROM ${TABLES.usageToken1m} WHERE ((minute >= {from:DateTime64(3)} AND minute < {day_start:DateTime64(3)}) OR (minute >= {day_end:DateTime64(3)} AND minute < {to:DateTime64(3)})) GROUP BY token_fingerprint ORDER BY r DESC LIMIT 20`);
+      await part('partial days from usage_events (prototype)', `SELECT token_fingerprint, count() AS r FROM ${TABLES.usageEvents} WHERE (ts >= {from:DateTime64(3)} AND ts < {day_start:DateTime64(3)}) OR (ts >= {day_end:DateTime64(3)} AND ts < {to:DateTime64(3)}) GROUP BY token_fingerprint ORDER BY r DESC LIMIT 20`);
+    }
+    const bigApp = String(((await warehouse.query(`SELECT app_id FROM ${TABLES.usageApp1m} GROUP BY app_id ORDER BY sum(requests) DESC LIMIT 1`))[0] as { app_id: string }).app_id);
+    const bigSeries = { product: [] as number[], naive: [] as number[], rows: 0 };
+    for (let i = 0; i < 10; i++) {
+      const now = new Date();
+      const range = toWholeMinutes({ from: new Date(now.getTime() - DAY), to: now });
+      bigSeries.product.push((await timed(() => usageTimeseries(warehouse, range, 60, { app_id: bigApp }))).ms);
+      const nv = await timed(() => naiveTimeseries(warehouse, range, bigApp));
+      bigSeries.naive.push(nv.ms);
+      bigSeries.rows = nv.value.reduce((n, x) => n + x.requests, 0);
+    }
 
     // Where token detail spends its time: each of its queries alone, on the busiest token and a median one.
     const heavy = fps[0]!; // rank 0: the busiest token
@@ -421,6 +481,9 @@ export async function run(args: string[]): Promise<number> {
     console.log('\nresults');
     for (const line of table) console.log(`  ${line}`);
     console.log(`  busiest token (${fmtInt(heavyRows)} rows): tokenDetail ${ms(heavyDetail.ms)} ms, naive ${ms(heavyNaive.ms)} ms`);
+    console.log(`  largest app (${bigApp}, ${fmtInt(bigSeries.rows)} events in 24 h): series p50 ${ms(percentile(bigSeries.product, 50))} ms, naive ${ms(percentile(bigSeries.naive, 50))} ms`);
+    console.log(`  usageTop parts alone: ${Object.entries(topParts).map(([k, v]) => `${k} ${ms(v)} ms`).join('; ')}`);
+    console.log(`  prototype top (partial days from usage_events): p50 ${ms(percentile(protoTop, 50))} ms, p95 ${ms(percentile(protoTop, 95))} ms; ${protoTopMismatches.length} mismatches with the naive answer`);
     console.log(`  prototype (six breakdowns in one query) on the same tokens: p50 ${ms(percentile(protoDetail, 50))} ms, p95 ${ms(percentile(protoDetail, 95))} ms; ${protoMismatches.length} mismatches`);
     for (const m of protoMismatches.slice(0, 5)) console.log(`  prototype mismatch: ${m}`);
     console.log('  token detail, each query alone:');
@@ -446,6 +509,11 @@ Load ${loadSeconds.toFixed(0)} s; usage_events has ${rawParts} parts. ${runs} wa
 ${table.join('\n')}
 
 Busiest token (${fmtInt(heavyRows)} events): tokenDetail ${ms(heavyDetail.ms)} ms, naive ${ms(heavyNaive.ms)} ms.
+Largest app (${bigApp}, ${fmtInt(bigSeries.rows)} events in the 24 h): time series p50 ${ms(percentile(bigSeries.product, 50))} ms, naive ${ms(percentile(bigSeries.naive, 50))} ms (10 runs).
+
+usageTop by tokens, each part alone (median of 5): ${Object.entries(topParts).map(([k, v]) => `${k} ${ms(v)} ms`).join('; ')}.
+Prototype (src unchanged): the partial days from usage_events instead of usage_token_1m, run beside each top-20 above:
+p50 ${ms(percentile(protoTop, 50))} ms, p95 ${ms(percentile(protoTop, 95))} ms, ${(percentile(top.naive, 50) / percentile(protoTop, 50)).toFixed(1)}× faster than naive at p50; ${protoTopMismatches.length === 0 ? 'same top 20 as naive every run' : `${protoTopMismatches.length} runs differ from naive`}.
 
 Prototype (src unchanged): tokenDetail with its six raw breakdowns read in one GROUPING SETS query, run on the same ${runs} tokens:
 p50 ${ms(percentile(protoDetail, 50))} ms, p95 ${ms(percentile(protoDetail, 95))} ms (${ms(percentile(protoDetail, 50) / percentile(detail.product, 50) * 100)}% / ${ms(percentile(protoDetail, 95) / percentile(detail.product, 95) * 100)}% of tokenDetail's); breakdowns identical to tokenDetail's on ${protoMismatches.length === 0 ? 'every token' : `all but ${protoMismatches.length} checks`}.
