@@ -12,6 +12,7 @@
  * methods and latencies of a typical JSON API; timestamps with a diurnal cycle (4:1 peak
  * to trough, peak at 14:00 UTC) over history, uniform within a short dense window.
  */
+import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg, tmpdir, totalmem } from 'node:os';
 import { join } from 'node:path';
@@ -380,6 +381,9 @@ export interface QueryTiming {
   label: string;
   ms: number;
   rows: number;
+  /** For SELECTs: the statement and its parameters, to run it again. */
+  sql?: string;
+  params?: Record<string, unknown>;
 }
 
 /** A label for a statement: its first words and the tables it names. */
@@ -396,11 +400,12 @@ export function sqlLabel(sql: string): string {
 export function timedWarehouse(inner: Warehouse, sink: { detector: string; timings: QueryTiming[] | undefined } = { detector: '', timings: undefined }) {
   const stats = new Map<string, { calls: number; ms: number }>();
   const inflight = new Set<Promise<unknown>>();
-  const track = <T>(label: string, work: Promise<T>, rows: (v: T) => number): Promise<T> => {
+  const track = <T>(label: string, work: Promise<T>, rows: (v: T) => number, sql?: string, params?: Record<string, unknown>): Promise<T> => {
     const started = performance.now();
+    const detector = sink.detector;
     const p = work.then((v) => {
       const took = performance.now() - started;
-      sink.timings?.push({ detector: sink.detector, label, ms: took, rows: rows(v) });
+      sink.timings?.push({ detector, label, ms: took, rows: rows(v), sql, params });
       const s = stats.get(label) ?? { calls: 0, ms: 0 };
       s.calls += 1;
       s.ms += took;
@@ -413,7 +418,7 @@ export function timedWarehouse(inner: Warehouse, sink: { detector: string; timin
   };
   const warehouse: Warehouse = {
     kind: inner.kind,
-    query: (sql, params) => track(sqlLabel(sql), inner.query(sql, params), (r) => r.length),
+    query: (sql, params) => track(sqlLabel(sql), inner.query(sql, params), (r) => r.length, sql, params),
     command: (sql, params) => track(sqlLabel(sql), inner.command(sql, params), () => 0),
     insertJsonEachRow: (table, rows, options) => track(`insert JSONEachRow [${table}]`, inner.insertJsonEachRow(table, rows, options), () => 0),
     ping: () => inner.ping(),
@@ -449,8 +454,16 @@ Figures are from one run each on the machine named in the section; ratios are to
 baseline measured in the same run.
 `;
 
-/** Replaces (or appends) the section of one benchmark in the RESULTS file. */
-export function writeResults(name: string, body: string): void {
+/**
+ * Replaces (or appends) the section of one benchmark in the RESULTS file. A run at other
+ * than the default scale goes to its own section, marked, so it never replaces the figures
+ * measured under the targets' conditions.
+ */
+export function writeResults(name: string, body: string, fullScale = true): void {
+  if (!fullScale) {
+    name = `${name}-reduced`;
+    body = body.replace(/^(## .*)$/m, '$1 — REDUCED SCALE (options given; not the targets\' conditions)');
+  }
   let text = HEADER;
   try {
     text = readFileSync(RESULTS_FILE, 'utf8');
@@ -466,6 +479,17 @@ export function writeResults(name: string, body: string): void {
   writeFileSync(RESULTS_FILE, text);
 }
 
+/** The commit measured, and whether src/ or sql/ differed from it. */
+export function revision(): string {
+  try {
+    const head = execFileSync('git', ['rev-parse', '--short', 'HEAD'], { encoding: 'utf8' }).trim();
+    const dirty = execFileSync('git', ['status', '--porcelain', '--', 'src', 'sql'], { encoding: 'utf8' }).trim();
+    return `commit ${head}${dirty ? ' with uncommitted changes in src/ or sql/' : ''}`;
+  } catch {
+    return 'commit unknown';
+  }
+}
+
 export function resultsPreamble(command: string, began: Date): string {
-  return `Command: \`${command}\` — run ${began.toISOString().replace(/\.\d+Z$/, 'Z')} on ${machine()}.`;
+  return `Command: \`${command}\` — run ${began.toISOString().replace(/\.\d+Z$/, 'Z')} at ${revision()}, on ${machine()}.`;
 }

@@ -46,6 +46,8 @@ import {
 } from './common.js';
 
 const TARGETS = { detailP95Ms: 100, topP95Ms: 300, speedup: 5 };
+/** The prototype copy of usage_events with smaller granules. */
+const FINE = 'usage_events_g1024';
 const WARMUP = 3;
 
 // ---- the naive baselines: the same answers from usage_events only ---------------------------
@@ -218,14 +220,14 @@ function compareDetail(d: Detail | undefined, n: Naive): string[] {
  */
 const SETS = { ips: 63, cities: 79, countries: 95, asns: 119, paths: 121, statuses: 126 } as const;
 
-async function breakdownsOnce(warehouse: Warehouse, fp: string, days = DEFAULT_BREAKDOWN_DAYS, limit = 50) {
+async function breakdownsOnce(warehouse: Warehouse, fp: string, table: string = TABLES.usageEvents, days = DEFAULT_BREAKDOWN_DAYS, limit = 50) {
   const rows = (await warehouse.query(
     `SELECT grouping(ip, country, city, asn, method, path, status) AS g,
             replaceRegexpOne(IPv6NumToString(ip), '^::ffff:', '') AS ip_text, toString(country) AS country_key, toString(city) AS city_key, asn AS asn_key,
             toString(method) AS method_key, path AS path_key, status AS status_key,
             count() AS requests, toString(max(ts)) AS last_seen, anyLast(country) AS last_country, anyLast(city) AS last_city, anyLast(asn) AS last_asn,
             anyLast(asn_org) AS last_asn_org, avg(lat) AS avg_lat, avg(lon) AS avg_lon, countIf(status >= 400) AS errors
-     FROM ${TABLES.usageEvents}
+     FROM ${table}
      WHERE token_fingerprint = {fp:String} AND ts >= now64(3) - toIntervalDay({days:UInt32})
      GROUP BY GROUPING SETS ((ip), (country), (country, city), (asn), (method, path), (status))`,
     { fp, days },
@@ -264,8 +266,27 @@ async function breakdownsOnce(warehouse: Warehouse, fp: string, days = DEFAULT_B
   };
 }
 
-/** tokenDetail's queries with the six breakdowns replaced by breakdownsOnce (same parallelism). */
-async function prototypeTokenDetail(warehouse: Warehouse, fp: string) {
+/** tokenDetail's six raw breakdown queries (its SQL), on `table`, in parallel as tokenDetail runs them. */
+function breakdownsSeparately(warehouse: Warehouse, fp: string, table: string, days = DEFAULT_BREAKDOWN_DAYS) {
+  const win = `FROM ${table} WHERE token_fingerprint = {fp:String} AND ts >= now64(3) - toIntervalDay({days:UInt32})`;
+  const p = { fp, days, limit: 50 };
+  return Promise.all([
+    warehouse.query(`SELECT replaceRegexpOne(IPv6NumToString(ip), '^::ffff:', '') AS ip, count() AS requests, toString(max(ts)) AS last_seen, anyLast(country) AS country, anyLast(city) AS city, anyLast(asn) AS asn, anyLast(asn_org) AS asn_org ${win} GROUP BY ip ORDER BY requests DESC, ip LIMIT {limit:UInt32}`, p),
+    warehouse.query(`SELECT country, count() AS requests, toString(max(ts)) AS last_seen ${win} AND country != '' GROUP BY country ORDER BY requests DESC, country LIMIT {limit:UInt32}`, p),
+    warehouse.query(`SELECT country, city, count() AS requests, avg(lat) AS lat, avg(lon) AS lon, toString(max(ts)) AS last_seen ${win} AND city != '' GROUP BY country, city ORDER BY requests DESC, city LIMIT {limit:UInt32}`, p),
+    warehouse.query(`SELECT asn, anyLast(asn_org) AS asn_org, count() AS requests, toString(max(ts)) AS last_seen ${win} AND asn != 0 GROUP BY asn ORDER BY requests DESC, asn LIMIT {limit:UInt32}`, p),
+    warehouse.query(`SELECT method, path, count() AS requests, countIf(status >= 400) AS errors ${win} GROUP BY method, path ORDER BY requests DESC, path LIMIT {limit:UInt32}`, p),
+    warehouse.query(`SELECT status, count() AS requests ${win} GROUP BY status ORDER BY status LIMIT {limit:UInt32}`, p),
+  ]);
+}
+
+/**
+ * tokenDetail's queries (same parallelism) with its raw breakdowns read from `table`,
+ * either as its six queries or as breakdownsOnce.
+ */
+async function prototypeTokenDetail(warehouse: Warehouse, fp: string, options: { table?: string; once?: boolean } = {}) {
+  const table = options.table ?? TABLES.usageEvents;
+  const once = options.once ?? true;
   const [registry] = await registryEntries(warehouse, { fps: [fp] });
   if (!registry) return undefined;
   const [totals, breakdowns, hourly, flags, revocations] = await Promise.all([
@@ -274,7 +295,7 @@ async function prototypeTokenDetail(warehouse: Warehouse, fp: string) {
               uniqMerge(countries) AS distinct_countries, uniqMerge(asns) AS distinct_asns FROM ${TABLES.usageToken1m} WHERE token_fingerprint = {fp:String}`,
       { fp },
     ),
-    breakdownsOnce(warehouse, fp),
+    once ? breakdownsOnce(warehouse, fp, table) : breakdownsSeparately(warehouse, fp, table).then(() => undefined),
     warehouse.query(
       `SELECT toStartOfHour(minute) AS hour, sum(requests) AS requests, sum(status_4xx) + sum(status_5xx) AS errors FROM ${TABLES.usageToken1m}
        WHERE token_fingerprint = {fp:String} AND minute >= toStartOfHour(now()) - toIntervalHour(23) GROUP BY hour
@@ -361,11 +382,22 @@ export async function run(args: string[]): Promise<number> {
     const detail: Series = { product: [], naive: [], mismatches: [] };
     const protoDetail: number[] = [];
     const protoMismatches: string[] = [];
+    const fineSix: number[] = [];
+    const fineOnce: number[] = [];
+    const fineMismatches: string[] = [];
     const series: Series = { product: [], naive: [], mismatches: [] };
     const top: Series = { product: [], naive: [], mismatches: [] };
     const protoTop: number[] = [];
     const protoTopMismatches: string[] = [];
     const watch = contention();
+
+    // Prototype: the same raw table with 1,024-row granules (the product's has 8,192).
+    const fineStarted = performance.now();
+    const ddl = String(((await warehouse.query(`SELECT create_table_query FROM system.tables WHERE database = currentDatabase() AND name = {t:String}`, { t: TABLES.usageEvents }))[0] as { create_table_query: string }).create_table_query);
+    if (!/index_granularity = 8192/.test(ddl)) throw new Error(`usage_events DDL without index_granularity = 8192: ${ddl.slice(-300)}`);
+    await warehouse.command(ddl.replace(/CREATE TABLE (\S+)\.usage_events\b/, `CREATE TABLE $1.${FINE}`).replace('index_granularity = 8192', 'index_granularity = 1024'));
+    await warehouse.command(`INSERT INTO ${FINE} SELECT * FROM ${TABLES.usageEvents} SETTINGS max_insert_threads = 2, min_insert_block_size_rows = 0, min_insert_block_size_bytes = 4000000000`);
+    log(`prototype table ${FINE} (usage_events with index_granularity = 1024): copied in ${((performance.now() - fineStarted) / 1000).toFixed(0)} s`);
 
     console.log(`(2) token detail: tokenDetail() vs the same answer from usage_events, ${runs} random tokens (after ${WARMUP} warm-up runs)`);
     for (let i = 0; i < WARMUP + runs; i++) {
@@ -373,7 +405,12 @@ export async function run(args: string[]): Promise<number> {
       const a = await timed(() => tokenDetail(warehouse, fp));
       const b = await timed(() => naiveTokenDetail(warehouse, fp));
       const c = await timed(() => prototypeTokenDetail(warehouse, fp));
+      const e = await timed(() => prototypeTokenDetail(warehouse, fp, { table: FINE, once: false }));
+      const f = await timed(() => prototypeTokenDetail(warehouse, fp, { table: FINE, once: true }));
       if (i < WARMUP) continue;
+      fineSix.push(e.ms);
+      fineOnce.push(f.ms);
+      for (const m of compareBreakdowns(a.value, f.value?.breakdowns ?? undefined)) fineMismatches.push(`${fp.slice(0, 12)}… ${m}`);
       detail.product.push(a.ms);
       detail.naive.push(b.ms);
       protoDetail.push(c.ms);
@@ -484,6 +521,7 @@ export async function run(args: string[]): Promise<number> {
     console.log(`  largest app (${bigApp}, ${fmtInt(bigSeries.rows)} events in 24 h): series p50 ${ms(percentile(bigSeries.product, 50))} ms, naive ${ms(percentile(bigSeries.naive, 50))} ms`);
     console.log(`  usageTop parts alone: ${Object.entries(topParts).map(([k, v]) => `${k} ${ms(v)} ms`).join('; ')}`);
     console.log(`  prototype top (partial days from usage_events): p50 ${ms(percentile(protoTop, 50))} ms, p95 ${ms(percentile(protoTop, 95))} ms; ${protoTopMismatches.length} mismatches with the naive answer`);
+    console.log(`  prototype on 1,024-row granules: tokenDetail's queries p50 ${ms(percentile(fineSix, 50))} ms, p95 ${ms(percentile(fineSix, 95))} ms; with the one breakdown query p50 ${ms(percentile(fineOnce, 50))} ms, p95 ${ms(percentile(fineOnce, 95))} ms; ${fineMismatches.length} mismatches`);
     console.log(`  prototype (six breakdowns in one query) on the same tokens: p50 ${ms(percentile(protoDetail, 50))} ms, p95 ${ms(percentile(protoDetail, 95))} ms; ${protoMismatches.length} mismatches`);
     for (const m of protoMismatches.slice(0, 5)) console.log(`  prototype mismatch: ${m}`);
     console.log('  token detail, each query alone:');
@@ -515,7 +553,17 @@ usageTop by tokens, each part alone (median of 5): ${Object.entries(topParts).ma
 Prototype (src unchanged): the partial days from usage_events instead of usage_token_1m, run beside each top-20 above:
 p50 ${ms(percentile(protoTop, 50))} ms, p95 ${ms(percentile(protoTop, 95))} ms, ${(percentile(top.naive, 50) / percentile(protoTop, 50)).toFixed(1)}× faster than naive at p50; ${protoTopMismatches.length === 0 ? 'same top 20 as naive every run' : `${protoTopMismatches.length} runs differ from naive`}.
 
-Prototype (src unchanged): tokenDetail with its six raw breakdowns read in one GROUPING SETS query, run on the same ${runs} tokens:
+Prototypes (src unchanged), run on the same ${runs} tokens right after tokenDetail, answers compared with tokenDetail's:
+
+| token detail variant | p50 | p95 |
+|---|---:|---:|
+| tokenDetail() as it is | ${ms(percentile(detail.product, 50))} ms | ${ms(percentile(detail.product, 95))} ms |
+| its six raw breakdowns in one GROUPING SETS query | ${ms(percentile(protoDetail, 50))} ms | ${ms(percentile(protoDetail, 95))} ms |
+| its queries on a copy of usage_events with index_granularity = 1024 | ${ms(percentile(fineSix, 50))} ms | ${ms(percentile(fineSix, 95))} ms |
+| both: one breakdown query on 1,024-row granules | ${ms(percentile(fineOnce, 50))} ms | ${ms(percentile(fineOnce, 95))} ms |
+
+Breakdowns identical to tokenDetail's: one query ${protoMismatches.length === 0 ? 'on every token' : `${protoMismatches.length} mismatches`}; on 1,024-row granules ${fineMismatches.length === 0 ? 'on every token' : `${fineMismatches.length} mismatches`}.
+The one-query prototype alone:
 p50 ${ms(percentile(protoDetail, 50))} ms, p95 ${ms(percentile(protoDetail, 95))} ms (${ms(percentile(protoDetail, 50) / percentile(detail.product, 50) * 100)}% / ${ms(percentile(protoDetail, 95) / percentile(detail.product, 95) * 100)}% of tokenDetail's); breakdowns identical to tokenDetail's on ${protoMismatches.length === 0 ? 'every token' : `all but ${protoMismatches.length} checks`}.
 
 Token detail, each of its queries alone (ms):
@@ -525,6 +573,7 @@ ${breakdown.join('\n')}
 ${checks.map(([label, ok]) => `- **${verdict(ok)}** ${label}`).join('\n')}
 ${[...detail.mismatches, ...series.mismatches, ...top.mismatches].slice(0, 5).map((m) => `- mismatch: ${m}`).join('\n')}
 Total time ${total.toFixed(0)} s.`,
+      events === 10_000_000 && tokens === 10_000 && apps === 200 && runs >= 30,
     );
     return checks.every(([, ok]) => ok) ? 0 : 1;
   } finally {
@@ -538,7 +587,7 @@ async function detailBreakdown(warehouse: Warehouse, fps: string[]): Promise<Rec
   const days = DEFAULT_BREAKDOWN_DAYS;
   const raw = `FROM ${TABLES.usageEvents} WHERE token_fingerprint = {fp:String} AND ts >= now64(3) - toIntervalDay({days:UInt32})`;
   const queries: Record<string, string> = {
-    'registry (v_token_stats)': `SELECT * FROM ${TABLES.tokenStats} WHERE token_fingerprint IN [{fp:String}]`,
+
     'totals (usage_token_1m)': `SELECT sum(requests), sum(status_4xx), sum(status_5xx), sum(auth_failures), uniqMerge(ips), uniqMerge(countries), uniqMerge(asns) FROM ${TABLES.usageToken1m} WHERE token_fingerprint = {fp:String}`,
     'ips (raw)': `SELECT ip, count() AS c, max(ts), anyLast(country), anyLast(city), anyLast(asn), anyLast(asn_org) ${raw} GROUP BY ip ORDER BY c DESC LIMIT 50`,
     'countries (raw)': `SELECT country, count() AS c, max(ts) ${raw} AND country != '' GROUP BY country ORDER BY c DESC LIMIT 50`,
@@ -551,6 +600,9 @@ async function detailBreakdown(warehouse: Warehouse, fps: string[]): Promise<Rec
   const out: Record<string, number>[] = [];
   for (const fp of fps) {
     const times: Record<string, number> = {};
+    const reg: number[] = [];
+    for (let i = 0; i < 5; i++) reg.push((await timed(() => registryEntries(warehouse, { fps: [fp] }))).ms);
+    times['registry (registryEntries)'] = percentile(reg, 50);
     for (const [name, sql] of Object.entries(queries)) {
       const samples: number[] = [];
       for (let i = 0; i < 5; i++) samples.push((await timed(() => warehouse.query(sql, { fp, days }))).ms);
@@ -562,6 +614,15 @@ async function detailBreakdown(warehouse: Warehouse, fps: string[]): Promise<Rec
     const once: number[] = [];
     for (let i = 0; i < 5; i++) once.push((await timed(() => breakdownsOnce(warehouse, fp))).ms);
     times['prototype: the six raw breakdowns in one query'] = percentile(once, 50);
+    const six: number[] = [];
+    for (let i = 0; i < 5; i++) six.push((await timed(() => breakdownsSeparately(warehouse, fp, TABLES.usageEvents))).ms);
+    times['the six raw breakdowns as tokenDetail runs them (parallel)'] = percentile(six, 50);
+    const sixFine: number[] = [];
+    for (let i = 0; i < 5; i++) sixFine.push((await timed(() => breakdownsSeparately(warehouse, fp, FINE))).ms);
+    times['… the same on 1,024-row granules'] = percentile(sixFine, 50);
+    const onceFine: number[] = [];
+    for (let i = 0; i < 5; i++) onceFine.push((await timed(() => breakdownsOnce(warehouse, fp, FINE))).ms);
+    times['prototype: one query on 1,024-row granules'] = percentile(onceFine, 50);
     const protoWhole: number[] = [];
     for (let i = 0; i < 5; i++) protoWhole.push((await timed(() => prototypeTokenDetail(warehouse, fp))).ms);
     times['prototype: tokenDetail with that query'] = percentile(protoWhole, 50);

@@ -240,7 +240,7 @@ async function bulkJob(
   let ended = 0;
   for (;;) {
     const j = ctx.revocations.outbox.jobs.get(job.id)!;
-    if (j.status === 'done' || Date.now() - started > 180_000) {
+    if (j.status === 'done' || Date.now() - started > 120_000) {
       ended = Date.now();
       break;
     }
@@ -529,6 +529,7 @@ Warehouse calls during (c), most time first: ${callsC.map((c) => `${c.calls} × 
 ${checks.map(([label, ok]) => `- **${verdict(ok)}** ${label}`).join('\n')}
 
 Total time ${total.toFixed(0)} s.`,
+      registry === 1_000_000 && runs >= 20 && bulk === 3000 && attacks >= 6 && attackSeconds >= 200,
     );
     return checks.every(([, ok]) => ok) ? 0 : 1;
   } finally {
