@@ -3,7 +3,13 @@
  * [--per-minute=100000] [--tokens=10000] [--ticks=3]`.
  *
  * One scheduler tick: every enabled detector over runner.scheduledRange(now) (the current
- * 5-minute window and the 3 before it), exactly what the cron job runs, while events keep
+ * 5-minute window and the 3 before it), exactly what the cron job runs, a minute after the
+ * previous tick (run first, unmeasured), so the earlier windows are re-examined for the
+ * tokens with events received since it, less a minute (see DetectionRunner.scheduledRange).
+ * `now` is 60 s into a window (`--offset-s`): the previous tick ran as the window began, so
+ * every token with events in the last minute of the previous window (nearly all of them,
+ * and all of the busy ones) has that whole window re-read beside the current minute: a
+ * tick as heavy as they come (a tick late in a window reads up to 5 minutes). Events keep
  * arriving at `per-minute` (the last 20 minutes before `now` dense at that rate, inserted
  * minute by minute through the materialized views; during the ticks, an insert per second
  * at the same rate). Measured with `small-history` events of history (30 days, same
@@ -25,7 +31,8 @@
  */
 import { createMetrics } from '../src/metrics.js';
 import { DETECTORS } from '../src/detectors/registry.js';
-import { DetectionRunner, type RunResult } from '../src/detectors/runner.js';
+import { DetectionRunner, type RunRange, type RunResult } from '../src/detectors/runner.js';
+import { windowStart } from '../src/detectors/types.js';
 import { openChdb } from '../src/warehouse/chdb.js';
 import { migrate, migrationVariables } from '../src/warehouse/migrate.js';
 import { TABLES, type Warehouse } from '../src/warehouse/warehouse.js';
@@ -97,6 +104,9 @@ interface TickSet {
   inWarehouse: Map<string, number>;
   /** The slowest SELECTs of the first tick, run again without the JSON transfer and parse. */
   engineOnly: Map<QueryTiming, number>;
+  /** Tokens whose earlier windows the tick re-read, of the tokens active in its range. */
+  lateTokens: number;
+  activeTokens: number;
 }
 
 export async function run(args: string[]): Promise<number> {
@@ -106,6 +116,7 @@ export async function run(args: string[]): Promise<number> {
   const tokens = option(args, 'tokens', 10_000);
   const apps = option(args, 'apps', 200);
   const ticks = option(args, 'ticks', 3);
+  const offsetS = option(args, 'offset-s', 60);
   const fullScale = history === 10_000_000 && smallHistory === 1_000_000 && perMinute === 100_000 && tokens === 10_000 && apps === 200;
   const began = new Date();
   const data = tempDataDir('detect');
@@ -124,8 +135,10 @@ export async function run(args: string[]): Promise<number> {
     console.log(`detect benchmark: ${fmtInt(perMinute)} events/min arriving, ${fmtInt(smallHistory)} then ${fmtInt(history)} events of history, ${fmtInt(tokens)} tokens`);
     await migrate(raw, migrationVariables(config));
 
-    // `now` of the measured tick: the dense window ends here; the history ends where it begins.
-    const now = Math.floor(began.getTime() / 1000) * 1000;
+    // `now` of the measured tick, `offset-s` into a window: the dense window ends here; the history ends where it begins.
+    const windowMs = runner.windowMs;
+    let now = windowStart(began.getTime(), windowMs) + offsetS * 1000;
+    if (now > began.getTime()) now -= windowMs;
     const denseFrom = now - DENSE_MINUTES * MINUTE;
     const historyFrom = now - 30 * DAY;
     const rollups: Record<string, RollupFill> = { usage_user_1m_v1: 'skip', usage_dim_1h_v1: 'skip', usage_token_1m_v1: { sinceMs: now - 8 * DAY }, usage_app_1m_v1: { sinceMs: now - 8 * DAY } };
@@ -144,13 +157,20 @@ export async function run(args: string[]): Promise<number> {
     }
     log(`${fmtInt(DENSE_MINUTES * perMinute)} events in ${((performance.now() - denseStarted) / 1000).toFixed(0)} s`);
 
-    const range = runner.scheduledRange(new Date(now));
-    console.log(`    the tick's range: ${range.from.toISOString()} … ${range.to.toISOString()} (${((range.to.getTime() - range.from.getTime()) / MINUTE).toFixed(1)} min)`);
+    // The previous tick ran a minute before `now`; every measured tick is the one after it.
+    const range: RunRange = { ...runner.scheduledRange(new Date(now)), previous: new Date(now - MINUTE) };
+    console.log(
+      `    the tick's range: ${range.from.toISOString()} … ${range.to.toISOString()} (${((range.to.getTime() - range.from.getTime()) / MINUTE).toFixed(1)} min, ` +
+        `${offsetS} s into the current window), after a tick at ${range.previous!.toISOString()}`,
+    );
 
     const measure = async (historyEvents: number): Promise<TickSet> => {
       await settleMerges(raw, 60_000);
       live = arrival(raw, perMinute, tokens, apps);
       await new Promise((r) => setTimeout(r, 2000));
+      // The previous tick (unmeasured): what the measured one follows.
+      sink.detector = 'previous tick';
+      await runner.run(runner.scheduledRange(new Date(now - MINUTE)), 'schedule');
       const watch = contention();
       const runs: RunResult[] = [];
       const totals: number[] = [];
@@ -159,8 +179,9 @@ export async function run(args: string[]): Promise<number> {
         await raw.command(`TRUNCATE TABLE ${TABLES.flags}`);
         await raw.command(`TRUNCATE TABLE ${TABLES.flagHistory}`);
         sink.timings = i === 0 ? [] : undefined;
+        sink.detector = 'runner (late tokens)';
         const started = performance.now();
-        const result = await runner.run(runner.scheduledRange(new Date(now)), 'schedule');
+        const result = await runner.run(range, 'schedule');
         totals.push(performance.now() - started);
         if (i === 0) firstTimings = sink.timings ?? [];
         sink.timings = undefined;
@@ -188,7 +209,26 @@ export async function run(args: string[]): Promise<number> {
         perDetector.set(d.detector, percentile(runs.map((r) => r.detectors.find((x) => x.detector === d.detector)!.duration_ms), 50));
         findings.set(d.detector, d.findings);
       }
-      return { history: historyEvents, runs, totals, median, perDetector, findings, queries, otherCores: busy.otherCores, inWarehouse, engineOnly };
+      const lateTokens = queries.find((q) => q.detector === 'runner (late tokens)')?.rows ?? 0;
+      const [active] = (await raw.query(
+        `SELECT uniqExact(token_fingerprint) AS n FROM ${TABLES.usageToken1m} WHERE minute >= {from:DateTime64(3)} AND minute < {to:DateTime64(3)}`,
+        { from: range.from, to: range.to },
+      )) as { n: number }[];
+      log(`late tokens (earlier windows re-read): ${fmtInt(lateTokens)} of ${fmtInt(Number(active!.n))} active in the range`);
+      return {
+        history: historyEvents,
+        runs,
+        totals,
+        median,
+        perDetector,
+        findings,
+        queries,
+        otherCores: busy.otherCores,
+        inWarehouse,
+        engineOnly,
+        lateTokens,
+        activeTokens: Number(active!.n),
+      };
     };
 
     console.log(`(3) ${ticks} ticks with ${fmtInt(smallHistory)} events of history`);
@@ -265,7 +305,8 @@ export async function run(args: string[]): Promise<number> {
 ${resultsPreamble(`npm run bench -- detect${args.length ? ` ${args.join(' ')}` : ''}`, began)}
 Other processes kept ${small.otherCores.toFixed(2)} / ${large.otherCores.toFixed(2)} cores busy during the ${fmtInt(smallHistory)} / ${fmtInt(history)} ticks.
 
-One scheduler tick = \`runner.run(runner.scheduledRange(now), 'schedule')\`, all 8 detectors, range ${((range.to.getTime() - range.from.getTime()) / MINUTE).toFixed(1)} min;
+One scheduler tick = \`runner.run(runner.scheduledRange(now), 'schedule')\`, all 8 detectors, range ${((range.to.getTime() - range.from.getTime()) / MINUTE).toFixed(1)} min,
+${offsetS} s into the current window and a minute after the previous tick (run first, unmeasured), so the earlier windows are re-read for the tokens with events received since then less a minute: ${fmtInt(large.lateTokens)} of ${fmtInt(large.activeTokens)} tokens active in the range at ${fmtInt(history)};
 the last ${DENSE_MINUTES} min dense at ${fmtInt(perMinute)} events/min (through the views), and ${fmtInt(perMinute)}/min still arriving during the ticks;
 ${fmtInt(tokens)} tokens, Zipf-like. Median of ${ticks} ticks each (flags emptied before each tick). Rows at the end: ${counts.map((c) => `${c.table} ${fmtInt(Number(c.rows))}`).join(', ')}.
 

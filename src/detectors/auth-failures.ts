@@ -7,7 +7,7 @@
 import { median, medianAbsoluteDeviation } from 'simple-statistics';
 import { z } from 'zod';
 import { TABLES } from '../warehouse/warehouse.js';
-import { chTime, defineDetector, fmt, type Finding, type SubjectType } from './types.js';
+import { chTime, defineDetector, fmt, focusParams, focusSql, type DetectionRange, type Finding, type SubjectType } from './types.js';
 
 const MAD_TO_SIGMA = 1.4826;
 
@@ -17,6 +17,19 @@ const SUBJECT_SQL: Record<Exclude<SubjectType, 'app'>, string> = {
   user: 'user_id',
   ip: "replaceRegexpOne(IPv6NumToString(ip), '^::ffff:', '')",
 };
+
+/**
+ * The rows to examine (see focusSql): in the windows already examined, a user's or an
+ * address's window only when a late token was used by that user or from that address there.
+ */
+function subjectFocusSql(range: DetectionRange, type: Exclude<SubjectType, 'app'>): string {
+  if (type === 'token' || !range.recheck) return focusSql(range, 'ts');
+  const expr = SUBJECT_SQL[type];
+  const win = 'toStartOfInterval(ts, toIntervalSecond({w:UInt32}))';
+  return ` AND (ts >= {recheck_before:DateTime64(3)} OR (${expr}, ${win}) IN (
+    SELECT ${expr}, ${win} FROM ${TABLES.usageEvents}
+    WHERE token_fingerprint IN {recheck_tokens:Array(String)} AND ts >= {from:DateTime64(3)} AND ts < {recheck_before:DateTime64(3)}${focusSql(range, 'ts')}))`;
+}
 
 export const authFailures = defineDetector({
   name: 'auth_failures',
@@ -57,10 +70,10 @@ export const authFailures = defineDetector({
                   groupUniqArrayIf(10)(replaceRegexpOne(IPv6NumToString(ip), '^::ffff:', ''), status IN (401, 403)) AS ips,
                   anyLast(toString(app_id)) AS last_app, anyLast(user_id) AS last_user, anyLast(token_fingerprint) AS last_token
            FROM ${TABLES.usageEvents}
-           WHERE ts >= {from:DateTime64(3)} AND ts < {to:DateTime64(3)} AND ${expr} != ''
+           WHERE ts >= {from:DateTime64(3)} AND ts < {to:DateTime64(3)} AND ${expr} != ''${subjectFocusSql(range, type)}
            GROUP BY subject, win
            HAVING failures >= {min:UInt32} AND failures >= {ratio:Float64} * total ${type === 'ip' ? 'AND tokens >= {min_tokens:UInt32}' : ''}`,
-          { w: windowS, from: range.from, to: range.to, min: t.MIN_FAILURES, ratio: t.MIN_FAILURE_RATIO, min_tokens: t.MIN_TOKENS_PER_IP },
+          { w: windowS, from: range.from, to: range.to, min: t.MIN_FAILURES, ratio: t.MIN_FAILURE_RATIO, min_tokens: t.MIN_TOKENS_PER_IP, ...focusParams(range) },
         ),
       );
       for (const r of rows) {

@@ -15,7 +15,7 @@ export const dormantReuse = defineDetector({
     HISTORY_DAYS: { value: 400, reason: 'as far back as the rollups keep places' },
   },
   async detect({ warehouse, range, t }) {
-    const tokens = await activeTokens(warehouse, range.from, range.to);
+    const tokens = await activeTokens(warehouse, range);
     if (tokens.length === 0) return [];
     const idleFrom = new Date(range.from.getTime() - t.DORMANT_DAYS * 86_400_000);
     // Tokens with history before the idle period and none during it (daily rollup, then today's minutes).

@@ -6,8 +6,42 @@
  * token already used (home and its usual VPN exit), or of a token younger than an hour
  * do not count.
  */
+import { z } from 'zod';
+import { TABLES, type Warehouse } from '../warehouse/warehouse.js';
 import { defineDetector, fmt, windowStart, type Finding } from './types.js';
-import { activeTokens, distanceKm, groupByToken, hhmm, placeHistory, placeKey, placeLabel, startOfHour, visits, type Visit } from './places.js';
+import { activeTokens, distanceKm, groupByToken, hhmm, placeKey, placeLabel, startOfHour, visits, type Visit } from './places.js';
+
+/**
+ * The tokens that can have travelled impossibly, with their established places: a history
+ * old enough, two places over the look-back, and one of those never seen in the history
+ * (two established places are never a finding). Settled in the engine, one row per token,
+ * so that only these tokens' visits are read and compared.
+ */
+async function newPlaceTokens(
+  warehouse: Warehouse,
+  fps: string[],
+  p: { lookFrom: Date; to: Date; historyFrom: Date; historyTo: Date; oldEnough: Date },
+): Promise<Map<string, Set<string>>> {
+  const rows = z
+    .object({ token_fingerprint: z.string(), places: z.array(z.string()) })
+    .array()
+    .parse(
+      await warehouse.query(
+        `SELECT token_fingerprint,
+                groupUniqArrayIf(concat(toString(country), '/', city), hour >= toStartOfHour({hfrom:DateTime64(3)}) AND hour < {hto:DateTime64(3)}) AS places
+         FROM ${TABLES.usageTokenPlace1h}
+         WHERE token_fingerprint IN {fps:Array(String)}
+           AND hour >= toStartOfHour(least({hfrom:DateTime64(3)}, {look_from:DateTime64(3)})) AND hour < {to:DateTime64(3)}
+         GROUP BY token_fingerprint
+         HAVING countIf(hour >= toStartOfHour({hfrom:DateTime64(3)}) AND hour < {hto:DateTime64(3)}) > 0
+            AND minIf(first_seen, hour >= toStartOfHour({hfrom:DateTime64(3)}) AND hour < {hto:DateTime64(3)}) <= {old_enough:DateTime64(3)}
+            AND uniqExactIf(country, city, hour >= toStartOfHour({look_from:DateTime64(3)})) >= 2
+            AND arrayExists(x -> NOT has(places, x), groupUniqArrayIf(concat(toString(country), '/', city), hour >= toStartOfHour({look_from:DateTime64(3)})))`,
+        { fps, look_from: p.lookFrom, to: p.to, hfrom: p.historyFrom, hto: p.historyTo, old_enough: p.oldEnough },
+      ),
+    );
+  return new Map(rows.map((r) => [r.token_fingerprint, new Set(r.places)]));
+}
 
 export const impossibleTravel = defineDetector({
   name: 'impossible_travel',
@@ -23,20 +57,24 @@ export const impossibleTravel = defineDetector({
     MIN_HISTORY_HOURS: { value: 1, reason: 'a token first seen within the hour has no home yet: a VPN user’s first session looks like travel' },
   },
   async detect({ warehouse, range, t }) {
-    const tokens = await activeTokens(warehouse, range.from, range.to);
+    const tokens = await activeTokens(warehouse, range);
+    if (tokens.length === 0) return [];
     const lookFrom = new Date(range.from.getTime() - t.LOOKBACK_HOURS * 3_600_000);
-    const recent = groupByToken(await visits(warehouse, tokens, lookFrom, range.to, 2));
-    if (recent.size === 0) return [];
     // The token's own places: everything before the hour the range starts in.
-    const history = await placeHistory(warehouse, [...recent.keys()], new Date(range.from.getTime() - t.ESTABLISHED_DAYS * 86_400_000), startOfHour(range.from));
-    const oldEnough = range.from.getTime() - t.MIN_HISTORY_HOURS * 3_600_000;
+    const known = await newPlaceTokens(warehouse, tokens, {
+      lookFrom,
+      to: range.to,
+      historyFrom: new Date(range.from.getTime() - t.ESTABLISHED_DAYS * 86_400_000),
+      historyTo: startOfHour(range.from),
+      oldEnough: new Date(range.from.getTime() - t.MIN_HISTORY_HOURS * 3_600_000),
+    });
+    const recent = groupByToken(await visits(warehouse, [...known.keys()], lookFrom, range.to));
 
     const errorKm = (v: Visit) => (v.city ? t.CITY_ERROR_KM : t.COUNTRY_ERROR_KM);
     const findings: Finding[] = [];
     for (const [fp, list] of recent) {
-      if ((history.get(fp)?.first ?? Infinity) > oldEnough) continue;
       const located = list.filter((v) => v.lat !== null && v.lon !== null).sort((a, b) => a.first.getTime() - b.first.getTime());
-      const known = history.get(fp)?.places ?? new Set<string>();
+      const places = known.get(fp)!;
       let worst: { a: Visit; b: Visit; km: number; speed: number; minutes: number } | undefined;
       for (let i = 1; i < located.length; i++) {
         const b = located[i]!;
@@ -44,7 +82,7 @@ export const impossibleTravel = defineDetector({
         for (let j = i - 1; j >= 0; j--) {
           const a = located[j]!;
           if (placeKey(a) === placeKey(b)) continue;
-          if (known.has(placeKey(a)) && known.has(placeKey(b))) continue;
+          if (places.has(placeKey(a)) && places.has(placeKey(b))) continue;
           const raw = distanceKm({ lat: a.lat!, lon: a.lon! }, { lat: b.lat!, lon: b.lon! });
           // One network inside one country: carrier and ISP addresses geolocate to gateways anywhere in it.
           if (a.asn !== 0 && a.asn === b.asn && a.country === b.country) continue;

@@ -4,7 +4,7 @@
  */
 import { z } from 'zod';
 import { TABLES } from '../warehouse/warehouse.js';
-import { chTime, defineDetector, fmt, type Finding } from './types.js';
+import { chTime, defineDetector, fmt, focusParams, focusSql, type Finding } from './types.js';
 
 export const ipFanout = defineDetector({
   name: 'ip_fanout',
@@ -40,10 +40,10 @@ export const ipFanout = defineDetector({
                   groupUniqArrayIf(20)(asn, asn != 0) AS sample_asns,
                   count() AS requests, anyLast(toString(app_id)) AS app_id, anyLast(user_id) AS user_id
            FROM ${TABLES.usageEvents}
-           WHERE ts >= {from:DateTime64(3)} AND ts < {to:DateTime64(3)}
+           WHERE ts >= {from:DateTime64(3)} AND ts < {to:DateTime64(3)}${focusSql(range, 'ts')}
            GROUP BY token_fingerprint, win
            HAVING asns >= {min_asns:UInt32} OR ips >= {min_ips:UInt32}`,
-          { w: windowS, from: range.from, to: range.to, min_asns: t.MIN_ASNS, min_ips: t.MIN_IPS },
+          { w: windowS, from: range.from, to: range.to, min_asns: t.MIN_ASNS, min_ips: t.MIN_IPS, ...focusParams(range) },
         ),
       );
     if (observed.length === 0) return [];

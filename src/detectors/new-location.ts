@@ -3,8 +3,60 @@
  * while the token is still in use at its usual places. A traveller takes the token with
  * them (home goes quiet); a thief uses it beside its owner.
  */
+import { z } from 'zod';
+import { TABLES, type Warehouse } from '../warehouse/warehouse.js';
 import { defineDetector, windowStart, type Finding } from './types.js';
-import { activeTokens, groupByToken, placeHistory, placeLabel, startOfHour, visits, type Visit } from './places.js';
+import { activeTokens, groupByToken, placeLabel, startOfHour, visits, type Visit } from './places.js';
+
+interface Baseline {
+  countries: Set<string>;
+  networks: Set<number>;
+  requests: number;
+}
+
+/**
+ * The baselines of the tokens that can be flagged: an established history (old and busy
+ * enough), two countries around the range (the token in two hands at once), and a country
+ * in the range's hours that the history does not have. Settled in the engine, one row per
+ * token, so that only these tokens' visits are read.
+ */
+async function baselines(
+  warehouse: Warehouse,
+  fps: string[],
+  p: { from: Date; to: Date; nearFrom: Date; nearTo: Date; baselineFrom: Date; baselineTo: Date; establishedBy: Date; minRequests: number },
+): Promise<Map<string, Baseline>> {
+  const inBaseline = 'hour >= toStartOfHour({bfrom:DateTime64(3)}) AND hour < {bto:DateTime64(3)}';
+  const rows = z
+    .object({ token_fingerprint: z.string(), countries: z.array(z.string()), networks: z.array(z.coerce.number()), requests: z.coerce.number() })
+    .array()
+    .parse(
+      await warehouse.query(
+        `SELECT token_fingerprint, groupUniqArrayIf(toString(country), country != '' AND ${inBaseline}) AS countries,
+                groupUniqArrayIf(asn, asn != 0 AND ${inBaseline}) AS networks, sumIf(requests, ${inBaseline}) AS requests
+         FROM ${TABLES.usageTokenPlace1h}
+         WHERE token_fingerprint IN {fps:Array(String)}
+           AND hour >= toStartOfHour(least({bfrom:DateTime64(3)}, {near_from:DateTime64(3)})) AND hour < {near_to:DateTime64(3)}
+         GROUP BY token_fingerprint
+         HAVING countIf(${inBaseline}) > 0 AND minIf(first_seen, ${inBaseline}) <= {established_by:DateTime64(3)}
+            AND requests >= {min_requests:UInt64}
+            AND uniqExactIf(country, country != '' AND hour >= toStartOfHour({near_from:DateTime64(3)})) >= 2
+            AND arrayExists(c -> NOT has(countries, c),
+                  groupUniqArrayIf(toString(country), country != '' AND hour >= toStartOfHour({from:DateTime64(3)}) AND hour < {to:DateTime64(3)}))`,
+        {
+          fps,
+          from: p.from,
+          to: p.to,
+          near_from: p.nearFrom,
+          near_to: p.nearTo,
+          bfrom: p.baselineFrom,
+          bto: p.baselineTo,
+          established_by: p.establishedBy,
+          min_requests: p.minRequests,
+        },
+      ),
+    );
+  return new Map(rows.map((r) => [r.token_fingerprint, { countries: new Set(r.countries), networks: new Set(r.networks), requests: r.requests }]));
+}
 
 export const newLocation = defineDetector({
   name: 'new_location',
@@ -16,29 +68,30 @@ export const newLocation = defineDetector({
     CONCURRENT_MINUTES: { value: 60, reason: 'the usual place still in use within an hour of the new one: the token is in two hands' },
   },
   async detect({ warehouse, range, t }) {
-    const tokens = await activeTokens(warehouse, range.from, range.to);
-    // Only tokens used from two countries around the range can be in two hands at once.
-    const now = groupByToken(
-      (await visits(warehouse, tokens, new Date(range.from.getTime() - t.CONCURRENT_MINUTES * 60_000), new Date(range.to.getTime() + t.CONCURRENT_MINUTES * 60_000), 2)).filter(
-        (v) => v.country !== '',
-      ),
-    );
-    for (const [fp, list] of now) if (new Set(list.map((v) => v.country)).size < 2) now.delete(fp);
-    if (now.size === 0) return [];
-    const baselineFrom = new Date(range.from.getTime() - t.BASELINE_DAYS * 86_400_000);
+    const tokens = await activeTokens(warehouse, range);
+    if (tokens.length === 0) return [];
+    const windowMs = t.CONCURRENT_MINUTES * 60_000;
+    const nearFrom = new Date(range.from.getTime() - windowMs);
+    const nearTo = new Date(range.to.getTime() + windowMs);
     // Whole hours before the range only: the hour it starts in holds current uses too.
-    const history = await placeHistory(warehouse, [...now.keys()], baselineFrom, startOfHour(range.from));
+    const history = await baselines(warehouse, tokens, {
+      from: range.from,
+      to: range.to,
+      nearFrom,
+      nearTo,
+      baselineFrom: new Date(range.from.getTime() - t.BASELINE_DAYS * 86_400_000),
+      baselineTo: startOfHour(range.from),
+      establishedBy: new Date(range.from.getTime() - t.MIN_BASELINE_DAYS * 86_400_000),
+      minRequests: t.MIN_BASELINE_REQUESTS,
+    });
+    const now = groupByToken((await visits(warehouse, [...history.keys()], nearFrom, nearTo)).filter((v) => v.country !== ''));
 
     const findings: Finding[] = [];
     for (const [fp, current] of now) {
-      const past = history.get(fp);
-      if (!past) continue;
-      const { first, requests, countries, networks } = past;
-      if (range.from.getTime() - first < t.MIN_BASELINE_DAYS * 86_400_000 || requests < t.MIN_BASELINE_REQUESTS) continue;
+      const { requests, countries, networks } = history.get(fp)!;
       const fresh = current.filter((v) => v.country && !countries.has(v.country) && v.last >= range.from && v.first < range.to);
       if (fresh.length === 0) continue;
       const newcomer = fresh.sort((a, b) => a.first.getTime() - b.first.getTime())[0]!;
-      const windowMs = t.CONCURRENT_MINUTES * 60_000;
       const alongside = current.find(
         (v: Visit) =>
           countries.has(v.country) &&

@@ -1,7 +1,7 @@
 /** Where tokens were used: hourly place rows from the place rollup, and distances between them. */
 import { z } from 'zod';
 import { TABLES, type Warehouse } from '../warehouse/warehouse.js';
-import { chTime } from './types.js';
+import { chTime, focusParams, focusTokensSql, type DetectionRange } from './types.js';
 
 export interface Visit {
   token_fingerprint: string;
@@ -41,15 +41,18 @@ const visitRow = z.object({
  */
 export async function visits(warehouse: Warehouse, fps: string[], from: Date, to: Date, minPlaces = 1): Promise<Visit[]> {
   if (fps.length === 0) return [];
+  const tokens =
+    minPlaces > 1
+      ? `(SELECT token_fingerprint FROM ${TABLES.usageTokenPlace1h}
+          WHERE token_fingerprint IN {fps:Array(String)} AND hour >= toStartOfHour({from:DateTime64(3)}) AND hour < {to:DateTime64(3)}
+          GROUP BY token_fingerprint HAVING uniqExact(country, city) >= {min_places:UInt32})`
+      : '{fps:Array(String)}';
   const rows = await warehouse.query(
     `SELECT token_fingerprint, country, city, asn, anyLast(asn_org) AS asn_org, anyLast(lat) AS lat, anyLast(lon) AS lon,
             anyLast(ip) AS ip, anyLast(app_id) AS app_id, anyLast(user_id) AS user_id, sum(requests) AS requests,
             toString(min(first_seen)) AS first_seen, toString(max(last_seen)) AS last_seen
      FROM ${TABLES.usageTokenPlace1h}
-     WHERE token_fingerprint IN (
-             SELECT token_fingerprint FROM ${TABLES.usageTokenPlace1h}
-             WHERE token_fingerprint IN {fps:Array(String)} AND hour >= toStartOfHour({from:DateTime64(3)}) AND hour < {to:DateTime64(3)}
-             GROUP BY token_fingerprint HAVING uniqExact(country, city) >= {min_places:UInt32})
+     WHERE token_fingerprint IN ${tokens}
        AND hour >= toStartOfHour({from:DateTime64(3)}) AND hour < {to:DateTime64(3)}
      GROUP BY token_fingerprint, hour, country, city, asn
      ORDER BY token_fingerprint, first_seen`,
@@ -61,11 +64,12 @@ export async function visits(warehouse: Warehouse, fps: string[], from: Date, to
   });
 }
 
-/** Tokens with usage between from and to (from the minute rollup: cheap). */
-export async function activeTokens(warehouse: Warehouse, from: Date, to: Date): Promise<string[]> {
+/** Tokens with usage in the range still to examine (from the minute rollup: cheap). */
+export async function activeTokens(warehouse: Warehouse, range: DetectionRange): Promise<string[]> {
   const rows = await warehouse.query(
-    `SELECT DISTINCT token_fingerprint FROM ${TABLES.usageToken1m} WHERE minute >= toStartOfMinute({from:DateTime64(3)}) AND minute < {to:DateTime64(3)}`,
-    { from, to },
+    `SELECT DISTINCT token_fingerprint FROM ${TABLES.usageToken1m}
+     WHERE minute >= toStartOfMinute({from:DateTime64(3)}) AND minute < {to:DateTime64(3)}${focusTokensSql(range, 'minute')}`,
+    { from: range.from, to: range.to, ...focusParams(range) },
   );
   return rows.map((r) => (r as { token_fingerprint: string }).token_fingerprint);
 }

@@ -6,7 +6,7 @@
 import { median, medianAbsoluteDeviation, quantile } from 'simple-statistics';
 import { z } from 'zod';
 import { TABLES } from '../warehouse/warehouse.js';
-import { chTime, defineDetector, fmt, type Finding } from './types.js';
+import { chTime, defineDetector, fmt, focusParams, focusSql, type Finding } from './types.js';
 
 /** MAD of a normal distribution times this is its standard deviation. */
 const MAD_TO_SIGMA = 1.4826;
@@ -42,11 +42,11 @@ export const rateSpike = defineDetector({
                   max(c) AS peak, toString(argMax(minute, c)) AS peak_minute, sum(c) AS total, anyLast(app) AS app_id, anyLast(usr) AS user_id
            FROM (SELECT token_fingerprint, minute, sum(requests) AS c, anyLast(app_id) AS app, anyLast(user_id) AS usr
                  FROM ${TABLES.usageToken1m}
-                 WHERE minute >= {from:DateTime64(3)} AND minute < {to:DateTime64(3)}
+                 WHERE minute >= {from:DateTime64(3)} AND minute < {to:DateTime64(3)}${focusSql(range, 'minute')}
                  GROUP BY token_fingerprint, minute)
            GROUP BY token_fingerprint, win
            HAVING peak >= {min_rate:UInt32}`,
-          { w: windowS, from: range.from, to: range.to, min_rate: t.MIN_RATE_PER_MIN },
+          { w: windowS, from: range.from, to: range.to, min_rate: t.MIN_RATE_PER_MIN, ...focusParams(range) },
         ),
       );
     if (observed.length === 0) return [];

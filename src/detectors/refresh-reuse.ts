@@ -5,7 +5,7 @@
  */
 import { z } from 'zod';
 import { TABLES } from '../warehouse/warehouse.js';
-import { chTime, defineDetector, fmt, windowStart, type Finding } from './types.js';
+import { chTime, defineDetector, fmt, focusParams, focusTokensSql, windowStart, type Finding } from './types.js';
 
 export const refreshReuse = defineDetector({
   name: 'refresh_reuse',
@@ -32,7 +32,7 @@ export const refreshReuse = defineDetector({
       };
     };
 
-    // Used after its rotation.
+    // Used after its rotation. A token's uses over the whole range, so its finding keeps its window.
     const used = z
       .object({ token_fingerprint: z.string(), rotated_at: z.string(), first_use: z.string(), uses: z.coerce.number(), family_id: z.string(), ips: z.array(z.string()), app_id: z.string(), user_id: z.string() })
       .array()
@@ -41,7 +41,7 @@ export const refreshReuse = defineDetector({
           `WITH rotated AS (
              SELECT rotated_from AS token_fingerprint, min(ts) AS rotated_at, any(family_id) AS family_id FROM ${TABLES.tokenEvents}
              WHERE event = 'refreshed' AND rotated_from IN (
-               SELECT DISTINCT token_fingerprint FROM ${TABLES.usageEvents} WHERE ts >= {from:DateTime64(3)} AND ts < {to:DateTime64(3)})
+               SELECT DISTINCT token_fingerprint FROM ${TABLES.usageEvents} WHERE ts >= {from:DateTime64(3)} AND ts < {to:DateTime64(3)}${focusTokensSql(range, 'ts')})
              GROUP BY rotated_from)
            SELECT u.token_fingerprint AS token_fingerprint, toString(any(r.rotated_at)) AS rotated_at, toString(min(u.ts)) AS first_use,
                   count() AS uses, any(r.family_id) AS family_id,
@@ -50,7 +50,7 @@ export const refreshReuse = defineDetector({
            FROM ${TABLES.usageEvents} AS u INNER JOIN rotated AS r ON u.token_fingerprint = r.token_fingerprint
            WHERE u.ts >= {from:DateTime64(3)} AND u.ts < {to:DateTime64(3)} AND u.ts > r.rotated_at + toIntervalSecond({grace:UInt32})
            GROUP BY token_fingerprint`,
-          { from: range.from, to: range.to, grace: t.GRACE_SECONDS },
+          { from: range.from, to: range.to, grace: t.GRACE_SECONDS, ...focusParams(range) },
         ),
       );
     for (const u of used) {

@@ -4,7 +4,7 @@
  */
 import { z } from 'zod';
 import { TABLES } from '../warehouse/warehouse.js';
-import { chTime, defineDetector, fmt, type Finding } from './types.js';
+import { chTime, defineDetector, fmt, focusParams, focusSql, type Finding } from './types.js';
 
 export const revokedUse = defineDetector({
   name: 'revoked_use',
@@ -34,7 +34,7 @@ export const revokedUse = defineDetector({
              SELECT token_fingerprint, min(ts) AS revoked_at FROM ${TABLES.tokenEvents}
              WHERE event = 'revoked' AND token_fingerprint IN (
                SELECT DISTINCT token_fingerprint FROM ${TABLES.usageEvents}
-               WHERE ts >= {from:DateTime64(3)} AND ts < {to:DateTime64(3)} AND status BETWEEN 200 AND 299)
+               WHERE ts >= {from:DateTime64(3)} AND ts < {to:DateTime64(3)} AND status BETWEEN 200 AND 299${focusSql(range, 'ts')})
              GROUP BY token_fingerprint)
            SELECT u.token_fingerprint AS token_fingerprint, toString(toStartOfInterval(u.ts, toIntervalSecond({w:UInt32}))) AS win,
                   count() AS accepted, toString(min(u.ts)) AS first_ts, toString(any(r.revoked_at)) AS revoked_at,
@@ -43,9 +43,9 @@ export const revokedUse = defineDetector({
                   groupUniqArray(5)(u.path) AS paths, anyLast(toString(u.app_id)) AS app_id, anyLast(u.user_id) AS user_id
            FROM ${TABLES.usageEvents} AS u INNER JOIN revoked AS r ON u.token_fingerprint = r.token_fingerprint
            WHERE u.ts >= {from:DateTime64(3)} AND u.ts < {to:DateTime64(3)} AND u.status BETWEEN 200 AND 299
-             AND u.ts > r.revoked_at + toIntervalSecond({grace:UInt32})
+             AND u.ts > r.revoked_at + toIntervalSecond({grace:UInt32})${focusSql(range, 'u.ts', 'u.token_fingerprint')}
            GROUP BY token_fingerprint, win`,
-          { w: windowS, from: range.from, to: range.to, grace: t.GRACE_SECONDS },
+          { w: windowS, from: range.from, to: range.to, grace: t.GRACE_SECONDS, ...focusParams(range) },
         ),
       );
     return rows.map((r): Finding => {

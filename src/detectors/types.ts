@@ -37,6 +37,36 @@ export interface DetectionRange {
   to: Date;
   /** Findings are per window of this many milliseconds, aligned to the epoch. */
   windowMs: number;
+  /**
+   * Scheduled ticks only: the windows before `before` were examined by earlier ticks, so
+   * there only the windows with events the last tick may not have seen (late events) are
+   * examined again, each with all of its token's events: `keys` are those (token, window)
+   * pairs as `${fingerprint}/${window start in epoch seconds}`, `tokens` their tokens.
+   * Without it the whole range is examined.
+   */
+  recheck?: { before: Date; tokens: string[]; keys: string[] };
+}
+
+/**
+ * SQL condition (with a leading AND) keeping the rows a detector must examine: all of the
+ * window(s) from `recheck.before` on, and the earlier windows of late tokens, as
+ * (token, window) pairs. `time` is the row's time column, `token` its token expression;
+ * bind focusParams(range).
+ */
+export function focusSql(range: DetectionRange, time: string, token = 'token_fingerprint'): string {
+  if (!range.recheck) return '';
+  const key = `concat(${token}, '/', toString(toUnixTimestamp(toStartOfInterval(${time}, toIntervalSecond({recheck_w:UInt32})))))`;
+  return ` AND (${time} >= {recheck_before:DateTime64(3)} OR ${key} IN {recheck_keys:Array(String)})`;
+}
+
+/** The same for detectors that judge a token over more than its window: all windows of a late token. */
+export function focusTokensSql(range: DetectionRange, time: string, token = 'token_fingerprint'): string {
+  return range.recheck ? ` AND (${time} >= {recheck_before:DateTime64(3)} OR ${token} IN {recheck_tokens:Array(String)})` : '';
+}
+
+export function focusParams(range: DetectionRange): Record<string, unknown> {
+  if (!range.recheck) return {};
+  return { recheck_before: range.recheck.before, recheck_keys: range.recheck.keys, recheck_tokens: range.recheck.tokens, recheck_w: range.windowMs / 1000 };
 }
 
 export interface DetectorRun<T extends Record<string, Threshold>> {
