@@ -98,10 +98,9 @@ export class AuditWriter {
   }
 
   async flush(): Promise<void> {
-    if (this.flushing) {
-      await this.flushing;
-      if (this.revs.size === 0 && this.attempts.length === 0 && this.revokedEvents.length === 0) return;
-    }
+    // One write at a time: whoever waited for the last one re-checks, so a flush() that
+    // resolves has seen every row queued before it was called written (or re-queued).
+    while (this.flushing) await this.flushing;
     if (this.timer) clearTimeout(this.timer);
     this.timer = undefined;
     const revs = this.revs;

@@ -20,8 +20,17 @@ const BACKOFF_MAX_MS = 5 * 60_000;
 const BREAKER_THRESHOLD = 5;
 const BREAKER_OPEN_MS = 30_000;
 const TICK_MS = 25;
-/** Handles looked up ahead of sending, in the same query as the ones needed now. */
-const HANDLE_PREFETCH = 500;
+/**
+ * A target's bucket holds this many seconds of its rate limit at most. Small on purpose:
+ * a whole second's burst after an idle spell spends the target's own allowance at once,
+ * and from then on any jitter in arrival times meets an empty bucket there (429). A
+ * tenth of a second keeps the target's allowance as a cushion.
+ */
+const BURST_SECONDS = 0.1;
+/** A 429 without Retry-After pauses the target this long. */
+const THROTTLE_PAUSE_MS = 1000;
+/** Handles looked up ahead of sending, in the same query as the ones needed now (5 s at 200/s). */
+const HANDLE_PREFETCH = 1000;
 /** Weight of the newest sample in the moving averages. */
 const EWMA_ALPHA = 0.1;
 /** Before any history: what the estimates assume about a target (documented). */
@@ -41,7 +50,10 @@ export interface TargetStats {
 
 class TargetState {
   tokens: number;
+  readonly burst: number;
   lastRefill = Date.now();
+  /** The target asked us to slow down (429): nothing is sent to it before this time. */
+  holdUntil = 0;
   inflight = 0;
   failures = 0;
   openUntil = 0;
@@ -57,11 +69,12 @@ class TargetState {
     readonly concurrency: number,
     readonly maxAttempts: number,
   ) {
-    this.tokens = Math.max(1, ratePerSec);
+    this.burst = Math.max(1, ratePerSec * BURST_SECONDS);
+    this.tokens = this.burst;
   }
 
   refill(now: number): void {
-    this.tokens = Math.min(Math.max(1, this.ratePerSec), this.tokens + ((now - this.lastRefill) / 1000) * this.ratePerSec);
+    this.tokens = Math.min(this.burst, this.tokens + ((now - this.lastRefill) / 1000) * this.ratePerSec);
     this.lastRefill = now;
   }
 
@@ -152,6 +165,10 @@ export class Dispatcher {
         next = Math.min(next, state.openUntil - now);
         continue;
       }
+      if (now < state.holdUntil) {
+        next = Math.min(next, state.holdUntil - now);
+        continue;
+      }
       state.refill(now);
       const room = Math.min(state.concurrency - state.inflight, Math.floor(state.tokens), breaker === 'half_open' ? (state.probing ? 0 : 1) : Infinity);
       const batch = due.slice(0, Math.max(0, room));
@@ -181,35 +198,57 @@ export class Dispatcher {
     if (Number.isFinite(next)) this.schedule(Math.max(TICK_MS, next));
   }
 
-  /** Handles fetched ahead for revocations about to be sent: one lookup serves many. */
-  private readonly prefetched = new Map<string, string | null>();
+  /**
+   * Handles fetched ahead for revocations about to be sent: one lookup serves many, and
+   * the next lookup starts while half of these are still unsent, so a send never waits
+   * for one behind a slow warehouse call. Each resolves to the token, null (no handle),
+   * or undefined (the lookup failed).
+   */
+  private readonly prefetched = new Map<string, Promise<string | null | undefined>>();
+
+  private fetchHandles(fps: string[]): void {
+    const lookup = this.handles.lookup(fps);
+    lookup.catch((error: unknown) => this.logger.warn({ err: error }, 'revocation handles unavailable; attempts will retry'));
+    for (const fp of fps) {
+      this.prefetched.set(
+        fp,
+        lookup.then(
+          (found) => found.get(fp) ?? null,
+          () => undefined,
+        ),
+      );
+    }
+  }
 
   private async send(state: TargetState, batch: Revocation[], upcoming: Revocation[], release: (rev: Revocation) => void): Promise<void> {
     const tokens = new Map<string, string>();
     if (state.adapter.needsToken) {
       const needs = (r: Revocation) => !r.sealed_token && r.action === 'revoke_token';
       const missing = batch.filter((r) => needs(r) && !this.prefetched.has(r.token_fingerprint));
-      if (missing.length > 0) {
-        const ahead = upcoming.filter((r) => needs(r) && !this.prefetched.has(r.token_fingerprint)).slice(0, HANDLE_PREFETCH);
-        const fps = [...missing, ...ahead].map((r) => r.token_fingerprint);
-        try {
-          const found = await this.handles.lookup(fps);
-          for (const fp of fps) this.prefetched.set(fp, found.get(fp) ?? null);
-        } catch (error) {
-          this.logger.warn({ err: error }, 'revocation handles unavailable; attempts will retry');
-          for (const rev of batch) {
-            await this.finish(state, rev, { kind: 'retry', error: 'revocation handles unavailable' }, 0, false);
-            release(rev);
-          }
-          return;
-        }
+      const later = upcoming.filter((r) => needs(r));
+      const ahead = later.filter((r) => !this.prefetched.has(r.token_fingerprint));
+      if (missing.length > 0 || (ahead.length > 0 && later.length - ahead.length < HANDLE_PREFETCH / 2)) {
+        this.fetchHandles([...missing, ...ahead.slice(0, HANDLE_PREFETCH)].map((r) => r.token_fingerprint));
       }
-      for (const r of batch) {
-        const handle = this.prefetched.get(r.token_fingerprint);
+      const wanted = batch.filter(needs).map((r) => {
+        const handle = this.prefetched.get(r.token_fingerprint)!;
         this.prefetched.delete(r.token_fingerprint);
-        if (handle) tokens.set(r.token_fingerprint, handle);
-      }
+        return { r, handle };
+      });
       if (this.prefetched.size > 4 * HANDLE_PREFETCH) this.prefetched.clear();
+      const unavailable = new Set<Revocation>();
+      for (const { r, handle } of wanted) {
+        const token = await handle;
+        if (token === undefined) unavailable.add(r);
+        else if (token !== null) tokens.set(r.token_fingerprint, token);
+      }
+      if (unavailable.size > 0) {
+        for (const rev of unavailable) {
+          await this.finish(state, rev, { kind: 'retry', error: 'revocation handles unavailable' }, 0, false);
+          release(rev);
+        }
+        batch = batch.filter((r) => !unavailable.has(r));
+      }
       for (const r of batch) {
         if (r.sealed_token) {
           try {
@@ -257,8 +296,14 @@ export class Dispatcher {
     const now = Date.now();
     const attempt = rev.attempts + 1;
     const skipped = !sent;
-    if (!skipped) state.measure(latencyMs, outcome.kind === 'done');
-    if (outcome.kind === 'retry' && !skipped) {
+    // 429: the target is alive and asks us to slow down. It pauses the target (Retry-After),
+    // but it is no failure: it neither opens the breaker nor counts against the success rate.
+    const throttled = !skipped && outcome.kind === 'retry' && outcome.http_status === 429;
+    if (!skipped && !throttled) state.measure(latencyMs, outcome.kind === 'done');
+    if (throttled) {
+      state.holdUntil = Math.max(state.holdUntil, now + Math.min(BACKOFF_MAX_MS, outcome.retry_after_ms ?? THROTTLE_PAUSE_MS));
+      state.tokens = Math.min(state.tokens, 0);
+    } else if (outcome.kind === 'retry' && !skipped) {
       state.failures += 1;
       if (state.failures >= BREAKER_THRESHOLD || state.probing) {
         state.openUntil = now + BREAKER_OPEN_MS;
@@ -304,7 +349,9 @@ export class Dispatcher {
       this.metrics.revocations.inc({ target: state.name, status: next.status });
       if (next.status === 'done' && next.action === 'revoke_token') {
         this.audit.revoked(next, now);
-        this.handles.forget([next.token_fingerprint]).catch((error: unknown) => this.logger.warn({ err: error }, 'could not delete a used revocation handle'));
+        // The handle is never used again: masked now, deleted with the others of this second.
+        this.handles.forget([next.token_fingerprint]);
+        this.prefetched.delete(next.token_fingerprint);
       }
       for (const listener of this.listeners) listener(next);
     }

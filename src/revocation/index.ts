@@ -8,20 +8,22 @@ import type { Logger } from 'pino';
 import type { Config } from '../config.js';
 import type { DetectionRunner } from '../detectors/runner.js';
 import type { Metrics } from '../metrics.js';
-import type { Warehouse } from '../warehouse/warehouse.js';
+import { TABLES, type Warehouse } from '../warehouse/warehouse.js';
 import { createAdapter } from './adapters/index.js';
 import type { Adapter } from './adapters/types.js';
 import { AuditWriter } from './audit.js';
 import { Dispatcher } from './dispatcher.js';
 import { RevocationFeed } from './feed.js';
 import { HandleStore } from './handles.js';
-import { Outbox } from './outbox.js';
+import { isFinal, Outbox } from './outbox.js';
 import { PolicyEngine } from './policy.js';
 import { RevocationService } from './service.js';
 import { Vault } from './vault.js';
 
 /** Handles of tokens whose expiry is unknown are kept this long at most. */
 const DEFAULT_HANDLE_TTL_DAYS = 30;
+/** Fingerprints per query when recovering after a restart. */
+const RECOVER_BATCH = 5000;
 
 export interface Revocations {
   vault: Vault;
@@ -67,6 +69,28 @@ export async function openRevocations(deps: {
     const outcomes = await policy.apply(flags);
     if (outcomes.length > 0) logger.info({ outcomes }, 'policies applied to new flags');
   });
+  /**
+   * After a restart, what the last run may not have finished: final revocations still in
+   * the outbox may lack their audit rows (the revocations table keeps one version per
+   * update, so writing them again is harmless) and, when done, the lifecycle event the
+   * feed carries to gateways; and used handles may not be deleted yet.
+   */
+  async function recover(): Promise<void> {
+    const final = [...outbox.revocations.values()].filter((r) => isFinal(r.status));
+    const done = final.filter((r) => r.status === 'done' && r.action === 'revoke_token');
+    for (let i = 0; i < done.length; i += RECOVER_BATCH) {
+      const chunk = done.slice(i, i + RECOVER_BATCH);
+      const rows = (await warehouse.query(`SELECT event_id FROM ${TABLES.tokenEvents} WHERE token_fingerprint IN {fps:Array(String)} AND event = 'revoked'`, {
+        fps: chunk.map((r) => r.token_fingerprint),
+      })) as { event_id: string }[];
+      const written = new Set(rows.map((r) => r.event_id));
+      for (const rev of chunk) if (!written.has(`revocation-${rev.id}`)) audit.revoked(rev, rev.updated_at);
+      handles.forget(chunk.map((r) => r.token_fingerprint));
+    }
+    for (const rev of final) audit.record(rev);
+    const swept = await handles.sweep();
+    if (final.length > 0 || swept > 0) logger.info({ final: final.length, handles_deleted: swept }, 'revocation state recovered after a restart');
+  }
   let started = false;
   return {
     vault,
@@ -84,6 +108,11 @@ export async function openRevocations(deps: {
         await policy.load();
       } catch (error) {
         logger.warn({ err: error }, 'could not count recent automatic revocations; the blast-radius count starts at zero');
+      }
+      try {
+        await recover();
+      } catch (error) {
+        logger.warn({ err: error }, 'could not finish what the last run left (audit rows, used handles); the next start tries again');
       }
       dispatcher.start();
       service.startJobs();

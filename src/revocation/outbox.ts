@@ -77,12 +77,20 @@ export const isFinal = (status: RevocationStatus) => FINAL.has(status);
 /** Rewrite the log when it holds this many times more entries than the live state. */
 const COMPACT_FACTOR = 4;
 const COMPACT_MIN_ENTRIES = 10_000;
+/**
+ * Done revocations remembered after they leave memory for the audit: a request whose
+ * look-up in the audit ran while they moved there still finds them here.
+ */
+const RECENTLY_ARCHIVED = 10_000;
 
 export class Outbox {
   readonly revocations = new Map<string, Revocation>();
   readonly jobs = new Map<string, Job>();
   /** Revocations not final yet, by token, target and action: a second request joins the first. */
   private readonly active = new Map<string, string>();
+  /** Done revocations by token, target and action: those in memory, and the last ones archived. */
+  private readonly done = new Map<string, Revocation>();
+  private readonly archived = new Map<string, Revocation>();
   private handle: FileHandle | undefined;
   private queue: { line: string; resolve: () => void; reject: (e: unknown) => void }[] = [];
   private writing: Promise<void> | undefined;
@@ -147,6 +155,7 @@ export class Outbox {
     const key = Outbox.key(rev);
     if (isFinal(rev.status)) {
       if (this.active.get(key) === rev.id) this.active.delete(key);
+      if (rev.status === 'done') this.done.set(key, rev);
     } else {
       this.active.set(key, rev.id);
     }
@@ -156,6 +165,12 @@ export class Outbox {
   activeFor(r: Pick<Revocation, 'token_fingerprint' | 'target' | 'action'>): Revocation | undefined {
     const id = this.active.get(Outbox.key(r));
     return id ? this.revocations.get(id) : undefined;
+  }
+
+  /** The done revocation for the same token, target and action, if memory still has it. */
+  doneFor(r: Pick<Revocation, 'token_fingerprint' | 'target' | 'action'>): Revocation | undefined {
+    const key = Outbox.key(r);
+    return this.done.get(key) ?? this.archived.get(key);
   }
 
   private append(entries: Entry[]): Promise<void> {
@@ -205,7 +220,19 @@ export class Outbox {
   archive(ids: string[]): void {
     for (const id of ids) {
       const rev = this.revocations.get(id);
-      if (rev && isFinal(rev.status)) this.revocations.delete(id);
+      if (rev && isFinal(rev.status)) {
+        this.revocations.delete(id);
+        const key = Outbox.key(rev);
+        if (this.done.get(key)?.id === id) {
+          this.done.delete(key);
+          this.archived.delete(key);
+          this.archived.set(key, rev);
+        }
+      }
+    }
+    for (const key of this.archived.keys()) {
+      if (this.archived.size <= RECENTLY_ARCHIVED) break;
+      this.archived.delete(key);
     }
     const live = this.jobs.size + this.revocations.size;
     if (this.entries > COMPACT_MIN_ENTRIES && this.entries > COMPACT_FACTOR * live && !this.writing && this.queue.length === 0) {

@@ -11,7 +11,7 @@ import { HttpError } from '../http/errors.js';
 import { TABLES, type Warehouse } from '../warehouse/warehouse.js';
 import type { Dispatcher } from './dispatcher.js';
 import { DEFAULT_LATENCY_MS, DEFAULT_SUCCESS_RATE } from './dispatcher.js';
-import { isFinal, type Job, type Outbox, type Revocation, type RevocationAction, type RevocationSource, type Scope } from './outbox.js';
+import { isFinal, Outbox, type Job, type Revocation, type RevocationAction, type RevocationSource, type Scope } from './outbox.js';
 import type { Vault } from './vault.js';
 
 /** Bulk jobs walk the live tokens in fingerprint order, a page at a time. */
@@ -19,6 +19,8 @@ const JOB_PAGE = 1000;
 const JOB_TICK_MS = 200;
 /** A job keeps about this many seconds of work queued ahead of the dispatcher. */
 const JOB_LOOKAHEAD_S = 5;
+/** Fingerprints per idempotency query: a job's page is answered by one query. */
+const PREVIOUS_BATCH = 1000;
 
 export interface RevokeRequest {
   action?: RevocationAction;
@@ -67,9 +69,44 @@ function liveTokensSql(selector: Selector, columns: string, tail = ''): string {
 
 const liveRow = z.object({ token_fingerprint: z.string(), app_id: z.string(), user_id: z.string(), token_type: z.string() });
 
+/** The columns of a revocation in the audit, as fromAuditRow() reads them. */
+const AUDIT_COLUMNS = `revocation_id, token_fingerprint, scope, target, source, actor, reason, flag_id, job_id, app_id, user_id, status, attempts,
+  last_http_status, last_error, toUnixTimestamp64Milli(requested_at) AS requested_at, toUnixTimestamp64Milli(updated_at) AS updated_at`;
+
+function fromAuditRow(r: Record<string, unknown>): Revocation {
+  return {
+    id: String(r.revocation_id),
+    action: 'revoke_token',
+    scope: r.scope as Scope,
+    token_fingerprint: String(r.token_fingerprint),
+    token_type: '',
+    app_id: String(r.app_id),
+    user_id: String(r.user_id),
+    account_id: '',
+    target: String(r.target),
+    source: r.source as RevocationSource,
+    actor: String(r.actor),
+    reason: String(r.reason),
+    flag_id: String(r.flag_id),
+    job_id: String(r.job_id),
+    status: r.status as Revocation['status'],
+    attempts: Number(r.attempts),
+    next_attempt_at: 0,
+    last_http_status: Number(r.last_http_status),
+    last_error: String(r.last_error),
+    alarm: false,
+    requested_at: Number(r.requested_at),
+    updated_at: Number(r.updated_at),
+  };
+}
+
+type Key = Pick<Revocation, 'token_fingerprint' | 'target' | 'action'>;
+
 export class RevocationService {
   private jobTimer: NodeJS.Timeout | undefined;
   private jobBusy = false;
+  /** Revocations created but not in the outbox yet (its write is in flight): a concurrent request joins them. */
+  private readonly claims = new Map<string, Revocation>();
 
   constructor(
     private readonly config: Config,
@@ -96,37 +133,64 @@ export class RevocationService {
     return target;
   }
 
-  /** The earlier result for this token, target and action, if one exists (idempotency). */
-  private async previous(r: { token_fingerprint: string; target: string; action: RevocationAction }): Promise<Revocation | undefined> {
-    const active = this.outbox.activeFor(r);
-    if (active) return active;
-    for (const rev of this.outbox.revocations.values()) {
-      if (rev.status === 'done' && rev.token_fingerprint === r.token_fingerprint && rev.target === r.target && rev.action === r.action) return rev;
+  /**
+   * The earlier results for these tokens, targets and actions, where one exists
+   * (idempotency): being created, not final yet or done, in memory; else done, in the audit, one
+   * query per PREVIOUS_BATCH tokens (a bulk job's page is one query, not one per token).
+   * The audit does not record the action: a done revocation there answers for any action
+   * on the same token and target.
+   */
+  private async previous(keys: Key[]): Promise<Map<string, Revocation>> {
+    const found = new Map<string, Revocation>();
+    for (const k of keys) {
+      const known = this.known(k);
+      if (known) found.set(Outbox.key(k), known);
     }
-    const rows = await this.warehouse.query(
-      `SELECT revocation_id FROM ${TABLES.revocations} FINAL
-       WHERE token_fingerprint = {fp:String} AND target = {target:String} AND status = 'done' LIMIT 1`,
-      { fp: r.token_fingerprint, target: r.target },
-    );
-    const id = (rows[0] as { revocation_id?: string } | undefined)?.revocation_id;
-    return id ? await this.get(id) : undefined;
+    const rest = keys.filter((k) => !found.has(Outbox.key(k)));
+    for (let i = 0; i < rest.length; i += PREVIOUS_BATCH) {
+      const chunk = rest.slice(i, i + PREVIOUS_BATCH);
+      const rows = (await this.warehouse.query(
+        `SELECT ${AUDIT_COLUMNS} FROM ${TABLES.revocations} FINAL
+         WHERE token_fingerprint IN {fps:Array(String)} AND target IN {targets:Array(String)} AND status = 'done'`,
+        { fps: [...new Set(chunk.map((k) => k.token_fingerprint))], targets: [...new Set(chunk.map((k) => k.target))] },
+      )) as Record<string, unknown>[];
+      const done = new Map<string, Revocation>();
+      for (const row of rows) {
+        const rev = fromAuditRow(row);
+        done.set(`${rev.target}|${rev.token_fingerprint}`, rev);
+      }
+      for (const k of chunk) {
+        const rev = done.get(`${k.target}|${k.token_fingerprint}`);
+        if (rev) found.set(Outbox.key(k), rev);
+      }
+    }
+    return found;
+  }
+
+  /** A revocation for this token, target and action that memory knows: being created, not final yet, or done. */
+  private known(k: Key): Revocation | undefined {
+    return this.claims.get(Outbox.key(k)) ?? this.outbox.activeFor(k) ?? this.outbox.doneFor(k);
   }
 
   /** Records revocations (durably, before anything is sent) and wakes the dispatcher. */
   async request(requests: RevokeRequest[]): Promise<{ revocation: Revocation; created: boolean }[]> {
+    const keyed = requests.map((r) => ({ r, key: { token_fingerprint: r.token_fingerprint, target: r.target, action: r.action ?? ('revoke_token' as const) } }));
+    const earlier = await this.previous(keyed.filter(({ r }) => !r.dry_run).map(({ key }) => key));
+    // From here to the claims below nothing awaits: a concurrent request sees either the
+    // earlier results found above or this request's claims, never neither.
     const now = Date.now();
     const out: { revocation: Revocation; created: boolean }[] = [];
     const fresh: Revocation[] = [];
-    for (const r of requests) {
-      const action = r.action ?? 'revoke_token';
-      const existing = r.dry_run ? undefined : await this.previous({ token_fingerprint: r.token_fingerprint, target: r.target, action });
+    for (const { r, key } of keyed) {
+      const k = Outbox.key(key);
+      const existing = r.dry_run ? undefined : (this.known(key) ?? earlier.get(k));
       if (existing) {
         out.push({ revocation: existing, created: false });
         continue;
       }
       const rev: Revocation = {
         id: `rev_${randomUUID().replace(/-/g, '')}`,
-        action,
+        action: key.action,
         scope: r.scope ?? 'token',
         token_fingerprint: r.token_fingerprint,
         token_type: r.token_type ?? '',
@@ -150,17 +214,23 @@ export class RevocationService {
         sealed_token: r.token !== undefined && !r.dry_run ? this.vault.seal(r.token, r.token_fingerprint) : undefined,
         payload: r.payload,
       };
+      // The same token twice in one request: the second joins the first.
+      if (!r.dry_run) this.claims.set(k, rev);
       fresh.push(rev);
       out.push({ revocation: rev, created: true });
     }
-    await this.outbox.put(...fresh);
+    try {
+      await this.outbox.put(...fresh);
+    } finally {
+      for (const rev of fresh) if (this.claims.get(Outbox.key(rev)) === rev) this.claims.delete(Outbox.key(rev));
+    }
     for (const rev of fresh) this.audit?.record(rev);
     if (fresh.some((r) => r.status === 'pending')) this.dispatcher.kick();
     return out;
   }
 
   /** Set by the module that owns the audit writer (avoids a cycle in construction). */
-  audit: { record(rev: Revocation): void } | undefined;
+  audit: { record(rev: Revocation): void; flush(): Promise<void> } | undefined;
 
   /** Waits until a revocation is final, or the time is up; returns its latest state. */
   async settle(id: string, timeoutMs: number): Promise<Revocation | undefined> {
@@ -175,38 +245,8 @@ export class RevocationService {
   async get(id: string): Promise<Revocation | undefined> {
     const local = this.outbox.revocations.get(id);
     if (local) return local;
-    const rows = await this.warehouse.query(
-      `SELECT revocation_id, token_fingerprint, scope, target, source, actor, reason, flag_id, job_id, app_id, user_id, status, attempts,
-              last_http_status, last_error, toUnixTimestamp64Milli(requested_at) AS requested_at, toUnixTimestamp64Milli(updated_at) AS updated_at
-       FROM ${TABLES.revocations} FINAL WHERE revocation_id = {id:String}`,
-      { id },
-    );
-    const r = rows[0] as Record<string, unknown> | undefined;
-    if (!r) return undefined;
-    return {
-      id: String(r.revocation_id),
-      action: 'revoke_token',
-      scope: r.scope as Scope,
-      token_fingerprint: String(r.token_fingerprint),
-      token_type: '',
-      app_id: String(r.app_id),
-      user_id: String(r.user_id),
-      account_id: '',
-      target: String(r.target),
-      source: r.source as RevocationSource,
-      actor: String(r.actor),
-      reason: String(r.reason),
-      flag_id: String(r.flag_id),
-      job_id: String(r.job_id),
-      status: r.status as Revocation['status'],
-      attempts: Number(r.attempts),
-      next_attempt_at: 0,
-      last_http_status: Number(r.last_http_status),
-      last_error: String(r.last_error),
-      alarm: false,
-      requested_at: Number(r.requested_at),
-      updated_at: Number(r.updated_at),
-    };
+    const rows = (await this.warehouse.query(`SELECT ${AUDIT_COLUMNS} FROM ${TABLES.revocations} FINAL WHERE revocation_id = {id:String}`, { id })) as Record<string, unknown>[];
+    return rows[0] ? fromAuditRow(rows[0]) : undefined;
   }
 
   async cancel(id: string): Promise<Revocation | Job> {
@@ -330,8 +370,13 @@ export class RevocationService {
         }
         const latest = this.outbox.jobs.get(job.id)!;
         if (latest.status === 'running' && latest.exhausted && this.outbox.pendingCount((r) => r.job_id === job.id) === 0) {
-          await this.outbox.putJob({ ...latest, status: 'done', updated_at: Date.now() });
-          this.logger.info({ job: job.id, done: latest.done, failed: latest.failed }, 'bulk revocation job finished');
+          // Done means visible: the registry, the estimates and the feed show every token revoked.
+          await this.audit?.flush();
+          const finished = this.outbox.jobs.get(job.id)!;
+          if (finished.status === 'running') {
+            await this.outbox.putJob({ ...finished, status: 'done', updated_at: Date.now() });
+            this.logger.info({ job: job.id, done: finished.done, failed: finished.failed }, 'bulk revocation job finished');
+          }
         } else if (latest !== job) {
           await this.outbox.putJob(latest);
         }

@@ -82,6 +82,9 @@ describe('single tokens', () => {
     // Types no target lists are not kept at all, so they cannot be revoked through RFC 7009.
     const none = await revoke({ scope: 'token', token_fingerprint: fp('api-key-never-kept') });
     expect(none.json()).toMatchObject({ status: 'failed', last_error: 'no_revocation_handle' });
+    // Masked at once, deleted with the others of the same second.
+    expect((await t.ctx.revocations.handles.lookup([fp('seen-in-traffic')])).size).toBe(0);
+    await t.ctx.revocations.handles.flushForgotten();
     const handles = await t.ctx.warehouse.query(`SELECT count() AS n FROM revocation_handles FINAL WHERE token_fingerprint IN {fps:Array(String)}`, {
       fps: [fp('seen-in-traffic'), fp('api-key-never-kept')],
     });
