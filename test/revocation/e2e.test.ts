@@ -24,7 +24,7 @@ beforeAll(async () => {
   oauth = await startOAuthServer();
   tokenwatch = await startServer(
     testConfig(tempDir(), {
-      scheduler: { cron: '*/2 * * * * *' }, // every two seconds here; every minute by default
+      scheduler: { cron: '*/2 * * * * *' }, // every two seconds here; every 30 seconds by default
       revocation: {
         targets: {
           idp: {
