@@ -121,78 +121,6 @@ async function post(server: Server, events: unknown[]): Promise<number> {
   return Date.now();
 }
 
-/**
- * Two fixes, emulated in the warehouse the product is given (src unchanged):
- *  - `coalesce`: HandleStore.forget()'s one-token DELETEs are answered at once and run as
- *    one DELETE a second for all the tokens collected;
- *  - `prefetched`: RevocationService.previous()'s one query per requested token is
- *    answered from one query made for the whole job (`prefetch(appId)`), as one query per
- *    page would be.
- */
-function coalescingDeletes(inner: Warehouse) {
-  const FORGET = /^DELETE FROM revocation_handles WHERE token_fingerprint IN \{fps:Array\(String\)\}$/;
-  const PREVIOUS = /^SELECT revocation_id FROM revocations FINAL\s+WHERE token_fingerprint = \{fp:String\} AND target = \{target:String\} AND status = 'done' LIMIT 1$/;
-  let pending: string[] = [];
-  let running: Promise<void> | undefined;
-  const flush = async () => {
-    while (pending.length > 0) {
-      const fps = pending;
-      pending = [];
-      await inner.command(`DELETE FROM ${TABLES.revocationHandles} WHERE token_fingerprint IN {fps:Array(String)}`, { fps });
-    }
-  };
-  const timer = setInterval(() => {
-    if (!running && pending.length > 0) running = flush().finally(() => (running = undefined));
-  }, 1000);
-  timer.unref();
-  const state: {
-    coalesce: boolean;
-    prefetched: Map<string, string> | undefined;
-    prefetch(appId: string): Promise<void>;
-    warehouse: Warehouse;
-    drain(): Promise<void>;
-  } = {
-    coalesce: false,
-    prefetched: undefined,
-    /** One query for every live token of the app: the done revocations among them, by token. */
-    async prefetch(appId: string) {
-      const rows = (await inner.query(
-        `SELECT token_fingerprint, any(revocation_id) AS id FROM ${TABLES.revocations} FINAL
-         WHERE target = {target:String} AND status = 'done' AND token_fingerprint IN (SELECT token_fingerprint FROM ${TABLES.tokenEvents} WHERE app_id = {app:String})
-         GROUP BY token_fingerprint`,
-        { target: TARGET, app: appId },
-      )) as { token_fingerprint: string; id: string }[];
-      state.prefetched = new Map(rows.map((r) => [r.token_fingerprint, r.id]));
-    },
-    warehouse: {
-      kind: inner.kind,
-      async query(sql: string, params?: Record<string, unknown>) {
-        if (state.prefetched && PREVIOUS.test(sql.replace(/\s+/g, ' ').trim()) && typeof params?.fp === 'string') {
-          const id: string | undefined = state.prefetched.get(params.fp);
-          return id ? [{ revocation_id: id }] : [];
-        }
-        return inner.query(sql, params);
-      },
-      insertJsonEachRow: inner.insertJsonEachRow.bind(inner),
-      ping: () => inner.ping(),
-      close: () => inner.close(),
-      async command(sql: string, params?: Record<string, unknown>) {
-        if (state.coalesce && FORGET.test(sql.trim()) && Array.isArray(params?.fps)) {
-          pending.push(...(params.fps as string[]));
-          return;
-        }
-        await inner.command(sql, params);
-      },
-    },
-    async drain() {
-      clearInterval(timer);
-      await running;
-      await flush();
-    },
-  };
-  return state;
-}
-
 async function attemptOutcomes(warehouse: Warehouse): Promise<Record<string, number>> {
   const rows = (await warehouse.query(`SELECT outcome, count() AS n FROM ${TABLES.revocationAttempts} GROUP BY outcome`)) as { outcome: string; n: number }[];
   return Object.fromEntries(rows.map((r) => [r.outcome, Number(r.n)]));
@@ -208,7 +136,6 @@ async function bulkJob(
   n: number,
   tag: string,
   log: (line: string) => void,
-  beforeJob?: () => Promise<void>,
 ) {
   const { ctx } = server;
   const tokens = Array.from({ length: n }, (_, i) => `bulk-${tag}-${i}-${randomBytes(12).toString('base64url')}`);
@@ -235,7 +162,6 @@ async function bulkJob(
   const before = copyStats(timing.stats);
   const watch = contention();
   const started = Date.now();
-  await beforeJob?.();
   const job = await ctx.revocations.service.createJob({ scope: 'app', value: appId }, TARGET, 'api_provider', 'bench', 'bench: bulk revocation');
   let ended = 0;
   for (;;) {
@@ -297,8 +223,7 @@ export async function run(args: string[]): Promise<number> {
   const logger = benchLogger(data.dir, 'info');
   // Every warehouse call of the product timed (ContextOptions.warehouse), to show where the time goes.
   const timing = timedWarehouse(openChdb(join(data.dir, 'warehouse')));
-  const shim = coalescingDeletes(timing.warehouse);
-  const server = await startServer(config, { logger, geo: false, schedule: false, warehouse: shim.warehouse });
+  const server = await startServer(config, { logger, geo: false, schedule: false, warehouse: timing.warehouse });
   const { ctx } = server;
   const wh = ctx.warehouse;
   const log = (line: string) => console.log(`    ${line}`);
@@ -356,20 +281,12 @@ export async function run(args: string[]): Promise<number> {
     console.log(`(b) bulk job: ${fmtInt(bulk)} tokens of app-bulk with handles, target at ${RATE}/s`);
     const tag = randomBytes(4).toString('hex');
     const jobB = await bulkJob(server, accepted, refused, timing, `app-bulk`, bulk, tag, log);
-    console.log(`(b') the same with the handle DELETEs coalesced into one per second (fix 1, emulated in this process)`);
-    shim.coalesce = true;
-    const jobFix = await bulkJob(server, accepted, refused, timing, `app-bulk-fix`, bulk, `${tag}f`, log);
-    console.log(`(b'') the same with fix 1 and previous() answered from one query for the job (fix 2, emulated)`);
-    const jobFix2 = await bulkJob(server, accepted, refused, timing, `app-bulk-fix2`, bulk, `${tag}g`, log, () => shim.prefetch('app-bulk-fix2'));
-    shim.prefetched = undefined;
-    shim.coalesce = false;
-    await shim.drain();
     const { steady, overall, distinct, jobState, jobSeconds, perSecond } = jobB;
     const callsB = jobB.calls;
     const busyB = jobB.busy;
 
     // ---- (c) detection to revocation -------------------------------------------------------
-    console.log(`(c) detection to revocation: scheduler every minute, ${attacks} attacks over ${attackSeconds} s, background 20,000 events/min`);
+    console.log(`(c) detection to revocation: scheduler cron \`${config.scheduler.cron}\`, ${attacks} attacks over ${attackSeconds} s, background 20,000 events/min`);
     const bg = await timed(() =>
       bulkLoadHistory(wh, { n: 500_000, tokens: 10_000, apps, fromMs: now - 7 * DAY, toMs: now - 10 * MINUTE, diurnal: true, prefix: 'bg-', homeOnly: true }, { rollups: { usage_dim_1h_v1: 'skip', usage_user_1m_v1: 'skip' } }),
     );
@@ -476,8 +393,6 @@ export async function run(args: string[]): Promise<number> {
     for (const [name, xs] of estimates) console.log(`  (a) estimate scope=${name.padEnd(4)} p50 ${ms(percentile(xs, 50))} ms  p95 ${ms(percentile(xs, 95))} ms  (${xs.length} runs)`);
     for (const [k, v] of Object.entries(parts)) console.log(`      ${k}: ${ms(v)} ms`);
     console.log(`  (b) bulk job: ${steady.toFixed(1)} revocations/s steady, ${overall.toFixed(1)}/s overall, ${refused()} refused by the stand-in`);
-    console.log(`      with the handle DELETEs coalesced (emulated fix 1): ${jobFix.steady.toFixed(1)}/s steady, ${jobFix.overall.toFixed(1)}/s overall`);
-    console.log(`      with fixes 1 and 2 (emulated): ${jobFix2.steady.toFixed(1)}/s steady, ${jobFix2.overall.toFixed(1)}/s overall`);
     console.log(`  (c) detection to revocation: p50 ${p50c.toFixed(1)} s, p95 ${Number.isFinite(p95c) ? p95c.toFixed(1) : '∞'} s over ${attacks} attacks`);
     console.log(`  other processes kept ${busyA.otherCores.toFixed(2)} / ${busyB.otherCores.toFixed(2)} / ${busyC.otherCores.toFixed(2)} cores busy during (a) / (b) / (c)`);
     for (const [label, ok] of checks) console.log(`  ${verdict(ok)}  ${label}`);
@@ -511,14 +426,6 @@ Warehouse calls during the job, most time first:
 |---:|---|---:|
 ${callsB.map((c) => `| ${c.calls} | \`${c.label.replace(/\|/g, '\\|')}\` | ${ms(c.ms)} ms |`).join('\n')}
 
-With \`HandleStore.forget()\`'s DELETEs coalesced into one DELETE a second (emulated in the bench's warehouse wrapper, src unchanged), the same job
-on ${fmtInt(bulk)} other tokens: ${jobFix.steady.toFixed(1)} revocations/s steady, ${jobFix.overall.toFixed(1)}/s overall (${jobFix.jobSeconds.toFixed(1)} s), ${jobFix.jobState.done} done;
-accepted per second: ${jobFix.perSecond.join(' ')}. Warehouse calls: ${jobFix.calls.slice(0, 5).map((c) => `${c.calls} × \`${c.label}\` ${ms(c.ms)} ms`).join('; ')}.
-
-With that and \`RevocationService.previous()\`'s per-token query answered from one query for the whole job (emulated: one query per page would do),
-the same job on ${fmtInt(bulk)} other tokens: ${jobFix2.steady.toFixed(1)} revocations/s steady, ${jobFix2.overall.toFixed(1)}/s overall (${jobFix2.jobSeconds.toFixed(1)} s), ${jobFix2.jobState.done} done;
-accepted per second: ${jobFix2.perSecond.join(' ')}. Warehouse calls: ${jobFix2.calls.slice(0, 5).map((c) => `${c.calls} × \`${c.label}\` ${ms(c.ms)} ms`).join('; ')}.
-
 **(c) detection to revocation** — scheduler at its default (cron \`${config.scheduler.cron}\`), policy impossible_travel ≥ medium → revoke_token; ${attacks} attacks over ${attackSeconds} s; background 20,000 events/min:
 
 ${lines.map((l) => `- ${l}`).join('\n')}
@@ -533,7 +440,6 @@ Total time ${total.toFixed(0)} s.`,
     );
     return checks.every(([, ok]) => ok) ? 0 : 1;
   } finally {
-    await shim.drain();
     await stopLive?.();
     await server.close();
     await standIn.stop();
