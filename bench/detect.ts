@@ -10,7 +10,7 @@
  * every token with events in the last minute of the previous window (nearly all of them,
  * and all of the busy ones) has that whole window re-read beside the current minute: a
  * tick as heavy as they come (a tick late in a window reads up to 5 minutes). Events keep
- * arriving at `per-minute` (the last 20 minutes before `now` dense at that rate, inserted
+ * arriving at `per-minute` (the tick's range, 16 minutes before `now`, dense at that rate, inserted
  * minute by minute through the materialized views; during the ticks, an insert per second
  * at the same rate). Measured with `small-history` events of history (30 days, same
  * tokens), then again after loading more history up to `history` events: same arriving
@@ -59,7 +59,6 @@ import {
 } from './common.js';
 
 const TARGETS = { tickMs: 5000, ratio: 1.5 };
-const DENSE_MINUTES = 20;
 
 /** Events keep arriving: an insert per second through the views, stamped with the real time. */
 function arrival(warehouse: Warehouse, perMinute: number, tokens: number, apps: number) {
@@ -139,7 +138,9 @@ export async function run(args: string[]): Promise<number> {
     const windowMs = runner.windowMs;
     let now = windowStart(began.getTime(), windowMs) + offsetS * 1000;
     if (now > began.getTime()) now -= windowMs;
-    const denseFrom = now - DENSE_MINUTES * MINUTE;
+    // The tick's whole range is dense, the history before it sparse: every busy token's rate is far above its baseline.
+    const denseFrom = runner.scheduledRange(new Date(now)).from.getTime();
+    const DENSE_MINUTES = Math.round((now - denseFrom) / MINUTE);
     const historyFrom = now - 30 * DAY;
     const rollups: Record<string, RollupFill> = { usage_user_1m_v1: 'skip', usage_dim_1h_v1: 'skip', usage_token_1m_v1: { sinceMs: now - 8 * DAY }, usage_app_1m_v1: { sinceMs: now - 8 * DAY } };
     const spec = { tokens, apps, fromMs: historyFrom, toMs: denseFrom, diurnal: true };
@@ -169,8 +170,8 @@ export async function run(args: string[]): Promise<number> {
       live = arrival(raw, perMinute, tokens, apps);
       await new Promise((r) => setTimeout(r, 2000));
       // The previous tick (unmeasured): what the measured one follows.
-      sink.detector = 'previous tick';
       await runner.run(runner.scheduledRange(new Date(now - MINUTE)), 'schedule');
+      sink.detector = 'previous tick';
       const watch = contention();
       const runs: RunResult[] = [];
       const totals: number[] = [];

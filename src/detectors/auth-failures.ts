@@ -21,15 +21,49 @@ const SUBJECT_SQL: Record<Exclude<SubjectType, 'app'>, string> = {
 /**
  * The rows to examine (see focusSql): in the windows already examined, a user's or an
  * address's window only when a late token was used by that user or from that address there.
+ * `time` is the row's time column (ts in the raw table, minute in a rollup).
  */
-function subjectFocusSql(range: DetectionRange, type: Exclude<SubjectType, 'app'>): string {
-  if (type === 'token' || !range.recheck) return focusSql(range, 'ts');
-  const expr = SUBJECT_SQL[type];
-  const win = 'toStartOfInterval(ts, toIntervalSecond({w:UInt32}))';
-  return ` AND (ts >= {recheck_before:DateTime64(3)} OR (${expr}, ${win}) IN (
-    SELECT ${expr}, ${win} FROM ${TABLES.usageEvents}
+function subjectFocusSql(range: DetectionRange, type: Exclude<SubjectType, 'app'>, time: string): string {
+  if (type === 'token' || !range.recheck) return focusSql(range, time);
+  const column = CANDIDATE_SQL[type].column;
+  const win = (t: string) => `toUnixTimestamp(toStartOfInterval(${t}, toIntervalSecond({w:UInt32})))`;
+  return ` AND (${time} >= {recheck_before:DateTime64(3)} OR (${column}, ${win(time)}) IN (
+    SELECT ${column}, ${win('ts')} FROM ${TABLES.usageEvents}
     WHERE token_fingerprint IN {recheck_tokens:Array(String)} AND ts >= {from:DateTime64(3)} AND ts < {recheck_before:DateTime64(3)}${focusSql(range, 'ts')}))`;
 }
+
+/**
+ * Where the (subject, window) pairs with enough failures are found, exactly, before the raw
+ * rows of those subjects only are read for the evidence: the per-minute rollups count the
+ * requests and 401/403s of each token and user; addresses have no such rollup, so their
+ * failing rows alone are counted. `column` is the raw table's column for the subject.
+ */
+const CANDIDATE_SQL: Record<Exclude<SubjectType, 'app'>, { column: string; sql: (focus: string) => string }> = {
+  token: {
+    column: 'token_fingerprint',
+    sql: (focus) => `SELECT token_fingerprint AS subject, toUnixTimestamp(toStartOfInterval(minute, toIntervalSecond({w:UInt32}))) AS win
+      FROM ${TABLES.usageToken1m}
+      WHERE minute >= {from:DateTime64(3)} AND minute < {to:DateTime64(3)}${focus}
+      GROUP BY subject, win
+      HAVING sum(auth_failures) >= {min:UInt32} AND sum(auth_failures) >= {ratio:Float64} * sum(requests)`,
+  },
+  user: {
+    column: 'user_id',
+    sql: (focus) => `SELECT user_id AS subject, toUnixTimestamp(toStartOfInterval(minute, toIntervalSecond({w:UInt32}))) AS win
+      FROM ${TABLES.usageUser1m}
+      WHERE minute >= {from:DateTime64(3)} AND minute < {to:DateTime64(3)} AND user_id != ''${focus}
+      GROUP BY subject, win
+      HAVING sum(auth_failures) >= {min:UInt32} AND sum(auth_failures) >= {ratio:Float64} * sum(requests)`,
+  },
+  ip: {
+    column: 'ip',
+    sql: (focus) => `SELECT IPv6NumToString(ip) AS subject, toUnixTimestamp(toStartOfInterval(ts, toIntervalSecond({w:UInt32}))) AS win
+      FROM ${TABLES.usageEvents}
+      WHERE ts >= {from:DateTime64(3)} AND ts < {to:DateTime64(3)} AND status IN (401, 403)${focus}
+      GROUP BY ip, win
+      HAVING count() >= {min:UInt32} AND uniqExact(token_fingerprint) >= {min_tokens:UInt32}`,
+  },
+};
 
 export const authFailures = defineDetector({
   name: 'auth_failures',
@@ -48,6 +82,7 @@ export const authFailures = defineDetector({
     const row = z.object({
       subject: z.string(),
       win: z.string(),
+      key: z.string(),
       failures: z.coerce.number(),
       total: z.coerce.number(),
       tokens: z.coerce.number(),
@@ -59,23 +94,36 @@ export const authFailures = defineDetector({
       last_token: z.string(),
     });
 
+    const params = { w: windowS, from: range.from, to: range.to, min: t.MIN_FAILURES, ratio: t.MIN_FAILURE_RATIO, min_tokens: t.MIN_TOKENS_PER_IP, ...focusParams(range) };
     for (const [type, expr] of Object.entries(SUBJECT_SQL) as [Exclude<SubjectType, 'app'>, string][]) {
-      const rows = row.array().parse(
-        await warehouse.query(
-          `SELECT ${expr} AS subject, toString(toStartOfInterval(ts, toIntervalSecond({w:UInt32}))) AS win,
-                  countIf(status IN (401, 403)) AS failures, count() AS total,
-                  uniqExactIf(token_fingerprint, status IN (401, 403)) AS tokens,
-                  groupUniqArrayIf(10)(path, status IN (401, 403)) AS paths,
-                  groupUniqArrayIf(2)(status, status IN (401, 403)) AS statuses,
-                  groupUniqArrayIf(10)(replaceRegexpOne(IPv6NumToString(ip), '^::ffff:', ''), status IN (401, 403)) AS ips,
-                  anyLast(toString(app_id)) AS last_app, anyLast(user_id) AS last_user, anyLast(token_fingerprint) AS last_token
-           FROM ${TABLES.usageEvents}
-           WHERE ts >= {from:DateTime64(3)} AND ts < {to:DateTime64(3)} AND ${expr} != ''${subjectFocusSql(range, type)}
-           GROUP BY subject, win
-           HAVING failures >= {min:UInt32} AND failures >= {ratio:Float64} * total ${type === 'ip' ? 'AND tokens >= {min_tokens:UInt32}' : ''}`,
-          { w: windowS, from: range.from, to: range.to, min: t.MIN_FAILURES, ratio: t.MIN_FAILURE_RATIO, min_tokens: t.MIN_TOKENS_PER_IP, ...focusParams(range) },
-        ),
-      );
+      const { column, sql } = CANDIDATE_SQL[type];
+      const candidates = z
+        .object({ subject: z.string(), win: z.coerce.number() })
+        .array()
+        .parse(await warehouse.query(sql(subjectFocusSql(range, type, type === 'ip' ? 'ts' : 'minute')), params));
+      if (candidates.length === 0) continue;
+      const subjects = [...new Set(candidates.map((c) => c.subject))];
+      const wanted = new Set(candidates.map((c) => `${c.subject}|${c.win * 1000}`));
+      const rows = row
+        .array()
+        .parse(
+          await warehouse.query(
+            `SELECT ${expr} AS subject, toString(toStartOfInterval(ts, toIntervalSecond({w:UInt32}))) AS win,
+                    ${type === 'ip' ? 'IPv6NumToString(ip)' : expr} AS key,
+                    countIf(status IN (401, 403)) AS failures, count() AS total,
+                    uniqExactIf(token_fingerprint, status IN (401, 403)) AS tokens,
+                    groupUniqArrayIf(10)(path, status IN (401, 403)) AS paths,
+                    groupUniqArrayIf(2)(status, status IN (401, 403)) AS statuses,
+                    groupUniqArrayIf(10)(replaceRegexpOne(IPv6NumToString(ip), '^::ffff:', ''), status IN (401, 403)) AS ips,
+                    anyLast(toString(app_id)) AS last_app, anyLast(user_id) AS last_user, anyLast(token_fingerprint) AS last_token
+             FROM ${TABLES.usageEvents}
+             WHERE ts >= {from:DateTime64(3)} AND ts < {to:DateTime64(3)} AND ${column} IN {subjects:Array(${type === 'ip' ? 'IPv6' : 'String'})}
+             GROUP BY ${column}, win
+             HAVING failures >= {min:UInt32} AND failures >= {ratio:Float64} * total ${type === 'ip' ? 'AND tokens >= {min_tokens:UInt32}' : ''}`,
+            { ...params, subjects },
+          ),
+        )
+        .filter((r) => wanted.has(`${r.key}|${chTime(r.win).getTime()}`));
       for (const r of rows) {
         const start = chTime(r.win);
         const who = type === 'token' ? 'this token' : type === 'user' ? `user ${r.subject}` : `${r.subject}`;

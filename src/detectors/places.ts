@@ -1,7 +1,7 @@
 /** Where tokens were used: hourly place rows from the place rollup, and distances between them. */
 import { z } from 'zod';
 import { TABLES, type Warehouse } from '../warehouse/warehouse.js';
-import { chTime, focusParams, focusTokensSql, type DetectionRange } from './types.js';
+import { focusParams, focusTokensSql, type DetectionRange } from './types.js';
 
 export interface Visit {
   token_fingerprint: string;
@@ -31,8 +31,8 @@ const visitRow = z.object({
   app_id: z.string(),
   user_id: z.string(),
   requests: z.coerce.number(),
-  first_seen: z.string(),
-  last_seen: z.string(),
+  first_seen: z.number(),
+  last_seen: z.number(),
 });
 
 /**
@@ -50,7 +50,7 @@ export async function visits(warehouse: Warehouse, fps: string[], from: Date, to
   const rows = await warehouse.query(
     `SELECT token_fingerprint, country, city, asn, anyLast(asn_org) AS asn_org, anyLast(lat) AS lat, anyLast(lon) AS lon,
             anyLast(ip) AS ip, anyLast(app_id) AS app_id, anyLast(user_id) AS user_id, sum(requests) AS requests,
-            toString(min(first_seen)) AS first_seen, toString(max(last_seen)) AS last_seen
+            toUnixTimestamp64Milli(min(first_seen)) AS first_seen, toUnixTimestamp64Milli(max(last_seen)) AS last_seen
      FROM ${TABLES.usageTokenPlace1h}
      WHERE token_fingerprint IN ${tokens}
        AND hour >= toStartOfHour({from:DateTime64(3)}) AND hour < {to:DateTime64(3)}
@@ -60,19 +60,27 @@ export async function visits(warehouse: Warehouse, fps: string[], from: Date, to
   );
   return rows.map((r) => {
     const v = visitRow.parse(r);
-    return { ...v, first: chTime(v.first_seen), last: chTime(v.last_seen) };
+    return { ...v, first: new Date(v.first_seen), last: new Date(v.last_seen) };
   });
 }
 
-/** Tokens with usage in the range still to examine (from the minute rollup: cheap). */
-export async function activeTokens(warehouse: Warehouse, range: DetectionRange): Promise<string[]> {
-  const rows = await warehouse.query(
-    `SELECT DISTINCT token_fingerprint FROM ${TABLES.usageToken1m}
-     WHERE minute >= toStartOfMinute({from:DateTime64(3)}) AND minute < {to:DateTime64(3)}${focusTokensSql(range, 'minute')}`,
-    { from: range.from, to: range.to, ...focusParams(range) },
-  );
-  return rows.map((r) => (r as { token_fingerprint: string }).token_fingerprint);
+/** Tokens with usage in the range still to examine (from the minute rollup: cheap), once per range for all detectors. */
+export function activeTokens(warehouse: Warehouse, range: DetectionRange): Promise<string[]> {
+  let tokens = active.get(range);
+  if (!tokens) {
+    tokens = warehouse
+      .query(
+        `SELECT DISTINCT token_fingerprint FROM ${TABLES.usageToken1m}
+         WHERE minute >= toStartOfMinute({from:DateTime64(3)}) AND minute < {to:DateTime64(3)}${focusTokensSql(range, 'minute')}`,
+        { from: range.from, to: range.to, ...focusParams(range) },
+      )
+      .then((rows) => rows.map((r) => (r as { token_fingerprint: string }).token_fingerprint));
+    tokens.catch(() => active.delete(range));
+    active.set(range, tokens);
+  }
+  return tokens;
 }
+const active = new WeakMap<DetectionRange, Promise<string[]>>();
 
 const EARTH_RADIUS_KM = 6371.0088;
 
@@ -109,48 +117,4 @@ export function startOfHour(d: Date): Date {
 
 export function hhmm(d: Date): string {
   return d.toISOString().slice(11, 16);
-}
-
-export interface PlaceHistory {
-  /** country/city keys (placeKey). */
-  places: Set<string>;
-  countries: Set<string>;
-  networks: Set<number>;
-  first: number;
-  requests: number;
-}
-
-/**
- * Where each token was used between from and to, summarised in the engine: one row per
- * token (its places, countries and networks, first use, requests), not one per visit, so
- * the cost of a baseline does not travel through JavaScript.
- */
-export async function placeHistory(warehouse: Warehouse, fps: string[], from: Date, to: Date): Promise<Map<string, PlaceHistory>> {
-  const out = new Map<string, PlaceHistory>();
-  if (fps.length === 0) return out;
-  const rows = z
-    .object({
-      token_fingerprint: z.string(),
-      places: z.array(z.string()),
-      countries: z.array(z.string()),
-      networks: z.array(z.coerce.number()),
-      first_seen: z.coerce.number(),
-      requests: z.coerce.number(),
-    })
-    .array()
-    .parse(
-      await warehouse.query(
-        `SELECT token_fingerprint, groupUniqArray(concat(toString(country), '/', city)) AS places,
-                groupUniqArrayIf(toString(country), country != '') AS countries, groupUniqArrayIf(asn, asn != 0) AS networks,
-                toUnixTimestamp64Milli(min(first_seen)) AS first_seen, sum(requests) AS requests
-         FROM ${TABLES.usageTokenPlace1h}
-         WHERE token_fingerprint IN {fps:Array(String)} AND hour >= toStartOfHour({from:DateTime64(3)}) AND hour < {to:DateTime64(3)}
-         GROUP BY token_fingerprint`,
-        { fps, from, to },
-      ),
-    );
-  for (const r of rows) {
-    out.set(r.token_fingerprint, { places: new Set(r.places), countries: new Set(r.countries), networks: new Set(r.networks), first: r.first_seen, requests: r.requests });
-  }
-  return out;
 }

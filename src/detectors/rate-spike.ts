@@ -51,34 +51,12 @@ export const rateSpike = defineDetector({
       );
     if (observed.length === 0) return [];
 
-    // Cheap pre-filter in SQL: only tokens whose window peak beats their own previous peak.
-    const baselineFrom = new Date(range.from.getTime() - t.BASELINE_DAYS * 86_400_000);
-    const fps = [...new Set(observed.map((o) => o.token_fingerprint))];
-    const summaries = z
-      .object({ token_fingerprint: z.string(), prev_peak: z.coerce.number(), minutes: z.coerce.number(), first_minute: z.string() })
-      .array()
-      .parse(
-        await warehouse.query(
-          `SELECT token_fingerprint, max(c) AS prev_peak, count() AS minutes, toString(min(minute)) AS first_minute
-           FROM (SELECT token_fingerprint, minute, sum(requests) AS c FROM ${TABLES.usageToken1m}
-                 WHERE token_fingerprint IN {fps:Array(String)} AND minute >= {bfrom:DateTime64(3)} AND minute < {from:DateTime64(3)}
-                 GROUP BY token_fingerprint, minute)
-           GROUP BY token_fingerprint`,
-          { fps, bfrom: baselineFrom, from: range.from },
-        ),
-      );
-    const summary = new Map(summaries.map((s) => [s.token_fingerprint, s]));
-    const candidates = observed.filter((o) => {
-      const s = summary.get(o.token_fingerprint);
-      if (!s || s.minutes < t.MIN_HISTORY_MINUTES) return false;
-      if (chTime(s.first_minute).getTime() > range.from.getTime() - t.MIN_HISTORY_HOURS * 3_600_000) return false;
-      return o.peak >= t.MIN_RATIO_TO_PEAK * s.prev_peak;
-    });
-    if (candidates.length === 0) return [];
-
-    // The robust baseline, with simple-statistics, for the few tokens left.
+    // One read of the week: in the engine, only tokens with history enough whose window
+    // peak at least doubles their previous peak keep their per-minute counts.
+    const peaks = new Map<string, number>();
+    for (const o of observed) peaks.set(o.token_fingerprint, Math.max(o.peak, peaks.get(o.token_fingerprint) ?? 0));
     const history = z
-      .object({ token_fingerprint: z.string(), counts: z.array(z.coerce.number()) })
+      .object({ token_fingerprint: z.string(), counts: z.array(z.number()) })
       .array()
       .parse(
         await warehouse.query(
@@ -86,11 +64,23 @@ export const rateSpike = defineDetector({
            FROM (SELECT token_fingerprint, minute, sum(requests) AS c FROM ${TABLES.usageToken1m}
                  WHERE token_fingerprint IN {fps:Array(String)} AND minute >= {bfrom:DateTime64(3)} AND minute < {from:DateTime64(3)}
                  GROUP BY token_fingerprint, minute)
-           GROUP BY token_fingerprint`,
-          { fps: [...new Set(candidates.map((c) => c.token_fingerprint))], bfrom: baselineFrom, from: range.from },
+           GROUP BY token_fingerprint
+           HAVING count() >= {min_minutes:UInt32} AND min(minute) <= {old_enough:DateTime64(3)}
+              AND {ratio:Float64} * max(c) <= {peaks:Array(UInt64)}[indexOf({fps:Array(String)}, token_fingerprint)]`,
+          {
+            fps: [...peaks.keys()],
+            peaks: [...peaks.values()],
+            bfrom: new Date(range.from.getTime() - t.BASELINE_DAYS * 86_400_000),
+            from: range.from,
+            min_minutes: t.MIN_HISTORY_MINUTES,
+            old_enough: new Date(range.from.getTime() - t.MIN_HISTORY_HOURS * 3_600_000),
+            ratio: t.MIN_RATIO_TO_PEAK,
+          },
         ),
       );
+    if (history.length === 0) return [];
     const counts = new Map(history.map((h) => [h.token_fingerprint, h.counts]));
+    const candidates = observed.filter((o) => counts.has(o.token_fingerprint));
 
     const findings: Finding[] = [];
     for (const o of candidates) {

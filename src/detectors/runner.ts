@@ -21,7 +21,6 @@ const CHUNK_MS = 6 * 60 * 60_000;
  * flusher writes every 200 ms, a large insert or a busy engine takes seconds more.
  */
 const LATE_SLACK_MS = 60_000;
-
 export type Trigger = 'schedule' | 'api' | 'cli';
 
 export interface RunRange {
@@ -163,7 +162,7 @@ export class DetectionRunner {
     const before = new Date(Math.max(from.getTime(), windowStart(to.getTime(), this.windowMs)));
     const since = new Date(previous.getTime() - LATE_SLACK_MS);
     if (since <= from) return undefined;
-    if (before <= from) return { before, tokens: [], keys: [] };
+    if (before <= from) return { before, tokens: [], windows: [] };
     // ts too: a gateway clock ahead of ours stamps events after their receipt.
     const rows = z
       .object({ token_fingerprint: z.string(), wins: z.array(z.coerce.number()) })
@@ -177,7 +176,19 @@ export class DetectionRunner {
           { from, before, since, w: this.windowMs / 1000 },
         ),
       );
-    return { before, tokens: rows.map((r) => r.token_fingerprint), keys: rows.flatMap((r) => r.wins.map((w) => `${r.token_fingerprint}/${w}`)) };
+    const windows = new Map<number, string[]>();
+    for (const r of rows) {
+      for (const w of r.wins) {
+        const list = windows.get(w);
+        if (list) list.push(r.token_fingerprint);
+        else windows.set(w, [r.token_fingerprint]);
+      }
+    }
+    return {
+      before,
+      tokens: rows.map((r) => r.token_fingerprint),
+      windows: [...windows].sort(([a], [b]) => a - b).map(([w, tokens]) => ({ start: new Date(w * 1000), tokens })),
+    };
   }
 
   private async runOne(detector: Detector, range: DetectionRange) {

@@ -40,23 +40,24 @@ export interface DetectionRange {
   /**
    * Scheduled ticks only: the windows before `before` were examined by earlier ticks, so
    * there only the windows with events the last tick may not have seen (late events) are
-   * examined again, each with all of its token's events: `keys` are those (token, window)
-   * pairs as `${fingerprint}/${window start in epoch seconds}`, `tokens` their tokens.
-   * Without it the whole range is examined.
+   * examined again, each with all of its token's events: per earlier window, the tokens
+   * with late events in it; `tokens` all of them. Without it the whole range is examined.
    */
-  recheck?: { before: Date; tokens: string[]; keys: string[] };
+  recheck?: { before: Date; windows: { start: Date; tokens: string[] }[]; tokens: string[] };
 }
 
 /**
  * SQL condition (with a leading AND) keeping the rows a detector must examine: all of the
- * window(s) from `recheck.before` on, and the earlier windows of late tokens, as
- * (token, window) pairs. `time` is the row's time column, `token` its token expression;
- * bind focusParams(range).
+ * window(s) from `recheck.before` on, and in each earlier window the rows of its late
+ * tokens. `time` is the row's time column, `token` its token expression; bind
+ * focusParams(range).
  */
 export function focusSql(range: DetectionRange, time: string, token = 'token_fingerprint'): string {
   if (!range.recheck) return '';
-  const key = `concat(${token}, '/', toString(toUnixTimestamp(toStartOfInterval(${time}, toIntervalSecond({recheck_w:UInt32})))))`;
-  return ` AND (${time} >= {recheck_before:DateTime64(3)} OR ${key} IN {recheck_keys:Array(String)})`;
+  const late = range.recheck.windows.map(
+    (_, i) => `(${time} >= {recheck_from_${i}:DateTime64(3)} AND ${time} < {recheck_to_${i}:DateTime64(3)} AND ${token} IN {recheck_tokens_${i}:Array(String)})`,
+  );
+  return ` AND (${[`${time} >= {recheck_before:DateTime64(3)}`, ...late].join(' OR ')})`;
 }
 
 /** The same for detectors that judge a token over more than its window: all windows of a late token. */
@@ -66,7 +67,13 @@ export function focusTokensSql(range: DetectionRange, time: string, token = 'tok
 
 export function focusParams(range: DetectionRange): Record<string, unknown> {
   if (!range.recheck) return {};
-  return { recheck_before: range.recheck.before, recheck_keys: range.recheck.keys, recheck_tokens: range.recheck.tokens, recheck_w: range.windowMs / 1000 };
+  const params: Record<string, unknown> = { recheck_before: range.recheck.before, recheck_tokens: range.recheck.tokens };
+  range.recheck.windows.forEach((w, i) => {
+    params[`recheck_from_${i}`] = w.start;
+    params[`recheck_to_${i}`] = new Date(w.start.getTime() + range.windowMs);
+    params[`recheck_tokens_${i}`] = w.tokens;
+  });
+  return params;
 }
 
 export interface DetectorRun<T extends Record<string, Threshold>> {
