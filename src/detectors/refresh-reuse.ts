@@ -32,7 +32,8 @@ export const refreshReuse = defineDetector({
       };
     };
 
-    // Used after its rotation. A token's uses over the whole range, so its finding keeps its window.
+    // Used after its rotation: the rotated tokens among those used in the range (minute rollup),
+    // then the raw rows of those tokens only, over the whole range, so a finding keeps its window.
     const used = z
       .object({ token_fingerprint: z.string(), rotated_at: z.string(), first_use: z.string(), uses: z.coerce.number(), family_id: z.string(), ips: z.array(z.string()), app_id: z.string(), user_id: z.string() })
       .array()
@@ -41,14 +42,16 @@ export const refreshReuse = defineDetector({
           `WITH rotated AS (
              SELECT rotated_from AS token_fingerprint, min(ts) AS rotated_at, any(family_id) AS family_id FROM ${TABLES.tokenEvents}
              WHERE event = 'refreshed' AND rotated_from IN (
-               SELECT DISTINCT token_fingerprint FROM ${TABLES.usageEvents} WHERE ts >= {from:DateTime64(3)} AND ts < {to:DateTime64(3)}${focusTokensSql(range, 'ts')})
+               SELECT token_fingerprint FROM ${TABLES.usageToken1m}
+               WHERE minute >= toStartOfMinute({from:DateTime64(3)}) AND minute < {to:DateTime64(3)}${focusTokensSql(range, 'minute')})
              GROUP BY rotated_from)
            SELECT u.token_fingerprint AS token_fingerprint, toString(any(r.rotated_at)) AS rotated_at, toString(min(u.ts)) AS first_use,
                   count() AS uses, any(r.family_id) AS family_id,
                   groupUniqArray(5)(replaceRegexpOne(IPv6NumToString(u.ip), '^::ffff:', '')) AS ips,
                   anyLast(toString(u.app_id)) AS app_id, anyLast(u.user_id) AS user_id
            FROM ${TABLES.usageEvents} AS u INNER JOIN rotated AS r ON u.token_fingerprint = r.token_fingerprint
-           WHERE u.ts >= {from:DateTime64(3)} AND u.ts < {to:DateTime64(3)} AND u.ts > r.rotated_at + toIntervalSecond({grace:UInt32})
+           WHERE u.token_fingerprint IN (SELECT token_fingerprint FROM rotated)
+             AND u.ts >= {from:DateTime64(3)} AND u.ts < {to:DateTime64(3)} AND u.ts > r.rotated_at + toIntervalSecond({grace:UInt32})
            GROUP BY token_fingerprint`,
           { from: range.from, to: range.to, grace: t.GRACE_SECONDS, ...focusParams(range) },
         ),

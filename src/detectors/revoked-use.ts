@@ -29,12 +29,13 @@ export const revokedUse = defineDetector({
       })
       .array()
       .parse(
+        // The revoked tokens among those used in the range (minute rollup), then the raw rows of those tokens only.
         await warehouse.query(
           `WITH revoked AS (
              SELECT token_fingerprint, min(ts) AS revoked_at FROM ${TABLES.tokenEvents}
              WHERE event = 'revoked' AND token_fingerprint IN (
-               SELECT DISTINCT token_fingerprint FROM ${TABLES.usageEvents}
-               WHERE ts >= {from:DateTime64(3)} AND ts < {to:DateTime64(3)} AND status BETWEEN 200 AND 299${focusSql(range, 'ts')})
+               SELECT token_fingerprint FROM ${TABLES.usageToken1m}
+               WHERE minute >= toStartOfMinute({from:DateTime64(3)}) AND minute < {to:DateTime64(3)}${focusSql(range, 'minute')})
              GROUP BY token_fingerprint)
            SELECT u.token_fingerprint AS token_fingerprint, toString(toStartOfInterval(u.ts, toIntervalSecond({w:UInt32}))) AS win,
                   count() AS accepted, toString(min(u.ts)) AS first_ts, toString(any(r.revoked_at)) AS revoked_at,
@@ -42,7 +43,8 @@ export const revokedUse = defineDetector({
                   groupUniqArray(5)(replaceRegexpOne(IPv6NumToString(u.ip), '^::ffff:', '')) AS ips,
                   groupUniqArray(5)(u.path) AS paths, anyLast(toString(u.app_id)) AS app_id, anyLast(u.user_id) AS user_id
            FROM ${TABLES.usageEvents} AS u INNER JOIN revoked AS r ON u.token_fingerprint = r.token_fingerprint
-           WHERE u.ts >= {from:DateTime64(3)} AND u.ts < {to:DateTime64(3)} AND u.status BETWEEN 200 AND 299
+           WHERE u.token_fingerprint IN (SELECT token_fingerprint FROM revoked)
+             AND u.ts >= {from:DateTime64(3)} AND u.ts < {to:DateTime64(3)} AND u.status BETWEEN 200 AND 299
              AND u.ts > r.revoked_at + toIntervalSecond({grace:UInt32})${focusSql(range, 'u.ts', 'u.token_fingerprint')}
            GROUP BY token_fingerprint, win`,
           { w: windowS, from: range.from, to: range.to, grace: t.GRACE_SECONDS, ...focusParams(range) },

@@ -45,7 +45,11 @@ async function stuffing(ip: string) {
 const fp = (token: string) => fingerprint(t.ctx.secrets.pepper, token);
 const fanouts = (r: RunResult) => r.flags.filter((f) => f.detector === 'ip_fanout').map((f) => [f.finding.subject, f.finding.window_start.getTime()]);
 const stuffers = (r: RunResult) => r.flags.filter((f) => f.detector === 'auth_failures' && f.finding.subject_type === 'ip').map((f) => [f.finding.subject, f.finding.window_start.getTime()]);
-const tick = () => t.ctx.runner.run(t.ctx.runner.scheduledRange(new Date()), 'schedule', undefined);
+async function tick() {
+  const result = await t.ctx.runner.run(t.ctx.runner.scheduledRange(new Date()), 'schedule');
+  expect(result.detectors.filter((d) => d.outcome !== 'ok')).toEqual([]);
+  return result;
+}
 
 beforeAll(async () => {
   t = await openTestApp(testConfig(tempDir()));
