@@ -68,7 +68,9 @@ export const impossibleTravel = defineDetector({
       historyTo: startOfHour(range.from),
       oldEnough: new Date(range.from.getTime() - t.MIN_HISTORY_HOURS * 3_600_000),
     });
-    const recent = groupByToken(await visits(warehouse, [...known.keys()], lookFrom, range.to));
+    // Every use in the range is in the hours from the range's first on, and a new place is
+    // never older: an earlier hour's visits can only be the first leg, the latest of each place.
+    const recent = groupByToken(await visits(warehouse, [...known.keys()], lookFrom, range.to, startOfHour(range.from)));
 
     const errorKm = (v: Visit) => (v.city ? t.CITY_ERROR_KM : t.COUNTRY_ERROR_KM);
     const findings: Finding[] = [];

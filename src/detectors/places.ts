@@ -36,27 +36,27 @@ const visitRow = z.object({
 });
 
 /**
- * Visits (one per token, hour and place) of the given tokens between from and to; with
- * `minPlaces`, only tokens seen in at least that many distinct places.
+ * Visits (one per token, hour and place) of the given tokens between from and to. With
+ * `latestBefore`, a place's visits in the hours before that one are reduced to the latest
+ * (for a use after them, the latest visit of a place is the closest in time).
  */
-export async function visits(warehouse: Warehouse, fps: string[], from: Date, to: Date, minPlaces = 1): Promise<Visit[]> {
+export async function visits(warehouse: Warehouse, fps: string[], from: Date, to: Date, latestBefore?: Date): Promise<Visit[]> {
   if (fps.length === 0) return [];
-  const tokens =
-    minPlaces > 1
-      ? `(SELECT token_fingerprint FROM ${TABLES.usageTokenPlace1h}
-          WHERE token_fingerprint IN {fps:Array(String)} AND hour >= toStartOfHour({from:DateTime64(3)}) AND hour < {to:DateTime64(3)}
-          GROUP BY token_fingerprint HAVING uniqExact(country, city) >= {min_places:UInt32})`
-      : '{fps:Array(String)}';
-  const rows = await warehouse.query(
-    `SELECT token_fingerprint, country, city, asn, anyLast(asn_org) AS asn_org, anyLast(lat) AS lat, anyLast(lon) AS lon,
+  const perHour = `SELECT token_fingerprint, country, city, asn, anyLast(asn_org) AS asn_org, anyLast(lat) AS lat, anyLast(lon) AS lon,
             anyLast(ip) AS ip, anyLast(app_id) AS app_id, anyLast(user_id) AS user_id, sum(requests) AS requests,
             toUnixTimestamp64Milli(min(first_seen)) AS first_seen, toUnixTimestamp64Milli(max(last_seen)) AS last_seen
      FROM ${TABLES.usageTokenPlace1h}
-     WHERE token_fingerprint IN ${tokens}
+     WHERE token_fingerprint IN {fps:Array(String)}
        AND hour >= toStartOfHour({from:DateTime64(3)}) AND hour < {to:DateTime64(3)}
-     GROUP BY token_fingerprint, hour, country, city, asn
-     ORDER BY token_fingerprint, first_seen`,
-    { fps, from, to, min_places: minPlaces },
+     GROUP BY token_fingerprint, hour, country, city, asn`;
+  const rows = await warehouse.query(
+    latestBefore
+      ? `SELECT * FROM (${perHour}
+           ORDER BY last_seen DESC
+           LIMIT 1 BY token_fingerprint, country, city, asn, if(hour >= toStartOfHour({latest_before:DateTime64(3)}), hour, toDateTime(0)))
+         ORDER BY token_fingerprint, first_seen`
+      : `${perHour} ORDER BY token_fingerprint, first_seen`,
+    { fps, from, to, latest_before: latestBefore },
   );
   return rows.map((r) => {
     const v = visitRow.parse(r);
