@@ -21,6 +21,8 @@ const CHUNK_MS = 6 * 60 * 60_000;
  * flusher writes every 200 ms, a large insert or a busy engine takes seconds more.
  */
 const LATE_SLACK_MS = 60_000;
+/** Lifecycle events (revocations, rotations) reported this much after their time are left to a retro-hunt. */
+const LATE_LIFECYCLE_DAYS = 30;
 export type Trigger = 'schedule' | 'api' | 'cli';
 
 export interface RunRange {
@@ -75,8 +77,9 @@ export class DetectionRunner {
    * the previous ticks already found. So a tick passes the end of the previous successful
    * one, and run() re-examines the earlier windows only for the tokens that have events
    * there received since then (usage_events.received_at, less a minute for events still
-   * being written); for every other token nothing in those windows changed since a tick
-   * looked at them. The first tick after a start, and any after a tick with a failed
+   * being written), and for the tokens with a revocation or rotation reported since (a
+   * late lifecycle event changes how their earlier uses are judged); for every other
+   * token nothing in those windows changed since a tick looked at them. The first tick after a start, and any after a tick with a failed
    * detector, examine the whole range. A late event is examined with all of its token's
    * events of its window, so it is judged exactly as a full re-read would judge it.
    * Events written more than the look-back after their time, or held in the spool more
@@ -176,6 +179,18 @@ export class DetectionRunner {
           { from, before, since, w: this.windowMs / 1000 },
         ),
       );
+    // A lifecycle event reported late (a revocation, a rotation) changes how the token's
+    // earlier uses are judged (revoked_use, refresh_reuse): all its earlier windows again.
+    const lifecycle = (
+      await this.warehouse.query(
+        `SELECT DISTINCT arrayJoin([token_fingerprint, rotated_from]) AS fp FROM ${TABLES.tokenEvents}
+         WHERE ts >= {oldest:DateTime64(3)} AND received_at >= {since:DateTime64(3)} AND event IN ('revoked', 'refreshed') AND fp != ''`,
+        { oldest: new Date(from.getTime() - LATE_LIFECYCLE_DAYS * 86_400_000), since },
+      )
+    ).map((r) => (r as { fp: string }).fp);
+    const earlier: number[] = [];
+    for (let w = windowStart(from.getTime(), this.windowMs); w < before.getTime(); w += this.windowMs) earlier.push(w / 1000);
+    rows.push(...lifecycle.map((fp) => ({ token_fingerprint: fp, wins: earlier })));
     const windows = new Map<number, string[]>();
     for (const r of rows) {
       for (const w of r.wins) {
@@ -186,7 +201,7 @@ export class DetectionRunner {
     }
     return {
       before,
-      tokens: rows.map((r) => r.token_fingerprint),
+      tokens: [...new Set(rows.map((r) => r.token_fingerprint))],
       windows: [...windows].sort(([a], [b]) => a - b).map(([w, tokens]) => ({ start: new Date(w * 1000), tokens })),
     };
   }

@@ -42,6 +42,12 @@ async function stuffing(ip: string) {
   await t.ctx.flusher.drained();
 }
 
+async function post(url: string, body: unknown[]) {
+  const res = await t.app.inject({ method: 'POST', url, headers: { 'content-type': 'application/json', ...auth('ingest') }, payload: JSON.stringify(body) });
+  expect(res.statusCode, res.body).toBe(202);
+  await t.ctx.flusher.drained();
+}
+
 const fp = (token: string) => fingerprint(t.ctx.secrets.pepper, token);
 const fanouts = (r: RunResult) => r.flags.filter((f) => f.detector === 'ip_fanout').map((f) => [f.finding.subject, f.finding.window_start.getTime()]);
 const stuffers = (r: RunResult) => r.flags.filter((f) => f.detector === 'auth_failures' && f.finding.subject_type === 'ip').map((f) => [f.finding.subject, f.finding.window_start.getTime()]);
@@ -61,6 +67,8 @@ describe('scheduled ticks and late events', () => {
 
   it('the first tick examines its whole range', async () => {
     await fanout('on-time');
+    // A refresh token used in window W; its rotation, before that use, is reported only after the tick.
+    await post('/v1/events', [{ token: 'rt-late', token_type: 'refresh_token', ts: new Date(W + 3 * MIN).toISOString(), ip: '198.51.100.7', path: '/oauth/token', status: 200 }]);
     first = await tick();
     expect(fanouts(first)).toEqual([[fp('on-time'), W]]);
   });
@@ -72,6 +80,12 @@ describe('scheduled ticks and late events', () => {
     expect(fanouts(second)).toEqual([[fp('late'), W]]);
     // A subject other than a token: the address's whole window is judged again.
     expect(stuffers(second)).toEqual([['45.9.8.7', W]]);
+  });
+
+  it("a lifecycle event reported late has the token's earlier uses judged again", async () => {
+    await post('/v1/tokens', [{ event: 'refreshed', token: 'rt-late-2', token_type: 'refresh_token', rotated_from: 'rt-late', ts: new Date(W + MIN).toISOString() }]);
+    const third = await tick();
+    expect(third.flags.filter((f) => f.detector === 'refresh_reuse').map((f) => f.finding.subject)).toEqual([fp('rt-late')]);
   });
 
   it('earlier windows are not read again for tokens with nothing new', async () => {
