@@ -23,6 +23,7 @@ const CHUNK_MS = 6 * 60 * 60_000;
 const LATE_SLACK_MS = 60_000;
 /** Lifecycle events (revocations, rotations) reported this much after their time are left to a retro-hunt. */
 const LATE_LIFECYCLE_DAYS = 30;
+
 export type Trigger = 'schedule' | 'api' | 'cli';
 
 export interface RunRange {
@@ -75,16 +76,19 @@ export class DetectionRunner {
    * Re-reading those earlier windows in full every minute would cost three quarters of a
    * tick (at 5-minute windows and 3 of them: ~19.5 of ~20 minutes of events) to find what
    * the previous ticks already found. So a tick passes the end of the previous successful
-   * one, and run() re-examines the earlier windows only for the tokens that have events
-   * there received since then (usage_events.received_at, less a minute for events still
-   * being written), and for the tokens with a revocation or rotation reported since (a
-   * late lifecycle event changes how their earlier uses are judged); for every other
-   * token nothing in those windows changed since a tick looked at them. The first tick after a start, and any after a tick with a failed
-   * detector, examine the whole range. A late event is examined with all of its token's
-   * events of its window, so it is judged exactly as a full re-read would judge it.
-   * Events written more than the look-back after their time, or held in the spool more
-   * than a minute past receipt (a warehouse that took reads but refused writes), are left
-   * to a retro-hunt, as events older than the look-back always were.
+   * one, and run() re-examines an earlier window only for the tokens with events there
+   * received since then (usage_events.received_at, less a minute for events still being
+   * written), and for the tokens with a revocation or rotation reported since (a late
+   * lifecycle event changes how their earlier uses are judged). For every other token
+   * nothing in those windows changed since a tick looked at them. A late event is judged
+   * with all of its token's events of its window, as a full re-read would judge it.
+   *
+   * The first tick after a start, and any tick after one with a failed detector, examine
+   * the whole range. A warehouse outage fails the ticks during it, so the first tick after
+   * it looks at everything received since the last good one, replayed spool included.
+   * Events that become visible more than a minute after their receipt while ticks succeed
+   * (a warehouse refusing writes but answering reads), or more than the look-back after
+   * their time, are left to a retro-hunt, as events older than the look-back always were.
    */
   scheduledRange(now = new Date()): RunRange {
     const start = windowStart(now.getTime(), this.windowMs) - this.config.scheduler.lookback_windows * this.windowMs;
