@@ -10,9 +10,9 @@
  * every token with events in the last minute of the previous window (nearly all of them,
  * and all of the busy ones) has that whole window re-read beside the current minute: a
  * tick as heavy as they come (a tick late in a window reads up to 5 minutes). Events keep
- * arriving at `per-minute` (the tick's range, 16 minutes before `now`, dense at that rate, inserted
- * minute by minute through the materialized views; during the ticks, an insert per second
- * at the same rate). Measured with `small-history` events of history (30 days, same
+ * arriving at `per-minute` (the tick's range, 16 minutes before `now`, dense at that rate,
+ * inserted minute by minute through the materialized views; during the ticks, an insert
+ * per second at the same rate). Measured with `small-history` events of history (30 days, same
  * tokens), then again after loading more history up to `history` events: same arriving
  * load, same `now`. Targets: the tick with 10M history ≤ 5 s; tick(10M) / tick(1M) ≤ 1.5.
  *
@@ -20,14 +20,14 @@
  * the same work, inserting its flags as the first one does; no repeat once the ticks so
  * far took over 30 s: the figure is clear and the benchmark must end); the median counts.
  * Every warehouse query of the first tick is timed and attributed to its detector (the
- * detectors' detect() wrapped in this process), to show where the time goes. Last, the
- * two history reads of the place detectors are run beside an aggregated prototype of
- * the same answer (what a fix in src/detectors/ would send), with the answers compared.
+ * detectors' detect() wrapped in this process), to show where the time goes; the query
+ * finding the late tokens is the runner's own.
  *
  * History rollups: the minute rollups (token, app) are filled for the last 8 days of
  * history (what detector baselines read: 7 days), the place and daily rollups in full;
- * the user and dimension rollups, which no detector reads, not at all (bench/common.ts
- * bulkLoadHistory). The arriving events go through the real views.
+ * the user and dimension rollups not at all (no detector reads their history; auth_failures
+ * reads the user rollup over the tick's range only) (bench/common.ts bulkLoadHistory). The
+ * arriving events go through the real views.
  */
 import { createMetrics } from '../src/metrics.js';
 import { DETECTORS } from '../src/detectors/registry.js';
