@@ -7,7 +7,7 @@
 import { median, medianAbsoluteDeviation } from 'simple-statistics';
 import { z } from 'zod';
 import { TABLES } from '../warehouse/warehouse.js';
-import { chTime, defineDetector, fmt, focusParams, focusSql, type DetectionRange, type Finding, type SubjectType } from './types.js';
+import { chTime, defineDetector, fmt, focusParams, focusSql, lateTokenSql, type DetectionRange, type Finding, type SubjectType } from './types.js';
 
 const MAD_TO_SIGMA = 1.4826;
 
@@ -29,7 +29,7 @@ function subjectFocusSql(range: DetectionRange, type: Exclude<SubjectType, 'app'
   const win = (t: string) => `toUnixTimestamp(toStartOfInterval(${t}, toIntervalSecond({w:UInt32})))`;
   return ` AND (${time} >= {recheck_before:DateTime64(3)} OR (${column}, ${win(time)}) IN (
     SELECT ${column}, ${win('ts')} FROM ${TABLES.usageEvents}
-    WHERE token_fingerprint IN {recheck_tokens:Array(String)} AND ts >= {from:DateTime64(3)} AND ts < {recheck_before:DateTime64(3)}${focusSql(range, 'ts')}))`;
+    WHERE ${lateTokenSql()} AND ts >= {from:DateTime64(3)} AND ts < {recheck_before:DateTime64(3)}${focusSql(range, 'ts')}))`;
 }
 
 /**

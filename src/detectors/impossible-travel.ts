@@ -36,7 +36,8 @@ async function newPlaceTokens(
          HAVING countIf(hour >= toStartOfHour({hfrom:DateTime64(3)}) AND hour < {hto:DateTime64(3)}) > 0
             AND minIf(first_seen, hour >= toStartOfHour({hfrom:DateTime64(3)}) AND hour < {hto:DateTime64(3)}) <= {old_enough:DateTime64(3)}
             AND uniqExactIf(country, city, hour >= toStartOfHour({look_from:DateTime64(3)})) >= 2
-            AND arrayExists(x -> NOT has(places, x), groupUniqArrayIf(concat(toString(country), '/', city), hour >= toStartOfHour({look_from:DateTime64(3)})))`,
+            AND arrayExists(x -> NOT has(places, x), groupUniqArrayIf(concat(toString(country), '/', city), hour >= toStartOfHour({look_from:DateTime64(3)})))
+         SETTINGS optimize_aggregation_in_order = 1`,
         { fps, look_from: p.lookFrom, to: p.to, hfrom: p.historyFrom, hto: p.historyTo, old_enough: p.oldEnough },
       ),
     );

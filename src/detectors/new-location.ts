@@ -41,7 +41,8 @@ async function baselines(
             AND requests >= {min_requests:UInt64}
             AND uniqExactIf(country, country != '' AND hour >= toStartOfHour({near_from:DateTime64(3)})) >= 2
             AND arrayExists(c -> NOT has(countries, c),
-                  groupUniqArrayIf(toString(country), country != '' AND hour >= toStartOfHour({from:DateTime64(3)}) AND hour < {to:DateTime64(3)}))`,
+                  groupUniqArrayIf(toString(country), country != '' AND hour >= toStartOfHour({from:DateTime64(3)}) AND hour < {to:DateTime64(3)}))
+         SETTINGS optimize_aggregation_in_order = 1`,
         {
           fps,
           from: p.from,

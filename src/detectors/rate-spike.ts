@@ -52,20 +52,23 @@ export const rateSpike = defineDetector({
     if (observed.length === 0) return [];
 
     // One read of the week: in the engine, only tokens with history enough whose window
-    // peak at least doubles their previous peak keep their per-minute counts.
+    // peak at least doubles their previous peak keep their per-minute counts, sent as
+    // (count, minutes with that count): a few dozen pairs instead of thousands of minutes.
     const peaks = new Map<string, number>();
     for (const o of observed) peaks.set(o.token_fingerprint, Math.max(o.peak, peaks.get(o.token_fingerprint) ?? 0));
     const history = z
-      .object({ token_fingerprint: z.string(), counts: z.array(z.number()) })
+      .object({ token_fingerprint: z.string(), counts: z.array(z.number()), minutes: z.array(z.number()) })
       .array()
       .parse(
         await warehouse.query(
-          `SELECT token_fingerprint, groupArray(c) AS counts
-           FROM (SELECT token_fingerprint, minute, sum(requests) AS c FROM ${TABLES.usageToken1m}
-                 WHERE token_fingerprint IN {fps:Array(String)} AND minute >= {bfrom:DateTime64(3)} AND minute < {from:DateTime64(3)}
-                 GROUP BY token_fingerprint, minute)
+          `SELECT token_fingerprint, groupArray(c) AS counts, groupArray(n) AS minutes
+           FROM (SELECT token_fingerprint, c, count() AS n, min(minute) AS first
+                 FROM (SELECT token_fingerprint, minute, sum(requests) AS c FROM ${TABLES.usageToken1m}
+                       WHERE token_fingerprint IN {fps:Array(String)} AND minute >= {bfrom:DateTime64(3)} AND minute < {from:DateTime64(3)}
+                       GROUP BY token_fingerprint, minute)
+                 GROUP BY token_fingerprint, c)
            GROUP BY token_fingerprint
-           HAVING count() >= {min_minutes:UInt32} AND min(minute) <= {old_enough:DateTime64(3)}
+           HAVING sum(n) >= {min_minutes:UInt32} AND min(first) <= {old_enough:DateTime64(3)}
               AND {ratio:Float64} * max(c) <= {peaks:Array(UInt64)}[indexOf({fps:Array(String)}, token_fingerprint)]`,
           {
             fps: [...peaks.keys()],
@@ -79,7 +82,7 @@ export const rateSpike = defineDetector({
         ),
       );
     if (history.length === 0) return [];
-    const counts = new Map(history.map((h) => [h.token_fingerprint, h.counts]));
+    const counts = new Map(history.map((h) => [h.token_fingerprint, h.counts.flatMap((c, i) => new Array<number>(h.minutes[i]!).fill(c))]));
     const candidates = observed.filter((o) => counts.has(o.token_fingerprint));
 
     const findings: Finding[] = [];

@@ -47,6 +47,14 @@ export interface DetectionRange {
 }
 
 /**
+ * Late tokens go to the engine as the first 16 hex digits (64 bits) of their fingerprint:
+ * a quarter of the text to bind for thousands of tokens, every query. A prefix shared by
+ * another token only adds that token's window to the examination, never hides one.
+ */
+const PREFIX = 16;
+const prefixed = (token: string) => `left(${token}, ${PREFIX})`;
+
+/**
  * SQL condition (with a leading AND) keeping the rows a detector must examine: all of the
  * window(s) from `recheck.before` on, and in each earlier window the rows of its late
  * tokens. `time` is the row's time column, `token` its token expression; bind
@@ -55,23 +63,29 @@ export interface DetectionRange {
 export function focusSql(range: DetectionRange, time: string, token = 'token_fingerprint'): string {
   if (!range.recheck) return '';
   const late = range.recheck.windows.map(
-    (_, i) => `(${time} >= {recheck_from_${i}:DateTime64(3)} AND ${time} < {recheck_to_${i}:DateTime64(3)} AND ${token} IN {recheck_tokens_${i}:Array(String)})`,
+    (_, i) => `(${time} >= {recheck_from_${i}:DateTime64(3)} AND ${time} < {recheck_to_${i}:DateTime64(3)} AND ${prefixed(token)} IN {recheck_tokens_${i}:Array(String)})`,
   );
   return ` AND (${[`${time} >= {recheck_before:DateTime64(3)}`, ...late].join(' OR ')})`;
 }
 
 /** The same for detectors that judge a token over more than its window: all windows of a late token. */
 export function focusTokensSql(range: DetectionRange, time: string, token = 'token_fingerprint'): string {
-  return range.recheck ? ` AND (${time} >= {recheck_before:DateTime64(3)} OR ${token} IN {recheck_tokens:Array(String)})` : '';
+  return range.recheck ? ` AND (${time} >= {recheck_before:DateTime64(3)} OR ${lateTokenSql(token)})` : '';
+}
+
+/** SQL: the token is one of the late tokens (any window); bind focusParams(range). */
+export function lateTokenSql(token = 'token_fingerprint'): string {
+  return `${prefixed(token)} IN {recheck_tokens:Array(String)}`;
 }
 
 export function focusParams(range: DetectionRange): Record<string, unknown> {
   if (!range.recheck) return {};
-  const params: Record<string, unknown> = { recheck_before: range.recheck.before, recheck_tokens: range.recheck.tokens };
+  const cut = (tokens: string[]) => [...new Set(tokens.map((t) => t.slice(0, PREFIX)))];
+  const params: Record<string, unknown> = { recheck_before: range.recheck.before, recheck_tokens: cut(range.recheck.tokens) };
   range.recheck.windows.forEach((w, i) => {
     params[`recheck_from_${i}`] = w.start;
     params[`recheck_to_${i}`] = new Date(w.start.getTime() + range.windowMs);
-    params[`recheck_tokens_${i}`] = w.tokens;
+    params[`recheck_tokens_${i}`] = cut(w.tokens);
   });
   return params;
 }
