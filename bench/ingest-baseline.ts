@@ -23,7 +23,7 @@ import { createMetrics } from '../src/metrics.js';
 import { openChdb } from '../src/warehouse/chdb.js';
 import { migrate, migrationVariables } from '../src/warehouse/migrate.js';
 import { TABLES } from '../src/warehouse/warehouse.js';
-import { makeTemplates, stampBatch } from './ingest-data.js';
+import { cutChunks, makeTemplates, stampBatch } from './ingest-data.js';
 
 export interface BaselineResult {
   type: 'baseline';
@@ -63,15 +63,7 @@ geo.close();
 // 2. Chunks of the flusher's size, cut at line ends like Spool.peek().
 const all = Buffer.concat(spooled);
 spooled.length = 0;
-const chunks: { data: Buffer; rows: number }[] = [];
-for (let offset = 0; offset < all.length; ) {
-  const window = all.subarray(offset, Math.min(all.length, offset + config.ingest.flush_max_bytes));
-  const data = window.subarray(0, window.lastIndexOf(0x0a) + 1);
-  let rows = 0;
-  for (let i = data.indexOf(0x0a); i >= 0; i = data.indexOf(0x0a, i + 1)) rows += 1;
-  chunks.push({ data, rows });
-  offset += data.length;
-}
+const chunks = cutChunks(all, config.ingest.flush_max_bytes);
 const distinctRows = chunks.reduce((n, c) => n + c.rows, 0);
 
 // 3. Insert them one at a time for `seconds` (repeating the chunks under new dedup tokens).

@@ -233,3 +233,17 @@ export function stampBatch(template: BatchTemplate, seq: number): Buffer {
   for (const offset of template.seqOffsets) stamp.copy(out, offset);
   return out;
 }
+
+/** Cuts spool bytes into insert chunks of at most `maxBytes`, at line ends, as Spool.peek() does. */
+export function cutChunks(all: Buffer, maxBytes: number): { data: Buffer; rows: number }[] {
+  const chunks: { data: Buffer; rows: number }[] = [];
+  for (let offset = 0; offset < all.length; ) {
+    const window = all.subarray(offset, Math.min(all.length, offset + maxBytes));
+    const data = window.subarray(0, window.lastIndexOf(0x0a) + 1);
+    let rows = 0;
+    for (let i = data.indexOf(0x0a); i >= 0; i = data.indexOf(0x0a, i + 1)) rows += 1;
+    chunks.push({ data, rows });
+    offset += data.length;
+  }
+  return chunks;
+}

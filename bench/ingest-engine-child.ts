@@ -12,6 +12,7 @@ import { loadConfig } from '../src/config.js';
 import { openChdb } from '../src/warehouse/chdb.js';
 import { migrate, migrationVariables } from '../src/warehouse/migrate.js';
 import { TABLES } from '../src/warehouse/warehouse.js';
+import { cutChunks } from './ingest-data.js';
 
 export interface EngineVariantResult {
   type: 'variant';
@@ -30,15 +31,7 @@ const seconds = Number(process.env.BENCH_SECONDS ?? 10);
 const dir = mkdtempSync(join(tmpdir(), 'tokenwatch-bench-engine-'));
 const config = loadConfig({ TOKENWATCH_DATA_DIR: dir, TOKENWATCH_LOG_LEVEL: 'silent' }, {});
 const all = readFileSync(process.env.BENCH_ROWS_FILE!);
-const chunks: { data: Buffer; rows: number }[] = [];
-for (let offset = 0; offset < all.length; ) {
-  const window = all.subarray(offset, Math.min(all.length, offset + chunkMiB * 2 ** 20));
-  const data = window.subarray(0, window.lastIndexOf(0x0a) + 1);
-  let rows = 0;
-  for (let i = data.indexOf(0x0a); i >= 0; i = data.indexOf(0x0a, i + 1)) rows += 1;
-  chunks.push({ data, rows });
-  offset += data.length;
-}
+const chunks = cutChunks(all, chunkMiB * 2 ** 20);
 
 const warehouse = openChdb(join(dir, 'warehouse'));
 await migrate(warehouse, migrationVariables(config));
