@@ -66,21 +66,17 @@ const FLAG_COLUMNS = `flag_id, detector, subject_type, subject, token_fingerprin
   toString(window_start) AS window_start, toString(window_end) AS window_end, severity, score, explanation, evidence,
   status, toString(created_at) AS created_at, toString(updated_at) AS updated_at`;
 
-const existingIds = defineQuery({
-  name: 'existing_flags',
-  sql: `SELECT flag_id FROM ${TABLES.flags} WHERE flag_id IN {ids:Array(String)}`,
-  params: z.object({ ids: z.array(z.string()) }),
-  row: z.object({ flag_id: z.string() }),
-});
-
-/** Open or confirmed flags of the same detector and subject since `since`: the incident is already flagged. */
-const recentSubjects = defineQuery({
-  name: 'recent_flag_subjects',
-  sql: `SELECT DISTINCT detector, subject_type, subject FROM ${TABLES.flags} FINAL
-        WHERE window_end >= {since:DateTime64(3)} AND window_start <= {until:DateTime64(3)} AND status != 'dismissed'
-          AND detector IN {detectors:Array(String)}`,
-  params: z.object({ since: z.date(), until: z.date(), detectors: z.array(z.string()) }),
-  row: z.object({ detector: z.string(), subject_type: z.string(), subject: z.string() }),
+/**
+ * The detector's flags whose windows reach into [since, until], whatever their status: a
+ * finding's own flag (same id, same window) is among them, and so is any open or
+ * confirmed flag of the same incident.
+ */
+const flagsAround = defineQuery({
+  name: 'flags_around',
+  sql: `SELECT flag_id, subject_type, subject, status FROM ${TABLES.flags} FINAL
+        WHERE detector = {detector:String} AND window_end >= {since:DateTime64(3)} AND window_start <= {until:DateTime64(3)}`,
+  params: z.object({ detector: z.string(), since: z.date(), until: z.date() }),
+  row: z.object({ flag_id: z.string(), subject_type: z.string(), subject: z.string(), status: z.string() }),
 });
 
 const activeSuppressions = defineQuery({
@@ -110,19 +106,12 @@ export class FlagStore {
   async select(detector: DetectorName, findings: Finding[], now = new Date()): Promise<{ id: string; finding: Finding }[]> {
     if (findings.length === 0) return [];
     const withIds = findings.map((finding) => ({ id: flagId(detector, finding), finding }));
-    const stored = new Set((await existingIds(this.warehouse, { ids: withIds.map((f) => f.id) })).map((r) => r.flag_id));
     const earliest = Math.min(...findings.map((f) => f.window_start.getTime()));
     const latest = Math.max(...findings.map((f) => f.window_end.getTime()));
     const key = (d: string, t: string, s: string) => `${d}|${t}|${s}`;
-    const ongoing = new Set(
-      (
-        await recentSubjects(this.warehouse, {
-          since: new Date(earliest - INCIDENT_GAP_MS),
-          until: new Date(latest + INCIDENT_GAP_MS),
-          detectors: [detector],
-        })
-      ).map((r) => key(r.detector, r.subject_type, r.subject)),
-    );
+    const around = await flagsAround(this.warehouse, { detector, since: new Date(earliest - INCIDENT_GAP_MS), until: new Date(latest + INCIDENT_GAP_MS) });
+    const stored = new Set(around.map((r) => r.flag_id));
+    const ongoing = new Set(around.filter((r) => r.status !== 'dismissed').map((r) => key(detector, r.subject_type, r.subject)));
     const suppressed = new Set((await activeSuppressions(this.warehouse, { at: now })).map((r) => key(r.detector, r.subject_type, r.subject)));
     const chosen: { id: string; finding: Finding }[] = [];
     // Earliest window first: an incident is flagged once, at its start.
