@@ -54,6 +54,8 @@ export const rateSpike = defineDetector({
     // One read of the week: in the engine, only tokens with history enough whose window
     // peak at least doubles their previous peak keep their per-minute counts, sent as
     // (count, minutes with that count): a few dozen pairs instead of thousands of minutes.
+    // FINAL sums a minute's rows from all parts in the table's order (token, minute), twice
+    // as fast as grouping them (and exact on a cluster: the rollup is sharded by token).
     const peaks = new Map<string, number>();
     for (const o of observed) peaks.set(o.token_fingerprint, Math.max(o.peak, peaks.get(o.token_fingerprint) ?? 0));
     const history = z
@@ -63,9 +65,8 @@ export const rateSpike = defineDetector({
         await warehouse.query(
           `SELECT token_fingerprint, groupArray(c) AS counts, groupArray(n) AS minutes
            FROM (SELECT token_fingerprint, c, count() AS n, min(minute) AS first
-                 FROM (SELECT token_fingerprint, minute, sum(requests) AS c FROM ${TABLES.usageToken1m}
-                       WHERE token_fingerprint IN {fps:Array(String)} AND minute >= {bfrom:DateTime64(3)} AND minute < {from:DateTime64(3)}
-                       GROUP BY token_fingerprint, minute)
+                 FROM (SELECT token_fingerprint, minute, requests AS c FROM ${TABLES.usageToken1m} FINAL
+                       WHERE token_fingerprint IN {fps:Array(String)} AND minute >= {bfrom:DateTime64(3)} AND minute < {from:DateTime64(3)})
                  GROUP BY token_fingerprint, c)
            GROUP BY token_fingerprint
            HAVING sum(n) >= {min_minutes:UInt32} AND min(first) <= {old_enough:DateTime64(3)}
