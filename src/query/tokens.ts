@@ -1,7 +1,8 @@
 /**
  * One token, everything a security analyst asks about it: registry metadata and state,
- * usage totals (rollups), where and how it was used (its own raw rows, which the table's
- * order keeps together), requests per hour for the last day, flags and revocations.
+ * usage totals and the last day per hour (minute rollup), where and how it was used over
+ * the breakdown window (daily breakdown rollup plus the raw rows of the window's first,
+ * partial day), flags and revocations.
  */
 import { z } from 'zod';
 import { defineQuery, TABLES, type Warehouse } from '../warehouse/warehouse.js';
@@ -47,12 +48,21 @@ export const registryEntries = defineQuery({
   row: tokenRegistryRow,
 });
 
-const totals = defineQuery({
+/**
+ * All-time totals and the last 24 hours per hour, in one read of the token's minute rollup
+ * (one query costs less to plan than two). The hours run from the start of the hour 23
+ * hours ago; minutes after the current hour (clock skew) keep their own hours.
+ */
+const FIRST_HOUR = 'toStartOfHour(now()) - toIntervalHour(23)';
+const usageTotals = defineQuery({
   name: 'token_totals',
-  sql: `SELECT sum(requests) AS requests, sum(status_4xx) AS status_4xx, sum(status_5xx) AS status_5xx,
-               sum(auth_failures) AS auth_failures, uniqMerge(ips) AS distinct_ips,
-               uniqMerge(countries) AS distinct_countries, uniqMerge(asns) AS distinct_asns
-        FROM ${TABLES.usageToken1m} WHERE token_fingerprint = {fp:String}`,
+  sql: `SELECT sum(m.requests) AS requests, sum(m.status_4xx) AS status_4xx, sum(m.status_5xx) AS status_5xx,
+               sum(m.auth_failures) AS auth_failures, uniqMerge(m.ips) AS distinct_ips,
+               uniqMerge(m.countries) AS distinct_countries, uniqMerge(m.asns) AS distinct_asns,
+               toString(toTimeZone(${FIRST_HOUR}, 'UTC')) AS first_hour,
+               sumMapIf([toStartOfHour(m.minute)], [m.requests], m.minute >= ${FIRST_HOUR}) AS hour_requests,
+               sumMapIf([toStartOfHour(m.minute)], [m.status_4xx + m.status_5xx], m.minute >= ${FIRST_HOUR}) AS hour_errors
+        FROM ${TABLES.usageToken1m} AS m WHERE m.token_fingerprint = {fp:String}`,
   params: z.object({ fp: z.string() }),
   row: z.object({
     requests: num,
@@ -62,70 +72,149 @@ const totals = defineQuery({
     distinct_ips: num,
     distinct_countries: num,
     distinct_asns: num,
+    first_hour: z.string(),
+    hour_requests: z.tuple([z.array(z.string()), z.array(num)]),
+    hour_errors: z.tuple([z.array(z.string()), z.array(num)]),
   }),
 });
 
-/** Breakdowns from the token's raw rows over the window: each a small GROUP BY on one key range. */
-const rawWindow = `FROM ${TABLES.usageEvents} WHERE token_fingerprint = {fp:String} AND ts >= now64(3) - toIntervalDay({days:UInt32})`;
-const windowParams = z.object({ fp: z.string(), days: z.number().int(), limit: z.number().int() });
+const HOUR_MS = 3_600_000;
 
-const ips = defineQuery({
-  name: 'token_ips',
-  sql: `SELECT replaceRegexpOne(IPv6NumToString(ip), '^::ffff:', '') AS ip, count() AS requests, toString(max(ts)) AS last_seen,
-               anyLast(country) AS country, anyLast(city) AS city, anyLast(asn) AS asn, anyLast(asn_org) AS asn_org
-        ${rawWindow} GROUP BY ip ORDER BY requests DESC, ip LIMIT {limit:UInt32}`,
-  params: windowParams,
-  row: z.object({ ip: z.string(), requests: num, last_seen: z.string(), country: z.string(), city: z.string(), asn: num, asn_org: z.string() }),
+/** Requests and errors per hour: the 24 hours from `first_hour` (engine time), zeros filled, plus any later hour with rows. */
+function hoursOf(t: { first_hour: string; hour_requests: [string[], number[]]; hour_errors: [string[], number[]] }) {
+  const hours = new Map<string, { requests: number; errors: number }>();
+  const first = Date.parse(`${t.first_hour.replace(' ', 'T')}Z`);
+  for (let i = 0; i < 24; i++) hours.set(new Date(first + i * HOUR_MS).toISOString().slice(0, 19).replace('T', ' '), { requests: 0, errors: 0 });
+  t.hour_requests[0].forEach((h, i) => {
+    hours.set(h, { requests: t.hour_requests[1][i]!, errors: hours.get(h)?.errors ?? 0 });
+  });
+  t.hour_errors[0].forEach((h, i) => {
+    hours.set(h, { requests: hours.get(h)?.requests ?? 0, errors: t.hour_errors[1][i]! });
+  });
+  return [...hours.entries()].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)).map(([hour, v]) => ({ hour: isoTime(hour)!, ...v }));
+}
+
+/**
+ * The six breakdowns of a token's window (IPs, countries, cities, networks, paths, status
+ * mix): the whole days from usage_token_breakdown_1d_v1 (sql/008), aggregated per key,
+ * beside the raw rows of the partial day where the window starts, aggregated the same
+ * way (GROUPING SETS, one set per breakdown, as the rollup's view does). The window ends
+ * at the newest row, as the rollup's today does. The two are added up, ordered and cut
+ * here: in the engine the same merge costs more to plan than to run.
+ */
+const WINDOW_START = `now64(3, 'UTC') - toIntervalDay({days:UInt32})`;
+const FIRST_WHOLE_DAY = `toDate(${WINDOW_START}, 'UTC') + 1`;
+const BREAKDOWN_KEYS = 'ip, country, city, asn, method, path, status';
+
+const breakdownParts = defineQuery({
+  name: 'token_breakdowns',
+  sql: `SELECT toString(kind) AS kind, ${BREAKDOWN_KEYS}, requests, errors, toString(seen) AS last_seen,
+               lat_sum, lat_n, lon_sum, lon_n, at_country, at_city, at_asn, at_asn_org
+        FROM (
+          SELECT b.kind AS kind, ${BREAKDOWN_KEYS.split(', ').map((k) => `b.${k} AS ${k}`).join(', ')},
+                 sum(b.requests) AS requests, sum(b.errors) AS errors, max(b.last_seen) AS seen,
+                 sum(b.lat_sum) AS lat_sum, sum(b.lat_n) AS lat_n, sum(b.lon_sum) AS lon_sum, sum(b.lon_n) AS lon_n,
+                 argMax(b.last_country, b.last_seen) AS at_country, argMax(b.last_city, b.last_seen) AS at_city,
+                 argMax(b.last_asn, b.last_seen) AS at_asn, argMax(b.last_asn_org, b.last_seen) AS at_asn_org
+          FROM ${TABLES.usageTokenBreakdown1d} AS b
+          WHERE b.token_fingerprint = {fp:String} AND b.day >= ${FIRST_WHOLE_DAY}
+          GROUP BY kind, ${BREAKDOWN_KEYS}
+          UNION ALL
+          SELECT CAST(transform(grouping(${BREAKDOWN_KEYS}), [63, 95, 79, 119, 121, 126], [1, 2, 3, 4, 5, 6], 0)
+                      AS Enum8('ip' = 1, 'country' = 2, 'city' = 3, 'asn' = 4, 'path' = 5, 'status' = 6)) AS kind,
+                 ${BREAKDOWN_KEYS}, toUInt64(count()) AS requests, toUInt64(countIf(status >= 400)) AS errors, max(ts) AS seen,
+                 sum(toFloat64(ifNull(lat, 0))) AS lat_sum, toUInt64(count(lat)) AS lat_n, sum(toFloat64(ifNull(lon, 0))) AS lon_sum, toUInt64(count(lon)) AS lon_n,
+                 anyLast(toString(country)) AS at_country, anyLast(toString(city)) AS at_city, anyLast(asn) AS at_asn,
+                 anyLast(toString(asn_org)) AS at_asn_org
+          FROM ${TABLES.usageEvents}
+          WHERE token_fingerprint = {fp:String} AND ts >= ${WINDOW_START} AND ts < toDateTime64(${FIRST_WHOLE_DAY}, 3, 'UTC')
+          GROUP BY GROUPING SETS ((ip), (country), (country, city), (asn), (method, path), (status))
+        )`,
+  params: z.object({ fp: z.string(), days: z.number().int() }),
+  row: z.object({
+    kind: z.enum(['ip', 'country', 'city', 'asn', 'path', 'status']),
+    ip: z.string(),
+    country: z.string(),
+    city: z.string(),
+    asn: num,
+    method: z.string(),
+    path: z.string(),
+    status: num,
+    requests: num,
+    errors: num,
+    last_seen: z.string(),
+    lat_sum: num,
+    lat_n: num,
+    lon_sum: num,
+    lon_n: num,
+    at_country: z.string(),
+    at_city: z.string(),
+    at_asn: num,
+    at_asn_org: z.string(),
+  }),
 });
 
-const countries = defineQuery({
-  name: 'token_countries',
-  sql: `SELECT country, count() AS requests, toString(max(ts)) AS last_seen ${rawWindow} AND country != '' GROUP BY country ORDER BY requests DESC, country LIMIT {limit:UInt32}`,
-  params: windowParams,
-  row: z.object({ country: z.string(), requests: num, last_seen: z.string() }),
-});
+type BreakdownPart = Awaited<ReturnType<typeof breakdownParts>>[number];
 
-const cities = defineQuery({
-  name: 'token_cities',
-  sql: `SELECT country, city, count() AS requests, avg(lat) AS lat, avg(lon) AS lon, toString(max(ts)) AS last_seen
-        ${rawWindow} AND city != '' GROUP BY country, city ORDER BY requests DESC, city LIMIT {limit:UInt32}`,
-  params: windowParams,
-  row: z.object({ country: z.string(), city: z.string(), requests: num, lat: num.nullable(), lon: num.nullable(), last_seen: z.string() }),
-});
+/** Strings in the engine's order (bytes), for ties: JavaScript's `<` compares UTF-16 units. */
+const byBytes = (a: string, b: string) => Buffer.compare(Buffer.from(a), Buffer.from(b));
 
-const asns = defineQuery({
-  name: 'token_asns',
-  sql: `SELECT asn, anyLast(asn_org) AS asn_org, count() AS requests, toString(max(ts)) AS last_seen
-        ${rawWindow} AND asn != 0 GROUP BY asn ORDER BY requests DESC, asn LIMIT {limit:UInt32}`,
-  params: windowParams,
-  row: z.object({ asn: num, asn_org: z.string(), requests: num, last_seen: z.string() }),
-});
-
-const paths = defineQuery({
-  name: 'token_paths',
-  sql: `SELECT method, path, count() AS requests, countIf(status >= 400) AS errors ${rawWindow}
-        GROUP BY method, path ORDER BY requests DESC, path LIMIT {limit:UInt32}`,
-  params: windowParams,
-  row: z.object({ method: z.string(), path: z.string(), requests: num, errors: num }),
-});
-
-const statuses = defineQuery({
-  name: 'token_status_mix',
-  sql: `SELECT status, count() AS requests ${rawWindow} GROUP BY status ORDER BY status LIMIT {limit:UInt32}`,
-  params: windowParams,
-  row: z.object({ status: num, requests: num }),
-});
-
-const hourly = defineQuery({
-  name: 'token_hourly',
-  sql: `SELECT toStartOfHour(minute) AS hour, sum(requests) AS requests, sum(status_4xx) + sum(status_5xx) AS errors
-        FROM ${TABLES.usageToken1m}
-        WHERE token_fingerprint = {fp:String} AND minute >= toStartOfHour(now()) - toIntervalHour(23)
-        GROUP BY hour
-        ORDER BY hour WITH FILL FROM toStartOfHour(now()) - toIntervalHour(23) TO toStartOfHour(now()) + toIntervalHour(1) STEP toIntervalHour(1)`,
-  params: z.object({ fp: z.string() }),
-  row: z.object({ hour: z.string(), requests: num, errors: num }),
-});
+/**
+ * The rollup's and the raw partial day's rows added up per key, each breakdown ordered as
+ * the API has always ordered it (by requests, then key; the status mix by status) and cut
+ * at `limit`. Countries, cities and networks leave out rows without one.
+ */
+export function mergeBreakdowns(parts: BreakdownPart[], limit: number) {
+  const merged = new Map<string, BreakdownPart>();
+  for (const r of parts) {
+    const key = `${r.kind}\u0000${r.ip}\u0000${r.country}\u0000${r.city}\u0000${r.asn}\u0000${r.method}\u0000${r.path}\u0000${r.status}`;
+    const m = merged.get(key);
+    if (!m) {
+      merged.set(key, { ...r });
+      continue;
+    }
+    const newer = r.last_seen > m.last_seen;
+    m.requests += r.requests;
+    m.errors += r.errors;
+    m.lat_sum += r.lat_sum;
+    m.lat_n += r.lat_n;
+    m.lon_sum += r.lon_sum;
+    m.lon_n += r.lon_n;
+    if (newer) Object.assign(m, { last_seen: r.last_seen, at_country: r.at_country, at_city: r.at_city, at_asn: r.at_asn, at_asn_org: r.at_asn_org });
+  }
+  const rows = [...merged.values()];
+  const top = (kind: BreakdownPart['kind'], key: (r: BreakdownPart) => string | number, keep: (r: BreakdownPart) => boolean = () => true) =>
+    rows
+      .filter((r) => r.kind === kind && keep(r))
+      .sort((a, b) => {
+        if (b.requests !== a.requests) return b.requests - a.requests;
+        const x = key(a);
+        const y = key(b);
+        return typeof x === 'number' && typeof y === 'number' ? x - y : byBytes(String(x), String(y));
+      })
+      .slice(0, limit);
+  const ipText = (r: BreakdownPart) => r.ip.replace(/^::ffff:/, '');
+  const avg = (sum: number, n: number) => (n === 0 ? null : sum / n);
+  return {
+    ips: top('ip', ipText).map((r) => ({ ip: ipText(r), requests: r.requests, last_seen: isoTime(r.last_seen), country: r.at_country, city: r.at_city, asn: r.at_asn, asn_org: r.at_asn_org })),
+    countries: top('country', (r) => r.country, (r) => r.country !== '').map((r) => ({ country: r.country, requests: r.requests, last_seen: isoTime(r.last_seen) })),
+    cities: top('city', (r) => r.city, (r) => r.city !== '').map((r) => ({
+      country: r.country,
+      city: r.city,
+      requests: r.requests,
+      lat: avg(r.lat_sum, r.lat_n),
+      lon: avg(r.lon_sum, r.lon_n),
+      last_seen: isoTime(r.last_seen),
+    })),
+    asns: top('asn', (r) => r.asn, (r) => r.asn !== 0).map((r) => ({ asn: r.asn, asn_org: r.at_asn_org, requests: r.requests, last_seen: isoTime(r.last_seen) })),
+    paths: top('path', (r) => r.path).map((r) => ({ method: r.method, path: r.path, requests: r.requests, errors: r.errors })),
+    status_mix: rows
+      .filter((r) => r.kind === 'status')
+      .sort((a, b) => a.status - b.status)
+      .slice(0, limit)
+      .map((r) => ({ status: r.status, requests: r.requests })),
+  };
+}
 
 export const flagSummary = z.object({
   flag_id: z.string(),
@@ -180,19 +269,14 @@ const BREAKDOWN_LIMIT = 50;
 export async function tokenDetail(warehouse: Warehouse, fp: string, days = DEFAULT_BREAKDOWN_DAYS) {
   const [registry] = await registryEntries(warehouse, { fps: [fp] });
   if (!registry) return undefined;
-  const w = { fp, days, limit: BREAKDOWN_LIMIT };
-  const [total, ipRows, countryRows, cityRows, asnRows, pathRows, statusRows, hourRows, flagRows, revocationRows] = await Promise.all([
-    totals(warehouse, { fp }),
-    ips(warehouse, w),
-    countries(warehouse, w),
-    cities(warehouse, w),
-    asns(warehouse, w),
-    paths(warehouse, w),
-    statuses(warehouse, w),
-    hourly(warehouse, { fp }),
+  const [total, breakdownRows, flagRows, revocationRows] = await Promise.all([
+    usageTotals(warehouse, { fp }),
+    breakdownParts(warehouse, { fp, days }),
     tokenFlags(warehouse, { fp }),
     tokenRevocations(warehouse, { fp }),
   ]);
+  // An aggregate without GROUP BY: always one row.
+  const t = total[0]!;
   const { requests: _registryRequests, lifecycle_events, ...metadata } = registry;
   return {
     ...metadata,
@@ -205,15 +289,16 @@ export async function tokenDetail(warehouse: Warehouse, fp: string, days = DEFAU
     last_seen: isoTime(registry.last_seen),
     lifecycle_events,
     usage: {
-      ...(total[0] ?? { requests: 0, status_4xx: 0, status_5xx: 0, auth_failures: 0, distinct_ips: 0, distinct_countries: 0, distinct_asns: 0 }),
+      requests: t.requests,
+      status_4xx: t.status_4xx,
+      status_5xx: t.status_5xx,
+      auth_failures: t.auth_failures,
+      distinct_ips: t.distinct_ips,
+      distinct_countries: t.distinct_countries,
+      distinct_asns: t.distinct_asns,
       breakdown_window_days: days,
-      ips: ipRows.map((r) => ({ ...r, last_seen: isoTime(r.last_seen) })),
-      countries: countryRows.map((r) => ({ ...r, last_seen: isoTime(r.last_seen) })),
-      cities: cityRows.map((r) => ({ ...r, last_seen: isoTime(r.last_seen) })),
-      asns: asnRows.map((r) => ({ ...r, last_seen: isoTime(r.last_seen) })),
-      paths: pathRows,
-      status_mix: statusRows,
-      requests_per_hour_24h: hourRows.map((r) => ({ ...r, hour: isoTime(r.hour) })),
+      ...mergeBreakdowns(breakdownRows, BREAKDOWN_LIMIT),
+      requests_per_hour_24h: hoursOf(t),
     },
     flags: flagRows.map((f) => ({ ...f, window_start: isoTime(f.window_start), window_end: isoTime(f.window_end), created_at: isoTime(f.created_at) })),
     revocations: revocationRows.map((r) => ({ ...r, requested_at: isoTime(r.requested_at), updated_at: isoTime(r.updated_at) })),

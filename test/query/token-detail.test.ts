@@ -1,0 +1,137 @@
+/**
+ * Token detail's breakdowns (IPs, places, networks, paths, status mix) come from a daily
+ * rollup plus the raw rows of the window's first, partial day: they must equal the same
+ * breakdowns computed from the raw rows of the window, and the rollup must equal the raw
+ * table key by key.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { tokenDetail } from '../../src/query/tokens.js';
+import { openChdb } from '../../src/warehouse/chdb.js';
+import { migrate, migrationVariables } from '../../src/warehouse/migrate.js';
+import type { Warehouse } from '../../src/warehouse/warehouse.js';
+import { tempDir, testConfig } from '../helpers.js';
+
+const DAY = 86_400_000;
+const FP = 'a'.repeat(64);
+const OTHER = 'b'.repeat(64);
+let warehouse: Warehouse;
+
+const ts = (msAgo: number) => new Date(Date.now() - msAgo).toISOString().replace('T', ' ').replace('Z', '');
+
+/**
+ * Usage of two tokens over 31 days: a spread of IPs, places, networks, paths and statuses,
+ * with rows just before and just after the start of the 30-day window, and on the day
+ * the window starts in.
+ */
+function rows() {
+  const out: Record<string, unknown>[] = [];
+  const places = [
+    ['DE', 'Berlin', 52.52, 13.405, 3320, 'DTAG'],
+    ['US', 'Ashburn', 39.04, -77.49, 16509, 'Amazon'],
+    ['JP', 'Tokyo', 35.68, 139.65, 2516, 'KDDI'],
+    ['', '', null, null, 0, ''],
+    ['FR', '', 48.9, 2.35, 3215, 'Orange'],
+  ] as const;
+  const ages = [30 * DAY + 60_000, 30 * DAY - 60_000, 30 * DAY - 3_600_000, 29.5 * DAY, 20 * DAY, 3 * DAY, 3_600_000, 60_000];
+  for (let i = 0; i < 1200; i++) {
+    const [country, city, lat, lon, asn, asnOrg] = places[i % places.length]!;
+    out.push({
+      event_id: `e-${i}`,
+      ts: ts(ages[i % ages.length]! + (i % 13) * 1000),
+      received_at: ts(0),
+      token_fingerprint: i % 5 === 4 ? OTHER : FP,
+      app_id: 'shop',
+      user_id: 'alice',
+      ip: `::ffff:198.51.100.${i % 37}`,
+      country,
+      city,
+      lat,
+      lon,
+      asn,
+      asn_org: asnOrg,
+      method: i % 3 === 0 ? 'POST' : 'GET',
+      path: `/v1/items/${i % 61}`,
+      status: [200, 200, 200, 201, 401, 403, 404, 500][i % 8],
+    });
+  }
+  return out;
+}
+
+beforeAll(async () => {
+  const config = testConfig(tempDir());
+  warehouse = openChdb(`${config.dataDir}/warehouse`);
+  await migrate(warehouse, migrationVariables(config));
+  const data = rows();
+  // Several inserts: the rollup holds several rows per key until merges, as in production.
+  for (let i = 0; i < data.length; i += 400) {
+    await warehouse.insertJsonEachRow('usage_events', data.slice(i, i + 400).map((r) => JSON.stringify(r)).join('\n'));
+  }
+});
+afterAll(async () => warehouse?.close());
+
+const window = `FROM usage_events WHERE token_fingerprint = {fp:String} AND ts >= now64(3) - toIntervalDay(30)`;
+
+describe('token detail breakdowns', () => {
+  it('equal the raw rows of the 30-day window', async () => {
+    const detail = (await tokenDetail(warehouse, FP))!;
+    const raw = (sql: string) => warehouse.query(sql, { fp: FP });
+    const iso = (v: unknown) => `${String(v).replace(' ', 'T')}Z`;
+    const ips = (await raw(`SELECT replaceRegexpOne(IPv6NumToString(ip), '^::ffff:', '') AS ip, count() AS requests, toString(max(ts)) AS last_seen
+                            ${window} GROUP BY ip ORDER BY requests DESC, ip LIMIT 50`)) as Record<string, unknown>[];
+    expect(detail.usage.ips.map((r) => [r.ip, r.requests, r.last_seen])).toEqual(ips.map((r) => [r.ip, r.requests, iso(r.last_seen)]));
+    const countries = (await raw(`SELECT country, count() AS requests, toString(max(ts)) AS last_seen ${window} AND country != ''
+                                  GROUP BY country ORDER BY requests DESC, country`)) as Record<string, unknown>[];
+    expect(detail.usage.countries).toEqual(countries.map((r) => ({ ...r, last_seen: iso(r.last_seen) })));
+    const cities = (await raw(`SELECT country, city, count() AS requests, avg(lat) AS lat, avg(lon) AS lon, toString(max(ts)) AS last_seen
+                               ${window} AND city != '' GROUP BY country, city ORDER BY requests DESC, city`)) as Record<string, unknown>[];
+    expect(detail.usage.cities.map((r) => [r.country, r.city, r.requests, r.last_seen])).toEqual(cities.map((r) => [r.country, r.city, r.requests, iso(r.last_seen)]));
+    detail.usage.cities.forEach((r, i) => {
+      expect(r.lat).toBeCloseTo(Number(cities[i]!.lat), 4);
+      expect(r.lon).toBeCloseTo(Number(cities[i]!.lon), 4);
+    });
+    const asns = (await raw(`SELECT asn, count() AS requests, toString(max(ts)) AS last_seen, anyLast(asn_org) AS asn_org ${window} AND asn != 0
+                             GROUP BY asn ORDER BY requests DESC, asn`)) as Record<string, unknown>[];
+    expect(detail.usage.asns).toEqual(asns.map((r) => ({ asn: r.asn, asn_org: r.asn_org, requests: r.requests, last_seen: iso(r.last_seen) })));
+    const paths = (await raw(`SELECT method, path, count() AS requests, countIf(status >= 400) AS errors ${window}
+                              GROUP BY method, path ORDER BY requests DESC, path, method`)) as Record<string, unknown>[];
+    // Paths with equal counts come in any order of method; at the limit, any of the tied rows may be cut.
+    const byKey = (r: { method: unknown; path: unknown }) => `${String(r.method)} ${String(r.path)}`;
+    const product = new Map(detail.usage.paths.map((r) => [byKey(r), r]));
+    expect(detail.usage.paths).toHaveLength(50);
+    const floor = Math.min(...detail.usage.paths.map((r) => r.requests));
+    for (const r of paths.filter((p) => Number(p.requests) > floor)) expect(product.get(byKey(r as never))).toEqual(r);
+    const statuses = await raw(`SELECT status, count() AS requests ${window} GROUP BY status ORDER BY status`);
+    expect(detail.usage.status_mix).toEqual(statuses);
+    expect(detail.usage.status_mix.reduce((n, s) => n + s.requests, 0)).toBe(
+      Number(((await raw(`SELECT count() AS n ${window}`)) as { n: number }[])[0]!.n),
+    );
+  });
+
+  it('leave out rows older than the window', async () => {
+    const detail = (await tokenDetail(warehouse, FP, 2))!;
+    const inTwoDays = Number(((await warehouse.query(`SELECT count() AS n FROM usage_events WHERE token_fingerprint = {fp:String} AND ts >= now64(3) - toIntervalDay(2)`, { fp: FP })) as { n: number }[])[0]!.n);
+    expect(inTwoDays).toBeGreaterThan(0);
+    expect(detail.usage.status_mix.reduce((n, s) => n + s.requests, 0)).toBe(inTwoDays);
+  });
+});
+
+describe('the breakdown rollup', () => {
+  it('equals the raw table for every token, day and key', async () => {
+    const check = async (kind: string, key: string) => {
+      const raw = `SELECT token_fingerprint, toDate(ts) AS day, ${key} AS k, count() AS n, countIf(status >= 400) AS errors, max(ts) AS last
+                   FROM usage_events GROUP BY token_fingerprint, day, k`;
+      const rollup = `SELECT token_fingerprint, day, ${key} AS k, sum(requests), sum(errors), max(last_seen)
+                      FROM usage_token_breakdown_1d_v1 WHERE kind = '${kind}' GROUP BY token_fingerprint, day, k`;
+      expect(await warehouse.query(`${raw} EXCEPT ${rollup}`)).toEqual([]);
+      expect(await warehouse.query(`${rollup} EXCEPT ${raw}`)).toEqual([]);
+    };
+    await check('ip', 'ip');
+    await check('country', 'country');
+    await check('city', '(country, city)');
+    await check('asn', 'asn');
+    await check('path', '(method, path)');
+    await check('status', 'status');
+    const rowsPerKind = (await warehouse.query(`SELECT kind, sum(requests) AS n FROM usage_token_breakdown_1d_v1 GROUP BY kind ORDER BY kind`)) as { n: number }[];
+    expect(rowsPerKind.map((r) => r.n)).toEqual(Array(6).fill(1200));
+  });
+});
