@@ -5,7 +5,7 @@
  */
 import { z } from 'zod';
 import { HttpError } from '../http/errors.js';
-import { TABLES, type Warehouse } from '../warehouse/warehouse.js';
+import { defineQuery, TABLES, type Warehouse } from '../warehouse/warehouse.js';
 import type { Range } from './params.js';
 
 /** Bucket sizes offered, smallest first; the rollups are per minute, so a minute is the floor. */
@@ -175,42 +175,67 @@ export interface TopQuery {
 }
 
 /**
- * Top keys of a dimension over a range. Tokens: whole days from the daily rollup plus the
- * partial days at both ends from the minute rollup (range in whole minutes). Other
- * dimensions: the hourly rollup, with the range widened to whole hours. The range used
- * is returned.
+ * Top tokens over a range of whole minutes: every day the range touches from the daily
+ * rollup (ordered by day: the days are one range of rows), less the raw rows of those
+ * days outside the range, which lie in the first and the last day's partitions only and
+ * are few in the last one (the range ends now, bar clock skew). A token is listed if it
+ * has requests in the range. The ranking reads counts only; the app and user of the
+ * tokens listed come from the registry (the latest seen), not from every day's rows.
+ */
+async function topTokens(warehouse: Warehouse, range: Range, q: TopQuery): Promise<TopRow[]> {
+  const firstDay = floorTo(range.from, DAY_MS);
+  const afterLastDay = ceilTo(range.to, DAY_MS);
+  // Columns qualified with the table (`e.`) where an alias of the same name would shadow them.
+  const filter = (t: string) =>
+    `${q.app_id !== undefined ? ` AND ${t}app_id = {app_id:String}` : ''}${q.user_id !== undefined ? ` AND ${t}user_id = {user_id:String}` : ''}`;
+  const ranked = (await warehouse.query(
+    `SELECT token_fingerprint AS key, sum(requests) AS requests, sum(errors) AS errors, sum(auth_failures) AS auth_failures
+     FROM (
+       SELECT token_fingerprint, toInt64(requests) AS requests, toInt64(status_4xx + status_5xx) AS errors, toInt64(auth_failures) AS auth_failures
+       FROM ${TABLES.usageToken1d}
+       WHERE day >= toDate({first_day:DateTime64(3)}) AND day < toDate({after_last_day:DateTime64(3)})${filter('')}
+       UNION ALL
+       SELECT e.token_fingerprint AS token_fingerprint, -count() AS requests, -countIf(e.status >= 400) AS errors, -countIf(e.status IN (401, 403)) AS auth_failures
+       FROM ${TABLES.usageEvents} AS e
+       WHERE ((e.ts >= {first_day:DateTime64(3)} AND e.ts < {from:DateTime64(3)}) OR (e.ts >= {to:DateTime64(3)} AND e.ts < {after_last_day:DateTime64(3)}))${filter('e.')}
+       GROUP BY e.token_fingerprint
+     )
+     GROUP BY token_fingerprint
+     HAVING requests > 0
+     ORDER BY ${METRIC_SQL[q.metric]} DESC, key
+     LIMIT {limit:UInt32} OFFSET {offset:UInt32}`,
+    { ...range, first_day: firstDay, after_last_day: afterLastDay, app_id: q.app_id, user_id: q.user_id, limit: q.limit, offset: q.offset },
+  )) as Record<string, unknown>[];
+  if (ranked.length === 0) return [];
+  const owners = new Map(
+    (await tokenOwners(warehouse, { fps: ranked.map((r) => String(r.key)) })).map((o) => [o.token_fingerprint, o] as const),
+  );
+  return ranked.map((r) => {
+    const owner = owners.get(String(r.key));
+    return topRow.parse({ ...r, label: '', app_id: owner?.app_id ?? '', user_id: owner?.user_id ?? '', tokens: null });
+  });
+}
+
+/** The app and user of tokens, from the registry. */
+const tokenOwners = defineQuery({
+  name: 'token_owners',
+  sql: `SELECT token_fingerprint, argMaxMerge(app_id) AS app_id, argMaxMerge(user_id) AS user_id
+        FROM ${TABLES.tokens} WHERE token_fingerprint IN {fps:Array(String)} GROUP BY token_fingerprint`,
+  params: z.object({ fps: z.array(z.string()) }),
+  row: z.object({ token_fingerprint: z.string(), app_id: z.string(), user_id: z.string() }),
+});
+
+/**
+ * Top keys of a dimension over a range. Tokens: see topTokens (range in whole minutes).
+ * Other dimensions: the hourly rollup, with the range widened to whole hours. The range
+ * used is returned.
  */
 export async function usageTop(warehouse: Warehouse, exact: Range, q: TopQuery): Promise<{ rows: TopRow[]; range: Range }> {
   const order = METRIC_SQL[q.metric];
   if (q.by === 'tokens') {
     const range = toWholeMinutes(exact);
-    const dayStart = ceilTo(range.from, DAY_MS);
-    const dayEnd = floorTo(range.to, DAY_MS);
-    const wholeDays = dayStart < dayEnd;
-    const edgeFilter = wholeDays
-      ? `((minute >= {from:DateTime64(3)} AND minute < {day_start:DateTime64(3)}) OR (minute >= {day_end:DateTime64(3)} AND minute < {to:DateTime64(3)}))`
-      : `minute >= {from:DateTime64(3)} AND minute < {to:DateTime64(3)}`;
-    const extra = `${q.app_id !== undefined ? ' AND app_id = {app_id:String}' : ''}${q.user_id !== undefined ? ' AND user_id = {user_id:String}' : ''}`;
-    const parts = [
-      `SELECT token_fingerprint, app_id, user_id, requests, status_4xx + status_5xx AS errors, auth_failures
-       FROM ${TABLES.usageToken1m} WHERE ${edgeFilter}${extra}`,
-    ];
-    if (wholeDays) {
-      parts.unshift(
-        `SELECT token_fingerprint, app_id, user_id, requests, status_4xx + status_5xx AS errors, auth_failures
-         FROM ${TABLES.usageToken1d} WHERE day >= toDate({day_start:DateTime64(3)}) AND day < toDate({day_end:DateTime64(3)})${extra}`,
-      );
-    }
-    const rows = await warehouse.query(
-      `SELECT token_fingerprint AS key, '' AS label, anyLast(app_id) AS app_id, anyLast(user_id) AS user_id,
-              sum(requests) AS requests, sum(errors) AS errors, sum(auth_failures) AS auth_failures, NULL AS tokens
-       FROM (${parts.join(' UNION ALL ')})
-       GROUP BY token_fingerprint
-       ORDER BY ${order} DESC, key
-       LIMIT {limit:UInt32} OFFSET {offset:UInt32}`,
-      { ...range, day_start: dayStart, day_end: dayEnd, app_id: q.app_id, user_id: q.user_id, limit: q.limit, offset: q.offset },
-    );
-    return { rows: rows.map((r) => topRow.parse(r)), range };
+    const rows = await topTokens(warehouse, range, q);
+    return { rows, range };
   }
 
   if (q.user_id !== undefined && q.by !== 'users') {
