@@ -165,20 +165,18 @@ export class HandleStore {
     return this.deleting;
   }
 
+  /** One pass over what is unsent now; what is forgotten meanwhile waits for the next second. */
   private async deleteUnsent(): Promise<void> {
-    while (this.unsent.size > 0) {
-      const fps: string[] = [];
-      for (const fp of this.unsent) {
-        fps.push(fp);
-        if (fps.length >= FORGET_BATCH) break;
-      }
-      for (const fp of fps) this.unsent.delete(fp);
+    const all = [...this.unsent];
+    this.unsent = new Set();
+    for (let i = 0; i < all.length; i += FORGET_BATCH) {
+      const fps = all.slice(i, i + FORGET_BATCH);
       try {
         // A handle being written right now lands before the statement that deletes it.
         await this.flushing;
         await this.warehouse.command(`DELETE FROM ${TABLES.revocationHandles} WHERE token_fingerprint IN {fps:Array(String)}`, { fps });
       } catch (error) {
-        for (const fp of fps) this.unsent.add(fp);
+        for (const fp of all.slice(i)) this.unsent.add(fp);
         this.logger.warn({ err: error, handles: this.unsent.size }, 'could not delete used revocation handles; they stay masked and will be retried');
         this.metrics?.warehouseErrors.inc({ operation: 'handles_delete' });
         this.forgetTimer ??= setTimeout(() => void this.flushForgotten().catch(() => undefined), FORGET_RETRY_MS);
@@ -210,7 +208,7 @@ export class HandleStore {
     if (this.timer) clearTimeout(this.timer);
     await this.flush();
     try {
-      await this.flushForgotten();
+      while (this.unsent.size > 0) await this.flushForgotten();
     } catch (error) {
       this.logger.error({ err: error, handles: this.unsent.size }, 'used revocation handles not deleted at shutdown; the next start deletes them');
     }

@@ -216,6 +216,22 @@ export class Outbox {
     this.entries += 1;
   }
 
+  /**
+   * Records a change to a job. Revocations of the job keep finishing while the change is
+   * written, and their counts go straight into memory (see RevocationService.countJob),
+   * so the change is applied again to the job as memory has it then: writing a snapshot
+   * taken before would lose them. The log may lag those counts until the job's next write.
+   */
+  async updateJob(id: string, change: (job: Job) => Job): Promise<Job> {
+    const before = this.jobs.get(id);
+    if (!before) throw new Error(`no job ${id}`);
+    await this.append([{ t: 'job', v: change(before) }]);
+    const next = change(this.jobs.get(id) ?? before);
+    this.jobs.set(id, next);
+    this.entries += 1;
+    return next;
+  }
+
   /** Forgets final revocations whose audit rows are in the warehouse. */
   archive(ids: string[]): void {
     for (const id of ids) {
