@@ -144,8 +144,12 @@ describe('bulk revocation against the embedded warehouse', () => {
     let throttled = 0;
     idp.respond = () => (throttled < 8 ? (throttled++, { status: 429, headers: { 'retry-after': '1' } }) : { status: 200 });
 
-    statements.length = 0;
     const { service, outbox, dispatcher, audit } = t.ctx.revocations;
+    // The selectors' candidate filters (see liveTokensSql) leave the counts exact.
+    expect(await service.countLive({ scope: 'app', value: 'batched' })).toEqual({ live: 150, users: 0, apps: 1 });
+    expect((await service.countLive({ scope: 'family', value: fp('batch-7') })).live).toBe(1);
+    expect((await service.countLive({ scope: 'token', value: fp('batch-7') })).live).toBe(1);
+    statements.length = 0;
     const job = await service.createJob({ scope: 'app', value: 'batched' }, 'idp', 'governance', 'test', 'batching');
     const deadline = Date.now() + 30_000;
     while (outbox.jobs.get(job.id)!.status !== 'done' && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
