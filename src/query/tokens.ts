@@ -96,11 +96,12 @@ function hoursOf(t: { first_hour: string; hour_requests: [string[], number[]]; h
 
 /**
  * The six breakdowns of a token's window (IPs, countries, cities, networks, paths, status
- * mix): the whole days from usage_token_breakdown_1d_v1 (sql/008), aggregated per key,
- * beside the raw rows of the partial day where the window starts, aggregated the same
- * way (GROUPING SETS, one set per breakdown, as the rollup's view does). The window ends
- * at the newest row, as the rollup's today does. The two are added up, ordered and cut
- * here: in the engine the same merge costs more to plan than to run.
+ * mix) in one statement: the whole days from usage_token_breakdown_1d_v1 (sql/008) and the
+ * raw rows of the partial day where the window starts, aggregated the same way (GROUPING
+ * SETS, one set per breakdown, as the rollup's view does), added up per key, ordered (by
+ * requests, then key; the status mix by status) and cut at `limit` per breakdown in the
+ * engine: a busy token has tens of thousands of paths, too many to ship. The window ends
+ * at the newest row, as the rollup's today does.
  */
 const WINDOW_START = `now64(3, 'UTC') - toIntervalDay({days:UInt32})`;
 const FIRST_WHOLE_DAY = `toDate(${WINDOW_START}, 'UTC') + 1`;
@@ -108,17 +109,18 @@ const BREAKDOWN_KEYS = 'ip, country, city, asn, method, path, status';
 
 const breakdownParts = defineQuery({
   name: 'token_breakdowns',
-  sql: `SELECT toString(kind) AS kind, ${BREAKDOWN_KEYS}, requests, errors, toString(seen) AS last_seen,
-               lat_sum, lat_n, lon_sum, lon_n, at_country, at_city, at_asn, at_asn_org
+  sql: `SELECT toString(u.kind) AS kind, ${BREAKDOWN_KEYS.split(', ').map((k) => `u.${k} AS ${k}`).join(', ')},
+               sum(u.requests) AS requests, sum(u.errors) AS errors, toString(max(u.seen)) AS last_seen,
+               sum(u.lat_sum) AS lat_sum, sum(u.lat_n) AS lat_n, sum(u.lon_sum) AS lon_sum, sum(u.lon_n) AS lon_n,
+               argMax(u.at_country, u.seen) AS at_country, argMax(u.at_city, u.seen) AS at_city,
+               argMax(u.at_asn, u.seen) AS at_asn, argMax(u.at_asn_org, u.seen) AS at_asn_org
         FROM (
           SELECT b.kind AS kind, ${BREAKDOWN_KEYS.split(', ').map((k) => `b.${k} AS ${k}`).join(', ')},
-                 sum(b.requests) AS requests, sum(b.errors) AS errors, max(b.last_seen) AS seen,
-                 sum(b.lat_sum) AS lat_sum, sum(b.lat_n) AS lat_n, sum(b.lon_sum) AS lon_sum, sum(b.lon_n) AS lon_n,
-                 argMax(b.last_country, b.last_seen) AS at_country, argMax(b.last_city, b.last_seen) AS at_city,
-                 argMax(b.last_asn, b.last_seen) AS at_asn, argMax(b.last_asn_org, b.last_seen) AS at_asn_org
+                 b.requests AS requests, b.errors AS errors, b.last_seen AS seen, b.lat_sum AS lat_sum, b.lat_n AS lat_n,
+                 b.lon_sum AS lon_sum, b.lon_n AS lon_n, b.last_country AS at_country, b.last_city AS at_city,
+                 b.last_asn AS at_asn, b.last_asn_org AS at_asn_org
           FROM ${TABLES.usageTokenBreakdown1d} AS b
           WHERE b.token_fingerprint = {fp:String} AND b.day >= ${FIRST_WHOLE_DAY}
-          GROUP BY kind, ${BREAKDOWN_KEYS}
           UNION ALL
           SELECT CAST(transform(grouping(${BREAKDOWN_KEYS}), [63, 95, 79, 119, 121, 126], [1, 2, 3, 4, 5, 6], 0)
                       AS Enum8('ip' = 1, 'country' = 2, 'city' = 3, 'asn' = 4, 'path' = 5, 'status' = 6)) AS kind,
@@ -129,8 +131,15 @@ const breakdownParts = defineQuery({
           FROM ${TABLES.usageEvents}
           WHERE token_fingerprint = {fp:String} AND ts >= ${WINDOW_START} AND ts < toDateTime64(${FIRST_WHOLE_DAY}, 3, 'UTC')
           GROUP BY GROUPING SETS ((ip), (country), (country, city), (asn), (method, path), (status))
-        )`,
-  params: z.object({ fp: z.string(), days: z.number().int() }),
+        ) AS u
+        WHERE NOT ((u.kind = 'country' AND u.country = '') OR (u.kind = 'city' AND u.city = '') OR (u.kind = 'asn' AND u.asn = 0))
+        GROUP BY u.kind, ${BREAKDOWN_KEYS.split(', ').map((k) => `u.${k}`).join(', ')}
+        ORDER BY u.kind, if(u.kind = 'status', 0, sum(u.requests)) DESC,
+                 multiIf(u.kind = 'ip', replaceRegexpOne(IPv6NumToString(u.ip), '^::ffff:', ''), u.kind = 'country', toString(u.country),
+                         u.kind = 'city', u.city, u.kind = 'path', u.path, ''),
+                 multiIf(u.kind = 'asn', u.asn, u.kind = 'status', toUInt32(u.status), 0)
+        LIMIT {limit:UInt32} BY u.kind`,
+  params: z.object({ fp: z.string(), days: z.number().int(), limit: z.number().int() }),
   row: z.object({
     kind: z.enum(['ip', 'country', 'city', 'asn', 'path', 'status']),
     ip: z.string(),
@@ -156,49 +165,14 @@ const breakdownParts = defineQuery({
 
 type BreakdownPart = Awaited<ReturnType<typeof breakdownParts>>[number];
 
-/** Strings in the engine's order (bytes), for ties: JavaScript's `<` compares UTF-16 units. */
-const byBytes = (a: string, b: string) => Buffer.compare(Buffer.from(a), Buffer.from(b));
-
-/**
- * The rollup's and the raw partial day's rows added up per key, each breakdown ordered as
- * the API has always ordered it (by requests, then key; the status mix by status) and cut
- * at `limit`. Countries, cities and networks leave out rows without one.
- */
-export function mergeBreakdowns(parts: BreakdownPart[], limit: number) {
-  const merged = new Map<string, BreakdownPart>();
-  for (const r of parts) {
-    const key = `${r.kind}\u0000${r.ip}\u0000${r.country}\u0000${r.city}\u0000${r.asn}\u0000${r.method}\u0000${r.path}\u0000${r.status}`;
-    const m = merged.get(key);
-    if (!m) {
-      merged.set(key, { ...r });
-      continue;
-    }
-    const newer = r.last_seen > m.last_seen;
-    m.requests += r.requests;
-    m.errors += r.errors;
-    m.lat_sum += r.lat_sum;
-    m.lat_n += r.lat_n;
-    m.lon_sum += r.lon_sum;
-    m.lon_n += r.lon_n;
-    if (newer) Object.assign(m, { last_seen: r.last_seen, at_country: r.at_country, at_city: r.at_city, at_asn: r.at_asn, at_asn_org: r.at_asn_org });
-  }
-  const rows = [...merged.values()];
-  const top = (kind: BreakdownPart['kind'], key: (r: BreakdownPart) => string | number, keep: (r: BreakdownPart) => boolean = () => true) =>
-    rows
-      .filter((r) => r.kind === kind && keep(r))
-      .sort((a, b) => {
-        if (b.requests !== a.requests) return b.requests - a.requests;
-        const x = key(a);
-        const y = key(b);
-        return typeof x === 'number' && typeof y === 'number' ? x - y : byBytes(String(x), String(y));
-      })
-      .slice(0, limit);
-  const ipText = (r: BreakdownPart) => r.ip.replace(/^::ffff:/, '');
+/** The breakdown rows (ordered and cut by the engine) as the detail's lists. */
+function splitBreakdowns(rows: BreakdownPart[]) {
+  const of = (kind: BreakdownPart['kind']) => rows.filter((r) => r.kind === kind);
   const avg = (sum: number, n: number) => (n === 0 ? null : sum / n);
   return {
-    ips: top('ip', ipText).map((r) => ({ ip: ipText(r), requests: r.requests, last_seen: isoTime(r.last_seen), country: r.at_country, city: r.at_city, asn: r.at_asn, asn_org: r.at_asn_org })),
-    countries: top('country', (r) => r.country, (r) => r.country !== '').map((r) => ({ country: r.country, requests: r.requests, last_seen: isoTime(r.last_seen) })),
-    cities: top('city', (r) => r.city, (r) => r.city !== '').map((r) => ({
+    ips: of('ip').map((r) => ({ ip: r.ip.replace(/^::ffff:/, ''), requests: r.requests, last_seen: isoTime(r.last_seen), country: r.at_country, city: r.at_city, asn: r.at_asn, asn_org: r.at_asn_org })),
+    countries: of('country').map((r) => ({ country: r.country, requests: r.requests, last_seen: isoTime(r.last_seen) })),
+    cities: of('city').map((r) => ({
       country: r.country,
       city: r.city,
       requests: r.requests,
@@ -206,13 +180,9 @@ export function mergeBreakdowns(parts: BreakdownPart[], limit: number) {
       lon: avg(r.lon_sum, r.lon_n),
       last_seen: isoTime(r.last_seen),
     })),
-    asns: top('asn', (r) => r.asn, (r) => r.asn !== 0).map((r) => ({ asn: r.asn, asn_org: r.at_asn_org, requests: r.requests, last_seen: isoTime(r.last_seen) })),
-    paths: top('path', (r) => r.path).map((r) => ({ method: r.method, path: r.path, requests: r.requests, errors: r.errors })),
-    status_mix: rows
-      .filter((r) => r.kind === 'status')
-      .sort((a, b) => a.status - b.status)
-      .slice(0, limit)
-      .map((r) => ({ status: r.status, requests: r.requests })),
+    asns: of('asn').map((r) => ({ asn: r.asn, asn_org: r.at_asn_org, requests: r.requests, last_seen: isoTime(r.last_seen) })),
+    paths: of('path').map((r) => ({ method: r.method, path: r.path, requests: r.requests, errors: r.errors })),
+    status_mix: of('status').map((r) => ({ status: r.status, requests: r.requests })),
   };
 }
 
@@ -271,7 +241,7 @@ export async function tokenDetail(warehouse: Warehouse, fp: string, days = DEFAU
   if (!registry) return undefined;
   const [total, breakdownRows, flagRows, revocationRows] = await Promise.all([
     usageTotals(warehouse, { fp }),
-    breakdownParts(warehouse, { fp, days }),
+    breakdownParts(warehouse, { fp, days, limit: BREAKDOWN_LIMIT }),
     tokenFlags(warehouse, { fp }),
     tokenRevocations(warehouse, { fp }),
   ]);
@@ -297,7 +267,7 @@ export async function tokenDetail(warehouse: Warehouse, fp: string, days = DEFAU
       distinct_countries: t.distinct_countries,
       distinct_asns: t.distinct_asns,
       breakdown_window_days: days,
-      ...mergeBreakdowns(breakdownRows, BREAKDOWN_LIMIT),
+      ...splitBreakdowns(breakdownRows),
       requests_per_hour_24h: hoursOf(t),
     },
     flags: flagRows.map((f) => ({ ...f, window_start: isoTime(f.window_start), window_end: isoTime(f.window_end), created_at: isoTime(f.created_at) })),
