@@ -12,12 +12,12 @@
  * same token/app right after, and checks that the answers agree.
  *
  * Rollups the measured queries do not read (usage_user_1m, usage_dim_1h,
- * usage_token_place_1h) are not filled, and usage_app_1m only for the last two days (the
+ * usage_token_place_1h) are not filled (the token breakdown rollup of sql/008 is), and usage_app_1m only for the last two days (the
  * time series reads 24 hours): filling them from 10 million sparse events costs minutes
  * of CPU on two cores and changes nothing these queries read. --full-rollups fills all.
  */
 import { z } from 'zod';
-import { DEFAULT_BREAKDOWN_DAYS, registryEntries, tokenDetail } from '../src/query/tokens.js';
+import { DEFAULT_BREAKDOWN_DAYS, tokenDetail } from '../src/query/tokens.js';
 import { toWholeMinutes, usageTimeseries, usageTop } from '../src/query/usage.js';
 import { openChdb } from '../src/warehouse/chdb.js';
 import { migrate, migrationVariables } from '../src/warehouse/migrate.js';
@@ -35,6 +35,7 @@ import {
   option,
   percentile,
   resultsPreamble,
+  sqlLabel,
   rng,
   type RollupFill,
   tempDataDir,
@@ -46,8 +47,6 @@ import {
 } from './common.js';
 
 const TARGETS = { detailP95Ms: 100, topP95Ms: 300, speedup: 5 };
-/** The prototype copy of usage_events with smaller granules. */
-const FINE = 'usage_events_g1024';
 const WARMUP = 3;
 
 // ---- the naive baselines: the same answers from usage_events only ---------------------------
@@ -130,33 +129,6 @@ async function naiveTop(warehouse: Warehouse, range: { from: Date; to: Date }, l
   });
 }
 
-/**
- * Prototype for usageTop by tokens: whole days from usage_token_1d (ordered by day), the
- * partial days at both ends from usage_events (partitioned by day: the two edge days
- * only) instead of usage_token_1m, whose order (token, minute) and monthly partitions
- * make a minute range read the whole month.
- */
-async function prototypeTop(warehouse: Warehouse, range: { from: Date; to: Date }, limit: number) {
-  const dayStart = new Date(Math.ceil(range.from.getTime() / DAY) * DAY);
-  const dayEnd = new Date(Math.floor(range.to.getTime() / DAY) * DAY);
-  const rows = await warehouse.query(
-    `SELECT token_fingerprint AS key, sum(requests) AS requests, sum(errors) AS errors, sum(auth_failures) AS auth_failures
-     FROM (
-       SELECT token_fingerprint, requests, status_4xx + status_5xx AS errors, auth_failures FROM ${TABLES.usageToken1d}
-       WHERE day >= toDate({day_start:DateTime64(3)}) AND day < toDate({day_end:DateTime64(3)})
-       UNION ALL
-       SELECT token_fingerprint, count() AS requests, countIf(status >= 400) AS errors, countIf(status IN (401, 403)) AS auth_failures FROM ${TABLES.usageEvents}
-       WHERE (ts >= {from:DateTime64(3)} AND ts < {day_start:DateTime64(3)}) OR (ts >= {day_end:DateTime64(3)} AND ts < {to:DateTime64(3)})
-       GROUP BY token_fingerprint)
-     GROUP BY key ORDER BY requests DESC, key LIMIT {limit:UInt32}`,
-    { ...range, day_start: dayStart, day_end: dayEnd, limit },
-  );
-  return rows.map((r) => {
-    const x = r as Record<string, unknown>;
-    return { key: String(x.key), requests: num.parse(x.requests), errors: num.parse(x.errors), auth_failures: num.parse(x.auth_failures) };
-  });
-}
-
 // ---- agreement checks ------------------------------------------------------------------------
 
 /**
@@ -208,121 +180,6 @@ function compareDetail(d: Detail | undefined, n: Naive): string[] {
   return out;
 }
 
-
-// ---- prototype: tokenDetail with its six raw breakdowns in one query -------------------------
-
-/**
- * tokenDetail reads the token's raw rows six times (ips, countries, cities, asns, paths,
- * status mix), each a separate query over every daily part of the window. The prototype
- * reads them once: GROUP BY GROUPING SETS, one set per breakdown, split and limited here.
- * grouping(ip, country, city, asn, method, path, status) has a bit set for each column
- * NOT in the row's set (SQL standard), so each set has one value of it.
- */
-const SETS = { ips: 63, cities: 79, countries: 95, asns: 119, paths: 121, statuses: 126 } as const;
-
-async function breakdownsOnce(warehouse: Warehouse, fp: string, table: string = TABLES.usageEvents, days = DEFAULT_BREAKDOWN_DAYS, limit = 50) {
-  const rows = (await warehouse.query(
-    `SELECT grouping(ip, country, city, asn, method, path, status) AS g,
-            replaceRegexpOne(IPv6NumToString(ip), '^::ffff:', '') AS ip_text, toString(country) AS country_key, toString(city) AS city_key, asn AS asn_key,
-            toString(method) AS method_key, path AS path_key, status AS status_key,
-            count() AS requests, toString(max(ts)) AS last_seen, anyLast(country) AS last_country, anyLast(city) AS last_city, anyLast(asn) AS last_asn,
-            anyLast(asn_org) AS last_asn_org, avg(lat) AS avg_lat, avg(lon) AS avg_lon, countIf(status >= 400) AS errors
-     FROM ${table}
-     WHERE token_fingerprint = {fp:String} AND ts >= now64(3) - toIntervalDay({days:UInt32})
-     GROUP BY GROUPING SETS ((ip), (country), (country, city), (asn), (method, path), (status))`,
-    { fp, days },
-  )) as Record<string, unknown>[];
-  const set = (g: number) => rows.filter((r) => Number(r.g) === g);
-  const byRequests = <T extends { requests: number }>(key: (x: T) => string | number) => (a: T, b: T) => b.requests - a.requests || (key(a) < key(b) ? -1 : key(a) > key(b) ? 1 : 0);
-  const iso = (v: unknown) => `${String(v).replace(' ', 'T')}Z`;
-  return {
-    ips: set(SETS.ips)
-      .map((r) => ({ ip: String(r.ip_text), requests: num.parse(r.requests), last_seen: iso(r.last_seen), country: String(r.last_country), city: String(r.last_city), asn: num.parse(r.last_asn), asn_org: String(r.last_asn_org) }))
-      .sort(byRequests((x) => x.ip))
-      .slice(0, limit),
-    countries: set(SETS.countries)
-      .filter((r) => r.country_key !== '')
-      .map((r) => ({ country: String(r.country_key), requests: num.parse(r.requests), last_seen: iso(r.last_seen) }))
-      .sort(byRequests((x) => x.country))
-      .slice(0, limit),
-    cities: set(SETS.cities)
-      .filter((r) => r.city_key !== '')
-      .map((r) => ({ country: String(r.country_key), city: String(r.city_key), requests: num.parse(r.requests), lat: r.avg_lat === null ? null : num.parse(r.avg_lat), lon: r.avg_lon === null ? null : num.parse(r.avg_lon), last_seen: iso(r.last_seen) }))
-      .sort(byRequests((x) => x.city))
-      .slice(0, limit),
-    asns: set(SETS.asns)
-      .filter((r) => Number(r.asn_key) !== 0)
-      .map((r) => ({ asn: num.parse(r.asn_key), asn_org: String(r.last_asn_org), requests: num.parse(r.requests), last_seen: iso(r.last_seen) }))
-      .sort(byRequests((x) => x.asn))
-      .slice(0, limit),
-    paths: set(SETS.paths)
-      .map((r) => ({ method: String(r.method_key), path: String(r.path_key), requests: num.parse(r.requests), errors: num.parse(r.errors) }))
-      .sort(byRequests((x) => x.path))
-      .slice(0, limit),
-    status_mix: set(SETS.statuses)
-      .map((r) => ({ status: num.parse(r.status_key), requests: num.parse(r.requests) }))
-      .sort((a, b) => a.status - b.status)
-      .slice(0, limit),
-  };
-}
-
-/** tokenDetail's six raw breakdown queries (its SQL), on `table`, in parallel as tokenDetail runs them. */
-function breakdownsSeparately(warehouse: Warehouse, fp: string, table: string, days = DEFAULT_BREAKDOWN_DAYS) {
-  const win = `FROM ${table} WHERE token_fingerprint = {fp:String} AND ts >= now64(3) - toIntervalDay({days:UInt32})`;
-  const p = { fp, days, limit: 50 };
-  return Promise.all([
-    warehouse.query(`SELECT replaceRegexpOne(IPv6NumToString(ip), '^::ffff:', '') AS ip, count() AS requests, toString(max(ts)) AS last_seen, anyLast(country) AS country, anyLast(city) AS city, anyLast(asn) AS asn, anyLast(asn_org) AS asn_org ${win} GROUP BY ip ORDER BY requests DESC, ip LIMIT {limit:UInt32}`, p),
-    warehouse.query(`SELECT country, count() AS requests, toString(max(ts)) AS last_seen ${win} AND country != '' GROUP BY country ORDER BY requests DESC, country LIMIT {limit:UInt32}`, p),
-    warehouse.query(`SELECT country, city, count() AS requests, avg(lat) AS lat, avg(lon) AS lon, toString(max(ts)) AS last_seen ${win} AND city != '' GROUP BY country, city ORDER BY requests DESC, city LIMIT {limit:UInt32}`, p),
-    warehouse.query(`SELECT asn, anyLast(asn_org) AS asn_org, count() AS requests, toString(max(ts)) AS last_seen ${win} AND asn != 0 GROUP BY asn ORDER BY requests DESC, asn LIMIT {limit:UInt32}`, p),
-    warehouse.query(`SELECT method, path, count() AS requests, countIf(status >= 400) AS errors ${win} GROUP BY method, path ORDER BY requests DESC, path LIMIT {limit:UInt32}`, p),
-    warehouse.query(`SELECT status, count() AS requests ${win} GROUP BY status ORDER BY status LIMIT {limit:UInt32}`, p),
-  ]);
-}
-
-/**
- * tokenDetail's queries (same parallelism) with its raw breakdowns read from `table`,
- * either as its six queries or as breakdownsOnce.
- */
-async function prototypeTokenDetail(warehouse: Warehouse, fp: string, options: { table?: string; once?: boolean } = {}) {
-  const table = options.table ?? TABLES.usageEvents;
-  const once = options.once ?? true;
-  const [registry] = await registryEntries(warehouse, { fps: [fp] });
-  if (!registry) return undefined;
-  const [totals, breakdowns, hourly, flags, revocations] = await Promise.all([
-    warehouse.query(
-      `SELECT sum(requests) AS requests, sum(status_4xx) AS status_4xx, sum(status_5xx) AS status_5xx, sum(auth_failures) AS auth_failures, uniqMerge(ips) AS distinct_ips,
-              uniqMerge(countries) AS distinct_countries, uniqMerge(asns) AS distinct_asns FROM ${TABLES.usageToken1m} WHERE token_fingerprint = {fp:String}`,
-      { fp },
-    ),
-    once ? breakdownsOnce(warehouse, fp, table) : breakdownsSeparately(warehouse, fp, table).then(() => undefined),
-    warehouse.query(
-      `SELECT toStartOfHour(minute) AS hour, sum(requests) AS requests, sum(status_4xx) + sum(status_5xx) AS errors FROM ${TABLES.usageToken1m}
-       WHERE token_fingerprint = {fp:String} AND minute >= toStartOfHour(now()) - toIntervalHour(23) GROUP BY hour
-       ORDER BY hour WITH FILL FROM toStartOfHour(now()) - toIntervalHour(23) TO toStartOfHour(now()) + toIntervalHour(1) STEP toIntervalHour(1)`,
-      { fp },
-    ),
-    warehouse.query(`SELECT flag_id FROM ${TABLES.flags} FINAL WHERE token_fingerprint = {fp:String} ORDER BY created_at DESC LIMIT 100`, { fp }),
-    warehouse.query(`SELECT revocation_id FROM ${TABLES.revocations} FINAL WHERE token_fingerprint = {fp:String} ORDER BY requested_at DESC LIMIT 100`, { fp }),
-  ]);
-  return { registry, totals, breakdowns, hourly, flags, revocations };
-}
-
-/** Differences between tokenDetail's breakdowns and the prototype's (anyLast fields left out: any row's value may come last). */
-function compareBreakdowns(d: Detail | undefined, p: Awaited<ReturnType<typeof breakdownsOnce>> | undefined): string[] {
-  if (!d || !p) return ['missing'];
-  const out: string[] = [];
-  const eq = (what: string, a: unknown, b: unknown) => {
-    if (JSON.stringify(a) !== JSON.stringify(b)) out.push(`${what}: ${JSON.stringify(a).slice(0, 160)} ≠ ${JSON.stringify(b).slice(0, 160)}`);
-  };
-  eq('ips', d.usage.ips.map((x) => [x.ip, x.requests, x.last_seen]), p.ips.map((x) => [x.ip, x.requests, x.last_seen]));
-  eq('countries', d.usage.countries.map((x) => [x.country, x.requests, x.last_seen]), p.countries.map((x) => [x.country, x.requests, x.last_seen]));
-  eq('cities', d.usage.cities.map((x) => [x.country, x.city, x.requests, x.last_seen]), p.cities.map((x) => [x.country, x.city, x.requests, x.last_seen]));
-  eq('asns', d.usage.asns.map((x) => [x.asn, x.requests, x.last_seen]), p.asns.map((x) => [x.asn, x.requests, x.last_seen]));
-  eq('paths', canonicalPaths(d.usage.paths.map((x) => [x.method, x.path, x.requests, x.errors])), canonicalPaths(p.paths.map((x) => [x.method, x.path, x.requests, x.errors])));
-  eq('status_mix', d.usage.status_mix, p.status_mix);
-  return out;
-}
 
 // ---- the benchmark ---------------------------------------------------------------------------
 
@@ -380,42 +237,19 @@ export async function run(args: string[]): Promise<number> {
     const pick = <T>(items: T[]) => items[Math.floor(random() * items.length)]!;
 
     const detail: Series = { product: [], naive: [], mismatches: [] };
-    const protoDetail: number[] = [];
-    const protoMismatches: string[] = [];
-    const fineSix: number[] = [];
-    const fineOnce: number[] = [];
-    const fineMismatches: string[] = [];
     const series: Series = { product: [], naive: [], mismatches: [] };
     const top: Series = { product: [], naive: [], mismatches: [] };
-    const protoTop: number[] = [];
-    const protoTopMismatches: string[] = [];
     const watch = contention();
-
-    // Prototype: the same raw table with 1,024-row granules (the product's has 8,192).
-    const fineStarted = performance.now();
-    const ddl = String(((await warehouse.query(`SELECT create_table_query FROM system.tables WHERE database = currentDatabase() AND name = {t:String}`, { t: TABLES.usageEvents }))[0] as { create_table_query: string }).create_table_query);
-    if (!/index_granularity = 8192/.test(ddl)) throw new Error(`usage_events DDL without index_granularity = 8192: ${ddl.slice(-300)}`);
-    await warehouse.command(ddl.replace(/CREATE TABLE (\S+)\.usage_events\b/, `CREATE TABLE $1.${FINE}`).replace('index_granularity = 8192', 'index_granularity = 1024'));
-    await warehouse.command(`INSERT INTO ${FINE} SELECT * FROM ${TABLES.usageEvents} SETTINGS max_insert_threads = 2, min_insert_block_size_rows = 0, min_insert_block_size_bytes = 4000000000`);
-    log(`prototype table ${FINE} (usage_events with index_granularity = 1024): copied in ${((performance.now() - fineStarted) / 1000).toFixed(0)} s`);
 
     console.log(`(2) token detail: tokenDetail() vs the same answer from usage_events, ${runs} random tokens (after ${WARMUP} warm-up runs)`);
     for (let i = 0; i < WARMUP + runs; i++) {
       const fp = pick(fps);
       const a = await timed(() => tokenDetail(warehouse, fp));
       const b = await timed(() => naiveTokenDetail(warehouse, fp));
-      const c = await timed(() => prototypeTokenDetail(warehouse, fp));
-      const e = await timed(() => prototypeTokenDetail(warehouse, fp, { table: FINE, once: false }));
-      const f = await timed(() => prototypeTokenDetail(warehouse, fp, { table: FINE, once: true }));
       if (i < WARMUP) continue;
-      fineSix.push(e.ms);
-      fineOnce.push(f.ms);
-      for (const m of compareBreakdowns(a.value, f.value?.breakdowns ?? undefined)) fineMismatches.push(`${fp.slice(0, 12)}… ${m}`);
       detail.product.push(a.ms);
       detail.naive.push(b.ms);
-      protoDetail.push(c.ms);
       for (const m of compareDetail(a.value, b.value)) detail.mismatches.push(`${fp.slice(0, 12)}… ${m}`);
-      for (const m of compareBreakdowns(a.value, c.value?.breakdowns)) protoMismatches.push(`${fp.slice(0, 12)}… ${m}`);
     }
 
     console.log(`(3) time series: usageTimeseries(24 h, 60 s, app_id) vs GROUP BY over usage_events, ${runs} random apps`);
@@ -440,33 +274,27 @@ export async function run(args: string[]): Promise<number> {
       const range = toWholeMinutes({ from: new Date(now.getTime() - 30 * DAY), to: now });
       const a = await timed(() => usageTop(warehouse, range, { by: 'tokens', metric: 'requests', limit: 20, offset: 0 }));
       const b = await timed(() => naiveTop(warehouse, range, 20));
-      const c = await timed(() => prototypeTop(warehouse, range, 20));
       if (i < WARMUP) continue;
       top.product.push(a.ms);
       top.naive.push(b.ms);
-      protoTop.push(c.ms);
-      if (JSON.stringify(c.value) !== JSON.stringify(b.value)) protoTopMismatches.push(`prototype ${JSON.stringify(c.value).slice(0, 200)}`);
       const x = JSON.stringify(a.value.rows.map((r) => ({ key: r.key, requests: r.requests, errors: r.errors, auth_failures: r.auth_failures })));
       if (x !== JSON.stringify(b.value)) top.mismatches.push(`product ${x.slice(0, 200)} ≠ naive ${JSON.stringify(b.value).slice(0, 200)}`);
     }
     const busy = watch();
 
-    // usageTop's two parts alone, and the largest app's time series.
+    // usageTop's statements alone, and the largest app's time series.
     const topParts: Record<string, number> = {};
     {
       const now = new Date();
       const range = toWholeMinutes({ from: new Date(now.getTime() - 30 * DAY), to: now });
-      const dayStart = new Date(Math.ceil(range.from.getTime() / DAY) * DAY);
-      const dayEnd = new Date(Math.floor(range.to.getTime() / DAY) * DAY);
-      const p = { ...range, day_start: dayStart, day_end: dayEnd };
-      const part = async (name: string, sql: string) => {
+      const sent: { sql: string; params?: Record<string, unknown> }[] = [];
+      const spy: Warehouse = { ...warehouse, query: (sql, params) => (sent.push({ sql, params }), warehouse.query(sql, params)) };
+      await usageTop(spy, range, { by: 'tokens', metric: 'requests', limit: 20, offset: 0 });
+      for (const { sql, params } of sent) {
         const xs: number[] = [];
-        for (let i = 0; i < 5; i++) xs.push((await timed(() => warehouse.query(sql, p))).ms);
-        topParts[name] = percentile(xs, 50);
-      };
-      await part('whole days from usage_token_1d', `SELECT token_fingerprint, sum(requests) AS r FROM ${TABLES.usageToken1d} WHERE day >= toDate({day_start:DateTime64(3)}) AND day < toDate({day_end:DateTime64(3)}) GROUP BY token_fingerprint ORDER BY r DESC LIMIT 20`);
-      await part('partial days from usage_token_1m', `SELECT token_fingerprint, sum(requests) AS r FROM ${TABLES.usageToken1m} WHERE ((minute >= {from:DateTime64(3)} AND minute < {day_start:DateTime64(3)}) OR (minute >= {day_end:DateTime64(3)} AND minute < {to:DateTime64(3)})) GROUP BY token_fingerprint ORDER BY r DESC LIMIT 20`);
-      await part('partial days from usage_events (prototype)', `SELECT token_fingerprint, count() AS r FROM ${TABLES.usageEvents} WHERE (ts >= {from:DateTime64(3)} AND ts < {day_start:DateTime64(3)}) OR (ts >= {day_end:DateTime64(3)} AND ts < {to:DateTime64(3)}) GROUP BY token_fingerprint ORDER BY r DESC LIMIT 20`);
+        for (let i = 0; i < 5; i++) xs.push((await timed(() => warehouse.query(sql, params))).ms);
+        topParts[`\`${sqlLabel(sql)}\``] = percentile(xs, 50);
+      }
     }
     const bigApp = String(((await warehouse.query(`SELECT app_id FROM ${TABLES.usageApp1m} GROUP BY app_id ORDER BY sum(requests) DESC LIMIT 1`))[0] as { app_id: string }).app_id);
     const bigSeries = { product: [] as number[], naive: [] as number[], rows: 0 };
@@ -482,7 +310,7 @@ export async function run(args: string[]): Promise<number> {
     // Where token detail spends its time: each of its queries alone, on the busiest token and a median one.
     const heavy = fps[0]!; // rank 0: the busiest token
     const typical = fps[Math.floor(tokens / 2)]!;
-    const parts = await detailBreakdown(warehouse, [heavy, typical]);
+    const parts = await detailStatements(warehouse, [heavy, typical]);
     const heavyDetail = await timed(() => tokenDetail(warehouse, heavy));
     const heavyNaive = await timed(() => naiveTokenDetail(warehouse, heavy));
     const heavyRows = Number(((await warehouse.query(`SELECT count() AS n FROM ${TABLES.usageEvents} WHERE token_fingerprint = {fp:String}`, { fp: heavy }))[0] as { n: number }).n);
@@ -511,7 +339,7 @@ export async function run(args: string[]): Promise<number> {
       ...rows.map(([name, x]) => `| ${name} | ${ms(x.p50)} ms | ${ms(x.p95)} ms | ${ms(x.n50)} ms | ${ms(x.n95)} ms | ${x.speedup50.toFixed(2)}× | ${x.speedup95.toFixed(2)}× |`),
     ];
     const breakdown = [
-      '| token detail query | busiest token | median token |',
+      '| token detail statement | busiest token | median token |',
       '|---|---:|---:|',
       ...Object.keys(parts[0]!).map((k) => `| ${k} | ${ms(parts[0]![k]!)} ms | ${ms(parts[1]![k]!)} ms |`),
     ];
@@ -519,11 +347,7 @@ export async function run(args: string[]): Promise<number> {
     for (const line of table) console.log(`  ${line}`);
     console.log(`  busiest token (${fmtInt(heavyRows)} rows): tokenDetail ${ms(heavyDetail.ms)} ms, naive ${ms(heavyNaive.ms)} ms`);
     console.log(`  largest app (${bigApp}, ${fmtInt(bigSeries.rows)} events in 24 h): series p50 ${ms(percentile(bigSeries.product, 50))} ms, naive ${ms(percentile(bigSeries.naive, 50))} ms`);
-    console.log(`  usageTop parts alone: ${Object.entries(topParts).map(([k, v]) => `${k} ${ms(v)} ms`).join('; ')}`);
-    console.log(`  prototype top (partial days from usage_events): p50 ${ms(percentile(protoTop, 50))} ms, p95 ${ms(percentile(protoTop, 95))} ms; ${protoTopMismatches.length} mismatches with the naive answer`);
-    console.log(`  prototype on 1,024-row granules: tokenDetail's queries p50 ${ms(percentile(fineSix, 50))} ms, p95 ${ms(percentile(fineSix, 95))} ms; with the one breakdown query p50 ${ms(percentile(fineOnce, 50))} ms, p95 ${ms(percentile(fineOnce, 95))} ms; ${fineMismatches.length} mismatches`);
-    console.log(`  prototype (six breakdowns in one query) on the same tokens: p50 ${ms(percentile(protoDetail, 50))} ms, p95 ${ms(percentile(protoDetail, 95))} ms; ${protoMismatches.length} mismatches`);
-    for (const m of protoMismatches.slice(0, 5)) console.log(`  prototype mismatch: ${m}`);
+    console.log(`  usageTop's statements alone: ${Object.entries(topParts).map(([k, v]) => `${k} ${ms(v)} ms`).join('; ')}`);
     console.log('  token detail, each query alone:');
     for (const line of breakdown) console.log(`  ${line}`);
     for (const m of [...detail.mismatches, ...series.mismatches, ...top.mismatches].slice(0, 10)) console.log(`  mismatch: ${m}`);
@@ -549,24 +373,9 @@ ${table.join('\n')}
 Busiest token (${fmtInt(heavyRows)} events): tokenDetail ${ms(heavyDetail.ms)} ms, naive ${ms(heavyNaive.ms)} ms.
 Largest app (${bigApp}, ${fmtInt(bigSeries.rows)} events in the 24 h): time series p50 ${ms(percentile(bigSeries.product, 50))} ms, naive ${ms(percentile(bigSeries.naive, 50))} ms (10 runs).
 
-usageTop by tokens, each part alone (median of 5): ${Object.entries(topParts).map(([k, v]) => `${k} ${ms(v)} ms`).join('; ')}.
-Prototype (src unchanged): the partial days from usage_events instead of usage_token_1m, run beside each top-20 above:
-p50 ${ms(percentile(protoTop, 50))} ms, p95 ${ms(percentile(protoTop, 95))} ms, ${(percentile(top.naive, 50) / percentile(protoTop, 50)).toFixed(1)}× faster than naive at p50; ${protoTopMismatches.length === 0 ? 'same top 20 as naive every run' : `${protoTopMismatches.length} runs differ from naive`}.
+usageTop by tokens, each of its statements alone (median of 5): ${Object.entries(topParts).map(([k, v]) => `${k} ${ms(v)} ms`).join('; ')}.
 
-Prototypes (src unchanged), run on the same ${runs} tokens right after tokenDetail, answers compared with tokenDetail's:
-
-| token detail variant | p50 | p95 |
-|---|---:|---:|
-| tokenDetail() as it is | ${ms(percentile(detail.product, 50))} ms | ${ms(percentile(detail.product, 95))} ms |
-| its six raw breakdowns in one GROUPING SETS query | ${ms(percentile(protoDetail, 50))} ms | ${ms(percentile(protoDetail, 95))} ms |
-| its queries on a copy of usage_events with index_granularity = 1024 | ${ms(percentile(fineSix, 50))} ms | ${ms(percentile(fineSix, 95))} ms |
-| both: one breakdown query on 1,024-row granules | ${ms(percentile(fineOnce, 50))} ms | ${ms(percentile(fineOnce, 95))} ms |
-
-Breakdowns identical to tokenDetail's: one query ${protoMismatches.length === 0 ? 'on every token' : `${protoMismatches.length} mismatches`}; on 1,024-row granules ${fineMismatches.length === 0 ? 'on every token' : `${fineMismatches.length} mismatches`}.
-The one-query prototype alone:
-p50 ${ms(percentile(protoDetail, 50))} ms, p95 ${ms(percentile(protoDetail, 95))} ms (${ms(percentile(protoDetail, 50) / percentile(detail.product, 50) * 100)}% / ${ms(percentile(protoDetail, 95) / percentile(detail.product, 95) * 100)}% of tokenDetail's); breakdowns identical to tokenDetail's on ${protoMismatches.length === 0 ? 'every token' : `all but ${protoMismatches.length} checks`}.
-
-Token detail, each of its queries alone (ms):
+Token detail, each of its statements alone (median of 5, ms):
 
 ${breakdown.join('\n')}
 
@@ -582,50 +391,25 @@ Total time ${total.toFixed(0)} s.`,
   }
 }
 
-/** Each query of tokenDetail alone (median of 5), for the tokens given. */
-async function detailBreakdown(warehouse: Warehouse, fps: string[]): Promise<Record<string, number>[]> {
-  const days = DEFAULT_BREAKDOWN_DAYS;
-  const raw = `FROM ${TABLES.usageEvents} WHERE token_fingerprint = {fp:String} AND ts >= now64(3) - toIntervalDay({days:UInt32})`;
-  const queries: Record<string, string> = {
-
-    'totals (usage_token_1m)': `SELECT sum(requests), sum(status_4xx), sum(status_5xx), sum(auth_failures), uniqMerge(ips), uniqMerge(countries), uniqMerge(asns) FROM ${TABLES.usageToken1m} WHERE token_fingerprint = {fp:String}`,
-    'ips (raw)': `SELECT ip, count() AS c, max(ts), anyLast(country), anyLast(city), anyLast(asn), anyLast(asn_org) ${raw} GROUP BY ip ORDER BY c DESC LIMIT 50`,
-    'countries (raw)': `SELECT country, count() AS c, max(ts) ${raw} AND country != '' GROUP BY country ORDER BY c DESC LIMIT 50`,
-    'cities (raw)': `SELECT country, city, count() AS c, avg(lat), avg(lon), max(ts) ${raw} AND city != '' GROUP BY country, city ORDER BY c DESC LIMIT 50`,
-    'asns (raw)': `SELECT asn, anyLast(asn_org), count() AS c, max(ts) ${raw} AND asn != 0 GROUP BY asn ORDER BY c DESC LIMIT 50`,
-    'paths (raw)': `SELECT method, path, count() AS c, countIf(status >= 400) ${raw} GROUP BY method, path ORDER BY c DESC LIMIT 50`,
-    'status mix (raw)': `SELECT status, count() ${raw} GROUP BY status ORDER BY status`,
-    'hourly (usage_token_1m)': `SELECT toStartOfHour(minute) AS hour, sum(requests) FROM ${TABLES.usageToken1m} WHERE token_fingerprint = {fp:String} AND minute >= toStartOfHour(now()) - toIntervalHour(23) GROUP BY hour`,
-  };
+/**
+ * The statements tokenDetail sends for a token (captured from one call), each run alone
+ * (median of 5), and the whole call: where its time goes.
+ */
+async function detailStatements(warehouse: Warehouse, fps: string[]): Promise<Record<string, number>[]> {
   const out: Record<string, number>[] = [];
   for (const fp of fps) {
+    const sent: { sql: string; params?: Record<string, unknown> }[] = [];
+    const spy: Warehouse = { ...warehouse, query: (sql, params) => (sent.push({ sql, params }), warehouse.query(sql, params)) };
+    await tokenDetail(spy, fp);
     const times: Record<string, number> = {};
-    const reg: number[] = [];
-    for (let i = 0; i < 5; i++) reg.push((await timed(() => registryEntries(warehouse, { fps: [fp] }))).ms);
-    times['registry (registryEntries)'] = percentile(reg, 50);
-    for (const [name, sql] of Object.entries(queries)) {
+    for (const { sql, params } of sent) {
       const samples: number[] = [];
-      for (let i = 0; i < 5; i++) samples.push((await timed(() => warehouse.query(sql, { fp, days }))).ms);
-      times[name] = percentile(samples, 50);
+      for (let i = 0; i < 5; i++) samples.push((await timed(() => warehouse.query(sql, params))).ms);
+      times[`\`${sqlLabel(sql)}\``] = percentile(samples, 50);
     }
     const whole: number[] = [];
     for (let i = 0; i < 5; i++) whole.push((await timed(() => tokenDetail(warehouse, fp))).ms);
     times['tokenDetail() as a whole'] = percentile(whole, 50);
-    const once: number[] = [];
-    for (let i = 0; i < 5; i++) once.push((await timed(() => breakdownsOnce(warehouse, fp))).ms);
-    times['prototype: the six raw breakdowns in one query'] = percentile(once, 50);
-    const six: number[] = [];
-    for (let i = 0; i < 5; i++) six.push((await timed(() => breakdownsSeparately(warehouse, fp, TABLES.usageEvents))).ms);
-    times['the six raw breakdowns as tokenDetail runs them (parallel)'] = percentile(six, 50);
-    const sixFine: number[] = [];
-    for (let i = 0; i < 5; i++) sixFine.push((await timed(() => breakdownsSeparately(warehouse, fp, FINE))).ms);
-    times['… the same on 1,024-row granules'] = percentile(sixFine, 50);
-    const onceFine: number[] = [];
-    for (let i = 0; i < 5; i++) onceFine.push((await timed(() => breakdownsOnce(warehouse, fp, FINE))).ms);
-    times['prototype: one query on 1,024-row granules'] = percentile(onceFine, 50);
-    const protoWhole: number[] = [];
-    for (let i = 0; i < 5; i++) protoWhole.push((await timed(() => prototypeTokenDetail(warehouse, fp))).ms);
-    times['prototype: tokenDetail with that query'] = percentile(protoWhole, 50);
     out.push(times);
   }
   return out;
