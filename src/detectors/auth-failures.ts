@@ -7,7 +7,7 @@
 import { median, medianAbsoluteDeviation } from 'simple-statistics';
 import { z } from 'zod';
 import { TABLES } from '../warehouse/warehouse.js';
-import { chTime, defineDetector, fmt, focusParams, focusSql, lateTokenSql, type DetectionRange, type Finding, type SubjectType } from './types.js';
+import { chTime, defineDetector, fmt, focusCondition, focusParams, focusSql, type DetectionRange, type Finding, type SubjectType } from './types.js';
 
 const MAD_TO_SIGMA = 1.4826;
 
@@ -18,52 +18,58 @@ const SUBJECT_SQL: Record<Exclude<SubjectType, 'app'>, string> = {
   ip: "replaceRegexpOne(IPv6NumToString(ip), '^::ffff:', '')",
 };
 
-/**
- * The rows to examine (see focusSql): in the windows already examined, a user's or an
- * address's window only when a late token was used by that user or from that address there.
- * `time` is the row's time column (ts in the raw table, minute in a rollup).
- */
-function subjectFocusSql(range: DetectionRange, type: Exclude<SubjectType, 'app'>, time: string): string {
-  if (type === 'token' || !range.recheck) return focusSql(range, time);
-  const column = CANDIDATE_SQL[type].column;
-  const win = (t: string) => `toUnixTimestamp(toStartOfInterval(${t}, toIntervalSecond({w:UInt32})))`;
-  return ` AND (${time} >= {recheck_before:DateTime64(3)} OR (${column}, ${win(time)}) IN (
-    SELECT ${column}, ${win('ts')} FROM ${TABLES.usageEvents}
-    WHERE ${lateTokenSql()} AND ts >= {from:DateTime64(3)} AND ts < {recheck_before:DateTime64(3)}${focusSql(range, 'ts')}))`;
-}
+/** Address candidates need this share of MIN_TOKENS_PER_IP in the hourly rollup's distinct tokens (uniq, see below). */
+const CANDIDATE_SLACK = 0.9;
 
 /**
- * Where the (subject, window) pairs with enough failures are found, exactly, before the raw
- * rows of those subjects only are read for the evidence: the per-minute rollups count the
- * requests and 401/403s of each token and user; addresses have no such rollup, so their
- * failing rows alone are counted. `column` is the raw table's column for the subject.
+ * Where the subjects with enough failures are found before raw rows are read, each from a
+ * rollup: the per-minute rollups count the requests and 401/403s of each token and user,
+ * exactly, per (subject, window); addresses only have the hourly dimension rollup, whose
+ * failures and distinct tokens (of all requests, so at least the failing ones) in the hour
+ * around a window bound the window's from above: a superset, the raw rows decide.
+ * `column` is the raw table's column for the subject, `type` its parameter type.
+ *
+ * Tokens' candidates keep only the windows in focus (see focusSql); users' and addresses'
+ * rollups do not know which tokens were used, so their raw rows say whether a late token
+ * took part (focusCondition).
  */
-const CANDIDATE_SQL: Record<Exclude<SubjectType, 'app'>, { column: string; sql: (focus: string) => string }> = {
+const CANDIDATE_SQL: Record<Exclude<SubjectType, 'app'>, { column: string; type: string; sql: (range: DetectionRange) => string }> = {
   token: {
     column: 'token_fingerprint',
-    sql: (focus) => `SELECT token_fingerprint AS subject, toUnixTimestamp(toStartOfInterval(minute, toIntervalSecond({w:UInt32}))) AS win
+    type: 'String',
+    sql: (range) => `SELECT token_fingerprint AS subject, toUnixTimestamp(toStartOfInterval(minute, toIntervalSecond({w:UInt32}))) AS win
       FROM ${TABLES.usageToken1m}
-      WHERE minute >= {from:DateTime64(3)} AND minute < {to:DateTime64(3)}${focus}
+      WHERE minute >= {from:DateTime64(3)} AND minute < {to:DateTime64(3)}${focusSql(range, 'minute')}
       GROUP BY subject, win
       HAVING sum(auth_failures) >= {min:UInt32} AND sum(auth_failures) >= {ratio:Float64} * sum(requests)`,
   },
   user: {
     column: 'user_id',
-    sql: (focus) => `SELECT user_id AS subject, toUnixTimestamp(toStartOfInterval(minute, toIntervalSecond({w:UInt32}))) AS win
+    type: 'String',
+    sql: () => `SELECT user_id AS subject, toUnixTimestamp(toStartOfInterval(minute, toIntervalSecond({w:UInt32}))) AS win
       FROM ${TABLES.usageUser1m}
-      WHERE minute >= {from:DateTime64(3)} AND minute < {to:DateTime64(3)} AND user_id != ''${focus}
+      WHERE minute >= {from:DateTime64(3)} AND minute < {to:DateTime64(3)} AND user_id != ''
       GROUP BY subject, win
       HAVING sum(auth_failures) >= {min:UInt32} AND sum(auth_failures) >= {ratio:Float64} * sum(requests)`,
   },
   ip: {
     column: 'ip',
-    sql: (focus) => `SELECT IPv6NumToString(ip) AS subject, toUnixTimestamp(toStartOfInterval(ts, toIntervalSecond({w:UInt32}))) AS win
-      FROM ${TABLES.usageEvents}
-      WHERE ts >= {from:DateTime64(3)} AND ts < {to:DateTime64(3)} AND status IN (401, 403)${focus}
-      GROUP BY ip, win
-      HAVING count() >= {min:UInt32} AND uniqExact(token_fingerprint) >= {min_tokens:UInt32}`,
+    type: 'IPv6',
+    sql: () => `SELECT value AS subject, toUnixTimestamp(hour) AS win
+      FROM ${TABLES.usageDim1h}
+      WHERE dimension = 'ip' AND hour >= toStartOfHour({from:DateTime64(3)}) AND hour < {to:DateTime64(3)}
+      GROUP BY subject, hour
+      HAVING sum(auth_failures) >= {min:UInt32} AND uniqMerge(tokens) >= {candidate_tokens:UInt32}`,
   },
 };
+
+/**
+ * The raw rows of a user or an address are those of the tokens used in the range (the
+ * minute rollup), a condition on the table's primary key: a condition on time alone reads
+ * every part of the day that overlaps the window, most of the day once parts merge.
+ */
+const ACTIVE_TOKENS_SQL = `token_fingerprint IN (
+  SELECT token_fingerprint FROM ${TABLES.usageToken1m} WHERE minute >= toStartOfMinute({from:DateTime64(3)}) AND minute < {to:DateTime64(3)})`;
 
 export const authFailures = defineDetector({
   name: 'auth_failures',
@@ -92,18 +98,29 @@ export const authFailures = defineDetector({
       last_app: z.string(),
       last_user: z.string(),
       last_token: z.string(),
+      focused: z.coerce.number(),
     });
 
-    const params = { w: windowS, from: range.from, to: range.to, min: t.MIN_FAILURES, ratio: t.MIN_FAILURE_RATIO, min_tokens: t.MIN_TOKENS_PER_IP, ...focusParams(range) };
+    const params = {
+      w: windowS,
+      from: range.from,
+      to: range.to,
+      min: t.MIN_FAILURES,
+      ratio: t.MIN_FAILURE_RATIO,
+      min_tokens: t.MIN_TOKENS_PER_IP,
+      candidate_tokens: Math.floor(t.MIN_TOKENS_PER_IP * CANDIDATE_SLACK),
+      ...focusParams(range),
+    };
     for (const [type, expr] of Object.entries(SUBJECT_SQL) as [Exclude<SubjectType, 'app'>, string][]) {
-      const { column, sql } = CANDIDATE_SQL[type];
+      const { column, type: columnType, sql } = CANDIDATE_SQL[type];
       const candidates = z
         .object({ subject: z.string(), win: z.coerce.number() })
         .array()
-        .parse(await warehouse.query(sql(subjectFocusSql(range, type, type === 'ip' ? 'ts' : 'minute')), params));
+        .parse(await warehouse.query(sql(range), params));
       if (candidates.length === 0) continue;
       const subjects = [...new Set(candidates.map((c) => c.subject))];
-      const wanted = new Set(candidates.map((c) => `${c.subject}|${c.win * 1000}`));
+      // Token and user candidates are exact (subject, window) pairs; addresses' are hours.
+      const wanted = type === 'ip' ? undefined : new Set(candidates.map((c) => `${c.subject}|${c.win * 1000}`));
       const rows = row
         .array()
         .parse(
@@ -115,15 +132,16 @@ export const authFailures = defineDetector({
                     groupUniqArrayIf(10)(path, status IN (401, 403)) AS paths,
                     groupUniqArrayIf(2)(status, status IN (401, 403)) AS statuses,
                     groupUniqArrayIf(10)(replaceRegexpOne(IPv6NumToString(ip), '^::ffff:', ''), status IN (401, 403)) AS ips,
-                    anyLast(toString(app_id)) AS last_app, anyLast(user_id) AS last_user, anyLast(token_fingerprint) AS last_token
+                    anyLast(toString(app_id)) AS last_app, anyLast(user_id) AS last_user, anyLast(token_fingerprint) AS last_token,
+                    max(${focusCondition(range, 'ts')}) AS focused
              FROM ${TABLES.usageEvents}
-             WHERE ts >= {from:DateTime64(3)} AND ts < {to:DateTime64(3)} AND ${column} IN {subjects:Array(${type === 'ip' ? 'IPv6' : 'String'})}
+             WHERE ${type === 'token' ? '' : `${ACTIVE_TOKENS_SQL} AND `}ts >= {from:DateTime64(3)} AND ts < {to:DateTime64(3)} AND ${column} IN {subjects:Array(${columnType})}
              GROUP BY ${column}, win
              HAVING failures >= {min:UInt32} AND failures >= {ratio:Float64} * total ${type === 'ip' ? 'AND tokens >= {min_tokens:UInt32}' : ''}`,
             { ...params, subjects },
           ),
         )
-        .filter((r) => wanted.has(`${r.key}|${chTime(r.win).getTime()}`));
+        .filter((r) => r.focused > 0 && (!wanted || wanted.has(`${r.key}|${chTime(r.win).getTime()}`)));
       for (const r of rows) {
         const start = chTime(r.win);
         const who = type === 'token' ? 'this token' : type === 'user' ? `user ${r.subject}` : `${r.subject}`;

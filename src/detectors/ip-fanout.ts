@@ -1,10 +1,18 @@
 /**
  * ip_fanout: one token used from many distinct IPs or networks (ASNs) in one window,
  * well beyond what the token itself has done before: a shared or leaked credential.
+ *
+ * The minute rollup's distinct-IP and -ASN states name the candidate (token, window)
+ * pairs; the raw rows of those tokens only (the table's primary key) give the exact counts
+ * and the evidence. A scan of the window by time alone would read most of the day's
+ * partition once its parts merge, the window's rows sharing parts with the whole day.
  */
 import { z } from 'zod';
 import { TABLES } from '../warehouse/warehouse.js';
 import { chTime, defineDetector, fmt, focusParams, focusSql, type Finding } from './types.js';
+
+/** Candidates need this share of a threshold in the rollup's distinct counts (see detect). */
+const CANDIDATE_SLACK = 0.9;
 
 export const ipFanout = defineDetector({
   name: 'ip_fanout',
@@ -17,6 +25,31 @@ export const ipFanout = defineDetector({
   },
   async detect({ warehouse, range, t }) {
     const windowS = range.windowMs / 1000;
+    // uniq() is exact at these counts but for hash collisions, which only lower it: the
+    // candidates' thresholds are a little lower, the raw rows decide.
+    const candidates = z
+      .object({ token_fingerprint: z.string() })
+      .array()
+      .parse(
+        await warehouse.query(
+          `SELECT DISTINCT token_fingerprint FROM (
+             SELECT token_fingerprint, toStartOfInterval(minute, toIntervalSecond({w:UInt32})) AS win
+             FROM ${TABLES.usageToken1m}
+             WHERE minute >= toStartOfMinute({from:DateTime64(3)}) AND minute < {to:DateTime64(3)}${focusSql(range, 'minute')}
+             GROUP BY token_fingerprint, win
+             HAVING uniqMerge(asns) >= {min_asns:UInt32} OR uniqMerge(ips) >= {min_ips:UInt32})`,
+          {
+            w: windowS,
+            from: range.from,
+            to: range.to,
+            min_asns: Math.floor(t.MIN_ASNS * CANDIDATE_SLACK),
+            min_ips: Math.floor(t.MIN_IPS * CANDIDATE_SLACK),
+            ...focusParams(range),
+          },
+        ),
+      )
+      .map((c) => c.token_fingerprint);
+    if (candidates.length === 0) return [];
     const observed = z
       .object({
         token_fingerprint: z.string(),
@@ -40,10 +73,10 @@ export const ipFanout = defineDetector({
                   groupUniqArrayIf(20)(asn, asn != 0) AS sample_asns,
                   count() AS requests, anyLast(toString(app_id)) AS app_id, anyLast(user_id) AS user_id
            FROM ${TABLES.usageEvents}
-           WHERE ts >= {from:DateTime64(3)} AND ts < {to:DateTime64(3)}${focusSql(range, 'ts')}
+           WHERE token_fingerprint IN {candidates:Array(String)} AND ts >= {from:DateTime64(3)} AND ts < {to:DateTime64(3)}${focusSql(range, 'ts')}
            GROUP BY token_fingerprint, win
            HAVING asns >= {min_asns:UInt32} OR ips >= {min_ips:UInt32}`,
-          { w: windowS, from: range.from, to: range.to, min_asns: t.MIN_ASNS, min_ips: t.MIN_IPS, ...focusParams(range) },
+          { w: windowS, from: range.from, to: range.to, min_asns: t.MIN_ASNS, min_ips: t.MIN_IPS, candidates, ...focusParams(range) },
         ),
       );
     if (observed.length === 0) return [];

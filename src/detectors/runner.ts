@@ -170,7 +170,10 @@ export class DetectionRunner {
     const since = new Date(previous.getTime() - LATE_SLACK_MS);
     if (since <= from) return undefined;
     if (before <= from) return { before, tokens: [], windows: [] };
-    // ts too: a gateway clock ahead of ours stamps events after their receipt.
+    // ts too: a gateway clock ahead of ours stamps events after their receipt. The raw rows
+    // of the tokens used in those windows (minute rollup): a condition on the primary key,
+    // where one on time alone reads every part of the day overlapping them, most of the day
+    // once parts merge.
     const rows = z
       .object({ token_fingerprint: z.string(), wins: z.array(z.coerce.number()) })
       .array()
@@ -178,7 +181,10 @@ export class DetectionRunner {
         await this.warehouse.query(
           `SELECT token_fingerprint, groupUniqArray(toUnixTimestamp(toStartOfInterval(ts, toIntervalSecond({w:UInt32})))) AS wins
            FROM ${TABLES.usageEvents}
-           WHERE ts >= {from:DateTime64(3)} AND ts < {before:DateTime64(3)} AND (received_at >= {since:DateTime64(3)} OR ts >= {since:DateTime64(3)})
+           WHERE token_fingerprint IN (
+                   SELECT token_fingerprint FROM ${TABLES.usageToken1m}
+                   WHERE minute >= toStartOfMinute({from:DateTime64(3)}) AND minute < {before:DateTime64(3)})
+             AND ts >= {from:DateTime64(3)} AND ts < {before:DateTime64(3)} AND (received_at >= {since:DateTime64(3)} OR ts >= {since:DateTime64(3)})
            GROUP BY token_fingerprint`,
           { from, before, since, w: this.windowMs / 1000 },
         ),

@@ -61,11 +61,19 @@ const prefixed = (token: string) => `left(${token}, ${PREFIX})`;
  * focusParams(range).
  */
 export function focusSql(range: DetectionRange, time: string, token = 'token_fingerprint'): string {
-  if (!range.recheck) return '';
+  return range.recheck ? ` AND ${focusCondition(range, time, token)}` : '';
+}
+
+/**
+ * The same condition as an expression (`1` without a recheck), for queries that read more
+ * rows than the focus keeps and judge a group by whether any of its rows is in focus.
+ */
+export function focusCondition(range: DetectionRange, time: string, token = 'token_fingerprint'): string {
+  if (!range.recheck) return '1';
   const late = range.recheck.windows.map(
     (_, i) => `(${time} >= {recheck_from_${i}:DateTime64(3)} AND ${time} < {recheck_to_${i}:DateTime64(3)} AND ${prefixed(token)} IN {recheck_tokens_${i}:Array(String)})`,
   );
-  return ` AND (${[`${time} >= {recheck_before:DateTime64(3)}`, ...late].join(' OR ')})`;
+  return `(${[`${time} >= {recheck_before:DateTime64(3)}`, ...late].join(' OR ')})`;
 }
 
 /** The same for detectors that judge a token over more than its window: all windows of a late token. */
