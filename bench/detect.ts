@@ -126,7 +126,8 @@ export async function run(args: string[]): Promise<number> {
   const apps = option(args, 'apps', 200);
   const ticks = option(args, 'ticks', 3);
   const offsetS = option(args, 'offset-s', 60);
-  const sameDay = option(args, 'same-day', 0);
+  // 0 (the default) leaves the same-day measurement out; option() takes positive numbers only.
+  const sameDay = args.some((a) => a.startsWith('--same-day')) ? option(args, 'same-day', 1) : 0;
   const fullScale = history === 10_000_000 && smallHistory === 1_000_000 && perMinute === 100_000 && tokens === 10_000 && apps === 200;
   const began = new Date();
   const data = tempDataDir('detect');
