@@ -108,7 +108,7 @@ export const authFailures = defineDetector({
       min: t.MIN_FAILURES,
       ratio: t.MIN_FAILURE_RATIO,
       min_tokens: t.MIN_TOKENS_PER_IP,
-      candidate_tokens: Math.floor(t.MIN_TOKENS_PER_IP * CANDIDATE_SLACK),
+      candidate_tokens: Math.ceil(t.MIN_TOKENS_PER_IP * CANDIDATE_SLACK),
       ...focusParams(range),
     };
     for (const [type, expr] of Object.entries(SUBJECT_SQL) as [Exclude<SubjectType, 'app'>, string][]) {

@@ -26,7 +26,8 @@ export const ipFanout = defineDetector({
   async detect({ warehouse, range, t }) {
     const windowS = range.windowMs / 1000;
     // uniq() is exact at these counts but for hash collisions, which only lower it: the
-    // candidates' thresholds are a little lower, the raw rows decide.
+    // candidates' thresholds are a little lower (rounded up: 20 addresses become 18, 4
+    // networks stay 4, as 3 would make most busy tokens candidates), the raw rows decide.
     const candidates = z
       .object({ token_fingerprint: z.string() })
       .array()
@@ -42,8 +43,8 @@ export const ipFanout = defineDetector({
             w: windowS,
             from: range.from,
             to: range.to,
-            min_asns: Math.floor(t.MIN_ASNS * CANDIDATE_SLACK),
-            min_ips: Math.floor(t.MIN_IPS * CANDIDATE_SLACK),
+            min_asns: Math.ceil(t.MIN_ASNS * CANDIDATE_SLACK),
+            min_ips: Math.ceil(t.MIN_IPS * CANDIDATE_SLACK),
             ...focusParams(range),
           },
         ),
