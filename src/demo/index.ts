@@ -84,7 +84,7 @@ async function main(): Promise<void> {
   // Look back over the simulated days at once, so the queue fills before the first tick.
   await server.ctx.flusher.drained(120_000);
   const hunt = await server.ctx.runner.run({ from: new Date(now - 3 * 24 * 60 * MINUTE), to: new Date() }, 'cli');
-  console.log(`retro-hunt over the simulated days: ${hunt.flags.length} flags; the scheduler now runs every minute`);
+  console.log(`retro-hunt over the simulated days: ${hunt.flags.length} flags; the scheduler now runs every 30 s`);
 
   for (let i = 0; i < 30; i++) {
     const state = await oauth.introspect(token);
