@@ -51,6 +51,7 @@ export const SHARDING_KEYS: Readonly<Record<string, ShardingKey>> = {
   tokens_v1: { key: BY_TOKEN, reason: 'the token registry, filled on the shard of the token (usage_events, token_events)' },
   usage_token_1m_v1: { key: BY_TOKEN, reason: 'per-token rollup, filled on the shard of the token' },
   usage_token_1d_v1: { key: BY_TOKEN, reason: 'per-token rollup of the minute rollup, on the same shard' },
+  usage_token_breakdown_1d_v1: { key: BY_TOKEN, reason: "per-token daily breakdowns (token detail), filled on the shard of the token's raw rows" },
   usage_token_place_1h_v1: { key: BY_TOKEN, reason: 'per-token places rollup (location detectors), filled on the shard of the token' },
   app_events: { key: BY_APP, reason: "an app's lifecycle events on one shard" },
   apps_v1: { key: BY_APP, reason: 'app tables by app_id (rows from usage and token events are merged across shards at read time)' },
