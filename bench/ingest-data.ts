@@ -9,6 +9,7 @@
  */
 import { createHash } from 'node:crypto';
 import { isPublicIp } from '../src/ingest/geo.js';
+import { Rng } from '../src/simulate/prng.js';
 
 /** Width of the batch sequence stamped into every event id (hex). */
 export const SEQ_WIDTH = 8;
@@ -22,16 +23,10 @@ export interface BatchTemplate {
   seqOffsets: Uint32Array;
 }
 
-/** mulberry32: small, fast, seeded. */
+/** Uniform draws in [0, 1) from the simulator's seeded PRNG (mulberry32). */
 export function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
+  const r = new Rng(seed);
+  return () => r.next();
 }
 
 type Rand = () => number;

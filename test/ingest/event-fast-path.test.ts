@@ -6,6 +6,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { createEventParser, describeIssues, fastParseEvent, usageEventSchema, type EventLimits } from '../../src/ingest/event-schema.js';
+import { Rng } from '../../src/simulate/prng.js';
 
 const limits: EventLimits = { maxStringLength: 64, maxFutureSkewMs: 300_000, maxAgeMs: 30 * 86_400_000 };
 const NOW = Date.UTC(2026, 5, 15, 12, 0, 0);
@@ -16,17 +17,6 @@ beforeAll(() => {
   vi.setSystemTime(NOW);
 });
 afterAll(() => vi.useRealTimers());
-
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 const base = (): Record<string, unknown> => ({
   event_id: 'e-1',
@@ -140,7 +130,8 @@ describe('fastParseEvent', () => {
   });
 
   it('agrees with the schema on random combinations of variants', () => {
-    const r = rng(20260615);
+    const rng = new Rng(20260615);
+    const r = () => rng.next();
     const keys = Object.keys(VARIANTS);
     let fast = 0;
     for (let n = 0; n < 8_000; n++) {
@@ -165,7 +156,8 @@ describe('createEventParser', () => {
   const parse = createEventParser(limits);
 
   it('gives the schema’s verdict, data and error messages', () => {
-    const r = rng(7);
+    const rng = new Rng(7);
+    const r = () => rng.next();
     const keys = Object.keys(VARIANTS);
     for (let n = 0; n < 3000; n++) {
       let event = base();
