@@ -13,17 +13,12 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { pino } from 'pino';
 import { loadConfig } from '../src/config.js';
-import { openGeo } from '../src/ingest/geo.js';
-import { Ingestor, parseBatch } from '../src/ingest/ingestor.js';
-import { createNormaliser } from '../src/ingest/normalise.js';
-import type { Spool } from '../src/ingest/spool.js';
-import { createMetrics } from '../src/metrics.js';
 import { openChdb } from '../src/warehouse/chdb.js';
 import { migrate, migrationVariables } from '../src/warehouse/migrate.js';
 import { TABLES } from '../src/warehouse/warehouse.js';
-import { cutChunks, makeTemplates, stampBatch } from './ingest-data.js';
+import { cutChunks } from './ingest-data.js';
+import { spooledRows } from './ingest-rows.js';
 
 export interface BaselineResult {
   type: 'baseline';
@@ -42,27 +37,9 @@ const dir = mkdtempSync(join(tmpdir(), 'tokenwatch-bench-baseline-'));
 const config = loadConfig({ TOKENWATCH_DATA_DIR: dir, TOKENWATCH_LOG_LEVEL: 'silent' }, JSON.parse(process.env.BENCH_CONFIG ?? '{}'));
 
 // 1. The spool's bytes for the benchmark's events (same generator and seed as the client).
-const spooled: Buffer[] = [];
-const spool = { append: async (data: Buffer) => void spooled.push(data), pendingBytes: () => 0 } as unknown as Spool;
-const geo = await openGeo({ cacheSize: config.geo.cache_size });
-const ingestor = new Ingestor({
-  config,
-  spool,
-  normalise: createNormaliser('bench-pepper-0123456789abcdef', geo),
-  metrics: createMetrics(),
-  logger: pino({ level: 'silent' }),
-});
-let seq = 0;
-for (const template of makeTemplates(Number(process.env.BENCH_TEMPLATES ?? 48), process.env.BENCH_TAG ?? 'bench')) {
-  const { items, rejected } = parseBatch(stampBatch(template, seq++), true);
-  const result = await ingestor.ingest(items, rejected);
-  if (result.rejected.length > 0 || result.duplicates > 0) throw new Error(`baseline events refused: ${JSON.stringify(result).slice(0, 500)}`);
-}
-geo.close();
+const all = await spooledRows(config, Number(process.env.BENCH_TEMPLATES ?? 48), process.env.BENCH_TAG ?? 'bench');
 
 // 2. Chunks of the flusher's size, cut at line ends like Spool.peek().
-const all = Buffer.concat(spooled);
-spooled.length = 0;
 const chunks = cutChunks(all, config.ingest.flush_max_bytes);
 const distinctRows = chunks.reduce((n, c) => n + c.rows, 0);
 

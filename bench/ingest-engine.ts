@@ -12,15 +12,9 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg, tmpdir, totalmem } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { pino } from 'pino';
 import { loadConfig } from '../src/config.js';
-import { openGeo } from '../src/ingest/geo.js';
-import { Ingestor, parseBatch } from '../src/ingest/ingestor.js';
-import { createNormaliser } from '../src/ingest/normalise.js';
-import type { Spool } from '../src/ingest/spool.js';
-import { createMetrics } from '../src/metrics.js';
 import type { EngineVariantResult } from './ingest-engine-child.js';
-import { makeTemplates, stampBatch } from './ingest-data.js';
+import { spooledRows } from './ingest-rows.js';
 
 const VARIANTS = [
   { label: '16 MiB inserts (the flusher default)', chunkMiB: 16, dropViews: false },
@@ -49,18 +43,7 @@ export async function run(args: string[]): Promise<number> {
   // The ingest benchmark's rows, as the spool would hold them.
   const dir = mkdtempSync(join(tmpdir(), 'tokenwatch-bench-engine-rows-'));
   const config = loadConfig({ TOKENWATCH_DATA_DIR: dir, TOKENWATCH_LOG_LEVEL: 'silent' }, {});
-  const spooled: Buffer[] = [];
-  const spool = { append: async (data: Buffer) => void spooled.push(data), pendingBytes: () => 0 } as unknown as Spool;
-  const geo = await openGeo({ cacheSize: config.geo.cache_size });
-  const ingestor = new Ingestor({ config, spool, normalise: createNormaliser('bench-pepper-0123456789abcdef', geo), metrics: createMetrics(), logger: pino({ level: 'silent' }) });
-  let seq = 0;
-  for (const template of makeTemplates(48, 'engine')) {
-    const { items, rejected } = parseBatch(stampBatch(template, seq++), true);
-    const result = await ingestor.ingest(items, rejected);
-    if (result.rejected.length > 0) throw new Error(`rows refused: ${JSON.stringify(result.rejected[0])}`);
-  }
-  geo.close();
-  const rows = Buffer.concat(spooled);
+  const rows = await spooledRows(config, 48, 'engine');
   const rowsFile = join(dir, 'rows.ndjson');
   writeFileSync(rowsFile, rows);
   const count = rows.toString('latin1').split('\n').length - 1;
