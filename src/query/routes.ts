@@ -30,8 +30,10 @@ export async function queryRoutes(app: App, ctx: Context): Promise<void> {
       schema: {
         summary: 'Everything about one token',
         description:
-          'Registry metadata and lifecycle state, usage totals, IPs, countries, cities, ASNs, paths and status mix ' +
-          `(over the last \`days\`, default ${DEFAULT_BREAKDOWN_DAYS}), requests per hour for the last 24 h, flags and revocations.`,
+          'Registry metadata and lifecycle state (with all-time requests, first and last use); request totals, distinct IPs, ' +
+          'countries and ASNs, and the IPs, countries, cities, ASNs, paths and status mix of a window of whole UTC days ' +
+          `(today and the \`days\` before it, default ${DEFAULT_BREAKDOWN_DAYS}; \`usage.window_from\` says where it starts); ` +
+          'requests per hour for the last 24 h; flags and revocations.',
         tags: ['tokens'],
         params: z.object({ fingerprint: fingerprintParam }),
         querystring: z.object({ days: z.coerce.number().int().min(1).max(3650).optional() }),

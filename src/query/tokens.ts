@@ -1,8 +1,9 @@
 /**
- * One token, everything a security analyst asks about it: registry metadata and state,
- * usage totals and the last day per hour (minute rollup), where and how it was used over
- * the breakdown window (daily breakdown rollup plus the raw rows of the window's first,
- * partial day), flags and revocations.
+ * One token, everything a security analyst asks about it: registry metadata and state
+ * (with the all-time request count, first and last use), the last day per hour (minute
+ * rollup), how much, where and how it was used over the breakdown window of whole UTC
+ * days (daily breakdown rollup), flags and revocations. Five short statements: on the
+ * embedded engine they run one after another, and each costs more to plan than to read.
  */
 import { z } from 'zod';
 import { defineQuery, TABLES, type Warehouse } from '../warehouse/warehouse.js';
@@ -49,29 +50,18 @@ export const registryEntries = defineQuery({
 });
 
 /**
- * All-time totals and the last 24 hours per hour, in one read of the token's minute rollup
- * (one query costs less to plan than two). The hours run from the start of the hour 23
- * hours ago; minutes after the current hour (clock skew) keep their own hours.
+ * The last 24 hours per hour from the token's minute rollup: the hours run from the start
+ * of the hour 23 hours ago; minutes after the current hour (clock skew) keep their own hours.
  */
 const FIRST_HOUR = 'toStartOfHour(now()) - toIntervalHour(23)';
-const usageTotals = defineQuery({
-  name: 'token_totals',
-  sql: `SELECT sum(m.requests) AS requests, sum(m.status_4xx) AS status_4xx, sum(m.status_5xx) AS status_5xx,
-               sum(m.auth_failures) AS auth_failures, uniqMerge(m.ips) AS distinct_ips,
-               uniqMerge(m.countries) AS distinct_countries, uniqMerge(m.asns) AS distinct_asns,
-               toString(toTimeZone(${FIRST_HOUR}, 'UTC')) AS first_hour,
-               sumMapIf([toStartOfHour(m.minute)], [m.requests], m.minute >= ${FIRST_HOUR}) AS hour_requests,
-               sumMapIf([toStartOfHour(m.minute)], [m.status_4xx + m.status_5xx], m.minute >= ${FIRST_HOUR}) AS hour_errors
-        FROM ${TABLES.usageToken1m} AS m WHERE m.token_fingerprint = {fp:String}`,
+const lastDay = defineQuery({
+  name: 'token_last_24h',
+  sql: `SELECT toString(toTimeZone(${FIRST_HOUR}, 'UTC')) AS first_hour,
+               sumMap([toStartOfHour(m.minute)], [m.requests]) AS hour_requests,
+               sumMap([toStartOfHour(m.minute)], [m.status_4xx + m.status_5xx]) AS hour_errors
+        FROM ${TABLES.usageToken1m} AS m WHERE m.token_fingerprint = {fp:String} AND m.minute >= ${FIRST_HOUR}`,
   params: z.object({ fp: z.string() }),
   row: z.object({
-    requests: num,
-    status_4xx: num,
-    status_5xx: num,
-    auth_failures: num,
-    distinct_ips: num,
-    distinct_countries: num,
-    distinct_asns: num,
     first_hour: z.string(),
     hour_requests: z.tuple([z.array(z.string()), z.array(num)]),
     hour_errors: z.tuple([z.array(z.string()), z.array(num)]),
@@ -79,6 +69,7 @@ const usageTotals = defineQuery({
 });
 
 const HOUR_MS = 3_600_000;
+const DAY_MS = 86_400_000;
 
 /** Requests and errors per hour: the 24 hours from `first_hour` (engine time), zeros filled, plus any later hour with rows. */
 function hoursOf(t: { first_hour: string; hour_requests: [string[], number[]]; hour_errors: [string[], number[]] }) {
@@ -95,51 +86,48 @@ function hoursOf(t: { first_hour: string; hour_requests: [string[], number[]]; h
 }
 
 /**
- * The six breakdowns of a token's window (IPs, countries, cities, networks, paths, status
- * mix) in one statement: the whole days from usage_token_breakdown_1d_v1 (sql/008) and the
- * raw rows of the partial day where the window starts, aggregated the same way (GROUPING
- * SETS, one set per breakdown, as the rollup's view does), added up per key, ordered (by
- * requests, then key; the status mix by status) and cut at `limit` per breakdown in the
- * engine: a busy token has tens of thousands of paths, too many to ship. The window ends
- * at the newest row, as the rollup's today does.
+ * The first UTC day of a breakdown window of `days` days: the window is whole UTC days,
+ * today and the `days` before it, the unit of the daily breakdown rollup. It always
+ * holds at least the last `days` × 24 hours.
  */
-const WINDOW_START = `now64(3, 'UTC') - toIntervalDay({days:UInt32})`;
-const FIRST_WHOLE_DAY = `toDate(${WINDOW_START}, 'UTC') + 1`;
-const BREAKDOWN_KEYS = 'ip, country, city, asn, method, path, status';
+export function breakdownFirstDay(days: number, now = Date.now()): string {
+  return new Date(Math.floor(now / DAY_MS) * DAY_MS - days * DAY_MS).toISOString().slice(0, 10);
+}
 
-const breakdownParts = defineQuery({
+/**
+ * The six breakdowns of a token's window (IPs, countries, cities, networks, paths, status
+ * mix) and the window's totals in one read of usage_token_breakdown_1d_v1 (sql/008): the
+ * days are added up per key, ordered (by requests, then key; the status mix by status)
+ * and cut at `limit` per breakdown in the engine (a busy token has tens of thousands of
+ * paths, too many to ship). Before the cut, each row also gets its breakdown's number
+ * of keys (distinct IPs, countries, networks) and request sums (the status rows add up
+ * to every request, by class).
+ */
+const BREAKDOWN_KEYS = 'ip, country, city, asn, method, path, status';
+const PER_KIND = 'OVER (PARTITION BY kind)';
+
+const breakdownRows = defineQuery({
   name: 'token_breakdowns',
-  sql: `SELECT toString(u.kind) AS kind, ${BREAKDOWN_KEYS.split(', ').map((k) => `u.${k} AS ${k}`).join(', ')},
-               sum(u.requests) AS requests, sum(u.errors) AS errors, toString(max(u.seen)) AS last_seen,
-               sum(u.lat_sum) AS lat_sum, sum(u.lat_n) AS lat_n, sum(u.lon_sum) AS lon_sum, sum(u.lon_n) AS lon_n,
-               argMax(u.at_country, u.seen) AS at_country, argMax(u.at_city, u.seen) AS at_city,
-               argMax(u.at_asn, u.seen) AS at_asn, argMax(u.at_asn_org, u.seen) AS at_asn_org
-        FROM (
-          SELECT b.kind AS kind, ${BREAKDOWN_KEYS.split(', ').map((k) => `b.${k} AS ${k}`).join(', ')},
-                 b.requests AS requests, b.errors AS errors, b.last_seen AS seen, b.lat_sum AS lat_sum, b.lat_n AS lat_n,
-                 b.lon_sum AS lon_sum, b.lon_n AS lon_n, b.last_country AS at_country, b.last_city AS at_city,
-                 b.last_asn AS at_asn, b.last_asn_org AS at_asn_org
-          FROM ${TABLES.usageTokenBreakdown1d} AS b
-          WHERE b.token_fingerprint = {fp:String} AND b.day >= ${FIRST_WHOLE_DAY}
-          UNION ALL
-          SELECT CAST(transform(grouping(${BREAKDOWN_KEYS}), [63, 95, 79, 119, 121, 126], [1, 2, 3, 4, 5, 6], 0)
-                      AS Enum8('ip' = 1, 'country' = 2, 'city' = 3, 'asn' = 4, 'path' = 5, 'status' = 6)) AS kind,
-                 ${BREAKDOWN_KEYS}, toUInt64(count()) AS requests, toUInt64(countIf(status >= 400)) AS errors, max(ts) AS seen,
-                 sum(toFloat64(ifNull(lat, 0))) AS lat_sum, toUInt64(count(lat)) AS lat_n, sum(toFloat64(ifNull(lon, 0))) AS lon_sum, toUInt64(count(lon)) AS lon_n,
-                 anyLast(toString(country)) AS at_country, anyLast(toString(city)) AS at_city, anyLast(asn) AS at_asn,
-                 anyLast(toString(asn_org)) AS at_asn_org
-          FROM ${TABLES.usageEvents}
-          WHERE token_fingerprint = {fp:String} AND ts >= ${WINDOW_START} AND ts < toDateTime64(${FIRST_WHOLE_DAY}, 3, 'UTC')
-          GROUP BY GROUPING SETS ((ip), (country), (country, city), (asn), (method, path), (status))
-        ) AS u
-        WHERE NOT ((u.kind = 'country' AND u.country = '') OR (u.kind = 'city' AND u.city = '') OR (u.kind = 'asn' AND u.asn = 0))
-        GROUP BY u.kind, ${BREAKDOWN_KEYS.split(', ').map((k) => `u.${k}`).join(', ')}
-        ORDER BY u.kind, if(u.kind = 'status', 0, sum(u.requests)) DESC,
-                 multiIf(u.kind = 'ip', replaceRegexpOne(IPv6NumToString(u.ip), '^::ffff:', ''), u.kind = 'country', toString(u.country),
-                         u.kind = 'city', u.city, u.kind = 'path', u.path, ''),
-                 multiIf(u.kind = 'asn', u.asn, u.kind = 'status', toUInt32(u.status), 0)
-        LIMIT {limit:UInt32} BY u.kind`,
-  params: z.object({ fp: z.string(), days: z.number().int(), limit: z.number().int() }),
+  sql: `SELECT toString(kind) AS kind, ${BREAKDOWN_KEYS},
+               sum(requests) AS requests, sum(errors) AS errors, toString(max(last_seen)) AS seen,
+               sum(lat_sum) AS lat_sum, sum(lat_n) AS lat_n, sum(lon_sum) AS lon_sum, sum(lon_n) AS lon_n,
+               argMax(last_country, last_seen) AS at_country, argMax(last_city, last_seen) AS at_city,
+               argMax(last_asn, last_seen) AS at_asn, argMax(last_asn_org, last_seen) AS at_asn_org,
+               count() ${PER_KIND} AS kind_keys,
+               sum(sum(b.requests)) ${PER_KIND} AS kind_requests,
+               sum(sumIf(b.requests, status BETWEEN 400 AND 499)) ${PER_KIND} AS kind_4xx,
+               sum(sumIf(b.requests, status >= 500)) ${PER_KIND} AS kind_5xx,
+               sum(sumIf(b.requests, status IN (401, 403))) ${PER_KIND} AS kind_auth_failures
+        FROM ${TABLES.usageTokenBreakdown1d} AS b
+        WHERE token_fingerprint = {fp:String} AND day >= {first_day:Date}
+          AND NOT ((kind = 'country' AND country = '') OR (kind = 'city' AND city = '') OR (kind = 'asn' AND asn = 0))
+        GROUP BY kind, ${BREAKDOWN_KEYS}
+        ORDER BY kind, if(kind = 'status', 0, requests) DESC,
+                 multiIf(kind = 'ip', replaceRegexpOne(IPv6NumToString(ip), '^::ffff:', ''), kind = 'country', toString(country),
+                         kind = 'city', city, kind = 'path', path, ''),
+                 multiIf(kind = 'asn', asn, kind = 'status', toUInt32(status), 0)
+        LIMIT {limit:UInt32} BY kind`,
+  params: z.object({ fp: z.string(), first_day: z.string(), limit: z.number().int() }),
   row: z.object({
     kind: z.enum(['ip', 'country', 'city', 'asn', 'path', 'status']),
     ip: z.string(),
@@ -151,7 +139,7 @@ const breakdownParts = defineQuery({
     status: num,
     requests: num,
     errors: num,
-    last_seen: z.string(),
+    seen: z.string(),
     lat_sum: num,
     lat_n: num,
     lon_sum: num,
@@ -160,27 +148,41 @@ const breakdownParts = defineQuery({
     at_city: z.string(),
     at_asn: num,
     at_asn_org: z.string(),
+    kind_keys: num,
+    kind_requests: num,
+    kind_4xx: num,
+    kind_5xx: num,
+    kind_auth_failures: num,
   }),
 });
 
-type BreakdownPart = Awaited<ReturnType<typeof breakdownParts>>[number];
+type BreakdownRow = Awaited<ReturnType<typeof breakdownRows>>[number];
 
-/** The breakdown rows (ordered and cut by the engine) as the detail's lists. */
-function splitBreakdowns(rows: BreakdownPart[]) {
-  const of = (kind: BreakdownPart['kind']) => rows.filter((r) => r.kind === kind);
+/** The breakdown rows (ordered and cut by the engine) as the detail's totals and lists. */
+function splitBreakdowns(rows: BreakdownRow[]) {
+  const of = (kind: BreakdownRow['kind']) => rows.filter((r) => r.kind === kind);
+  const keys = (kind: BreakdownRow['kind']) => of(kind)[0]?.kind_keys ?? 0;
+  const status = of('status')[0];
   const avg = (sum: number, n: number) => (n === 0 ? null : sum / n);
   return {
-    ips: of('ip').map((r) => ({ ip: r.ip.replace(/^::ffff:/, ''), requests: r.requests, last_seen: isoTime(r.last_seen), country: r.at_country, city: r.at_city, asn: r.at_asn, asn_org: r.at_asn_org })),
-    countries: of('country').map((r) => ({ country: r.country, requests: r.requests, last_seen: isoTime(r.last_seen) })),
+    requests: status?.kind_requests ?? 0,
+    status_4xx: status?.kind_4xx ?? 0,
+    status_5xx: status?.kind_5xx ?? 0,
+    auth_failures: status?.kind_auth_failures ?? 0,
+    distinct_ips: keys('ip'),
+    distinct_countries: keys('country'),
+    distinct_asns: keys('asn'),
+    ips: of('ip').map((r) => ({ ip: r.ip.replace(/^::ffff:/, ''), requests: r.requests, last_seen: isoTime(r.seen), country: r.at_country, city: r.at_city, asn: r.at_asn, asn_org: r.at_asn_org })),
+    countries: of('country').map((r) => ({ country: r.country, requests: r.requests, last_seen: isoTime(r.seen) })),
     cities: of('city').map((r) => ({
       country: r.country,
       city: r.city,
       requests: r.requests,
       lat: avg(r.lat_sum, r.lat_n),
       lon: avg(r.lon_sum, r.lon_n),
-      last_seen: isoTime(r.last_seen),
+      last_seen: isoTime(r.seen),
     })),
-    asns: of('asn').map((r) => ({ asn: r.asn, asn_org: r.at_asn_org, requests: r.requests, last_seen: isoTime(r.last_seen) })),
+    asns: of('asn').map((r) => ({ asn: r.asn, asn_org: r.at_asn_org, requests: r.requests, last_seen: isoTime(r.seen) })),
     paths: of('path').map((r) => ({ method: r.method, path: r.path, requests: r.requests, errors: r.errors })),
     status_mix: of('status').map((r) => ({ status: r.status, requests: r.requests })),
   };
@@ -239,15 +241,14 @@ const BREAKDOWN_LIMIT = 50;
 export async function tokenDetail(warehouse: Warehouse, fp: string, days = DEFAULT_BREAKDOWN_DAYS) {
   const [registry] = await registryEntries(warehouse, { fps: [fp] });
   if (!registry) return undefined;
-  const [total, breakdownRows, flagRows, revocationRows] = await Promise.all([
-    usageTotals(warehouse, { fp }),
-    breakdownParts(warehouse, { fp, days, limit: BREAKDOWN_LIMIT }),
+  const firstDay = breakdownFirstDay(days);
+  const [hourly, breakdowns, flagRows, revocationRows] = await Promise.all([
+    lastDay(warehouse, { fp }),
+    breakdownRows(warehouse, { fp, first_day: firstDay, limit: BREAKDOWN_LIMIT }),
     tokenFlags(warehouse, { fp }),
     tokenRevocations(warehouse, { fp }),
   ]);
-  // An aggregate without GROUP BY: always one row.
-  const t = total[0]!;
-  const { requests: _registryRequests, lifecycle_events, ...metadata } = registry;
+  const { lifecycle_events, ...metadata } = registry;
   return {
     ...metadata,
     issued_at: isoTime(registry.issued_at),
@@ -259,16 +260,11 @@ export async function tokenDetail(warehouse: Warehouse, fp: string, days = DEFAU
     last_seen: isoTime(registry.last_seen),
     lifecycle_events,
     usage: {
-      requests: t.requests,
-      status_4xx: t.status_4xx,
-      status_5xx: t.status_5xx,
-      auth_failures: t.auth_failures,
-      distinct_ips: t.distinct_ips,
-      distinct_countries: t.distinct_countries,
-      distinct_asns: t.distinct_asns,
       breakdown_window_days: days,
-      ...splitBreakdowns(breakdownRows),
-      requests_per_hour_24h: hoursOf(t),
+      window_from: `${firstDay}T00:00:00.000Z`,
+      ...splitBreakdowns(breakdowns),
+      // An aggregate without GROUP BY: always one row.
+      requests_per_hour_24h: hoursOf(hourly[0]!),
     },
     flags: flagRows.map((f) => ({ ...f, window_start: isoTime(f.window_start), window_end: isoTime(f.window_end), created_at: isoTime(f.created_at) })),
     revocations: revocationRows.map((r) => ({ ...r, requested_at: isoTime(r.requested_at), updated_at: isoTime(r.updated_at) })),

@@ -1,11 +1,10 @@
 /**
- * Token detail's breakdowns (IPs, places, networks, paths, status mix) come from a daily
- * rollup plus the raw rows of the window's first, partial day: they must equal the same
- * breakdowns computed from the raw rows of the window, and the rollup must equal the raw
- * table key by key.
+ * Token detail's window totals and breakdowns (IPs, places, networks, paths, status mix)
+ * come from a daily rollup over whole UTC days: they must equal the same numbers computed
+ * from the raw rows of those days, and the rollup must equal the raw table key by key.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { tokenDetail } from '../../src/query/tokens.js';
+import { breakdownFirstDay, tokenDetail } from '../../src/query/tokens.js';
 import { openChdb } from '../../src/warehouse/chdb.js';
 import { migrate, migrationVariables } from '../../src/warehouse/migrate.js';
 import type { Warehouse } from '../../src/warehouse/warehouse.js';
@@ -69,12 +68,25 @@ beforeAll(async () => {
 });
 afterAll(async () => warehouse?.close());
 
-const window = `FROM usage_events WHERE token_fingerprint = {fp:String} AND ts >= now64(3) - toIntervalDay(30)`;
+const window = `FROM usage_events WHERE token_fingerprint = {fp:String} AND ts >= toDateTime64({first_day:Date}, 3, 'UTC')`;
 
 describe('token detail breakdowns', () => {
-  it('equal the raw rows of the 30-day window', async () => {
+  it('equal the raw rows of the window: today and the 30 UTC days before it', async () => {
     const detail = (await tokenDetail(warehouse, FP))!;
-    const raw = (sql: string) => warehouse.query(sql, { fp: FP });
+    const firstDay = breakdownFirstDay(30);
+    expect(detail.usage.window_from).toBe(`${firstDay}T00:00:00.000Z`);
+    expect(Date.now() - Date.parse(detail.usage.window_from)).toBeGreaterThanOrEqual(30 * DAY);
+    expect(Date.now() - Date.parse(detail.usage.window_from)).toBeLessThan(31 * DAY);
+    const raw = (sql: string) => warehouse.query(sql, { fp: FP, first_day: firstDay });
+    const [totals] = (await raw(`SELECT count() AS requests, countIf(status BETWEEN 400 AND 499) AS status_4xx, countIf(status >= 500) AS status_5xx,
+                                        countIf(status IN (401, 403)) AS auth_failures, uniqExact(ip) AS distinct_ips,
+                                        uniqExactIf(country, country != '') AS distinct_countries, uniqExactIf(asn, asn != 0) AS distinct_asns
+                                 ${window}`)) as Record<string, unknown>[];
+    const { requests, status_4xx, status_5xx, auth_failures, distinct_ips, distinct_countries, distinct_asns } = detail.usage;
+    expect({ requests, status_4xx, status_5xx, auth_failures, distinct_ips, distinct_countries, distinct_asns }).toEqual(totals);
+    expect(requests).toBeGreaterThan(0);
+    // The registry counts every request of the token, the window only its own.
+    expect(detail.requests).toBe(960);
     const iso = (v: unknown) => `${String(v).replace(' ', 'T')}Z`;
     const ips = (await raw(`SELECT replaceRegexpOne(IPv6NumToString(ip), '^::ffff:', '') AS ip, count() AS requests, toString(max(ts)) AS last_seen
                             ${window} GROUP BY ip ORDER BY requests DESC, ip LIMIT 50`)) as Record<string, unknown>[];
@@ -109,8 +121,9 @@ describe('token detail breakdowns', () => {
 
   it('leave out rows older than the window', async () => {
     const detail = (await tokenDetail(warehouse, FP, 2))!;
-    const inTwoDays = Number(((await warehouse.query(`SELECT count() AS n FROM usage_events WHERE token_fingerprint = {fp:String} AND ts >= now64(3) - toIntervalDay(2)`, { fp: FP })) as { n: number }[])[0]!.n);
+    const inTwoDays = Number(((await warehouse.query(`SELECT count() AS n ${window}`, { fp: FP, first_day: breakdownFirstDay(2) })) as { n: number }[])[0]!.n);
     expect(inTwoDays).toBeGreaterThan(0);
+    expect(detail.usage.requests).toBe(inTwoDays);
     expect(detail.usage.status_mix.reduce((n, s) => n + s.requests, 0)).toBe(inTwoDays);
   });
 });

@@ -234,7 +234,7 @@ function tokenCard(flag, detail) {
         ['Client', t.client_id || '—'],
         ['First seen', timeEl(t.first_seen, utc(t.first_seen))],
         ['Last seen', timeEl(t.last_seen, ago(t.last_seen))],
-        detail ? ['Requests', num(detail.usage.requests)] : null,
+        detail ? ['Requests (all time)', num(detail.requests)] : null,
         detail ? ['Flags', num(detail.flags.length)] : null,
       ])
       : h('p', { class: 'muted' }, 'Not in the token registry.'),

@@ -23,9 +23,10 @@ function lifecycle(t) {
   return timeline(items.filter((i) => i.time));
 }
 
-function stats(u) {
+function stats(u, allTime) {
   const tiles = [
-    ['Requests', u.requests],
+    ['Requests (all time)', allTime],
+    [`Requests (last ${u.breakdown_window_days} days)`, u.requests],
     ['4xx', u.status_4xx],
     ['5xx', u.status_5xx],
     ['401/403', u.auth_failures],
@@ -120,7 +121,7 @@ function render(view, t, family, fp) {
           ]),
         ),
         card('Lifecycle', lifecycle(t) ?? h('p', { class: 'muted' }, 'No lifecycle events.')),
-        h('div', { class: 'span-2' }, card('Usage', stats(u), hourlyChart(u.requests_per_hour_24h, recentFlag ? { windowStart: recentFlag.window_start, windowEnd: recentFlag.window_end } : {}))),
+        h('div', { class: 'span-2' }, card('Usage', stats(u, t.requests), hourlyChart(u.requests_per_hour_24h, recentFlag ? { windowStart: recentFlag.window_start, windowEnd: recentFlag.window_end } : {}))),
         cities.length
           ? card(`Places (last ${d} days)`, h('div', { class: 'map-box' }, worldMap(cities.map((c) => ({ lat: c.lat, lon: c.lon, kind: 'used', weight: c.requests, title: `${c.city}, ${c.country}: ${num(c.requests)} requests` })), { label: 'Map of the places this token was used from' })),
             table([{ label: 'Place', cell: (c) => `${c.city}, ${c.country}` }, { label: 'Requests', cell: (c) => num(c.requests), class: 'num' }, { label: 'Last seen', cell: (c) => timeEl(c.last_seen, ago(c.last_seen)) }], cities.slice(0, 8)))
