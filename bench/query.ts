@@ -225,7 +225,7 @@ export async function run(args: string[]): Promise<number> {
     const loadSeconds = (performance.now() - loadStarted) / 1000;
     const sizes = (await warehouse.query(
       `SELECT table, sum(rows) AS rows, count() AS parts, formatReadableSize(sum(bytes_on_disk)) AS size FROM system.parts
-       WHERE active AND database = currentDatabase() AND (table LIKE 'usage%' OR table = 'tokens_v1') GROUP BY table ORDER BY table`,
+       WHERE active AND database = currentDatabase() AND (table LIKE 'usage%' OR table = 'tokens_v2') GROUP BY table ORDER BY table`,
     )) as { table: string; rows: number; parts: number; size: string }[];
     for (const s of sizes) log(`${s.table.padEnd(26)} ${fmtInt(Number(s.rows)).padStart(12)} rows ${String(s.parts).padStart(4)} parts ${s.size}`);
     log(`loaded in ${loadSeconds.toFixed(0)} s (raw ${load.rawSeconds.toFixed(0)} s)`);

@@ -82,7 +82,7 @@ function limitedStandIn(rate: number) {
   return { standIn, accepted, refused: () => refused };
 }
 
-/** token_events rows for `n` issued tokens of the generated registry, in the engine (the views fill tokens_v1). */
+/** token_events rows for `n` issued tokens of the generated registry, in the engine (the views fill tokens_v2). */
 function registrySql(offset: number, n: number, apps: number, nowMs: number): string {
   return `
 INSERT INTO token_events (event_id, event, ts, received_at, token_fingerprint, token_type, jti, client_id, app_id, user_id, scopes, grant_type,

@@ -83,7 +83,7 @@ export interface TokenEventRow {
 
 const familyOf = defineQuery({
   name: 'token_families',
-  sql: `SELECT token_fingerprint, family_id FROM ${TABLES.tokenRegistry}(fps = {fps:Array(String)})`,
+  sql: `SELECT token_fingerprint, family_id FROM ${TABLES.tokenStats} WHERE token_fingerprint IN {fps:Array(String)}`,
   params: z.object({ fps: z.array(z.string()) }),
   row: z.object({ token_fingerprint: z.string(), family_id: z.string() }),
 });

@@ -14,6 +14,12 @@
  *   the migrations create, and only in FROM / JOIN / TO positions, get the suffix.
  * - `CREATE VIEW v AS …` becomes `CREATE VIEW v ON CLUSTER c AS …`, reading the
  *   Distributed tables (names unchanged).
+ * - `INSERT INTO T (…) SELECT …` (a migration moving rows between its tables) runs as it
+ *   is through the Distributed tables, with clusterInsertSettings() so the rows are on
+ *   their shards before the next statement.
+ * - `DROP VIEW IF EXISTS v` gets `ON CLUSTER c`; `DROP TABLE IF EXISTS T` of a table the
+ *   migrations create drops the Distributed table and then its local tables on every
+ *   node (`SYNC`). Without IF EXISTS a drop is refused: a migration must be safe to rerun.
  *
  * The app keeps reading and inserting by the unsuffixed (Distributed) names; inserts
  * must use clusterInsertSettings() so an acknowledged insert is on its shard.
@@ -48,7 +54,8 @@ export const SHARDING_KEYS: Readonly<Record<string, ShardingKey>> = {
     reason: "a token's raw rows and the rollups its MVs write live on one shard; deterministic so spool replays deduplicate",
   },
   token_events: { key: BY_TOKEN, reason: "a token's lifecycle events sit with its usage, so its registry row is built on one shard" },
-  tokens_v1: { key: BY_TOKEN, reason: 'the token registry, filled on the shard of the token (usage_events, token_events)' },
+  tokens_v1: { key: BY_TOKEN, reason: 'the token registry until 009 (010 drops it), filled on the shard of the token' },
+  tokens_v2: { key: BY_TOKEN, reason: 'the token registry, filled on the shard of the token (usage_events, token_events)' },
   usage_token_1m_v1: { key: BY_TOKEN, reason: 'per-token rollup, filled on the shard of the token' },
   usage_token_1d_v1: { key: BY_TOKEN, reason: 'per-token rollup of the minute rollup, on the same shard' },
   usage_token_breakdown_1d_v1: { key: BY_TOKEN, reason: "per-token daily breakdowns (token detail), filled on the shard of the token's raw rows" },
@@ -260,7 +267,11 @@ export function toCluster(statement: string, cluster: string, tables: ReadonlySe
     let view = 1;
     if (isWord(tokens[1], 'OR') && isWord(tokens[2], 'REPLACE')) view = 3;
     if (isWord(tokens[0], 'CREATE') && isWord(tokens[view], 'VIEW')) return [rewriteView(statement, tokens, view + 1, on)];
-    throw new ClusterRewriteError('only CREATE TABLE … ENGINE = *MergeTree, CREATE MATERIALIZED VIEW … TO and CREATE VIEW are understood');
+    if (isWord(tokens[0], 'INSERT') && isWord(tokens[1], 'INTO')) return [rewriteInsertSelect(statement, tokens, tables)];
+    if (isWord(tokens[0], 'DROP') && (isWord(tokens[1], 'TABLE') || isWord(tokens[1], 'VIEW'))) return rewriteDrop(tokens, on, tables);
+    throw new ClusterRewriteError(
+      'only CREATE TABLE … ENGINE = *MergeTree, CREATE MATERIALIZED VIEW … TO, CREATE VIEW, INSERT INTO … SELECT and DROP TABLE|VIEW IF EXISTS are understood',
+    );
   } catch (error) {
     if (error instanceof ClusterRewriteError) {
       throw new ClusterRewriteError(`cannot rewrite for cluster ${cluster}: ${error.message}: ${firstLine(statement)}`);
@@ -378,4 +389,29 @@ function rewriteView(sql: string, tokens: Token[], from: number, on: string): st
   const n = nameAfter(tokens, from);
   if (!isWord(tokens[n + 1], 'AS')) throw new ClusterRewriteError('expected AS SELECT after the view name');
   return applyEdits(sql, [{ at: tokens[n]!.end, text: on }]);
+}
+
+/** `INSERT INTO T (columns) SELECT …` between tables the migrations create, through the Distributed tables. */
+function rewriteInsertSelect(sql: string, tokens: Token[], tables: ReadonlySet<string>): string {
+  const n = nameAfter(tokens, 2);
+  if (!tables.has(tokens[n]!.text)) throw new ClusterRewriteError('the INSERT target must be a table created by the migrations');
+  if (!isPunct(tokens[n + 1], '(')) throw new ClusterRewriteError('expected a column list after the INSERT target');
+  const close = closing(tokens, n + 1);
+  if (!isWord(tokens[close + 1], 'SELECT')) throw new ClusterRewriteError('only INSERT INTO … (columns) SELECT is supported');
+  const settings = Object.entries(clusterInsertSettings())
+    .map(([k, v]) => `${k} = ${v}`)
+    .join(', ');
+  return applyEdits(sql, [{ at: tokens[close]!.end, text: ` SETTINGS ${settings}` }]);
+}
+
+/** `DROP TABLE|VIEW IF EXISTS name`: on the cluster; a table's local tables after its Distributed table. */
+function rewriteDrop(tokens: Token[], on: string, tables: ReadonlySet<string>): string[] {
+  const kind = tokens[1]!.text.toUpperCase();
+  if (!(isWord(tokens[2], 'IF') && isWord(tokens[3], 'EXISTS'))) throw new ClusterRewriteError('DROP needs IF EXISTS (a migration must be safe to rerun)');
+  const name = tokens[4];
+  if (name?.kind !== 'word' || !TABLE_NAME.test(name.text)) throw new ClusterRewriteError('expected an unquoted table name');
+  if (tokens.length > 5) throw new ClusterRewriteError('nothing may follow the dropped name');
+  if (kind === 'VIEW') return [`DROP VIEW IF EXISTS ${name.text}${on}`];
+  if (!tables.has(name.text)) throw new ClusterRewriteError('only tables created by the migrations can be dropped');
+  return [`DROP TABLE IF EXISTS ${name.text}${on} SYNC`, `DROP TABLE IF EXISTS ${localName(name.text)}${on} SYNC`];
 }

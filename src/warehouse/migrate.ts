@@ -128,11 +128,11 @@ export async function applyRetention(warehouse: Warehouse, days: number, cluster
   return true;
 }
 
-/** Applies what is not applied yet; returns the versions it applied. */
-export async function migrate(warehouse: Warehouse, variables: MigrationVariables): Promise<Migration[]> {
+/** Applies what is not applied yet (of the files in `dir`); returns the versions it applied. */
+export async function migrate(warehouse: Warehouse, variables: MigrationVariables, dir = SQL_DIR): Promise<Migration[]> {
   const { cluster } = variables;
   // Loaded (and, on a cluster, rewritten) first: a statement the rewrite refuses stops everything.
-  const migrations = loadMigrations(variables);
+  const migrations = loadMigrations(variables, dir);
   for (const statement of cluster === undefined ? [MIGRATIONS_TABLE_DDL] : clusterStatements([MIGRATIONS_TABLE_DDL], cluster)) {
     await warehouse.command(statement);
   }

@@ -18,10 +18,8 @@ export const TABLES = {
   usageDim1h: 'usage_dim_1h_v1',
   usageTokenPlace1h: 'usage_token_place_1h_v1',
   usageTokenBreakdown1d: 'usage_token_breakdown_1d_v1',
-  tokens: 'tokens_v1',
+  tokens: 'tokens_v2',
   tokenStats: 'v_token_stats',
-  /** Parameterized view: token_registry(fps = [...]). */
-  tokenRegistry: 'token_registry',
   apps: 'v_apps',
   flags: 'flags',
   flagHistory: 'flag_history',

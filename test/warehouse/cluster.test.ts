@@ -112,14 +112,32 @@ describe('without a cluster', () => {
 
 describe('every migration statement on a cluster', () => {
   it('parses in the embedded engine and has the cluster shape', async () => {
-    const seen = { tables: 0, distributed: 0, mvs: 0, views: 0 };
+    const seen = { tables: 0, distributed: 0, mvs: 0, views: 0, inserts: 0, drops: 0 };
     for (const statement of [MIGRATIONS_TABLE_DDL, ...ALL_STATEMENTS]) {
       const tables = new Set([...TABLES, 'schema_migrations']);
       const out = toCluster(statement, CLUSTER, tables);
       const formatted = await Promise.all(out.map(format));
-      for (const f of formatted) expect(f).toContain(`ON CLUSTER ${CLUSTER}`);
       const original = await format(statement);
-      const head = /^CREATE (TABLE|MATERIALIZED VIEW|VIEW) IF NOT EXISTS (\w+)/.exec(original);
+      if (original.startsWith('INSERT INTO ')) {
+        // Through the Distributed tables, written on the shards before the next statement.
+        seen.inserts++;
+        expect(formatted).toEqual([original.replace(/^(INSERT INTO \w+ \([^)]*\))\s+SELECT\b/, '$1\nSETTINGS distributed_foreground_insert = 1\nSELECT')]);
+        expect(formatted[0]).not.toContain(LOCAL_SUFFIX);
+        continue;
+      }
+      for (const f of formatted) expect(f).toContain(`ON CLUSTER ${CLUSTER}`);
+      const drop = /^DROP (TABLE|VIEW) IF EXISTS (\w+)$/.exec(original);
+      if (drop) {
+        seen.drops++;
+        const [, what, name] = drop;
+        expect(formatted).toEqual(
+          what === 'VIEW'
+            ? [`DROP VIEW IF EXISTS ${name} ON CLUSTER ${CLUSTER}`]
+            : [`DROP TABLE IF EXISTS ${name} ON CLUSTER ${CLUSTER} SYNC`, `DROP TABLE IF EXISTS ${name}_local ON CLUSTER ${CLUSTER} SYNC`],
+        );
+        continue;
+      }
+      const head = /^CREATE (?:OR REPLACE )?(TABLE|MATERIALIZED VIEW|VIEW) (?:IF NOT EXISTS )?(\w+)/.exec(original);
       expect(head, original).not.toBeNull();
       const [, kind, name] = head!;
 
@@ -165,6 +183,8 @@ describe('every migration statement on a cluster', () => {
     expect(seen.distributed).toBe(seen.tables);
     expect(seen.mvs).toBeGreaterThan(0);
     expect(seen.views).toBeGreaterThan(0);
+    expect(seen.inserts).toBeGreaterThan(0);
+    expect(seen.drops).toBeGreaterThan(0);
   });
 
   it('through loadMigrations: each table is followed by its Distributed table', () => {
@@ -182,7 +202,7 @@ describe('every migration statement on a cluster', () => {
     const w = recorder();
     await migrate(w, { ...VARS, cluster: CLUSTER });
     expect(w.commands.slice(0, 2)).toEqual(clusterStatements([MIGRATIONS_TABLE_DDL], CLUSTER));
-    const inserts = w.commands.filter((c) => c.startsWith('INSERT'));
+    const inserts = w.commands.filter((c) => c.startsWith('INSERT') && c.includes(' VALUES '));
     expect(inserts).toHaveLength(ORIGINAL.length);
     for (const insert of inserts) expect(insert).toContain('SETTINGS distributed_foreground_insert = 1 VALUES');
     expect(w.commands.at(-1)).toBe(
@@ -202,7 +222,7 @@ describe('every migration statement on a cluster', () => {
     }
     expect(Object.keys(SHARDING_KEYS).filter((t) => !all.has(t))).toEqual([]);
     // A token's rows and rollups on one shard; mutable-by-version rows on one shard.
-    for (const t of ['usage_events', 'token_events', 'tokens_v1', 'usage_token_1m_v1', 'usage_token_1d_v1', 'usage_token_place_1h_v1']) {
+    for (const t of ['usage_events', 'token_events', 'tokens_v1', 'tokens_v2', 'usage_token_1m_v1', 'usage_token_1d_v1', 'usage_token_place_1h_v1']) {
       expect(SHARDING_KEYS[t]!.key).toBe('cityHash64(token_fingerprint)');
     }
     expect(SHARDING_KEYS.flags!.key).toBe('cityHash64(flag_id)');
@@ -280,11 +300,32 @@ describe('the rewrite on small inputs', () => {
     expect(toCluster('CREATE OR REPLACE VIEW v AS SELECT 1', CLUSTER, tables)).toEqual(['CREATE OR REPLACE VIEW v ON CLUSTER tw_cluster AS SELECT 1']);
   });
 
+  it('runs a copy between tables through the Distributed tables, written on the shards before it returns', () => {
+    expect(toCluster('INSERT INTO totals (a, b) SELECT a, b FROM events WHERE (SELECT count() FROM totals) = 0', CLUSTER, tables)).toEqual([
+      'INSERT INTO totals (a, b) SETTINGS distributed_foreground_insert = 1 SELECT a, b FROM events WHERE (SELECT count() FROM totals) = 0',
+    ]);
+  });
+
+  it('drops views on the cluster, and a table as its Distributed table and then its local tables', () => {
+    expect(toCluster('DROP VIEW IF EXISTS v', CLUSTER, tables)).toEqual(['DROP VIEW IF EXISTS v ON CLUSTER tw_cluster']);
+    expect(toCluster('DROP TABLE IF EXISTS events', CLUSTER, tables)).toEqual([
+      'DROP TABLE IF EXISTS events ON CLUSTER tw_cluster SYNC',
+      'DROP TABLE IF EXISTS events_local ON CLUSTER tw_cluster SYNC',
+    ]);
+  });
+
   it('fails loudly, naming the statement, on anything it does not understand', () => {
     const refused = [
       'ALTER TABLE events ADD COLUMN b String',
       "INSERT INTO events VALUES ('a')",
+      "INSERT INTO events (a) VALUES ('a')",
+      'INSERT INTO events SELECT a FROM totals',
+      'INSERT INTO other (a) SELECT a FROM events',
       'DROP TABLE events',
+      'DROP TABLE IF EXISTS other',
+      'DROP TABLE IF EXISTS events SYNC',
+      'DROP VIEW v',
+      'DROP DATABASE IF EXISTS d',
       'CREATE TABLE events (a String) ENGINE = Memory',
       'CREATE TABLE events (a String) ENGINE = ReplicatedMergeTree ORDER BY a',
       'CREATE TABLE events (a String) ENGINE = Distributed(c, db, t)',
