@@ -37,6 +37,7 @@ import {
   resultsPreamble,
   sqlLabel,
   rng,
+  settleMerges,
   type RollupFill,
   tempDataDir,
   timed,
@@ -229,6 +230,9 @@ export async function run(args: string[]): Promise<number> {
     )) as { table: string; rows: number; parts: number; size: string }[];
     for (const s of sizes) log(`${s.table.padEnd(26)} ${fmtInt(Number(s.rows)).padStart(12)} rows ${String(s.parts).padStart(4)} parts ${s.size}`);
     log(`loaded in ${loadSeconds.toFixed(0)} s (raw ${load.rawSeconds.toFixed(0)} s)`);
+    // The bulk load leaves merges running for a while; latency is measured once they are done.
+    const settled = await settleMerges(warehouse, 180_000);
+    log(`merges settled after ${settled.toFixed(0)} s more`);
 
     // Every token and app of the population, in a random order (seeded).
     const random = rng(0x5eed);
@@ -366,7 +370,7 @@ Other processes kept ${busy.otherCores.toFixed(2)} cores busy during the measure
 
 Data: ${fmtInt(events)} usage events, ${fmtInt(tokens)} tokens (Zipf-like traffic), ${apps} apps, 30 days with a diurnal cycle,
 generated in the engine; rollups filled by the views' own SELECTs${fullRollups ? '' : ' (those the measured queries read: registry, token minute and day rollups in full, app minute rollup for the last 2 days)'}.
-Load ${loadSeconds.toFixed(0)} s; usage_events has ${rawParts} parts. ${runs} warm runs per query, random tokens/apps; naive baseline run right after each, on the same token/app.
+Load ${loadSeconds.toFixed(0)} s, then ${settled.toFixed(0)} s until no merge ran; usage_events has ${rawParts} parts. ${runs} warm runs per query, random tokens/apps; naive baseline run right after each, on the same token/app.
 
 ${table.join('\n')}
 
