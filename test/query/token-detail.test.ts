@@ -148,3 +148,37 @@ describe('the breakdown rollup', () => {
     expect(rowsPerKind.map((r) => r.n)).toEqual(Array(6).fill(1200));
   });
 });
+
+describe("a token's flags and revocations", () => {
+  it('are found through the token index, not by reading every row (as after a bulk revocation job)', async () => {
+    await warehouse.command(
+      `INSERT INTO revocations (revocation_id, token_fingerprint, scope, target, status, requested_at, updated_at)
+       SELECT toString(number), lower(hex(SHA256(toString(number)))), 'all', 'idp', 'done', now64(3), now64(3) FROM numbers(200000)`,
+    );
+    await warehouse.command(
+      `INSERT INTO revocations (revocation_id, token_fingerprint, scope, target, status, requested_at, updated_at)
+       VALUES ('mine', {fp:String}, 'token', 'idp', 'done', now64(3), now64(3))`,
+      { fp: FP },
+    );
+    await warehouse.command(
+      `INSERT INTO flags (flag_id, token_fingerprint, detector, severity, status, created_at, updated_at)
+       SELECT toString(number), lower(hex(SHA256(toString(number)))), 'rate_spike', 'low', 'open', now64(3), now64(3) FROM numbers(200000)`,
+    );
+    const detail = (await tokenDetail(warehouse, FP))!;
+    expect(detail.revocations.map((r) => r.revocation_id)).toEqual(['mine']);
+    expect(detail.flags).toEqual([]);
+    // The statements tokenDetail sends for flags and revocations skip the granules without the token.
+    const sent: string[] = [];
+    const spy: Warehouse = { ...warehouse, query: (sql, params) => (sent.push(sql), warehouse.query(sql, params)) };
+    await tokenDetail(spy, FP);
+    for (const [table, index] of [['flags', 'flags_token'], ['revocations', 'revocations_token']] as const) {
+      const sql = sent.find((s) => new RegExp(`FROM ${table} FINAL`).test(s))!;
+      const plan = ((await warehouse.query(`EXPLAIN indexes = 1 ${sql}`, { fp: FP })) as { explain: string }[]).map((r) => r.explain.replace(/^[│├└─\s]+/u, ''));
+      const at = plan.indexOf(`Name: ${index}`);
+      expect(at, plan.join('\n')).toBeGreaterThan(0);
+      const [, kept, total] = /^Granules: (\d+)\/(\d+)$/.exec(plan.slice(at).find((l) => l.startsWith('Granules:'))!)!;
+      expect(Number(total)).toBeGreaterThan(20);
+      expect(Number(kept)).toBeLessThanOrEqual(2);
+    }
+  });
+});

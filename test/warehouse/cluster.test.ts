@@ -112,7 +112,7 @@ describe('without a cluster', () => {
 
 describe('every migration statement on a cluster', () => {
   it('parses in the embedded engine and has the cluster shape', async () => {
-    const seen = { tables: 0, distributed: 0, mvs: 0, views: 0, inserts: 0, drops: 0 };
+    const seen = { tables: 0, distributed: 0, mvs: 0, views: 0, inserts: 0, drops: 0, alters: 0 };
     for (const statement of [MIGRATIONS_TABLE_DDL, ...ALL_STATEMENTS]) {
       const tables = new Set([...TABLES, 'schema_migrations']);
       const out = toCluster(statement, CLUSTER, tables);
@@ -126,6 +126,13 @@ describe('every migration statement on a cluster', () => {
         continue;
       }
       for (const f of formatted) expect(f).toContain(`ON CLUSTER ${CLUSTER}`);
+      const alter = /^ALTER TABLE (\w+)\s/.exec(original);
+      if (alter) {
+        // Indexes live with the data: on the local tables of every node.
+        seen.alters++;
+        expect(formatted).toEqual([original.replace(`ALTER TABLE ${alter[1]}`, `ALTER TABLE ${alter[1]}_local ON CLUSTER ${CLUSTER}`)]);
+        continue;
+      }
       const drop = /^DROP (TABLE|VIEW) IF EXISTS (\w+)$/.exec(original);
       if (drop) {
         seen.drops++;
@@ -185,6 +192,7 @@ describe('every migration statement on a cluster', () => {
     expect(seen.views).toBeGreaterThan(0);
     expect(seen.inserts).toBeGreaterThan(0);
     expect(seen.drops).toBeGreaterThan(0);
+    expect(seen.alters).toBeGreaterThan(0);
   });
 
   it('through loadMigrations: each table is followed by its Distributed table', () => {
@@ -314,9 +322,21 @@ describe('the rewrite on small inputs', () => {
     ]);
   });
 
+  it('adds and builds skip indexes on the local tables of every node', () => {
+    expect(toCluster('ALTER TABLE events ADD INDEX IF NOT EXISTS ix a TYPE bloom_filter(0.01) GRANULARITY 1', CLUSTER, tables)).toEqual([
+      'ALTER TABLE events_local ON CLUSTER tw_cluster ADD INDEX IF NOT EXISTS ix a TYPE bloom_filter(0.01) GRANULARITY 1',
+    ]);
+    expect(toCluster('ALTER TABLE events MATERIALIZE INDEX ix', CLUSTER, tables)).toEqual(['ALTER TABLE events_local ON CLUSTER tw_cluster MATERIALIZE INDEX ix']);
+  });
+
   it('fails loudly, naming the statement, on anything it does not understand', () => {
     const refused = [
       'ALTER TABLE events ADD COLUMN b String',
+      'ALTER TABLE events ADD INDEX ix a TYPE minmax',
+      'ALTER TABLE other ADD INDEX IF NOT EXISTS ix a TYPE minmax',
+      'ALTER TABLE events ADD INDEX IF NOT EXISTS ix a TYPE minmax, ADD INDEX IF NOT EXISTS iy b TYPE minmax',
+      'ALTER TABLE events MATERIALIZE INDEX ix IN PARTITION 1',
+      'ALTER TABLE events DROP INDEX ix',
       "INSERT INTO events VALUES ('a')",
       "INSERT INTO events (a) VALUES ('a')",
       'INSERT INTO events SELECT a FROM totals',
