@@ -473,7 +473,7 @@ export function writeResults(name: string, body: string, fullScale = true): void
 export function revision(): string {
   try {
     const head = execFileSync('git', ['rev-parse', '--short', 'HEAD'], { encoding: 'utf8' }).trim();
-    const dirty = execFileSync('git', ['status', '--porcelain', '--', 'src', 'sql', 'bench'], { encoding: 'utf8' }).trim();
+    const dirty = execFileSync('git', ['status', '--porcelain', '--', 'src', 'sql', 'bench', ':!bench/RESULTS*.md'], { encoding: 'utf8' }).trim();
     return `commit ${head}${dirty ? ' with uncommitted changes in src/, sql/ or bench/' : ''}`;
   } catch {
     return 'commit unknown';
