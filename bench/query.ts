@@ -200,6 +200,14 @@ interface Series {
   warmNaive: number[];
 }
 
+/** Files one product/naive pair of times under the warm-up (false) or the measured calls (true). */
+function record(s: Series, i: number, product: number, naive: number): boolean {
+  const warm = i < WARMUP;
+  (warm ? s.warmProduct : s.product).push(product);
+  (warm ? s.warmNaive : s.naive).push(naive);
+  return !warm;
+}
+
 const summary = (s: Series) => {
   const p50 = percentile(s.product, 50);
   const p95 = percentile(s.product, 95);
@@ -261,13 +269,7 @@ export async function run(args: string[]): Promise<number> {
       const fp = pick(fps);
       const a = await timed(() => tokenDetail(warehouse, fp));
       const b = await timed(() => naiveTokenDetail(warehouse, fp, a.value?.usage.window_from.slice(0, 10)));
-      if (i < WARMUP) {
-        detail.warmProduct.push(a.ms);
-        detail.warmNaive.push(b.ms);
-        continue;
-      }
-      detail.product.push(a.ms);
-      detail.naive.push(b.ms);
+      if (!record(detail, i, a.ms, b.ms)) continue;
       for (const m of compareDetail(a.value, b.value)) detail.mismatches.push(`${fp.slice(0, 12)}… ${m}`);
     }
 
@@ -278,13 +280,7 @@ export async function run(args: string[]): Promise<number> {
       const range = toWholeMinutes({ from: new Date(now.getTime() - DAY), to: now });
       const a = await timed(() => usageTimeseries(warehouse, range, 60, { app_id: app }));
       const b = await timed(() => naiveTimeseries(warehouse, range, app));
-      if (i < WARMUP) {
-        series.warmProduct.push(a.ms);
-        series.warmNaive.push(b.ms);
-        continue;
-      }
-      series.product.push(a.ms);
-      series.naive.push(b.ms);
+      if (!record(series, i, a.ms, b.ms)) continue;
       if (JSON.stringify(a.value.points) !== JSON.stringify(b.value)) {
         const diff = a.value.points.findIndex((p, j) => JSON.stringify(p) !== JSON.stringify(b.value[j]));
         series.mismatches.push(`${app}: ${a.value.points.length} vs ${b.value.length} points, first difference at ${diff}: ${JSON.stringify(a.value.points[diff])} ≠ ${JSON.stringify(b.value[diff])}`);
@@ -297,13 +293,7 @@ export async function run(args: string[]): Promise<number> {
       const range = toWholeMinutes({ from: new Date(now.getTime() - 30 * DAY), to: now });
       const a = await timed(() => usageTop(warehouse, range, { by: 'tokens', metric: 'requests', limit: 20, offset: 0 }));
       const b = await timed(() => naiveTop(warehouse, range, 20));
-      if (i < WARMUP) {
-        top.warmProduct.push(a.ms);
-        top.warmNaive.push(b.ms);
-        continue;
-      }
-      top.product.push(a.ms);
-      top.naive.push(b.ms);
+      if (!record(top, i, a.ms, b.ms)) continue;
       const x = JSON.stringify(a.value.rows.map((r) => ({ key: r.key, requests: r.requests, errors: r.errors, auth_failures: r.auth_failures })));
       if (x !== JSON.stringify(b.value)) top.mismatches.push(`product ${x.slice(0, 200)} ≠ naive ${JSON.stringify(b.value).slice(0, 200)}`);
     }

@@ -74,7 +74,11 @@ export function tokenState(r: Unstated, now = Date.now()): TokenRegistryRow['sta
 
 export async function registryEntries(warehouse: Warehouse, params: { fps: string[] }): Promise<TokenRegistryRow[]> {
   const now = Date.now();
-  return (await registryRows(warehouse, params)).map(({ token_fingerprint, ...r }) => ({ token_fingerprint, state: tokenState({ token_fingerprint, ...r }, now), ...r }));
+  // token_fingerprint and state first, as in v_token_stats.
+  return (await registryRows(warehouse, params)).map((r) => {
+    const { token_fingerprint, ...rest } = r;
+    return { token_fingerprint, state: tokenState(r, now), ...rest };
+  });
 }
 
 /**

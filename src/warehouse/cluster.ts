@@ -104,6 +104,13 @@ export function clusterInsertSettings() {
   return { distributed_foreground_insert: 1 } as const;
 }
 
+/** clusterInsertSettings() as the list after an INSERT's SETTINGS keyword. */
+export function clusterInsertSettingsSql(): string {
+  return Object.entries(clusterInsertSettings())
+    .map(([k, v]) => `${k} = ${v}`)
+    .join(', ');
+}
+
 export function localName(table: string): string {
   return `${table}${LOCAL_SUFFIX}`;
 }
@@ -225,7 +232,7 @@ function applyEdits(sql: string, edits: Edit[]): string {
   return out;
 }
 
-/** `CREATE TABLE|VIEW|MATERIALIZED VIEW [IF NOT EXISTS] name`: the index of the name token. */
+/** The table name of `CREATE TABLE|VIEW|MATERIALIZED VIEW [IF NOT EXISTS] name` (or at `from` in other statements): its token index. */
 function nameAfter(tokens: Token[], from: number): number {
   let i = from;
   if (isWord(tokens[i], 'IF') && isWord(tokens[i + 1], 'NOT') && isWord(tokens[i + 2], 'EXISTS')) i += 3;
@@ -403,18 +410,14 @@ function rewriteInsertSelect(sql: string, tokens: Token[], tables: ReadonlySet<s
   if (!isPunct(tokens[n + 1], '(')) throw new ClusterRewriteError('expected a column list after the INSERT target');
   const close = closing(tokens, n + 1);
   if (!isWord(tokens[close + 1], 'SELECT')) throw new ClusterRewriteError('only INSERT INTO … (columns) SELECT is supported');
-  const settings = Object.entries(clusterInsertSettings())
-    .map(([k, v]) => `${k} = ${v}`)
-    .join(', ');
-  return applyEdits(sql, [{ at: tokens[close]!.end, text: ` SETTINGS ${settings}` }]);
+  return applyEdits(sql, [{ at: tokens[close]!.end, text: ` SETTINGS ${clusterInsertSettingsSql()}` }]);
 }
 
 /** `DROP TABLE|VIEW IF EXISTS name`: on the cluster; a table's local tables after its Distributed table. */
 function rewriteDrop(tokens: Token[], on: string, tables: ReadonlySet<string>): string[] {
   const kind = tokens[1]!.text.toUpperCase();
   if (!(isWord(tokens[2], 'IF') && isWord(tokens[3], 'EXISTS'))) throw new ClusterRewriteError('DROP needs IF EXISTS (a migration must be safe to rerun)');
-  const name = tokens[4];
-  if (name?.kind !== 'word' || !TABLE_NAME.test(name.text)) throw new ClusterRewriteError('expected an unquoted table name');
+  const name = tokens[nameAfter(tokens, 4)]!;
   if (tokens.length > 5) throw new ClusterRewriteError('nothing may follow the dropped name');
   if (kind === 'VIEW') return [`DROP VIEW IF EXISTS ${name.text}${on}`];
   if (!tables.has(name.text)) throw new ClusterRewriteError('only tables created by the migrations can be dropped');
@@ -423,9 +426,7 @@ function rewriteDrop(tokens: Token[], on: string, tables: ReadonlySet<string>): 
 
 /** `ALTER TABLE T ADD INDEX IF NOT EXISTS …` or `ALTER TABLE T MATERIALIZE INDEX i`: on the local tables of every node. */
 function rewriteAlterIndex(sql: string, tokens: Token[], on: string, tables: ReadonlySet<string>): string {
-  const name = tokens[2];
-  if (name?.kind !== 'word' || !TABLE_NAME.test(name.text)) throw new ClusterRewriteError('expected an unquoted table name');
-  if (isPunct(tokens[3], '.')) throw new ClusterRewriteError('database-qualified names are not supported');
+  const name = tokens[nameAfter(tokens, 2)]!;
   if (!tables.has(name.text)) throw new ClusterRewriteError('only tables created by the migrations can be altered');
   const addIndex = isWord(tokens[3], 'ADD') && isWord(tokens[4], 'INDEX') && isWord(tokens[5], 'IF') && isWord(tokens[6], 'NOT') && isWord(tokens[7], 'EXISTS');
   const materialize = isWord(tokens[3], 'MATERIALIZE') && isWord(tokens[4], 'INDEX') && tokens.length === 6;

@@ -9,7 +9,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { z } from 'zod';
 import type { Config } from '../config.js';
-import { clusterIdentifier, clusterInsertSettings, clusterStatements, createdTables, localName, toCluster } from './cluster.js';
+import { clusterIdentifier, clusterInsertSettingsSql, clusterStatements, createdTables, localName, toCluster } from './cluster.js';
 import { defineQuery, TABLES, type Warehouse } from './warehouse.js';
 
 export const SQL_DIR = join(dirname(fileURLToPath(import.meta.url)), '..', '..', 'sql');
@@ -140,9 +140,7 @@ export async function migrate(warehouse: Warehouse, variables: MigrationVariable
   const settings =
     cluster === undefined
       ? ''
-      : ` SETTINGS ${Object.entries(clusterInsertSettings())
-          .map(([k, v]) => `${k} = ${v}`)
-          .join(', ')}`;
+      : ` SETTINGS ${clusterInsertSettingsSql()}`;
   const done = new Set((await appliedVersions(warehouse, {})).map((r) => r.version));
   const applied: Migration[] = [];
   for (const migration of migrations) {
