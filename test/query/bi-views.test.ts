@@ -1,4 +1,4 @@
-/** The README's example queries for BI tools run against the views, on sample data. */
+/** The BI reference's (docs/bi.md) example queries for BI tools run against the views, on sample data. */
 import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { auth, event, openTestApp, tempDir, testConfig, type TestApp } from '../helpers.js';
@@ -13,9 +13,9 @@ beforeAll(async () => {
 });
 afterAll(async () => t?.close());
 
-/** Every SELECT in the README's sql blocks (statements that create users are for a server). */
+/** Every SELECT in docs/bi.md's sql blocks (statements that create users are for a server). */
 function readmeQueries(): string[] {
-  const readme = readFileSync(new URL('../../README.md', import.meta.url), 'utf8');
+  const readme = readFileSync(new URL('../../docs/bi.md', import.meta.url), 'utf8');
   const blocks = [...readme.matchAll(/```sql\n([\s\S]*?)```/g)].map((m) => m[1]!);
   return blocks
     .flatMap((b) => b.split(/;\s*\n/))
@@ -23,7 +23,7 @@ function readmeQueries(): string[] {
     .filter((s) => /^SELECT/i.test(s));
 }
 
-it('the README shows an example query for every BI view, and each runs', async () => {
+it('docs/bi.md shows an example query for every BI view, and each runs', async () => {
   const queries = readmeQueries();
   for (const view of ['v_usage_per_minute', 'v_token_stats', 'v_geo_breakdown', 'v_apps']) {
     expect(queries.some((q) => q.includes(view)), view).toBe(true);
