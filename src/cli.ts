@@ -37,7 +37,7 @@ async function serve(config: Config): Promise<void> {
   const { ctx } = server;
   const engine = config.clickhouse.url ? `ClickHouse server ${config.clickhouse.url}` : `embedded ClickHouse (chDB) in ${config.dataDir}/warehouse`;
   const lines = [`tokenwatch listening on ${server.url} — ${engine}`];
-  if (ctx.initialKeysFile) lines.push(`API keys created (one per role: ingest, read, admin): ${ctx.initialKeysFile}`);
+  if (ctx.initialKeysFile) lines.push(`API keys created (one per role: ingest, idp, read, admin): ${ctx.initialKeysFile}`);
   else lines.push(`API keys: ${ctx.keys.size} configured (create one with: npx tokenwatch keys create --role admin)`);
   for (const file of ctx.secrets.created) lines.push(`secret created: ${file}`);
   lines.push(`console: ${server.url}/   API docs: ${server.url}/docs   metrics: ${server.url}/metrics`);

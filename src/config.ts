@@ -7,7 +7,7 @@ import { resolve } from 'node:path';
 import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
 
-export const ROLES = ['ingest', 'read', 'admin'] as const;
+export const ROLES = ['ingest', 'idp', 'read', 'admin'] as const;
 export type Role = (typeof ROLES)[number];
 
 export const DETECTOR_NAMES = [

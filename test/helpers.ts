@@ -10,6 +10,7 @@ import { createLogger } from '../src/logger.js';
 
 export const KEYS = {
   ingest: 'test-ingest-key-0123456789',
+  idp: 'test-idp-key-0123456789abcd',
   read: 'test-read-key-0123456789ab',
   admin: 'test-admin-key-0123456789a',
 } as const;

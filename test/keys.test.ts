@@ -25,7 +25,7 @@ describe('first start', () => {
       expect(statSync(join(dir, 'secrets', f)).mode & 0o777).toBe(0o600);
     }
     const lines = readFileSync(t.ctx.initialKeysFile!, 'utf8').split('\n').filter((l) => /^\w+:/.test(l));
-    expect(lines.map((l) => l.split(':')[0])).toEqual(['ingest', 'read', 'admin']);
+    expect(lines.map((l) => l.split(':')[0])).toEqual(['ingest', 'idp', 'read', 'admin']);
   });
 
   it('stores only hashes of the keys, and the keys work by role', async () => {
@@ -62,6 +62,6 @@ describe('tokenwatch keys create', () => {
       encoding: 'utf8',
     });
     expect(r.status).toBe(2);
-    expect(r.stderr).toContain('--role must be one of ingest, read, admin');
+    expect(r.stderr).toContain('--role must be one of ingest, idp, read, admin');
   });
 });

@@ -15,14 +15,17 @@ declare module 'fastify' {
   }
   interface FastifyRequest {
     role?: Role;
+    /** Id of the key that authenticated the request (never the key itself), for audit and evidence. */
+    keyId?: string;
   }
 }
 
 /** What each role may also act as. */
 const IMPLIES: Record<Role, readonly Role[]> = {
   ingest: ['ingest'],
+  idp: ['idp'],
   read: ['read'],
-  admin: ['admin', 'read'],
+  admin: ['admin', 'read', 'idp'],
 };
 
 export function bearerKey(request: FastifyRequest): string | undefined {
@@ -42,13 +45,15 @@ export function registerAuth(app: FastifyInstance, keys: KeyRing): void {
         'www-authenticate': 'Bearer realm="tokenwatch"',
       });
     }
-    const role = keys.roleOf(key);
-    if (role === undefined) {
+    const match = keys.lookup(key);
+    const role = match?.role;
+    if (match === undefined || role === undefined) {
       throw new HttpError(401, 'unauthorized', 'unknown API key', [], { 'www-authenticate': 'Bearer realm="tokenwatch", error="invalid_token"' });
     }
     if (!IMPLIES[role].some((r) => allowed.includes(r))) {
       throw new HttpError(403, 'forbidden', `this endpoint needs a key with role ${allowed.join(' or ')}; this key has role ${role}`);
     }
     request.role = role;
+    request.keyId = match.id;
   });
 }

@@ -54,8 +54,24 @@ export function createKey(dataDir: string, role: Role, name?: string): { key: st
   return { key, id };
 }
 
+/**
+ * A stored key as the server knows it. `id` names the key in audit rows and evidence: the
+ * id `keys create` gave it, or for keys from the config file or TOKENWATCH_API_KEYS
+ * `cfg-` and the first 12 hex digits of the key's SHA-256 (stable across restarts, and
+ * no use to anyone without the key).
+ */
+export interface KeyEntry {
+  id: string;
+  role: Role;
+  hash: Buffer;
+}
+
+export function configKeyId(hash: Buffer): string {
+  return `cfg-${hash.toString('hex').slice(0, 12)}`;
+}
+
 export class KeyRing {
-  private entries: { role: Role; hash: Buffer }[] = [];
+  private entries: KeyEntry[] = [];
   private fileMtime = -1;
   private lastCheck = 0;
   private readonly path: string;
@@ -70,11 +86,11 @@ export class KeyRing {
   }
 
   private reload(): void {
-    const fromConfig = this.config.api_keys.map((k) => ({
-      role: k.role,
-      hash: k.key !== undefined ? sha256(k.key) : Buffer.from(k.key_sha256!, 'hex'),
-    }));
-    const fromFile = readKeyFile(this.path).map((k) => ({ role: k.role, hash: Buffer.from(k.sha256, 'hex') }));
+    const fromConfig = this.config.api_keys.map((k) => {
+      const hash = k.key !== undefined ? sha256(k.key) : Buffer.from(k.key_sha256!, 'hex');
+      return { id: configKeyId(hash), role: k.role, hash };
+    });
+    const fromFile = readKeyFile(this.path).map((k) => ({ id: k.id, role: k.role, hash: Buffer.from(k.sha256, 'hex') }));
     this.entries = [...fromConfig, ...fromFile];
   }
 
@@ -94,15 +110,20 @@ export class KeyRing {
     }
   }
 
-  /** The role of a presented key, or undefined. */
-  roleOf(presented: string): Role | undefined {
+  /** The stored key matching a presented key (its id and role), or undefined. */
+  lookup(presented: string): { id: string; role: Role } | undefined {
     this.reloadIfChanged();
     const hash = sha256(presented);
-    let role: Role | undefined;
+    let found: KeyEntry | undefined;
     for (const entry of this.entries) {
-      if (timingSafeEqual(entry.hash, hash) && role === undefined) role = entry.role;
+      if (timingSafeEqual(entry.hash, hash) && found === undefined) found = entry;
     }
-    return role;
+    return found && { id: found.id, role: found.role };
+  }
+
+  /** The role of a presented key, or undefined. */
+  roleOf(presented: string): Role | undefined {
+    return this.lookup(presented)?.role;
   }
 }
 
