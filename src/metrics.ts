@@ -10,6 +10,7 @@ export function createMetrics() {
     eventsRejected: new Counter({ name: 'tokenwatch_events_rejected_total', help: 'Usage events refused as invalid', registers: [registry] }),
     eventsDuplicate: new Counter({ name: 'tokenwatch_events_duplicate_total', help: 'Usage events dropped as retries of events already stored', registers: [registry] }),
     ingestRefused: new Counter({ name: 'tokenwatch_ingest_refused_total', help: 'Ingest requests refused with 503 (spool full or overload)', labelNames: ['reason'], registers: [registry] }),
+    ingestInflightBytes: new Gauge({ name: 'tokenwatch_ingest_inflight_bytes', help: 'Ingest body bytes reserved by requests being read or processed (server.max_inflight_bytes bounds it)', registers: [registry] }),
     flushLatency: new Histogram({ name: 'tokenwatch_flush_seconds', help: 'Time to move one spool chunk into the warehouse', buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10], registers: [registry] }),
     flushedRows: new Counter({ name: 'tokenwatch_flushed_rows_total', help: 'Rows moved from the spool into the warehouse', registers: [registry] }),
     spoolBytes: new Gauge({ name: 'tokenwatch_spool_pending_bytes', help: 'Bytes accepted but not yet in the warehouse', registers: [registry] }),
