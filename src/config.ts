@@ -176,6 +176,15 @@ const fileSchema = z.strictObject({
       targets: z.record(z.string().regex(/^[A-Za-z0-9_-]+$/), revocationTarget).default({}),
       policies: z.array(policy).default([]),
       max_auto_revocations_per_hour: z.number().int().min(0).default(100),
+      /** Live SSE streams of /v1/revocation-feed (docs/hardening.md). */
+      feed_streams: z
+        .strictObject({
+          max_streams: z.number().int().min(1).max(100_000).default(1000),
+          max_streams_per_key: z.number().int().min(1).max(100_000).default(50),
+          poll_interval_ms: z.number().int().min(100).max(60_000).default(1000),
+          max_buffered_bytes: z.number().int().min(1024).max(256 * MiB).default(MiB),
+        })
+        .prefault({}),
       allowlist: z
         .strictObject({
           tokens: z.array(z.string().regex(/^[0-9a-f]{64}$/)).default([]),
