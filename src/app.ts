@@ -75,6 +75,13 @@ export async function buildApp(ctx: Context): Promise<App> {
       const message = details.map((d) => `${d.field}: ${d.error}`).join('; ');
       return reply.code(400).send(errorBody('invalid_request', message, details));
     }
+    if (error instanceof WarehouseError && error.timedOut) {
+      request.log.error({ err: error }, 'warehouse statement past its time limit');
+      return reply
+        .code(503)
+        .header('retry-after', '30')
+        .send(errorBody('warehouse_timeout', 'the query took longer than the warehouse time limit (warehouse.statement_timeout_ms); narrow it or retry later'));
+    }
     if (error instanceof WarehouseError) {
       request.log.error({ err: error }, 'warehouse unavailable');
       return reply.code(503).header('retry-after', '5').send(errorBody('warehouse_unavailable', 'the warehouse is unreachable or refused the query; retry later'));

@@ -134,6 +134,10 @@ const fileSchema = z.strictObject({
       retention_days: z.number().int().min(1).max(3650).default(90),
       /** Rollups outlive raw rows: detector baselines need history. */
       rollup_retention_days: z.number().int().min(1).max(3650).default(400),
+      /** Time limit of a statement on the request path (docs/hardening.md); past it: 503 warehouse_timeout. */
+      statement_timeout_ms: z.number().int().min(1).max(3_600_000).default(30_000),
+      /** Time limit of a statement run by detectors and jobs. */
+      background_statement_timeout_ms: z.number().int().min(1).max(24 * 3_600_000).default(600_000),
     })
     .prefault({}),
   clickhouse: z
