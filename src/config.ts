@@ -6,6 +6,7 @@ import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
+import { parseJson } from './http/json.js';
 
 export const ROLES = ['ingest', 'idp', 'read', 'admin'] as const;
 export type Role = (typeof ROLES)[number];
@@ -291,10 +292,20 @@ function readConfigFile(path: string): unknown {
   } catch (error) {
     throw new ConfigError(`TOKENWATCH_CONFIG: cannot read ${path}: ${(error as Error).message}`);
   }
+  // The file holds secrets (client secrets, webhook secrets): a parse error names the place, never quotes the text.
+  if (!/\.ya?ml$/i.test(path)) {
+    try {
+      return parseJson(text);
+    } catch (error) {
+      throw new ConfigError(`${path}: ${(error as Error).message}`);
+    }
+  }
   try {
-    return /\.ya?ml$/i.test(path) ? parseYaml(text) : JSON.parse(text);
+    return parseYaml(text);
   } catch (error) {
-    throw new ConfigError(`${path}: not valid ${/\.ya?ml$/i.test(path) ? 'YAML' : 'JSON'}: ${(error as Error).message}`);
+    const e = error as { code?: string; linePos?: { line: number; col: number }[] };
+    const at = e.linePos?.[0];
+    throw new ConfigError(`${path}: not valid YAML${e.code ? ` (${e.code})` : ''}${at ? ` at line ${at.line}, column ${at.col}` : ''}`);
   }
 }
 

@@ -15,6 +15,7 @@ import { createNormaliser } from './ingest/normalise.js';
 import { Spool } from './ingest/spool.js';
 import { ensureInitialKeys, KeyRing } from './keys/keyring.js';
 import { loadSecrets, type Secrets } from './keys/secrets.js';
+import { parseJson } from './http/json.js';
 import { createLogger } from './logger.js';
 import { createMetrics, type Metrics } from './metrics.js';
 import { openRevocations, type Revocations } from './revocation/index.js';
@@ -126,7 +127,14 @@ export async function openContext(config: Config, options: ContextOptions = {}):
   }
   ingestor.remember(
     (function* () {
-      for (const line of spool.pendingLines()) yield (JSON.parse(line) as { event_id: string }).event_id;
+      for (const line of spool.pendingLines()) {
+        // The spool's own lines; a damaged one is left to the flusher, and its text never reaches a message.
+        try {
+          yield (parseJson(line) as { event_id: string }).event_id;
+        } catch {
+          continue;
+        }
+      }
     })(),
   );
   const flusher = new Flusher(spool, warehouse, metrics, logger, {
