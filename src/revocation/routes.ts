@@ -6,6 +6,7 @@ import type { Logger } from 'pino';
 import { z } from 'zod';
 import type { App } from '../app.js';
 import type { Context } from '../context.js';
+import { actorField, actorOf } from '../http/actor.js';
 import { HttpError } from '../http/errors.js';
 import { fingerprint } from '../ingest/fingerprint.js';
 import { fingerprintParam, resolveRange, timeParam } from '../query/params.js';
@@ -76,8 +77,11 @@ export async function revocationRoutes(app: App, ctx: Context, rev: Revocations)
           target: z.string().min(1).max(100).optional(),
           dry_run: z.boolean().optional(),
           confirm: z.string().optional(),
-          source: z.enum(REVOCATION_SOURCES).default('governance'),
-          actor: z.string().min(1).max(200).optional(),
+          source: z
+            .enum(REVOCATION_SOURCES)
+            .refine((s) => s !== 'detector', 'source "detector" is reserved for tokenwatch\'s own policies')
+            .default('governance'),
+          actor: actorField.optional(),
         }),
       },
     },
@@ -86,7 +90,7 @@ export async function revocationRoutes(app: App, ctx: Context, rev: Revocations)
       const target = service.resolveTarget(b.target);
       const fpFromToken = b.token !== undefined ? fingerprint(ctx.secrets.pepper, b.token) : undefined;
       const selector = selectorOf(b.scope, b, fpFromToken);
-      const actor = b.actor ?? `api:${request.role}`;
+      const actor = actorOf(request, b.actor);
       if (selector.scope === 'token') {
         const [entry] = await registryEntries(ctx.warehouse, { fps: [selector.value] });
         const [result] = await service.request([
