@@ -6,6 +6,7 @@ import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
+import { parseJson } from './http/json.js';
 
 export const ROLES = ['ingest', 'idp', 'read', 'admin'] as const;
 export type Role = (typeof ROLES)[number];
@@ -134,6 +135,10 @@ const fileSchema = z.strictObject({
       retention_days: z.number().int().min(1).max(3650).default(90),
       /** Rollups outlive raw rows: detector baselines need history. */
       rollup_retention_days: z.number().int().min(1).max(3650).default(400),
+      /** Time limit of a statement on the request path (docs/hardening.md); past it: 503 warehouse_timeout. */
+      statement_timeout_ms: z.number().int().min(1).max(3_600_000).default(30_000),
+      /** Time limit of a statement run by detectors and jobs. */
+      background_statement_timeout_ms: z.number().int().min(1).max(24 * 3_600_000).default(600_000),
     })
     .prefault({}),
   clickhouse: z
@@ -176,6 +181,15 @@ const fileSchema = z.strictObject({
       targets: z.record(z.string().regex(/^[A-Za-z0-9_-]+$/), revocationTarget).default({}),
       policies: z.array(policy).default([]),
       max_auto_revocations_per_hour: z.number().int().min(0).default(100),
+      /** Live SSE streams of /v1/revocation-feed (docs/hardening.md). */
+      feed_streams: z
+        .strictObject({
+          max_streams: z.number().int().min(1).max(100_000).default(1000),
+          max_streams_per_key: z.number().int().min(1).max(100_000).default(50),
+          poll_interval_ms: z.number().int().min(100).max(60_000).default(1000),
+          max_buffered_bytes: z.number().int().min(1024).max(256 * MiB).default(MiB),
+        })
+        .prefault({}),
       allowlist: z
         .strictObject({
           tokens: z.array(z.string().regex(/^[0-9a-f]{64}$/)).default([]),
@@ -278,10 +292,20 @@ function readConfigFile(path: string): unknown {
   } catch (error) {
     throw new ConfigError(`TOKENWATCH_CONFIG: cannot read ${path}: ${(error as Error).message}`);
   }
+  // The file holds secrets (client secrets, webhook secrets): a parse error names the place, never quotes the text.
+  if (!/\.ya?ml$/i.test(path)) {
+    try {
+      return parseJson(text);
+    } catch (error) {
+      throw new ConfigError(`${path}: ${(error as Error).message}`);
+    }
+  }
   try {
-    return /\.ya?ml$/i.test(path) ? parseYaml(text) : JSON.parse(text);
+    return parseYaml(text);
   } catch (error) {
-    throw new ConfigError(`${path}: not valid ${/\.ya?ml$/i.test(path) ? 'YAML' : 'JSON'}: ${(error as Error).message}`);
+    const e = error as { code?: string; linePos?: { line: number; col: number }[] };
+    const at = e.linePos?.[0];
+    throw new ConfigError(`${path}: not valid YAML${e.code ? ` (${e.code})` : ''}${at ? ` at line ${at.line}, column ${at.col}` : ''}`);
   }
 }
 

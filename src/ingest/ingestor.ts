@@ -4,6 +4,7 @@
  */
 import type { Logger } from 'pino';
 import type { Config } from '../config.js';
+import { parseJson } from '../http/json.js';
 import { HttpError } from '../http/errors.js';
 import type { Metrics } from '../metrics.js';
 import { createEventParser, describeIssues, type EventParseResult } from './event-schema.js';
@@ -42,9 +43,10 @@ export function parseBatch(body: Buffer | string, ndjson: boolean): { items: unk
   if (!ndjson) {
     let parsed: unknown;
     try {
-      parsed = JSON.parse(text);
+      parsed = parseJson(text);
     } catch (error) {
-      throw new HttpError(400, 'invalid_json', `the body is not valid JSON: ${(error as Error).message}`);
+      // Never V8's message: it quotes the body around the fault, a token as often as not.
+      throw new HttpError(400, 'invalid_json', `the body is ${(error as Error).message}`);
     }
     if (Array.isArray(parsed)) return { items: parsed, rejected: [] };
     if (typeof parsed === 'object' && parsed !== null) return { items: [parsed], rejected: [] };
@@ -56,10 +58,10 @@ export function parseBatch(body: Buffer | string, ndjson: boolean): { items: unk
   for (const line of text.split('\n')) {
     if (line.trim() === '') continue;
     try {
-      items[index] = JSON.parse(line);
-    } catch {
+      items[index] = parseJson(line);
+    } catch (error) {
       items[index] = undefined;
-      rejected.push({ index, error: 'line is not valid JSON' });
+      rejected.push({ index, error: `line is ${(error as Error).message}` });
     }
     index += 1;
   }

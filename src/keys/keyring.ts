@@ -4,6 +4,7 @@
  * which one matched. Sources: the config file, TOKENWATCH_API_KEYS, and keys created
  * with `tokenwatch keys create` (hashes in `<data>/secrets/api-keys.json`).
  */
+import { parseJson } from '../http/json.js';
 import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
 import { readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
@@ -32,7 +33,7 @@ export function keyFilePath(dataDir: string): string {
 
 function readKeyFile(path: string): StoredKey[] {
   try {
-    return keyFile.parse(JSON.parse(readFileSync(path, 'utf8')));
+    return keyFile.parse(parseJson(readFileSync(path, 'utf8')));
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code === 'ENOENT') return [];
     throw new Error(`${path}: ${(error as Error).message}`);

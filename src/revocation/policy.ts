@@ -5,6 +5,7 @@
  * limit (automatic revocations per hour) flags wait for a human as `needs_review` and an
  * alarm fires.
  */
+import { AUTOMATIC_ACTOR } from '../http/actor.js';
 import type { Logger } from 'pino';
 import type { Config } from '../config.js';
 import type { FlagStore, NewFlag } from '../detectors/flags.js';
@@ -41,7 +42,9 @@ export class PolicyEngine {
   async load(): Promise<void> {
     const rows = await this.warehouse.query(
       `SELECT toUnixTimestamp64Milli(requested_at) AS at FROM ${TABLES.revocations} FINAL
-       WHERE source = 'detector' AND requested_at >= now64(3) - toIntervalHour(1)`,
+       WHERE source = 'detector' AND match(actor, {automatic:String}) AND requested_at >= now64(3) - toIntervalHour(1)`,
+      // Only what a policy did counts: the API can write neither this source nor these actors.
+      { automatic: AUTOMATIC_ACTOR.source },
     );
     this.recent = rows.map((r) => Number((r as { at: number }).at));
   }
