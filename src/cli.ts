@@ -17,12 +17,13 @@ const USAGE = `usage: tokenwatch <command> [options]
 commands:
   serve                        API, scheduler and console (embedded ClickHouse unless CLICKHOUSE_URL is set)
   migrate                      apply the SQL migrations in sql/ and exit
-  keys create --role ROLE      create an API key (ingest, read or admin) and print it once
+  keys create --role ROLE      create an API key (ingest, idp, read or admin) and print it once
     [--name NAME]
   detect --from T [--to T]     run the detectors over a past range now and print the new flags
     [--detectors a,b] [--json]   (T: RFC 3339, epoch ms, or now-24h)
   simulate --url U --key K     post realistic gateway traffic with injected attacks to a running
-    [--seed 1] [--tokens 1000]   tokenwatch, and write the labels (--labels FILE)
+    [--idp-key K]                tokenwatch (lifecycle events with the idp key), and write the labels
+    [--seed 1] [--tokens 1000]   (--labels FILE)
     [--days 7] [--dry-run]
 
 environment: TOKENWATCH_DATA_DIR, TOKENWATCH_HOST, TOKENWATCH_PORT, TOKENWATCH_CONFIG,

@@ -25,6 +25,8 @@ export type DetectorName = (typeof DETECTOR_NAMES)[number];
 
 export const SEVERITIES = ['low', 'medium', 'high', 'critical'] as const;
 export const TOKEN_TYPES = ['access_token', 'refresh_token', 'api_key', 'personal_access_token'] as const;
+export const PLACE_TRUST = ['reported', 'lookup'] as const;
+export type PlaceTrust = (typeof PLACE_TRUST)[number];
 
 const MiB = 1024 * 1024;
 const KEY_MIN_LENGTH = 16;
@@ -116,12 +118,24 @@ const fileSchema = z.strictObject({
   ingest: z
     .strictObject({
       max_future_skew_seconds: z.number().int().min(0).max(86_400).default(300),
-      max_age_days: z.number().int().min(1).max(3650).default(30),
+      /** Oldest usage event accepted; default: warehouse.retention_days, so a new deployment can backfill its history. */
+      max_age_days: z.number().int().min(1).max(3650).optional(),
       max_string_length: z.number().int().min(64).max(65_536).default(2048),
       dedup_window_seconds: z.number().int().min(0).max(7 * 86_400).default(900),
       dedup_max_ids: z.number().int().min(0).max(50_000_000).default(3_000_000),
       flush_interval_ms: z.number().int().min(10).max(60_000).default(200),
       flush_max_bytes: z.number().int().min(64 * 1024).max(256 * MiB).default(16 * MiB),
+      /**
+       * Whose place the detectors use when a usage event carries its own (country, city,
+       * lat, lon, asn): `reported` (the caller's, today's behaviour) or `lookup` (the MMDB
+       * lookup of its IP), by default and per key id. Both are always stored.
+       */
+      place_trust: z
+        .strictObject({
+          default: z.enum(PLACE_TRUST).default('reported'),
+          keys: z.record(z.string().min(1), z.enum(PLACE_TRUST)).default({}),
+        })
+        .prefault({}),
     })
     .prefault({}),
   spool: z
@@ -190,6 +204,8 @@ const fileSchema = z.strictObject({
           max_buffered_bytes: z.number().int().min(1024).max(256 * MiB).default(MiB),
         })
         .prefault({}),
+      /** The same budget per reporting key: one compromised gateway can revoke at most this many tokens an hour. */
+      max_auto_revocations_per_hour_per_key: z.number().int().min(0).default(20),
       allowlist: z
         .strictObject({
           tokens: z.array(z.string().regex(/^[0-9a-f]{64}$/)).default([]),
@@ -239,7 +255,8 @@ const envSchema = z.object({
 
 export type FileConfig = z.infer<typeof fileSchema>;
 
-export interface Config extends Omit<FileConfig, 'server' | 'clickhouse'> {
+export interface Config extends Omit<FileConfig, 'server' | 'clickhouse' | 'ingest'> {
+  ingest: FileConfig['ingest'] & { max_age_days: number };
   dataDir: string;
   logLevel: z.infer<typeof envSchema>['TOKENWATCH_LOG_LEVEL'];
   server: FileConfig['server'] & { host: string; port: number };
@@ -333,8 +350,15 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides?: unk
     }
   }
 
+  if (file.ingest.max_age_days !== undefined && file.ingest.max_age_days > file.warehouse.retention_days) {
+    throw new ConfigError(
+      `config: ingest.max_age_days: ${file.ingest.max_age_days} is beyond warehouse.retention_days (${file.warehouse.retention_days}): such events would be dropped on arrival`,
+    );
+  }
+
   return {
     ...file,
+    ingest: { ...file.ingest, max_age_days: file.ingest.max_age_days ?? file.warehouse.retention_days },
     dataDir: resolve(e.TOKENWATCH_DATA_DIR),
     logLevel: e.TOKENWATCH_LOG_LEVEL,
     configPath,

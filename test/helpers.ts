@@ -3,7 +3,7 @@ import { mkdtempSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Writable } from 'node:stream';
-import { buildApp, type App } from '../src/app.js';
+import { buildApp, type App, type BuildOptions } from '../src/app.js';
 import { loadConfig, type Config } from '../src/config.js';
 import { openContext, type Context, type ContextOptions } from '../src/context.js';
 import { createLogger } from '../src/logger.js';
@@ -68,10 +68,10 @@ export interface TestApp {
   close(): Promise<void>;
 }
 
-export async function openTestApp(config: Config, options: ContextOptions = {}): Promise<TestApp> {
+export async function openTestApp(config: Config, options: ContextOptions = {}, build: BuildOptions = {}): Promise<TestApp> {
   const logs = new LogCapture();
   const ctx = await openContext(config, { geo: false, logger: createLogger('debug', logs), ...options });
-  const app = await buildApp(ctx);
+  const app = await buildApp(ctx, build);
   await app.ready();
   return {
     app,

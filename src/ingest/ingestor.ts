@@ -8,7 +8,7 @@ import { parseJson } from '../http/json.js';
 import { HttpError } from '../http/errors.js';
 import type { Metrics } from '../metrics.js';
 import { createEventParser, describeIssues, type EventParseResult } from './event-schema.js';
-import type { Normaliser } from './normalise.js';
+import { reporterFor, type Normaliser, type Reporter } from './normalise.js';
 import { RecentIds } from './recent-ids.js';
 import { SpoolFullError, type Spool } from './spool.js';
 
@@ -102,27 +102,28 @@ export class Ingestor {
    * prepare step: while the request waits for the spool's sync, it holds its bytes, not
    * thousands of objects (concurrent requests share one sync, so they would all be live).
    */
-  ingestBody(body: Buffer | string, ndjson: boolean, receivedAt = Date.now()): Promise<IngestResult> {
+  ingestBody(body: Buffer | string, ndjson: boolean, receivedAt = Date.now(), keyId?: string): Promise<IngestResult> {
     let prepared: Prepared;
     try {
-      prepared = this.prepareBody(body, ndjson, receivedAt);
+      prepared = this.prepareBody(body, ndjson, receivedAt, reporterFor(this.deps.config, keyId));
     } catch (error) {
       return Promise.reject(error);
     }
     return this.commit(prepared);
   }
 
-  async ingest(items: unknown[], parseRejections: Rejection[] = [], receivedAt = Date.now()): Promise<IngestResult> {
-    return this.commit(this.prepare(items, parseRejections, receivedAt));
+  /** `keyId`: the key that sent the events (request.keyId), recorded as reported_by. */
+  async ingest(items: unknown[], parseRejections: Rejection[] = [], receivedAt = Date.now(), keyId?: string): Promise<IngestResult> {
+    return this.commit(this.prepare(items, parseRejections, receivedAt, reporterFor(this.deps.config, keyId)));
   }
 
-  private prepareBody(body: Buffer | string, ndjson: boolean, receivedAt: number): Prepared {
+  private prepareBody(body: Buffer | string, ndjson: boolean, receivedAt: number, reporter: Reporter): Prepared {
     const { items, rejected } = parseBatch(body, ndjson);
-    return this.prepare(items, rejected, receivedAt);
+    return this.prepare(items, rejected, receivedAt, reporter);
   }
 
   /** Validates, normalises and serialises; the rows' ids are in flight until commit() ends. */
-  private prepare(items: unknown[], parseRejections: Rejection[], receivedAt: number): Prepared {
+  private prepare(items: unknown[], parseRejections: Rejection[], receivedAt: number, reporter: Reporter): Prepared {
     const { config, normalise, metrics } = this.deps;
     if (items.length > config.server.max_events_per_request) {
       throw new HttpError(
@@ -146,7 +147,11 @@ export class Ingestor {
         rejected.push({ index, error: describeIssues(parsed.error) });
         continue;
       }
-      const row = normalise(parsed.data, receivedAt);
+      const row = normalise(parsed.data, receivedAt, reporter);
+      if ('refused' in row) {
+        rejected.push({ index, error: row.refused });
+        continue;
+      }
       if (this.recent.has(row.event_id) || this.inflight.has(row.event_id)) {
         duplicates += 1;
         continue;

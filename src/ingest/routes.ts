@@ -62,7 +62,7 @@ export async function ingestRoutes(app: App, ctx: Context): Promise<void> {
       const contentType = (request.headers['content-type'] ?? '').split(';')[0]!.trim().toLowerCase();
       const body = request.body as Buffer | undefined;
       if (!body || body.length === 0) throw new HttpError(400, 'empty_body', 'the body is empty: send a JSON array or NDJSON of events');
-      const result = await ingestor.ingestBody(body, NDJSON_TYPES.includes(contentType));
+      const result = await ingestor.ingestBody(body, NDJSON_TYPES.includes(contentType), Date.now(), request.keyId);
       return reply.code(202).send(result);
     },
   );

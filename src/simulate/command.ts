@@ -1,5 +1,5 @@
 /**
- * `tokenwatch simulate --url URL --key KEY [--seed N] [--tokens N] [--days N] [--labels FILE]
+ * `tokenwatch simulate --url URL --key KEY [--idp-key KEY] [--seed N] [--tokens N] [--days N] [--labels FILE]
  *  [--attack-fraction F] [--batch-size N] [--concurrency N] [--dry-run]`
  */
 import { parseArgs } from 'node:util';
@@ -7,10 +7,12 @@ import { z } from 'zod';
 import { generate, MAX_HISTORY_DAYS, MIN_TOKENS } from './generate.js';
 import { post, writeLabels } from './post.js';
 
-export const SIMULATE_USAGE = `usage: tokenwatch simulate --url URL --key INGEST_KEY [options]
+export const SIMULATE_USAGE = `usage: tokenwatch simulate --url URL --key INGEST_KEY --idp-key IDP_KEY [options]
 
   --url URL               the tokenwatch server, e.g. http://127.0.0.1:8080
-  --key KEY               an API key with the ingest role
+  --key KEY               an API key with the ingest role (usage events)
+  --idp-key KEY           an API key with the idp or admin role (lifecycle events:
+                          refreshed and revoked need it; default: --key)
   --seed N                PRNG seed (default 1): same seed, same traffic
   --tokens N              token holders (default 1000, at least ${MIN_TOKENS})
   --days N                days of traffic up to now (default 7, at most ${MAX_HISTORY_DAYS})
@@ -33,6 +35,7 @@ const argsSchema = z
   .object({
     url: z.url({ message: '--url must be a URL such as http://127.0.0.1:8080' }).optional(),
     key: z.string().min(1).optional(),
+    'idp-key': z.string().min(1).optional(),
     seed: number('seed').pipe(z.number().int('--seed must be an integer')).default(1),
     tokens: number('tokens').pipe(z.number().int().min(MIN_TOKENS, `--tokens must be at least ${MIN_TOKENS}`)).default(1000),
     days: number('days').pipe(z.number().positive().max(MAX_HISTORY_DAYS, `--days must be at most ${MAX_HISTORY_DAYS}`)).default(7),
@@ -53,6 +56,7 @@ export async function simulateCommand(args: string[], log: (line: string) => voi
       options: {
         url: { type: 'string' },
         key: { type: 'string' },
+        'idp-key': { type: 'string' },
         seed: { type: 'string' },
         tokens: { type: 'string' },
         days: { type: 'string' },
@@ -84,7 +88,7 @@ export async function simulateCommand(args: string[], log: (line: string) => voi
   let lastReport = 0;
   const result = await post(
     sim,
-    { url: a.url!, key: a.key! },
+    { url: a.url!, key: a.key!, idpKey: a['idp-key'] },
     {
       batchSize: a['batch-size'],
       concurrency: a.concurrency,
