@@ -14,6 +14,7 @@ import { flagRoutes } from './detectors/routes.js';
 import { registerAuth } from './http/auth.js';
 import { errorBody, HttpError } from './http/errors.js';
 import { hasPoisonKey, parseJson } from './http/json.js';
+import './http/zod-messages.js';
 import { ingestRoutes } from './ingest/routes.js';
 import { opsRoutes } from './ops/routes.js';
 import { queryRoutes } from './query/routes.js';

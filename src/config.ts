@@ -4,6 +4,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
+import cron from 'node-cron';
 import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
 import { parseJson } from './http/json.js';
@@ -182,7 +183,10 @@ const fileSchema = z.strictObject({
        * the tick. Ticks take a few seconds, well under the interval, and a tick due while the
        * last one still runs is skipped, never queued (Scheduler.trigger).
        */
-      cron: z.string().default('*/30 * * * * *'),
+      cron: z
+        .string()
+        .refine((c) => cron.validate(c), 'not a cron expression: five fields (minute first) or six (second first), e.g. "*/30 * * * * *"')
+        .default('*/30 * * * * *'),
       /** Findings are per window of this many minutes. */
       window_minutes: z.number().int().min(1).max(60).default(5),
       /** Each tick re-examines this many past windows too, so late events are still caught. */
@@ -246,6 +250,8 @@ const envSchema = z.object({
     .regex(/^(?:[0-9a-fA-F]{64}|[A-Za-z0-9+/]{43}=)$/, 'must be 32 bytes as 64 hex characters or base64')
     .optional(),
   TOKENWATCH_API_KEYS: z.string().optional(),
+  /** The admin key CLI commands (detect) send to a running server. */
+  TOKENWATCH_ADMIN_KEY: z.string().min(1).optional(),
   TOKENWATCH_LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   CLICKHOUSE_URL: url.optional(),
   CLICKHOUSE_USER: z.string().optional(),
@@ -265,6 +271,8 @@ export interface Config extends Omit<FileConfig, 'server' | 'clickhouse' | 'inge
   secrets: { pepper?: string; vaultKey?: string };
   /** Where the config file was read from, for messages. */
   configPath?: string;
+  /** TOKENWATCH_ADMIN_KEY: the key CLI commands use to ask a running server (detect). */
+  adminKey?: string;
 }
 
 /** A configuration that cannot start the product; the message names the field. */
@@ -376,5 +384,6 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides?: unk
     },
     api_keys: [...file.api_keys, ...parseEnvApiKeys(e.TOKENWATCH_API_KEYS)],
     secrets: { pepper: e.TOKENWATCH_PEPPER, vaultKey: e.TOKENWATCH_VAULT_KEY },
+    adminKey: e.TOKENWATCH_ADMIN_KEY,
   };
 }
