@@ -6,6 +6,7 @@ import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
+import { gatewaysSchema } from './ingest/gateways/settings.js';
 
 export const ROLES = ['ingest', 'idp', 'read', 'admin'] as const;
 export type Role = (typeof ROLES)[number];
@@ -152,6 +153,8 @@ const fileSchema = z.strictObject({
     })
     .prefault({}),
   api_keys: z.array(apiKeyEntry).default([]),
+  /** POST /v1/ingest/{kong,apisix,envoy,tyk}: where each gateway's records carry the token. */
+  gateways: gatewaysSchema,
   scheduler: z
     .strictObject({
       /** Default: true. With several processes on one ClickHouse server, exactly one should run it. */

@@ -7,7 +7,7 @@ import type { Config } from '../config.js';
 import { HttpError } from '../http/errors.js';
 import type { Metrics } from '../metrics.js';
 import { createEventParser, describeIssues, type EventParseResult } from './event-schema.js';
-import type { Normaliser } from './normalise.js';
+import type { Normaliser, UsageRow } from './normalise.js';
 import { RecentIds } from './recent-ids.js';
 import { SpoolFullError, type Spool } from './spool.js';
 
@@ -110,8 +110,13 @@ export class Ingestor {
     return this.commit(prepared);
   }
 
-  async ingest(items: unknown[], parseRejections: Rejection[] = [], receivedAt = Date.now()): Promise<IngestResult> {
-    return this.commit(this.prepare(items, parseRejections, receivedAt));
+  /**
+   * Ingests parsed items. `extras[i]`, when given, adds columns to item i's row that the
+   * usage event does not carry (a gateway's token reference); items already rejected by
+   * the caller (parseRejections) are skipped.
+   */
+  async ingest(items: unknown[], parseRejections: Rejection[] = [], receivedAt = Date.now(), extras?: readonly (Partial<UsageRow> | undefined)[]): Promise<IngestResult> {
+    return this.commit(this.prepare(items, parseRejections, receivedAt, extras));
   }
 
   private prepareBody(body: Buffer | string, ndjson: boolean, receivedAt: number): Prepared {
@@ -120,7 +125,7 @@ export class Ingestor {
   }
 
   /** Validates, normalises and serialises; the rows' ids are in flight until commit() ends. */
-  private prepare(items: unknown[], parseRejections: Rejection[], receivedAt: number): Prepared {
+  private prepare(items: unknown[], parseRejections: Rejection[], receivedAt: number, extras?: readonly (Partial<UsageRow> | undefined)[]): Prepared {
     const { config, normalise, metrics } = this.deps;
     if (items.length > config.server.max_events_per_request) {
       throw new HttpError(
@@ -145,6 +150,8 @@ export class Ingestor {
         continue;
       }
       const row = normalise(parsed.data, receivedAt);
+      const extra = extras?.[index];
+      if (extra !== undefined) Object.assign(row, extra);
       if (this.recent.has(row.event_id) || this.inflight.has(row.event_id)) {
         duplicates += 1;
         continue;

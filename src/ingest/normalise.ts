@@ -36,6 +36,10 @@ export interface UsageRow {
   jti: string;
   iss: string;
   token_expires_at: number | null;
+  /** Absent: 'raw' (the column's default). 'reference': the fingerprint is of a gateway's reference (sql/013). */
+  token_kind?: 'raw' | 'reference';
+  /** The gateway's reference ("kong:credential:<id>"); absent for raw tokens. */
+  token_ref?: string;
 }
 
 export interface Normaliser {
