@@ -63,25 +63,24 @@ export function parseEnvoyText(line: string): Record<string, string> | undefined
   return undefined;
 }
 
-/** JSON (array or object), NDJSON, or plain text lines. */
+/** JSON (array or object), NDJSON, or plain text lines (which start with "[<start time>]"). */
 export function splitEnvoy(text: string): Split {
-  const first = text.trimStart()[0];
-  if (first === '[') return splitJson(text);
-  if (first === '{') return splitLines(text);
+  const start = text.trimStart();
+  if (/^\[\s*[{"\]]/.test(start)) return splitJson(text);
+  if (start[0] === '{') return splitLines(text);
   return { items: text.split('\n').filter((l) => l.trim() !== ''), rejected: [] };
 }
 
 const envoyRecord = z.record(z.string(), z.unknown());
 
+/** `bearer`: only a bearer token; `authorization`: a bearer token or a bare key (Authorization: <api key>). */
 function tokenOf(r: Record<string, unknown>, key: string, settings: EnvoySettings): TokenFound | undefined {
   const value = r[key];
   if (!present(value) || typeof value !== 'string') return undefined;
-  for (const source of settings.token_sources) {
-    const t = bearer(value);
-    if (t) return { raw: t, type: 'access_token' };
-    // `authorization` also takes a bare key (Authorization: <api key>).
-    if (source === 'authorization' && !/\s/.test(value.trim())) return { raw: value.trim(), type: 'api_key' };
-  }
+  const t = bearer(value);
+  if (t) return { raw: t, type: 'access_token' };
+  const bare = value.trim();
+  if (settings.token_sources.includes('authorization') && bare !== '' && !/\s/.test(bare)) return { raw: bare, type: 'api_key' };
   return undefined;
 }
 
