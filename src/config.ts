@@ -8,6 +8,7 @@ import cron from 'node-cron';
 import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
 import { parseJson } from './http/json.js';
+import { gatewaysSchema } from './ingest/gateways/settings.js';
 
 export const ROLES = ['ingest', 'idp', 'read', 'admin'] as const;
 export type Role = (typeof ROLES)[number];
@@ -172,6 +173,8 @@ const fileSchema = z.strictObject({
     })
     .prefault({}),
   api_keys: z.array(apiKeyEntry).default([]),
+  /** POST /v1/ingest/{kong,apisix,envoy,tyk}: where each gateway's records carry the token. */
+  gateways: gatewaysSchema,
   scheduler: z
     .strictObject({
       /** Default: true. With several processes on one ClickHouse server, exactly one should run it. */

@@ -1,8 +1,9 @@
-/** POST /v1/events: a JSON array or NDJSON of usage events from a gateway. */
+/** POST /v1/events: a JSON array or NDJSON of usage events from a gateway; the native gateway routes beside it. */
 import type { App } from '../app.js';
 import { z } from 'zod';
 import type { Context } from '../context.js';
 import { HttpError } from '../http/errors.js';
+import { gatewayRoutes } from './gateways/routes.js';
 
 const NDJSON_TYPES = ['application/x-ndjson', 'application/ndjson', 'application/jsonl', 'application/json-seq'];
 
@@ -66,4 +67,7 @@ export async function ingestRoutes(app: App, ctx: Context): Promise<void> {
       return reply.code(202).send(result);
     },
   );
+
+  // In a child scope: same in-flight limit, its own body parsing.
+  await app.register(async (scope) => gatewayRoutes(scope as App, ctx));
 }
