@@ -14,7 +14,8 @@ CREATE TABLE app_events
     `name` String,
     `owner` String,
     `source` LowCardinality(String),
-    `reason` String
+    `reason` String,
+    `reported_by` LowCardinality(String) DEFAULT ''
 )
 ENGINE = MergeTree
 ORDER BY (app_id, ts)
@@ -205,7 +206,9 @@ CREATE TABLE token_events
     `family_id` String,
     `source` LowCardinality(String),
     `reason` String,
-    `iss` LowCardinality(String)
+    `iss` LowCardinality(String),
+    `reported_by` LowCardinality(String) DEFAULT '',
+    `source_original` String DEFAULT ''
 )
 ENGINE = MergeTree
 PARTITION BY toYYYYMM(ts)
@@ -310,6 +313,19 @@ CREATE TABLE usage_events
     `jti` String,
     `iss` LowCardinality(String),
     `token_expires_at` Nullable(DateTime('UTC')),
+    `reported_by` LowCardinality(String) DEFAULT '',
+    `reported_country` LowCardinality(String) DEFAULT '',
+    `reported_city` LowCardinality(String) DEFAULT '',
+    `reported_lat` Nullable(Float32),
+    `reported_lon` Nullable(Float32),
+    `reported_asn` UInt32 DEFAULT 0,
+    `geo_country` LowCardinality(String) DEFAULT '',
+    `geo_city` LowCardinality(String) DEFAULT '',
+    `geo_lat` Nullable(Float32),
+    `geo_lon` Nullable(Float32),
+    `geo_asn` UInt32 DEFAULT 0,
+    `token_kind` LowCardinality(String) DEFAULT 'raw',
+    `token_ref` String DEFAULT '',
     INDEX idx_ip ip TYPE bloom_filter GRANULARITY 4,
     INDEX idx_user user_id TYPE bloom_filter GRANULARITY 4,
     PROJECTION by_app
