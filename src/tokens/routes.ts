@@ -8,7 +8,7 @@ import { describeIssues } from '../ingest/event-schema.js';
 import { parseBatch } from '../ingest/ingestor.js';
 import { ingestResponse } from '../ingest/routes.js';
 import type { Rejection } from '../ingest/ingestor.js';
-import { appEventSchema, INGEST_KEY_EVENTS, insertAppEvents, LifecycleIngestor } from './lifecycle.js';
+import { appEventSchema, INGEST_KEY_EVENTS, insertAppEvents, LIFECYCLE_EVENTS, LifecycleIngestor } from './lifecycle.js';
 
 /**
  * What a gateway's ingest key may not send here: any event but issued and expired, and
@@ -21,6 +21,8 @@ export function ingestKeyViolations(items: unknown[]): Rejection[] {
   items.forEach((item, index) => {
     if (typeof item !== 'object' || item === null) return; // the schema words that error
     const e = item as Record<string, unknown>;
+    // A missing or unknown event is a typo the schema words (400); only real events are gated.
+    if (!(LIFECYCLE_EVENTS as readonly unknown[]).includes(e.event)) return;
     if (!INGEST_KEY_EVENTS.has(e.event as string)) {
       out.push({ index, error: `event ${JSON.stringify(String(e.event).slice(0, 32))} needs a key with role idp or admin; an ingest key may send issued and expired` });
     } else if (e.rotated_from !== undefined || e.rotated_from_fingerprint !== undefined) {
