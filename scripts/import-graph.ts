@@ -31,9 +31,10 @@ export const LAYERS: readonly { name: string; nodes: readonly string[] }[] = [
   { name: 'features', nodes: ['console', 'ops', 'query', 'detectors', 'revocation', 'tokens', 'gateway', 'simulate'] },
   { name: 'ingest path', nodes: ['ingest'] },
   { name: 'HTTP edge', nodes: ['http'] },
-  { name: 'platform', nodes: ['keys', 'metrics', 'logger', 'durable'] },
+  { name: 'platform', nodes: ['keys', 'metrics', 'logger', 'durable', 'running-server'] },
   { name: 'warehouse', nodes: ['warehouse'] },
   { name: 'config', nodes: ['config'] },
+  { name: 'foundation', nodes: ['json'] },
 ];
 
 export interface Import {

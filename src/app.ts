@@ -13,7 +13,7 @@ import { consoleRoutes } from './console/routes.js';
 import { flagRoutes } from './detectors/routes.js';
 import { registerAuth } from './http/auth.js';
 import { errorBody, HttpError } from './http/errors.js';
-import { hasPoisonKey, parseJson } from './http/json.js';
+import { hasPoisonKey, parseJson } from './json.js';
 import './http/zod-messages.js';
 import { ingestRoutes } from './ingest/routes.js';
 import { opsRoutes } from './ops/routes.js';

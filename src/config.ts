@@ -7,7 +7,7 @@ import { resolve } from 'node:path';
 import cron from 'node-cron';
 import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
-import { parseJson } from './http/json.js';
+import { parseJson } from './json.js';
 import { gatewaysSchema } from './ingest/gateways/settings.js';
 
 export const ROLES = ['ingest', 'idp', 'read', 'admin'] as const;

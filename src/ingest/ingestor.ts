@@ -4,7 +4,7 @@
  */
 import type { Logger } from 'pino';
 import type { Config } from '../config.js';
-import { parseJson } from '../http/json.js';
+import { parseJson } from '../json.js';
 import { HttpError } from '../http/errors.js';
 import type { Metrics } from '../metrics.js';
 import { createEventParser, describeIssues, type EventParseResult } from './event-schema.js';

@@ -4,7 +4,7 @@
  * which one matched. Sources: the config file, TOKENWATCH_API_KEYS, and keys created
  * with `tokenwatch keys create` (hashes in `<data>/secrets/api-keys.json`).
  */
-import { parseJson } from '../http/json.js';
+import { parseJson } from '../json.js';
 import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
 import { readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
