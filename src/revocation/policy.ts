@@ -56,11 +56,14 @@ export class PolicyEngine {
     const byKey = await this.warehouse.query(
       `SELECT toUnixTimestamp64Milli(r.requested_at) AS at, JSONExtract(f.evidence, 'reported_by', 'Array(String)') AS keys
        FROM (SELECT requested_at, flag_id FROM ${TABLES.revocations} FINAL
-             WHERE source = 'detector' AND flag_id != '' AND requested_at >= now64(3) - toIntervalHour(1)) AS r
+             WHERE source = 'detector' AND match(actor, {automatic:String}) AND flag_id != ''
+               AND requested_at >= now64(3) - toIntervalHour(1)) AS r
        INNER JOIN (SELECT flag_id, evidence FROM ${TABLES.flags} FINAL
                    WHERE flag_id IN (SELECT flag_id FROM ${TABLES.revocations} FINAL
-                                     WHERE source = 'detector' AND requested_at >= now64(3) - toIntervalHour(1))) AS f
+                                     WHERE source = 'detector' AND match(actor, {automatic:String})
+                                       AND requested_at >= now64(3) - toIntervalHour(1))) AS f
        USING flag_id`,
+      { automatic: AUTOMATIC_ACTOR.source },
     );
     this.recentByKey = new Map();
     for (const row of byKey as { at: number; keys: string[] }[]) {
