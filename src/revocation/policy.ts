@@ -8,6 +8,7 @@
  * max_auto_revocations_per_hour_per_key automatic revocations an hour.
  */
 import type { Logger } from 'pino';
+import { z } from 'zod';
 import type { Config } from '../config.js';
 import type { FlagStore, NewFlag } from '../detectors/flags.js';
 import { reportingKeys } from '../detectors/provenance.js';
@@ -44,24 +45,34 @@ export class PolicyEngine {
 
   /** Counts the automatic revocations of the last hour already in the audit (after a restart). */
   async load(): Promise<void> {
-    const rows = await this.warehouse.query(
-      `SELECT toUnixTimestamp64Milli(requested_at) AS at FROM ${TABLES.revocations} FINAL
-       WHERE source = 'detector' AND requested_at >= now64(3) - toIntervalHour(1)`,
-    );
-    this.recent = rows.map((r) => Number((r as { at: number }).at));
-    // Per key: the keys behind each of those revocations' flags.
-    const byKey = await this.warehouse.query(
-      `SELECT toUnixTimestamp64Milli(r.requested_at) AS at, JSONExtract(f.evidence, 'reported_by', 'Array(String)') AS keys
-       FROM (SELECT requested_at, flag_id FROM ${TABLES.revocations} FINAL
-             WHERE source = 'detector' AND flag_id != '' AND requested_at >= now64(3) - toIntervalHour(1)) AS r
-       INNER JOIN (SELECT flag_id, evidence FROM ${TABLES.flags} FINAL
-                   WHERE flag_id IN (SELECT flag_id FROM ${TABLES.revocations} FINAL
-                                     WHERE source = 'detector' AND requested_at >= now64(3) - toIntervalHour(1))) AS f
-       USING flag_id`,
-    );
+    const rows = z
+      .object({ at: z.coerce.number(), flag_id: z.string() })
+      .array()
+      .parse(
+        await this.warehouse.query(
+          `SELECT toUnixTimestamp64Milli(requested_at) AS at, flag_id FROM ${TABLES.revocations} FINAL
+           WHERE source = 'detector' AND requested_at >= now64(3) - toIntervalHour(1)`,
+        ),
+      );
+    this.recent = rows.map((r) => r.at);
+    // Per key: the keys behind each of those revocations' flags (their evidence.reported_by).
+    const flagIds = [...new Set(rows.map((r) => r.flag_id).filter(Boolean))];
+    const keysOf = new Map<string, string[]>();
+    if (flagIds.length > 0) {
+      const flags = z
+        .object({ flag_id: z.string(), keys: z.array(z.string()) })
+        .array()
+        .parse(
+          await this.warehouse.query(
+            `SELECT flag_id, JSONExtract(evidence, 'reported_by', 'Array(String)') AS keys FROM ${TABLES.flags} FINAL WHERE flag_id IN {ids:Array(String)}`,
+            { ids: flagIds },
+          ),
+        );
+      for (const f of flags) keysOf.set(f.flag_id, f.keys.filter(Boolean));
+    }
     this.recentByKey = new Map();
-    for (const row of byKey as { at: number; keys: string[] }[]) {
-      for (const key of row.keys) this.recentByKey.set(key, [...(this.recentByKey.get(key) ?? []), Number(row.at)]);
+    for (const r of rows) {
+      for (const key of keysOf.get(r.flag_id) ?? []) this.recentByKey.set(key, [...(this.recentByKey.get(key) ?? []), r.at]);
     }
   }
 
