@@ -4,8 +4,11 @@
  */
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
+import cron from 'node-cron';
 import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
+import { parseJson } from './http/json.js';
+import { gatewaysSchema } from './ingest/gateways/settings.js';
 
 export const ROLES = ['ingest', 'idp', 'read', 'admin'] as const;
 export type Role = (typeof ROLES)[number];
@@ -148,6 +151,10 @@ const fileSchema = z.strictObject({
       retention_days: z.number().int().min(1).max(3650).default(90),
       /** Rollups outlive raw rows: detector baselines need history. */
       rollup_retention_days: z.number().int().min(1).max(3650).default(400),
+      /** Time limit of a statement on the request path (docs/hardening.md); past it: 503 warehouse_timeout. */
+      statement_timeout_ms: z.number().int().min(1).max(3_600_000).default(30_000),
+      /** Time limit of a statement run by detectors and jobs. */
+      background_statement_timeout_ms: z.number().int().min(1).max(24 * 3_600_000).default(600_000),
     })
     .prefault({}),
   clickhouse: z
@@ -166,6 +173,8 @@ const fileSchema = z.strictObject({
     })
     .prefault({}),
   api_keys: z.array(apiKeyEntry).default([]),
+  /** POST /v1/ingest/{kong,apisix,envoy,tyk}: where each gateway's records carry the token. */
+  gateways: gatewaysSchema,
   scheduler: z
     .strictObject({
       /** Default: true. With several processes on one ClickHouse server, exactly one should run it. */
@@ -177,7 +186,10 @@ const fileSchema = z.strictObject({
        * the tick. Ticks take a few seconds, well under the interval, and a tick due while the
        * last one still runs is skipped, never queued (Scheduler.trigger).
        */
-      cron: z.string().default('*/30 * * * * *'),
+      cron: z
+        .string()
+        .refine((c) => cron.validate(c), 'not a cron expression: five fields (minute first) or six (second first), e.g. "*/30 * * * * *"')
+        .default('*/30 * * * * *'),
       /** Findings are per window of this many minutes. */
       window_minutes: z.number().int().min(1).max(60).default(5),
       /** Each tick re-examines this many past windows too, so late events are still caught. */
@@ -190,6 +202,15 @@ const fileSchema = z.strictObject({
       targets: z.record(z.string().regex(/^[A-Za-z0-9_-]+$/), revocationTarget).default({}),
       policies: z.array(policy).default([]),
       max_auto_revocations_per_hour: z.number().int().min(0).default(100),
+      /** Live SSE streams of /v1/revocation-feed (docs/hardening.md). */
+      feed_streams: z
+        .strictObject({
+          max_streams: z.number().int().min(1).max(100_000).default(1000),
+          max_streams_per_key: z.number().int().min(1).max(100_000).default(50),
+          poll_interval_ms: z.number().int().min(100).max(60_000).default(1000),
+          max_buffered_bytes: z.number().int().min(1024).max(256 * MiB).default(MiB),
+        })
+        .prefault({}),
       /** The same budget per reporting key: one compromised gateway can revoke at most this many tokens an hour. */
       max_auto_revocations_per_hour_per_key: z.number().int().min(0).default(20),
       allowlist: z
@@ -232,6 +253,8 @@ const envSchema = z.object({
     .regex(/^(?:[0-9a-fA-F]{64}|[A-Za-z0-9+/]{43}=)$/, 'must be 32 bytes as 64 hex characters or base64')
     .optional(),
   TOKENWATCH_API_KEYS: z.string().optional(),
+  /** The admin key CLI commands (detect) send to a running server. */
+  TOKENWATCH_ADMIN_KEY: z.string().min(1).optional(),
   TOKENWATCH_LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   CLICKHOUSE_URL: url.optional(),
   CLICKHOUSE_USER: z.string().optional(),
@@ -251,6 +274,8 @@ export interface Config extends Omit<FileConfig, 'server' | 'clickhouse' | 'inge
   secrets: { pepper?: string; vaultKey?: string };
   /** Where the config file was read from, for messages. */
   configPath?: string;
+  /** TOKENWATCH_ADMIN_KEY: the key CLI commands use to ask a running server (detect). */
+  adminKey?: string;
 }
 
 /** A configuration that cannot start the product; the message names the field. */
@@ -295,10 +320,20 @@ function readConfigFile(path: string): unknown {
   } catch (error) {
     throw new ConfigError(`TOKENWATCH_CONFIG: cannot read ${path}: ${(error as Error).message}`);
   }
+  // The file holds secrets (client secrets, webhook secrets): a parse error names the place, never quotes the text.
+  if (!/\.ya?ml$/i.test(path)) {
+    try {
+      return parseJson(text);
+    } catch (error) {
+      throw new ConfigError(`${path}: ${(error as Error).message}`);
+    }
+  }
   try {
-    return /\.ya?ml$/i.test(path) ? parseYaml(text) : JSON.parse(text);
+    return parseYaml(text);
   } catch (error) {
-    throw new ConfigError(`${path}: not valid ${/\.ya?ml$/i.test(path) ? 'YAML' : 'JSON'}: ${(error as Error).message}`);
+    const e = error as { code?: string; linePos?: { line: number; col: number }[] };
+    const at = e.linePos?.[0];
+    throw new ConfigError(`${path}: not valid YAML${e.code ? ` (${e.code})` : ''}${at ? ` at line ${at.line}, column ${at.col}` : ''}`);
   }
 }
 
@@ -352,5 +387,6 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides?: unk
     },
     api_keys: [...file.api_keys, ...parseEnvApiKeys(e.TOKENWATCH_API_KEYS)],
     secrets: { pepper: e.TOKENWATCH_PEPPER, vaultKey: e.TOKENWATCH_VAULT_KEY },
+    adminKey: e.TOKENWATCH_ADMIN_KEY,
   };
 }

@@ -57,8 +57,10 @@ export class DetectionRunner {
     private readonly config: Config,
     private readonly metrics: Metrics,
     private readonly logger: Logger,
+    /** Flags are read and reviewed on the request path too: under its shorter time limit. */
+    storeWarehouse: Warehouse = warehouse,
   ) {
-    this.store = new FlagStore(warehouse);
+    this.store = new FlagStore(storeWarehouse);
   }
 
   get windowMs(): number {

@@ -4,10 +4,11 @@
  */
 import type { Logger } from 'pino';
 import type { Config } from '../config.js';
+import { parseJson } from '../http/json.js';
 import { HttpError } from '../http/errors.js';
 import type { Metrics } from '../metrics.js';
 import { createEventParser, describeIssues, type EventParseResult } from './event-schema.js';
-import { reporterFor, type Normaliser, type Reporter } from './normalise.js';
+import { reporterFor, type Normaliser, type Reporter, type UsageRow } from './normalise.js';
 import { RecentIds } from './recent-ids.js';
 import { SpoolFullError, type Spool } from './spool.js';
 
@@ -42,9 +43,10 @@ export function parseBatch(body: Buffer | string, ndjson: boolean): { items: unk
   if (!ndjson) {
     let parsed: unknown;
     try {
-      parsed = JSON.parse(text);
+      parsed = parseJson(text);
     } catch (error) {
-      throw new HttpError(400, 'invalid_json', `the body is not valid JSON: ${(error as Error).message}`);
+      // Never V8's message: it quotes the body around the fault, a token as often as not.
+      throw new HttpError(400, 'invalid_json', `the body is ${(error as Error).message}`);
     }
     if (Array.isArray(parsed)) return { items: parsed, rejected: [] };
     if (typeof parsed === 'object' && parsed !== null) return { items: [parsed], rejected: [] };
@@ -56,10 +58,10 @@ export function parseBatch(body: Buffer | string, ndjson: boolean): { items: unk
   for (const line of text.split('\n')) {
     if (line.trim() === '') continue;
     try {
-      items[index] = JSON.parse(line);
-    } catch {
+      items[index] = parseJson(line);
+    } catch (error) {
       items[index] = undefined;
-      rejected.push({ index, error: 'line is not valid JSON' });
+      rejected.push({ index, error: `line is ${(error as Error).message}` });
     }
     index += 1;
   }
@@ -110,9 +112,20 @@ export class Ingestor {
     return this.commit(prepared);
   }
 
-  /** `keyId`: the key that sent the events (request.keyId), recorded as reported_by. */
-  async ingest(items: unknown[], parseRejections: Rejection[] = [], receivedAt = Date.now(), keyId?: string): Promise<IngestResult> {
-    return this.commit(this.prepare(items, parseRejections, receivedAt, reporterFor(this.deps.config, keyId)));
+  /**
+   * Ingests parsed items. `keyId`: the key that sent them (request.keyId), recorded as
+   * reported_by. `extras[i]`, when given, adds columns to item i's row that the usage event
+   * does not carry (a gateway's token reference); items already rejected by the caller
+   * (parseRejections) are skipped.
+   */
+  async ingest(
+    items: unknown[],
+    parseRejections: Rejection[] = [],
+    receivedAt = Date.now(),
+    keyId?: string,
+    extras?: readonly (Partial<UsageRow> | undefined)[],
+  ): Promise<IngestResult> {
+    return this.commit(this.prepare(items, parseRejections, receivedAt, reporterFor(this.deps.config, keyId), extras));
   }
 
   private prepareBody(body: Buffer | string, ndjson: boolean, receivedAt: number, reporter: Reporter): Prepared {
@@ -121,7 +134,13 @@ export class Ingestor {
   }
 
   /** Validates, normalises and serialises; the rows' ids are in flight until commit() ends. */
-  private prepare(items: unknown[], parseRejections: Rejection[], receivedAt: number, reporter: Reporter): Prepared {
+  private prepare(
+    items: unknown[],
+    parseRejections: Rejection[],
+    receivedAt: number,
+    reporter: Reporter,
+    extras?: readonly (Partial<UsageRow> | undefined)[],
+  ): Prepared {
     const { config, normalise, metrics } = this.deps;
     if (items.length > config.server.max_events_per_request) {
       throw new HttpError(
@@ -150,6 +169,8 @@ export class Ingestor {
         rejected.push({ index, error: row.refused });
         continue;
       }
+      const extra = extras?.[index];
+      if (extra !== undefined) Object.assign(row, extra);
       if (this.recent.has(row.event_id) || this.inflight.has(row.event_id)) {
         duplicates += 1;
         continue;

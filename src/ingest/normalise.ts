@@ -52,6 +52,10 @@ export interface UsageRow {
   geo_lat: number | null;
   geo_lon: number | null;
   geo_asn: number;
+  /** Absent: 'raw' (the column's default). 'reference': the fingerprint is of a gateway's reference (sql/013). */
+  token_kind?: 'raw' | 'reference';
+  /** The gateway's reference ("kong:credential:<id>"); absent for raw tokens. */
+  token_ref?: string;
 }
 
 /** Who sent a batch, and whether its own places are believed over the IP's lookup. */

@@ -1,8 +1,9 @@
-/** POST /v1/events: a JSON array or NDJSON of usage events from a gateway. */
+/** POST /v1/events: a JSON array or NDJSON of usage events from a gateway; the native gateway routes beside it. */
 import type { App } from '../app.js';
 import { z } from 'zod';
 import type { Context } from '../context.js';
 import { HttpError } from '../http/errors.js';
+import { gatewayRoutes } from './gateways/routes.js';
 
 const NDJSON_TYPES = ['application/x-ndjson', 'application/ndjson', 'application/jsonl', 'application/json-seq'];
 
@@ -20,19 +21,28 @@ export async function ingestRoutes(app: App, ctx: Context): Promise<void> {
   app.addContentTypeParser(['application/json', ...NDJSON_TYPES], { parseAs: 'buffer' }, (_req, body, done) => done(null, body));
 
   // Bounded memory: bodies being read or processed may not exceed max_inflight_bytes.
+  // The reservation is returned when the response closes, whatever happened: fastify calls
+  // no onResponse for a client that disconnects mid-upload, and each such upload used to
+  // keep its bytes reserved for good (issue 11: 30 aborted uploads, then 503 for everyone).
   let inflight = 0;
-  app.addHook('onRequest', async (request) => {
+  app.addHook('onRequest', async (request, reply) => {
     const declared = Number(request.headers['content-length'] ?? config.server.body_limit_bytes);
-    const cost = Number.isFinite(declared) ? Math.min(declared, config.server.body_limit_bytes) : config.server.body_limit_bytes;
+    const cost = Number.isFinite(declared) && declared >= 0 ? Math.min(declared, config.server.body_limit_bytes) : config.server.body_limit_bytes;
     if (inflight + cost > config.server.max_inflight_bytes) {
       metrics.ingestRefused.inc({ reason: 'overload' });
       throw new HttpError(503, 'overloaded', 'too many events in flight; retry later', [], { 'retry-after': '1' });
     }
     inflight += cost;
-    (request as { ingestCost?: number }).ingestCost = cost;
-  });
-  app.addHook('onResponse', async (request) => {
-    inflight -= (request as { ingestCost?: number }).ingestCost ?? 0;
+    metrics.ingestInflightBytes.set(inflight);
+    let released = false;
+    const release = () => {
+      if (released) return;
+      released = true;
+      inflight -= cost;
+      metrics.ingestInflightBytes.set(inflight);
+    };
+    // 'close' fires after the response is sent and when the connection is cut first.
+    reply.raw.once('close', release);
   });
 
   app.post(
@@ -57,4 +67,7 @@ export async function ingestRoutes(app: App, ctx: Context): Promise<void> {
       return reply.code(202).send(result);
     },
   );
+
+  // In a child scope: same in-flight limit, its own body parsing.
+  await app.register(async (scope) => gatewayRoutes(scope as App, ctx));
 }

@@ -7,6 +7,7 @@
  * evidence, evidence.reported_by): one stolen gateway key can make at most
  * max_auto_revocations_per_hour_per_key automatic revocations an hour.
  */
+import { AUTOMATIC_ACTOR } from '../http/actor.js';
 import type { Logger } from 'pino';
 import { z } from 'zod';
 import type { Config } from '../config.js';
@@ -51,7 +52,9 @@ export class PolicyEngine {
       .parse(
         await this.warehouse.query(
           `SELECT toUnixTimestamp64Milli(requested_at) AS at, flag_id FROM ${TABLES.revocations} FINAL
-           WHERE source = 'detector' AND requested_at >= now64(3) - toIntervalHour(1)`,
+           WHERE source = 'detector' AND match(actor, {automatic:String}) AND requested_at >= now64(3) - toIntervalHour(1)`,
+          // Only what a policy did counts: the API can write neither this source nor these actors.
+          { automatic: AUTOMATIC_ACTOR.source },
         ),
       );
     this.recent = rows.map((r) => r.at);

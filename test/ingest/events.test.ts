@@ -155,7 +155,7 @@ describe('validation', () => {
   it('rejects a bad NDJSON line by index and keeps the others', async () => {
     const res = await post(`${JSON.stringify(event())}\n{not json\n${JSON.stringify(event())}\n`, { 'content-type': 'application/x-ndjson' });
     expect(res.statusCode).toBe(202);
-    expect(res.json()).toMatchObject({ accepted: 2, rejected: [{ index: 1, error: 'line is not valid JSON' }] });
+    expect(res.json()).toMatchObject({ accepted: 2, rejected: [{ index: 1, error: 'line is not valid JSON at byte 1' }] });
   });
 
   it.each([

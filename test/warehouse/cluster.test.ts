@@ -348,6 +348,13 @@ describe('the rewrite on small inputs', () => {
     expect(toCluster('ALTER TABLE events MATERIALIZE INDEX ix', CLUSTER, tables)).toEqual(['ALTER TABLE events_local ON CLUSTER tw_cluster MATERIALIZE INDEX ix']);
   });
 
+  it('adds a column to the local tables of every node, then to the Distributed table', () => {
+    expect(toCluster("ALTER TABLE events ADD COLUMN IF NOT EXISTS k LowCardinality(String) DEFAULT 'raw'", CLUSTER, tables)).toEqual([
+      "ALTER TABLE events_local ON CLUSTER tw_cluster ADD COLUMN IF NOT EXISTS k LowCardinality(String) DEFAULT 'raw'",
+      "ALTER TABLE events ON CLUSTER tw_cluster ADD COLUMN IF NOT EXISTS k LowCardinality(String) DEFAULT 'raw'",
+    ]);
+  });
+
   it('fails loudly, naming the statement, on anything it does not understand', () => {
     const refused = [
       'ALTER TABLE events ADD COLUMN b String',
