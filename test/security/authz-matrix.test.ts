@@ -25,6 +25,11 @@ const REV = `rev_${'0'.repeat(32)}`;
 /** The decision for every route, by "METHOD url" as registered. */
 const MATRIX: Record<string, Decision> = {
   'POST /v1/events': { allowed: ['ingest'] },
+  // Gateways' own log formats (the key may also come as Basic auth or X-ClickHouse-Key: test/ingest/gateways).
+  'POST /v1/ingest/kong': { allowed: ['ingest'] },
+  'POST /v1/ingest/apisix': { allowed: ['ingest'] },
+  'POST /v1/ingest/envoy': { allowed: ['ingest'] },
+  'POST /v1/ingest/tyk': { allowed: ['ingest'] },
   // A gateway's ingest key may post issued/expired only (checked per event, test/security/ingest-key.test.ts).
   'POST /v1/tokens': { allowed: ['ingest', 'idp', 'admin'] },
   'POST /v1/tokens/lookup': { allowed: READ },
