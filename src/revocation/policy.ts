@@ -12,7 +12,6 @@ import type { Logger } from 'pino';
 import { z } from 'zod';
 import type { Config } from '../config.js';
 import type { FlagStore, NewFlag } from '../detectors/flags.js';
-import { reportingKeys } from '../detectors/provenance.js';
 import { SEVERITY_ORDER } from '../detectors/types.js';
 import type { Metrics } from '../metrics.js';
 import { tokenFamily, appEntry, registryEntries } from '../query/tokens.js';
@@ -20,6 +19,12 @@ import { TABLES, type Warehouse } from '../warehouse/warehouse.js';
 import type { RevocationService, RevokeRequest } from './service.js';
 
 const HOUR_MS = 3_600_000;
+
+/** The key ids behind a flag's evidence (evidence.reported_by, src/detectors/provenance.ts); [] for older flags. */
+function reportingKeys(evidence: Record<string, unknown>): string[] {
+  const keys = evidence.reported_by;
+  return Array.isArray(keys) ? keys.filter((k): k is string => typeof k === 'string' && k !== '') : [];
+}
 
 export interface PolicyOutcome {
   flag_id: string;
