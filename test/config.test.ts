@@ -26,6 +26,20 @@ describe('loadConfig', () => {
     expect(c.clickhouse.url).toBeUndefined();
   });
 
+  it('trust and budgets: usage accepted back to the retention period, reported places trusted, 20 automatic revocations per key and hour', () => {
+    const c = loadConfig({});
+    expect(c.ingest.max_age_days).toBe(90);
+    expect(c.ingest.place_trust).toEqual({ default: 'reported', keys: {} });
+    expect(c.revocation.max_auto_revocations_per_hour_per_key).toBe(20);
+    expect(loadConfig({}, { warehouse: { retention_days: 400 } }).ingest.max_age_days).toBe(400);
+    expect(loadConfig({}, { ingest: { max_age_days: 7 } }).ingest.max_age_days).toBe(7);
+    expect(loadConfig({}, { ingest: { place_trust: { default: 'lookup', keys: { 'cfg-0123456789ab': 'reported' } } } }).ingest.place_trust.keys).toEqual({
+      'cfg-0123456789ab': 'reported',
+    });
+    expect(() => loadConfig({}, { ingest: { max_age_days: 120 } })).toThrow(/ingest\.max_age_days: 120 is beyond warehouse\.retention_days \(90\)/);
+    expect(() => loadConfig({}, { ingest: { place_trust: { default: 'gateway' } } })).toThrow(/ingest\.place_trust\.default/);
+  });
+
   it("accepts the contract's smallest config file", () => {
     const c = loadConfig({}, smallest);
     expect(c.revocation.targets.idp).toMatchObject({ type: 'rfc7009', auth_method: 'client_secret_basic' });

@@ -104,9 +104,3 @@ export async function attachProvenance(warehouse: Warehouse, findings: Finding[]
     );
   }
 }
-
-/** The key ids behind a flag's evidence ([] for flags from before provenance was recorded). */
-export function reportingKeys(evidence: Record<string, unknown>): string[] {
-  const keys = evidence.reported_by;
-  return Array.isArray(keys) ? keys.filter((k): k is string => typeof k === 'string' && k !== '') : [];
-}

@@ -9,9 +9,9 @@
  */
 import { AUTOMATIC_ACTOR } from '../http/actor.js';
 import type { Logger } from 'pino';
+import { z } from 'zod';
 import type { Config } from '../config.js';
 import type { FlagStore, NewFlag } from '../detectors/flags.js';
-import { reportingKeys } from '../detectors/provenance.js';
 import { SEVERITY_ORDER } from '../detectors/types.js';
 import type { Metrics } from '../metrics.js';
 import { tokenFamily, appEntry, registryEntries } from '../query/tokens.js';
@@ -19,6 +19,12 @@ import { TABLES, type Warehouse } from '../warehouse/warehouse.js';
 import type { RevocationService, RevokeRequest } from './service.js';
 
 const HOUR_MS = 3_600_000;
+
+/** The key ids behind a flag's evidence (evidence.reported_by, src/detectors/provenance.ts); [] for older flags. */
+function reportingKeys(evidence: Record<string, unknown>): string[] {
+  const keys = evidence.reported_by;
+  return Array.isArray(keys) ? keys.filter((k): k is string => typeof k === 'string' && k !== '') : [];
+}
 
 export interface PolicyOutcome {
   flag_id: string;
@@ -45,29 +51,36 @@ export class PolicyEngine {
 
   /** Counts the automatic revocations of the last hour already in the audit (after a restart). */
   async load(): Promise<void> {
-    const rows = await this.warehouse.query(
-      `SELECT toUnixTimestamp64Milli(requested_at) AS at FROM ${TABLES.revocations} FINAL
-       WHERE source = 'detector' AND match(actor, {automatic:String}) AND requested_at >= now64(3) - toIntervalHour(1)`,
-      // Only what a policy did counts: the API can write neither this source nor these actors.
-      { automatic: AUTOMATIC_ACTOR.source },
-    );
-    this.recent = rows.map((r) => Number((r as { at: number }).at));
-    // Per key: the keys behind each of those revocations' flags.
-    const byKey = await this.warehouse.query(
-      `SELECT toUnixTimestamp64Milli(r.requested_at) AS at, JSONExtract(f.evidence, 'reported_by', 'Array(String)') AS keys
-       FROM (SELECT requested_at, flag_id FROM ${TABLES.revocations} FINAL
-             WHERE source = 'detector' AND match(actor, {automatic:String}) AND flag_id != ''
-               AND requested_at >= now64(3) - toIntervalHour(1)) AS r
-       INNER JOIN (SELECT flag_id, evidence FROM ${TABLES.flags} FINAL
-                   WHERE flag_id IN (SELECT flag_id FROM ${TABLES.revocations} FINAL
-                                     WHERE source = 'detector' AND match(actor, {automatic:String})
-                                       AND requested_at >= now64(3) - toIntervalHour(1))) AS f
-       USING flag_id`,
-      { automatic: AUTOMATIC_ACTOR.source },
-    );
+    const rows = z
+      .object({ at: z.coerce.number(), flag_id: z.string() })
+      .array()
+      .parse(
+        await this.warehouse.query(
+          `SELECT toUnixTimestamp64Milli(requested_at) AS at, flag_id FROM ${TABLES.revocations} FINAL
+           WHERE source = 'detector' AND match(actor, {automatic:String}) AND requested_at >= now64(3) - toIntervalHour(1)`,
+          // Only what a policy did counts: the API can write neither this source nor these actors.
+          { automatic: AUTOMATIC_ACTOR.source },
+        ),
+      );
+    this.recent = rows.map((r) => r.at);
+    // Per key: the keys behind each of those revocations' flags (their evidence.reported_by).
+    const flagIds = [...new Set(rows.map((r) => r.flag_id).filter(Boolean))];
+    const keysOf = new Map<string, string[]>();
+    if (flagIds.length > 0) {
+      const flags = z
+        .object({ flag_id: z.string(), keys: z.array(z.string()) })
+        .array()
+        .parse(
+          await this.warehouse.query(
+            `SELECT flag_id, JSONExtract(evidence, 'reported_by', 'Array(String)') AS keys FROM ${TABLES.flags} FINAL WHERE flag_id IN {ids:Array(String)}`,
+            { ids: flagIds },
+          ),
+        );
+      for (const f of flags) keysOf.set(f.flag_id, f.keys.filter(Boolean));
+    }
     this.recentByKey = new Map();
-    for (const row of byKey as { at: number; keys: string[] }[]) {
-      for (const key of row.keys) this.recentByKey.set(key, [...(this.recentByKey.get(key) ?? []), Number(row.at)]);
+    for (const r of rows) {
+      for (const key of keysOf.get(r.flag_id) ?? []) this.recentByKey.set(key, [...(this.recentByKey.get(key) ?? []), r.at]);
     }
   }
 

@@ -10,19 +10,21 @@ import { ingestResponse } from '../ingest/routes.js';
 import type { Rejection } from '../ingest/ingestor.js';
 import { appEventSchema, INGEST_KEY_EVENTS, insertAppEvents, LIFECYCLE_EVENTS, LifecycleIngestor } from './lifecycle.js';
 
+const KNOWN_EVENTS: ReadonlySet<unknown> = new Set(LIFECYCLE_EVENTS);
+
 /**
- * What a gateway's ingest key may not send here: any event but issued and expired, and
- * any event that names a token it replaces. A revocation makes every gateway reject the
- * token and a refresh changes its family: only the identity provider (role idp) or an
- * admin may say so. One such event refuses the whole request (403), each named by index.
+ * What a gateway's ingest key may not send here: refreshed and revoked events, and any
+ * event that names a token it replaces. A revocation makes every gateway reject the token
+ * and a refresh changes its family: only the identity provider (role idp) or an admin may
+ * say so. One such event refuses the whole request (403), each named by index. An event
+ * that is no lifecycle event at all is left to the schema (400, like any invalid event).
  */
 export function ingestKeyViolations(items: unknown[]): Rejection[] {
   const out: Rejection[] = [];
   items.forEach((item, index) => {
     if (typeof item !== 'object' || item === null) return; // the schema words that error
     const e = item as Record<string, unknown>;
-    // A missing or unknown event is a typo the schema words (400); only real events are gated.
-    if (!(LIFECYCLE_EVENTS as readonly unknown[]).includes(e.event)) return;
+    if (!KNOWN_EVENTS.has(e.event)) return;
     if (!INGEST_KEY_EVENTS.has(e.event as string)) {
       out.push({ index, error: `event ${JSON.stringify(String(e.event).slice(0, 32))} needs a key with role idp or admin; an ingest key may send issued and expired` });
     } else if (e.rotated_from !== undefined || e.rotated_from_fingerprint !== undefined) {

@@ -9,6 +9,7 @@ import { fileURLToPath } from 'node:url';
 import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { fingerprint } from '../../src/ingest/fingerprint.js';
+import { configKeyId, sha256 } from '../../src/keys/keyring.js';
 import { createLogger } from '../../src/logger.js';
 import { startServer, type Server } from '../../src/server.js';
 import { KEYS, LogCapture, tempDir, testConfig } from '../helpers.js';
@@ -180,6 +181,9 @@ describe('an analyst with an admin key', () => {
     for (const text of ['198.51.100.10', '200.1.2.3', 'AS3320', 'AS28573']) expect(network).toContain(text);
     expect(await page.locator('.hourly .bar.anomaly').count()).toBeGreaterThan(0);
     expect(await page.locator('.fp .copy').count()).toBeGreaterThan(0);
+    // Who reported the evidence: the gateway's key id (never the key).
+    expect(await page.locator('.reported-by').textContent()).toContain(configKeyId(sha256(KEYS.ingest)));
+    expect(await page.locator('.disputes').count()).toBe(0);
     await shot(page, 'console-flag-desktop');
   });
 
@@ -350,6 +354,44 @@ describe('on a 390-px phone', () => {
     await page.locator('svg.world-map').waitFor();
     expect(await hasHorizontalScroll(page)).toBe(false);
     await shot(page, 'console-flag-phone');
+  });
+
+  it('shows both places when a reported place contradicts the lookup', async () => {
+    const base0 = flagOf('impossible_travel', seeded.tokens.traveller);
+    const id = 'd'.repeat(32);
+    const dispute = {
+      reported_by: 'cfg-0123456789ab',
+      ip: '46.114.1.1',
+      reported: { country: 'AU', city: 'Sydney', lat: -33.87, lon: 151.21, asn: 0 },
+      lookup: { country: 'DE', city: 'Frankfurt am Main', lat: 50.11, lon: 8.68, asn: 6805 },
+      events: 2,
+    };
+    await server.ctx.runner.store.insert([
+      {
+        id,
+        detector: 'impossible_travel',
+        status: 'open',
+        finding: {
+          subject_type: 'token',
+          subject: base0.subject,
+          token_fingerprint: base0.subject,
+          window_start: new Date(Date.now() - 300_000),
+          window_end: new Date(),
+          severity: 'high',
+          score: 9,
+          explanation: 'Paris 10:00 then Sydney 10:01',
+          evidence: { reported_by: ['cfg-0123456789ab'], place_disputes: [dispute] },
+        },
+      },
+    ]);
+    const page = await newPage(PHONE);
+    await signIn(page, KEYS.admin);
+    await page.goto(`${base}/#/flags/${id}`);
+    const disputes = page.locator('.disputes');
+    await disputes.waitFor();
+    const text = await disputes.textContent();
+    for (const s of ['46.114.1.1', 'Sydney, AU', 'Frankfurt am Main, DE (AS6805)', 'cfg-0123456789ab']) expect(text).toContain(s);
+    expect(await hasHorizontalScroll(page)).toBe(false);
   });
 });
 

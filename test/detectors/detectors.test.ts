@@ -4,7 +4,8 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { fingerprint } from '../../src/ingest/fingerprint.js';
-import { auth, openTestApp, tempDir, testConfig, type TestApp } from '../helpers.js';
+import { configKeyId, sha256 } from '../../src/keys/keyring.js';
+import { auth, KEYS, openTestApp, tempDir, testConfig, type TestApp } from '../helpers.js';
 
 let t: TestApp;
 const MIN = 60_000;
@@ -216,7 +217,8 @@ describe('flags', () => {
     const history = (await get(`/v1/flags/${id}`)).json().history;
     expect(history.map((h: { status: string; actor: string; reason: string }) => [h.status, h.actor, h.reason])).toEqual([
       ['open', 'detector:rate_spike', 'raised'],
-      ['confirmed', 'ana', 'bot traffic'],
+      // The acting key is recorded beside the named actor (trust-bounds: the audit cannot lie).
+      ['confirmed', `ana via key:${configKeyId(sha256(KEYS.admin))}`, 'bot traffic'],
     ]);
     const twice = await t.app.inject({ method: 'POST', url: `/v1/flags/${id}/dismiss`, headers: auth('admin'), payload: { reason: 'changed my mind' } });
     expect(twice.statusCode).toBe(409);

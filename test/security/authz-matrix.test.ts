@@ -25,7 +25,7 @@ const REV = `rev_${'0'.repeat(32)}`;
 /** The decision for every route, by "METHOD url" as registered. */
 const MATRIX: Record<string, Decision> = {
   'POST /v1/events': { allowed: ['ingest'] },
-  // Native gateway logs: the same role, with the key in the forms each gateway can send (test/ingest/gateways.test.ts).
+  // Gateways' own log formats (the key may also come as Basic auth or X-ClickHouse-Key: test/ingest/gateways).
   'POST /v1/ingest/kong': { allowed: ['ingest'] },
   'POST /v1/ingest/apisix': { allowed: ['ingest'] },
   'POST /v1/ingest/envoy': { allowed: ['ingest'] },

@@ -85,6 +85,15 @@ describe('lifecycle events need an identity provider key', () => {
     }
   });
 
+  it('from an ingest key, what is no lifecycle event at all is a 400 like any invalid event, beside a 403 for what needs the idp', async () => {
+    const invalid = await post('/v1/tokens', [{ event: 'minted', token: 'x' }], 'ingest');
+    expect(invalid.statusCode).toBe(400);
+    expect(invalid.json().error.details[0]).toEqual({ index: 0, error: expect.stringMatching(/^event: /) });
+    const mixed = await post('/v1/tokens', [{ event: 'minted', token: 'x' }, { event: 'revoked', token: 'x' }], 'ingest');
+    expect(mixed.statusCode).toBe(403);
+    expect(mixed.json().error.details).toEqual([{ index: 1, error: expect.stringContaining('revoked') }]);
+  });
+
   it('read keys cannot post lifecycle events', async () => {
     expect((await post('/v1/tokens', [{ event: 'issued', token: 'x' }], 'read')).statusCode).toBe(403);
   });

@@ -390,6 +390,17 @@ describe('post', () => {
     });
   });
 
+  it('sends lifecycle events with the idp key and usage with the ingest key; a 403 on lifecycle says to pass --idp-key', async () => {
+    received = [];
+    script = [];
+    await post(sim, { url, key: 'gateway-ingest-key', idpKey: 'identity-provider-key' }, { batchSize: 5000 });
+    const byPath = (p: string) => new Set(received.filter((r) => r.path === p).map((r) => r.authorization));
+    expect(byPath('/v1/tokens')).toEqual(new Set(['Bearer identity-provider-key']));
+    expect(byPath('/v1/events')).toEqual(new Set(['Bearer gateway-ingest-key']));
+    script = [{ status: 403, body: JSON.stringify({ error: { code: 'forbidden', message: '1 event(s) need a key with role idp or admin', details: [] } }) }];
+    await expect(post(sim, { url, key: 'k' })).rejects.toThrow(/403 forbidden: .*pass --idp-key/);
+  });
+
   it('throws on a 4xx with the server’s message', async () => {
     script = [{ status: 400, body: JSON.stringify({ error: { code: 'invalid_events', message: 'no valid event in the request', details: [] } }) }];
     await expect(post(sim, { url, key: 'k' })).rejects.toThrow(/400 invalid_events: no valid event in the request/);

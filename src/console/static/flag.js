@@ -242,6 +242,36 @@ function tokenCard(flag, detail) {
   );
 }
 
+/** Who reported the evidence (API key ids), and places a caller reported that the IP's lookup contradicts. */
+function provenanceCard(evidence) {
+  const keys = Array.isArray(evidence?.reported_by) ? evidence.reported_by : null;
+  if (!keys) return null;
+  const disputes = Array.isArray(evidence.place_disputes) ? evidence.place_disputes : [];
+  const place = (p) => [p.city, p.country].filter(Boolean).join(', ') + (p.asn ? ` (AS${p.asn})` : '') || '—';
+  return card(
+    'Reported by',
+    keys.length
+      ? h('p', { class: 'reported-by' }, keys.length === 1 ? 'Evidence from API key ' : 'Evidence from API keys ', keys.map((k, i) => [i ? ', ' : '', h('code', { class: 'mono' }, k)]))
+      : h('p', { class: 'muted' }, 'No key recorded (events from before keys were recorded).'),
+    disputes.length
+      ? [
+          h('p', { class: 'dispute-note' }, 'Reported places that the IP’s lookup contradicts:'),
+          table(
+            [
+              { label: 'IP', cell: (d) => h('span', { class: 'mono' }, d.ip), class: 'nowrap' },
+              { label: 'Reported', cell: (d) => place(d.reported) },
+              { label: 'Lookup', cell: (d) => place(d.lookup) },
+              { label: 'Key', cell: (d) => h('code', { class: 'mono' }, d.reported_by || '—') },
+              { label: 'Events', cell: (d) => num(d.events) },
+            ],
+            disputes,
+            { caption: 'Place disputes', cls: 'data disputes' },
+          ),
+        ]
+      : null,
+  );
+}
+
 function render(view, flag, detail, notice, onReviewed) {
   const x = explain(flag);
   const d = DETECTORS[flag.detector];
@@ -285,6 +315,7 @@ function render(view, flag, detail, notice, onReviewed) {
         { class: 'col-side' },
         reviewCard(flag, onReviewed),
         tokenCard(flag, detail),
+        provenanceCard(flag.evidence),
         card('History', historyEl(flag.history)),
         x.family ? card('Refresh family', h('a', { href: `#/tokens/${x.family}` }, 'Open the family’s first token →')) : null,
         h('details', { class: 'card raw' }, h('summary', {}, 'Raw evidence (JSON)'), h('pre', { class: 'mono' }, JSON.stringify(flag.evidence, null, 2))),
