@@ -216,7 +216,7 @@ describe('flags', () => {
     const history = (await get(`/v1/flags/${id}`)).json().history;
     expect(history.map((h: { status: string; actor: string; reason: string }) => [h.status, h.actor, h.reason])).toEqual([
       ['open', 'detector:rate_spike', 'raised'],
-      ['confirmed', 'ana', 'bot traffic'],
+      ['confirmed', expect.stringMatching(/^ana via key:\S+$/), 'bot traffic'],
     ]);
     const twice = await t.app.inject({ method: 'POST', url: `/v1/flags/${id}/dismiss`, headers: auth('admin'), payload: { reason: 'changed my mind' } });
     expect(twice.statusCode).toBe(409);
