@@ -4,7 +4,7 @@
  */
 import fastifySwagger from '@fastify/swagger';
 import fastifySwaggerUi from '@fastify/swagger-ui';
-import Fastify, { LogController, type FastifyBaseLogger, type FastifyError, type FastifyInstance, type RawServerDefault } from 'fastify';
+import Fastify, { LogController, type FastifyBaseLogger, type FastifyError, type FastifyInstance, type RawServerDefault, type RouteOptions } from 'fastify';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { hasZodFastifySchemaValidationErrors, jsonSchemaTransform, serializerCompiler, validatorCompiler, type ZodTypeProvider } from 'fastify-type-provider-zod';
 import { randomUUID } from 'node:crypto';
@@ -13,7 +13,8 @@ import { consoleRoutes } from './console/routes.js';
 import { flagRoutes } from './detectors/routes.js';
 import { registerAuth } from './http/auth.js';
 import { errorBody, HttpError } from './http/errors.js';
-import { hasPoisonKey, parseJson } from './http/json.js';
+import { hasPoisonKey, parseJson } from './json.js';
+import './http/zod-messages.js';
 import { ingestRoutes } from './ingest/routes.js';
 import { opsRoutes } from './ops/routes.js';
 import { queryRoutes } from './query/routes.js';
@@ -70,7 +71,12 @@ const FASTIFY_CODES: Record<string, string> = {
   FST_ERR_CTP_INVALID_JSON_BODY: 'invalid_json',
 };
 
-export async function buildApp(ctx: Context): Promise<App> {
+export interface BuildOptions {
+  /** Called with every route as it is added, roles included (tests: the authorization matrix). */
+  onRoute?: (route: RouteOptions) => void;
+}
+
+export async function buildApp(ctx: Context, options: BuildOptions = {}): Promise<App> {
   const app = Fastify({
     loggerInstance: ctx.logger as FastifyBaseLogger,
     genReqId: (req) => {
@@ -100,6 +106,10 @@ export async function buildApp(ctx: Context): Promise<App> {
     done(null, value);
   });
 
+  if (options.onRoute) {
+    const onRoute = options.onRoute;
+    app.addHook('onRoute', (route) => onRoute(route as RouteOptions));
+  }
   app.setValidatorCompiler(validatorCompiler);
   app.setSerializerCompiler(serializerCompiler);
 

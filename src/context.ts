@@ -15,7 +15,7 @@ import { createNormaliser } from './ingest/normalise.js';
 import { Spool } from './ingest/spool.js';
 import { ensureInitialKeys, KeyRing } from './keys/keyring.js';
 import { loadSecrets, type Secrets } from './keys/secrets.js';
-import { parseJson } from './http/json.js';
+import { parseJson } from './json.js';
 import { createLogger } from './logger.js';
 import { createMetrics, type Metrics } from './metrics.js';
 import { openRevocations, type Revocations } from './revocation/index.js';

@@ -26,6 +26,12 @@ export function createMetrics() {
     revocationAttempts: new Counter({ name: 'tokenwatch_revocation_attempts_total', help: 'Attempts against revocation targets', labelNames: ['target', 'outcome'], registers: [registry] }),
     revocations: new Counter({ name: 'tokenwatch_revocations_total', help: 'Revocations reaching a final state', labelNames: ['target', 'status'], registers: [registry] }),
     alarms: new Counter({ name: 'tokenwatch_alarms_total', help: 'Conditions an operator must look at (blast radius reached, target refusing our credentials)', labelNames: ['kind'], registers: [registry] }),
+    keyRevocationBudgetExhausted: new Counter({
+      name: 'tokenwatch_key_revocation_budget_exhausted_total',
+      help: 'Automatic revocations held for review because the key that reported their evidence used up its hourly budget (one gateway key steering revocations)',
+      labelNames: ['key_id'],
+      registers: [registry],
+    }),
     warehouseErrors: new Counter({ name: 'tokenwatch_warehouse_errors_total', help: 'Failed warehouse calls', labelNames: ['operation'], registers: [registry] }),
   };
 }

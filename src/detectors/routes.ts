@@ -161,6 +161,8 @@ export async function flagRoutes(app: App, ctx: Context, runner: DetectionRunner
       if (range.to.getTime() - range.from.getTime() > MAX_HUNT_DAYS * 86_400_000) {
         throw new HttpError(400, 'invalid_request', `from: a retro-hunt covers at most ${MAX_HUNT_DAYS} days per call`, [{ field: 'body.from', error: 'range too long' }]);
       }
+      // A retro-hunt covers what was acknowledged: events still in the spool are flushed first.
+      await ctx.flusher.drained(120_000);
       const result = await runner.run(range, 'api', request.body.detectors);
       return {
         run_id: result.run_id,

@@ -1,8 +1,9 @@
-/** POST /v1/events: a JSON array or NDJSON of usage events from a gateway. */
+/** POST /v1/events: a JSON array or NDJSON of usage events from a gateway; the native gateway routes beside it. */
 import type { App } from '../app.js';
 import { z } from 'zod';
 import type { Context } from '../context.js';
 import { HttpError } from '../http/errors.js';
+import { gatewayRoutes } from './gateways/routes.js';
 
 const NDJSON_TYPES = ['application/x-ndjson', 'application/ndjson', 'application/jsonl', 'application/json-seq'];
 
@@ -62,8 +63,11 @@ export async function ingestRoutes(app: App, ctx: Context): Promise<void> {
       const contentType = (request.headers['content-type'] ?? '').split(';')[0]!.trim().toLowerCase();
       const body = request.body as Buffer | undefined;
       if (!body || body.length === 0) throw new HttpError(400, 'empty_body', 'the body is empty: send a JSON array or NDJSON of events');
-      const result = await ingestor.ingestBody(body, NDJSON_TYPES.includes(contentType));
+      const result = await ingestor.ingestBody(body, NDJSON_TYPES.includes(contentType), Date.now(), request.keyId);
       return reply.code(202).send(result);
     },
   );
+
+  // In a child scope: same in-flight limit, its own body parsing.
+  await app.register(async (scope) => gatewayRoutes(scope as App, ctx));
 }

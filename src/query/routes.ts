@@ -33,7 +33,8 @@ export async function queryRoutes(app: App, ctx: Context): Promise<void> {
           'Registry metadata and lifecycle state (with all-time requests, first and last use); request totals, distinct IPs, ' +
           'countries and ASNs, and the IPs, countries, cities, ASNs, paths and status mix of a window of whole UTC days ' +
           `(today and the \`days\` before it, default ${DEFAULT_BREAKDOWN_DAYS}; \`usage.window_from\` says where it starts); ` +
-          'requests per hour for the last 24 h; flags and revocations.',
+          'requests per hour for the last 24 h; flags and revocations. `token_kind` is `raw` when the fingerprint is of the token itself, ' +
+          '`reference` when a gateway named the token only by its own id (`token_ref`, e.g. "kong:credential:<id>", "tyk:key:<hash>").',
         tags: ['tokens'],
         params: z.object({ fingerprint: fingerprintParam }),
         querystring: z.object({ days: z.coerce.number().int().min(1).max(3650).optional() }),

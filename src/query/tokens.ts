@@ -267,6 +267,17 @@ const tokenRevocations = defineQuery({
 });
 
 /** How far back the per-IP, per-place and per-path breakdowns look. */
+/**
+ * Whether the fingerprint is of the token itself or of a gateway's reference to it (sql/013).
+ * Reads one row of the token's own range of usage_events (ordered by fingerprint).
+ */
+const tokenKind = defineQuery({
+  name: 'token_kind',
+  sql: `SELECT token_kind, token_ref FROM ${TABLES.usageEvents} WHERE token_fingerprint = {fp:String} LIMIT 1`,
+  params: z.object({ fp: z.string() }),
+  row: z.object({ token_kind: z.string(), token_ref: z.string() }),
+});
+
 export const DEFAULT_BREAKDOWN_DAYS = 30;
 const BREAKDOWN_LIMIT = 50;
 
@@ -274,15 +285,20 @@ export async function tokenDetail(warehouse: Warehouse, fp: string, days = DEFAU
   const [registry] = await registryEntries(warehouse, { fps: [fp] });
   if (!registry) return undefined;
   const firstDay = breakdownFirstDay(days);
-  const [hourly, breakdowns, flagRows, revocationRows] = await Promise.all([
+  const [hourly, breakdowns, flagRows, revocationRows, kindRows] = await Promise.all([
     lastDay(warehouse, { fp }),
     breakdownRows(warehouse, { fp, first_day: firstDay, limit: BREAKDOWN_LIMIT }),
     tokenFlags(warehouse, { fp }),
     tokenRevocations(warehouse, { fp }),
+    tokenKind(warehouse, { fp }),
   ]);
   const { lifecycle_events, ...metadata } = registry;
+  const kind = kindRows[0];
   return {
     ...metadata,
+    // A token known only from lifecycle events was presented raw (POST /v1/tokens takes no references).
+    token_kind: kind?.token_kind === 'reference' ? ('reference' as const) : ('raw' as const),
+    token_ref: kind?.token_kind === 'reference' ? kind.token_ref : null,
     issued_at: isoTime(registry.issued_at),
     expires_at: isoTime(registry.expires_at),
     revoked_at: isoTime(registry.revoked_at),

@@ -3,7 +3,7 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadConfig } from '../../src/config.js';
-import { jsonErrorByte, jsonErrorIndex, parseJson } from '../../src/http/json.js';
+import { jsonErrorByte, jsonErrorIndex, parseJson } from '../../src/json.js';
 import { auth, openTestApp, tempDir, testConfig, type TestApp } from '../helpers.js';
 
 const SECRET = 'eyJSECRETtokenFRAGMENT0123456789';

@@ -126,6 +126,16 @@ describe('every migration statement on a cluster', () => {
         continue;
       }
       for (const f of formatted) expect(f).toContain(`ON CLUSTER ${CLUSTER}`);
+      const addColumn = /^ALTER TABLE (\w+)\s+\(?ADD COLUMN IF NOT EXISTS/.exec(original);
+      if (addColumn) {
+        // A column on the local tables of every node, then on the Distributed table in front of them.
+        seen.alters++;
+        expect(formatted).toEqual([
+          original.replace(`ALTER TABLE ${addColumn[1]}`, `ALTER TABLE ${addColumn[1]}_local ON CLUSTER ${CLUSTER}`),
+          original.replace(`ALTER TABLE ${addColumn[1]}`, `ALTER TABLE ${addColumn[1]} ON CLUSTER ${CLUSTER}`),
+        ]);
+        continue;
+      }
       const alter = /^ALTER TABLE (\w+)\s/.exec(original);
       if (alter) {
         // Indexes live with the data: on the local tables of every node.
@@ -322,11 +332,27 @@ describe('the rewrite on small inputs', () => {
     ]);
   });
 
+  it('adds a column to the local tables of every node and then to the Distributed table; only IF NOT EXISTS, one at a time', () => {
+    expect(toCluster("ALTER TABLE events ADD COLUMN IF NOT EXISTS b LowCardinality(String) DEFAULT ''", CLUSTER, tables)).toEqual([
+      "ALTER TABLE events_local ON CLUSTER tw_cluster ADD COLUMN IF NOT EXISTS b LowCardinality(String) DEFAULT ''",
+      "ALTER TABLE events ON CLUSTER tw_cluster ADD COLUMN IF NOT EXISTS b LowCardinality(String) DEFAULT ''",
+    ]);
+    expect(() => toCluster('ALTER TABLE events ADD COLUMN IF NOT EXISTS b String, ADD COLUMN IF NOT EXISTS c String', CLUSTER, tables)).toThrow(/one column per ALTER/);
+    expect(() => toCluster('ALTER TABLE other ADD COLUMN IF NOT EXISTS b String', CLUSTER, tables)).toThrow(/only tables created by the migrations/);
+  });
+
   it('adds and builds skip indexes on the local tables of every node', () => {
     expect(toCluster('ALTER TABLE events ADD INDEX IF NOT EXISTS ix a TYPE bloom_filter(0.01) GRANULARITY 1', CLUSTER, tables)).toEqual([
       'ALTER TABLE events_local ON CLUSTER tw_cluster ADD INDEX IF NOT EXISTS ix a TYPE bloom_filter(0.01) GRANULARITY 1',
     ]);
     expect(toCluster('ALTER TABLE events MATERIALIZE INDEX ix', CLUSTER, tables)).toEqual(['ALTER TABLE events_local ON CLUSTER tw_cluster MATERIALIZE INDEX ix']);
+  });
+
+  it('adds a column to the local tables of every node, then to the Distributed table', () => {
+    expect(toCluster("ALTER TABLE events ADD COLUMN IF NOT EXISTS k LowCardinality(String) DEFAULT 'raw'", CLUSTER, tables)).toEqual([
+      "ALTER TABLE events_local ON CLUSTER tw_cluster ADD COLUMN IF NOT EXISTS k LowCardinality(String) DEFAULT 'raw'",
+      "ALTER TABLE events ON CLUSTER tw_cluster ADD COLUMN IF NOT EXISTS k LowCardinality(String) DEFAULT 'raw'",
+    ]);
   });
 
   it('fails loudly, naming the statement, on anything it does not understand', () => {

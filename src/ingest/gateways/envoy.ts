@@ -1,0 +1,140 @@
+/**
+ * Envoy and Istio access logs, shipped by a log forwarder (Vector, Fluent Bit):
+ * - JSON records: Istio's JSON access-log keys (meshConfig accessLogEncoding: JSON), or any
+ *   `json_format` / `typed_json_format` with a key map (`gateways.envoy.keys`). Unset
+ *   values are "-" (json_format) or null (typed_json_format);
+ * - text lines in Envoy's default format or Istio's default text format, with an optional
+ *   last quoted field `"%REQ(AUTHORIZATION)%"` that carries the token.
+ * A forwarder's envelope (`message`, `log`) is unwrapped. The token is the record's
+ * `authorization` key (add `"authorization": "%REQ(AUTHORIZATION)%"` to the format).
+ */
+import { z } from 'zod';
+import type { GatewaySettings } from './settings.js';
+import { addressIp, bearer, compact, fail, num, pathOf, present, splitJson, splitLines, unwrapLine, type MapOutcome, type Split, type TokenFound } from './common.js';
+
+type EnvoySettings = GatewaySettings['envoy'];
+type Field = keyof EnvoySettings['keys'];
+
+/** Istio's default JSON keys, which are also the names this mapper reads text lines into. */
+const DEFAULT_KEYS: Record<Field, string> = {
+  start_time: 'start_time',
+  method: 'method',
+  path: 'path',
+  status: 'response_code',
+  duration: 'duration',
+  bytes_sent: 'bytes_sent',
+  x_forwarded_for: 'x_forwarded_for',
+  downstream_remote_address: 'downstream_remote_address',
+  user_agent: 'user_agent',
+  request_id: 'request_id',
+  authority: 'authority',
+  authorization: 'authorization',
+  app_id: 'app_id',
+  user_id: 'user_id',
+};
+
+const Q = '"([^"]*)"';
+const W = '(\\S+)';
+/** Envoy's default format (docs: access log usage, "Default format string"). */
+const ENVOY_TEXT = new RegExp(`^\\[([^\\]]+)\\] "${W} ${W} ${W}" ${W} ${W} ${W} ${W} ${W} ${W} ${Q} ${Q} ${Q} ${Q} ${Q}(?: ${Q})?\\s*$`);
+/** Istio's default text format (meshConfig accessLogFormat unset, accessLogEncoding TEXT). */
+const ISTIO_TEXT = new RegExp(
+  `^\\[([^\\]]+)\\] "${W} ${W} ${W}" ${W} ${W} ${W} ${W} ${Q} ${W} ${W} ${W} ${W} ${Q} ${Q} ${Q} ${Q} ${Q} ${W} ${W} ${W} ${W} ${W} ${W}(?: ${Q})?\\s*$`,
+);
+
+/** A text line as a record with Istio's JSON keys, or undefined when it is neither default format. */
+export function parseEnvoyText(line: string): Record<string, string> | undefined {
+  let m = ISTIO_TEXT.exec(line);
+  if (m) {
+    return {
+      start_time: m[1]!, method: m[2]!, path: m[3]!, response_code: m[5]!, bytes_sent: m[11]!, duration: m[12]!,
+      x_forwarded_for: m[14]!, user_agent: m[15]!, request_id: m[16]!, authority: m[17]!,
+      downstream_remote_address: m[22]!, ...(m[25] !== undefined ? { authorization: m[25] } : {}),
+    };
+  }
+  m = ENVOY_TEXT.exec(line);
+  if (m) {
+    return {
+      start_time: m[1]!, method: m[2]!, path: m[3]!, response_code: m[5]!, bytes_sent: m[8]!, duration: m[9]!,
+      x_forwarded_for: m[11]!, user_agent: m[12]!, request_id: m[13]!, authority: m[14]!,
+      ...(m[16] !== undefined ? { authorization: m[16] } : {}),
+    };
+  }
+  return undefined;
+}
+
+/** JSON (array or object), NDJSON, or plain text lines (which start with "[<start time>]"). */
+export function splitEnvoy(text: string): Split {
+  const start = text.trimStart();
+  if (/^\[\s*[{"\]]/.test(start)) return splitJson(text);
+  if (start[0] === '{') return splitLines(text);
+  return { items: text.split('\n').filter((l) => l.trim() !== ''), rejected: [] };
+}
+
+const envoyRecord = z.record(z.string(), z.unknown());
+
+/** `bearer`: only a bearer token; `authorization`: a bearer token or a bare key (Authorization: <api key>). */
+function tokenOf(r: Record<string, unknown>, key: string, settings: EnvoySettings): TokenFound | undefined {
+  const value = r[key];
+  if (!present(value) || typeof value !== 'string') return undefined;
+  const t = bearer(value);
+  if (t) return { raw: t, type: 'access_token' };
+  const bare = value.trim();
+  if (settings.token_sources.includes('authorization') && bare !== '' && !/\s/.test(bare)) return { raw: bare, type: 'api_key' };
+  return undefined;
+}
+
+export function mapEnvoy(input: unknown, settings: EnvoySettings): MapOutcome {
+  const unwrapped = unwrapLine(input);
+  let record: Record<string, unknown>;
+  if (typeof unwrapped === 'string') {
+    const parsed = parseEnvoyText(unwrapped);
+    if (!parsed) return fail('not an Envoy or Istio default text access-log line, and not a JSON record');
+    record = parsed;
+  } else {
+    const parsed = envoyRecord.safeParse(unwrapped);
+    if (!parsed.success) return fail('record must be a JSON object or a text access-log line');
+    record = parsed.data;
+  }
+  const textLine = typeof unwrapped === 'string';
+  const key = (field: Field) => (textLine ? DEFAULT_KEYS[field] : (settings.keys[field] ?? DEFAULT_KEYS[field]));
+  const get = (field: Field): unknown => {
+    const v = record[key(field)];
+    return present(v) ? v : undefined;
+  };
+  const str = (field: Field) => {
+    const v = get(field);
+    return typeof v === 'string' ? v : undefined;
+  };
+
+  const token = tokenOf(record, key('authorization'), settings);
+  if (!token) return fail(`no token: the record has no "${key('authorization')}" value (add "%REQ(AUTHORIZATION)%" to the access-log format)`);
+  const forwarded = settings.trust_x_forwarded_for ? addressIp(str('x_forwarded_for')?.split(',')[0]) : undefined;
+  const ip = forwarded ?? addressIp(str('downstream_remote_address'));
+  if (!ip) return fail(`ip: neither "${key('x_forwarded_for')}" nor "${key('downstream_remote_address')}" holds an IP address`);
+  const start = get('start_time');
+  if (start === undefined) return fail(`ts: "${key('start_time')}" is required`);
+  const status = num(get('status'));
+  return {
+    ok: true,
+    value: {
+      token,
+      requestId: str('request_id'),
+      event: compact({
+        ts: typeof start === 'number' ? start : String(start),
+        ip,
+        method: str('method'),
+        path: pathOf(str('path')),
+        host: str('authority'),
+        user_agent: str('user_agent'),
+        // Envoy logs 0 when no response was sent (the client went away).
+        status: status !== undefined && status >= 100 ? status : undefined,
+        latency_ms: num(get('duration')),
+        bytes: num(get('bytes_sent')),
+        app_id: str('app_id'),
+        user_id: str('user_id'),
+        gateway: 'envoy',
+      }),
+    },
+  };
+}

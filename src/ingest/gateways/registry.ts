@@ -1,0 +1,82 @@
+/**
+ * The gateways tokenwatch reads natively, and the one path their records take: split the
+ * body into records, map each to a usage event, name its token, and hand the batch to the
+ * ingestor, so a gateway's event and a /v1/events event for the same key are one token.
+ */
+import { fingerprint } from '../fingerprint.js';
+import type { Ingestor, IngestResult, Rejection } from '../ingestor.js';
+import type { UsageRow } from '../normalise.js';
+import { mapApisix, splitApisix } from './apisix.js';
+import type { MapOutcome, Split } from './common.js';
+import { mapEnvoy, splitEnvoy } from './envoy.js';
+import { mapKong, splitKong } from './kong.js';
+import type { GatewayName, GatewaySettings } from './settings.js';
+import { mapTyk, splitTyk } from './tyk.js';
+
+export interface Gateway {
+  split(text: string): Split;
+  map(record: unknown): MapOutcome;
+}
+
+export function gateways(settings: GatewaySettings): Record<GatewayName, Gateway> {
+  return {
+    kong: { split: splitKong, map: (r) => mapKong(r, settings.kong) },
+    apisix: { split: splitApisix, map: (r) => mapApisix(r, settings.apisix) },
+    envoy: { split: splitEnvoy, map: (r) => mapEnvoy(r, settings.envoy) },
+    tyk: { split: splitTyk, map: (r) => mapTyk(r, settings.tyk) },
+  };
+}
+
+/**
+ * A token reference's fingerprint: the HMAC of the reference in the gateway's namespace.
+ * The NUL separators cannot occur in a header value, so a reference never collides with
+ * a raw token, nor one gateway's reference with another's.
+ */
+export function referenceFingerprint(pepper: string, gateway: GatewayName, ref: string): string {
+  return fingerprint(pepper, `\0gateway-ref\0${gateway}\0${ref}`);
+}
+
+const MAX_REQUEST_ID = 128;
+
+/**
+ * Maps a split batch and ingests it. Each event's id is the gateway's request id (when
+ * it has one) plus an HMAC of the mapped event with its token, so a retried batch
+ * (Kong and APISIX resend whole batches) is counted once, and a client that forges a
+ * request id cannot make its request pass as a retry of another.
+ */
+export function ingestGatewayBatch(
+  ingestor: Ingestor,
+  pepper: string,
+  name: GatewayName,
+  gateway: Gateway,
+  split: Split,
+  keyId: string | undefined,
+  receivedAt = Date.now(),
+): Promise<IngestResult> {
+  const { items, rejected } = split;
+  const failed = new Set(rejected.map((r) => r.index));
+  const events: unknown[] = new Array(items.length);
+  const extras: (Partial<UsageRow> | undefined)[] = new Array(items.length);
+  const rejections: Rejection[] = [...rejected];
+  for (let index = 0; index < items.length; index++) {
+    if (failed.has(index)) continue;
+    const outcome = gateway.map(items[index]);
+    if (!outcome.ok) {
+      rejections.push({ index, error: outcome.error });
+      continue;
+    }
+    const { event, token, requestId } = outcome.value;
+    const named: Record<string, unknown> = { ...event };
+    if ('raw' in token) {
+      named.token = token.raw;
+      if (token.type) named.token_type = token.type;
+    } else {
+      named.token_fingerprint = referenceFingerprint(pepper, name, token.ref);
+      extras[index] = { token_kind: 'reference', token_ref: `${name}:${token.ref}` };
+    }
+    const digest = fingerprint(pepper, JSON.stringify(named)).slice(0, 32);
+    named.event_id = requestId ? `${name}:${requestId.slice(0, MAX_REQUEST_ID)}:${digest}` : `${name}:${digest}`;
+    events[index] = named;
+  }
+  return ingestor.ingest(events, rejections, receivedAt, keyId, extras);
+}
