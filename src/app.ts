@@ -25,11 +25,38 @@ import { WarehouseError } from './warehouse/warehouse.js';
 
 export const API_VERSION = '0.1.0';
 
-/** URLs as logged: webhook secrets (path or query) and anything called token or key are cut out. */
+const SECRET_PARAM = /secret|token|key|password|signature/i;
+
+function decodeOr(text: string): string {
+  try {
+    return decodeURIComponent(text.replace(/\+/g, ' '));
+  } catch {
+    return text;
+  }
+}
+
+/**
+ * URLs as logged: webhook secrets (path or query) and any parameter whose name says
+ * secret, token, key or password are cut out. Names are compared decoded, as the router
+ * reads them: `?%73ecret=` authenticates like `?secret=` and is redacted like it.
+ */
 export function redactUrl(url: string): string {
-  return url
-    .replace(/^(\/v1\/webhooks\/[^/?]+\/)[^/?]+/, '$1[redacted]')
-    .replace(/([?&](?:secret|token|key|access_token)=)[^&]*/gi, '$1[redacted]');
+  const q = url.indexOf('?');
+  const path = q < 0 ? url : url.slice(0, q);
+  const webhook = /^(\/v1\/webhooks\/[^/?]+\/)[^/?]+/i;
+  const decodedPath = decodeOr(path);
+  const safePath = webhook.test(decodedPath) ? decodedPath.replace(webhook, '$1[redacted]') : path;
+  if (q < 0) return safePath;
+  const query = url
+    .slice(q + 1)
+    .split('&')
+    .map((pair) => {
+      const eq = pair.indexOf('=');
+      const name = eq < 0 ? pair : pair.slice(0, eq);
+      return SECRET_PARAM.test(decodeOr(name)) ? `${name}=[redacted]` : pair;
+    })
+    .join('&');
+  return `${safePath}?${query}`;
 }
 
 /** The app with zod schemas as its type provider; route modules take this. */

@@ -10,20 +10,22 @@ export async function opsRoutes(app: App, ctx: Context): Promise<void> {
 
   app.get('/healthz', { schema: hide }, async () => ({ status: 'ok' }));
 
-  app.get('/readyz', { schema: hide }, async (_request, reply) => {
+  // Public: it says what is wrong, never the warehouse's words (hosts, users, paths); those go to the log.
+  app.get('/readyz', { schema: hide }, async (request, reply) => {
     const pending = ctx.spool.pendingBytes();
     let warehouse = 'ok';
     try {
       await ctx.warehouse.ping();
     } catch (error) {
-      warehouse = `unreachable: ${(error as Error).message}`;
+      warehouse = 'unreachable';
+      request.log.warn({ err: error }, 'readiness: the warehouse does not answer');
     }
     const spoolFull = pending >= ctx.config.spool.max_bytes * SPOOL_NOT_READY_FRACTION;
     const ready = warehouse === 'ok' && !spoolFull;
     return reply.code(ready ? 200 : 503).send({
       ready,
       warehouse,
-      spool: { pending_bytes: pending, max_bytes: ctx.config.spool.max_bytes, flush_error: ctx.flusher.lastError?.message ?? null },
+      spool: { pending_bytes: pending, max_bytes: ctx.config.spool.max_bytes, flush_error: ctx.flusher.lastError ? 'the last flush failed; the reason is in the log' : null },
     });
   });
 

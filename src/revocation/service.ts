@@ -371,6 +371,8 @@ export class RevocationService {
             await this.warehouse.query(
               liveTokensSql({ scope: job.scope, value: job.selector } as Selector, 'token_fingerprint, app_id, user_id, token_type', 'ORDER BY token_fingerprint LIMIT {page:UInt32}'),
               { after: current.cursor, value: job.selector, page: Math.min(JOB_PAGE, ahead) },
+              // A bulk job is background work: the long limit, not the request path's.
+              { timeoutMs: this.config.warehouse.background_statement_timeout_ms },
             ),
           );
           const results = await this.request(

@@ -1,5 +1,5 @@
 /** The embedded transport: the ClickHouse engine in-process through chDB. */
-import { mkdirSync } from 'node:fs';
+import { chmodSync, mkdirSync } from 'node:fs';
 import { Session } from 'chdb';
 import { dedupSettings, encodeParams, isTimeLimited, maxExecutionTime, WarehouseError, type InsertOptions, type QueryParams, type StatementOptions, type TableName, type Warehouse } from './warehouse.js';
 
@@ -42,7 +42,9 @@ const INSERT_SETTINGS = { parallel_view_processing: 1 } as const;
 const PURGE_INTERVAL_MS = 10_000;
 
 export function openChdb(path: string): Warehouse {
-  mkdirSync(path, { recursive: true });
+  // The warehouse holds fingerprints, users, IPs and sealed handles: the owner only, whatever the umask.
+  mkdirSync(path, { recursive: true, mode: 0o700 });
+  chmodSync(path, 0o700);
   // 64-bit integers as JSON numbers on both transports (counts stay far below 2^53).
   const session = new Session(path, { connectionArgs: ['--output_format_json_quote_64bit_integers=0'] });
   let closed = false;

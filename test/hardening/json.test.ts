@@ -58,6 +58,7 @@ describe('malformed bodies over HTTP', () => {
     ['/v1/revocations', 'admin', 'application/json', `{"scope": "token", "token": "${SECRET}, "reason": "x"}`],
     ['/v1/tokens/lookup', 'read', 'application/json', `{"token": ${SECRET}}`],
     ['/v1/flags/0123456789abcdef0123456789abcdef/confirm', 'admin', 'application/json', `{"reason": ${SECRET}}`],
+    ['/v1/ingest/kong', 'ingest', 'application/json', `[{"request": {"headers": {"authorization": "Bearer ${SECRET}}}}]`],
   ] as const)('%s answers "not valid JSON at byte N" and logs no body bytes', async (url, role, type, payload) => {
     let res = await t.app.inject({ method: 'POST', url, headers: { ...auth(role), 'content-type': type }, payload });
     // /v1/tokens takes the identity provider's key (issue 11 part A) or, before that, the ingest key.

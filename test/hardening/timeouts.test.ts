@@ -16,20 +16,20 @@ describe('statement time limits', () => {
     // One embedded data directory per process: this one is closed before the app's opens.
     const engine = openChdb(join(tempDir(), 'warehouse'));
     try {
-    const limited = withStatementTimeout(engine, 300);
-    const started = Date.now();
-    const error = await limited.query(SLOW).catch((e: unknown) => e);
-    expect(error).toBeInstanceOf(WarehouseError);
-    expect((error as WarehouseError).timedOut).toBe(true);
-    expect(Date.now() - started).toBeLessThan(5000);
-    // The engine is free again at once, and a statement naming its own limit keeps it.
-    expect(await limited.query('SELECT 1 AS one')).toEqual([{ one: 1 }]);
-    const own = await limited.query(SLOW, {}, { timeoutMs: 100 }).catch((e: unknown) => e);
-    expect((own as WarehouseError).timedOut).toBe(true);
-    // DDL is never cut off (nor given a SETTINGS clause that would read as table settings).
-    await limited.command('CREATE TABLE t (x UInt64) ENGINE = MergeTree ORDER BY x SETTINGS index_granularity = 8192');
-    await limited.command('INSERT INTO t SELECT number FROM numbers(10)');
-    expect(await limited.query('SELECT count() AS n FROM t')).toEqual([{ n: 10 }]);
+      const limited = withStatementTimeout(engine, 300);
+      const started = Date.now();
+      const error = await limited.query(SLOW).catch((e: unknown) => e);
+      expect(error).toBeInstanceOf(WarehouseError);
+      expect((error as WarehouseError).timedOut).toBe(true);
+      expect(Date.now() - started).toBeLessThan(5000);
+      // The engine is free again at once, and a statement naming its own limit keeps it.
+      expect(await limited.query('SELECT 1 AS one')).toEqual([{ one: 1 }]);
+      const own = await limited.query(SLOW, {}, { timeoutMs: 100 }).catch((e: unknown) => e);
+      expect((own as WarehouseError).timedOut).toBe(true);
+      // DDL is never cut off (nor given a SETTINGS clause that would read as table settings).
+      await limited.command('CREATE TABLE t (x UInt64) ENGINE = MergeTree ORDER BY x SETTINGS index_granularity = 8192');
+      await limited.command('INSERT INTO t SELECT number FROM numbers(10)');
+      expect(await limited.query('SELECT count() AS n FROM t')).toEqual([{ n: 10 }]);
     } finally {
       await engine.close();
     }

@@ -5,6 +5,7 @@
 import { isIP } from 'node:net';
 import { z } from 'zod';
 import type { Rejection } from '../ingestor.js';
+import { parseJson as parseJsonSafely } from '../../json.js';
 
 /** The token a record names: a clear credential, or the gateway's reference to one. */
 export type TokenFound = { raw: string; type?: 'api_key' | 'access_token' } | { ref: string };
@@ -129,9 +130,9 @@ export function splitLines(text: string, separator: RegExp = /\n/): Split {
   for (const line of text.split(separator)) {
     if (line.trim() === '') continue;
     try {
-      items.push(JSON.parse(line));
-    } catch {
-      rejected.push({ index: items.length, error: 'record is not valid JSON' });
+      items.push(parseJsonSafely(line));
+    } catch (error) {
+      rejected.push({ index: items.length, error: `record is ${(error as Error).message}` });
       items.push(undefined);
     }
   }
@@ -140,11 +141,12 @@ export function splitLines(text: string, separator: RegExp = /\n/): Split {
 
 export class BodyError extends Error {}
 
+/** Never V8's message: it quotes the body around the fault (issue 11). */
 function parseJson(text: string): unknown {
   try {
-    return JSON.parse(text);
+    return parseJsonSafely(text);
   } catch (error) {
-    throw new BodyError(`the body is not valid JSON: ${(error as Error).message}`);
+    throw new BodyError(`the body is ${(error as Error).message}`);
   }
 }
 

@@ -175,6 +175,28 @@ export function redirected(answer: HttpAnswer): AttemptOutcome {
 }
 
 /** `base` without its trailing slashes, then `path` (which starts with '/'). */
+/**
+ * One path segment from a value a revocation carries (an app id, an account id, a token).
+ * encodeURIComponent leaves `.` and `..` as they are, and a URL resolves them: app id `..`
+ * turned `/applications/../suspend.xml` into `/suspend.xml`. Those, and values that decode
+ * to them, are refused (undefined).
+ */
+export function pathSegment(value: string): string | undefined {
+  let decoded = value;
+  for (let i = 0; i < 3; i++) {
+    try {
+      const next = decodeURIComponent(decoded);
+      if (next === decoded) break;
+      decoded = next;
+    } catch {
+      break;
+    }
+  }
+  const dotSegment = (text: string) => text.trim().split(/[/\\]/).some((part) => /^\s*\.{1,2}\s*$/.test(part));
+  if (dotSegment(value) || dotSegment(decoded)) return undefined;
+  return encodeURIComponent(value);
+}
+
 export function joinUrl(base: string, path: string): string {
   return base.replace(/\/+$/, '') + path;
 }

@@ -28,7 +28,7 @@ export function createAdapter(name: string, target: RevocationTargetConfig): Nam
 
 export type { Adapter, AttemptOutcome, RevocationTask } from './types.js';
 export type { NamedAdapter, RevocationTargetConfig, TargetConfig } from './http.js';
-export { parseRetryAfter } from './http.js';
+export { parseRetryAfter, pathSegment } from './http.js';
 export { basicAuthorization, createRfc7009Adapter } from './rfc7009.js';
 export { createThreescaleAppAdapter, createThreescalePatAdapter } from './threescale.js';
 export { createWso2ApiKeyAdapter } from './wso2.js';

@@ -10,6 +10,7 @@ import {
   guarded,
   isRetryableStatus,
   joinUrl,
+  pathSegment,
   redirected,
   retry,
   type HttpAnswer,
@@ -32,7 +33,9 @@ export function createThreescalePatAdapter(name: string, target: TargetConfig<'t
     attempt: guarded(credentials, async (task, signal) => {
       if (!task.token) return { kind: 'failed', error: 'no_revocation_handle' };
       const query = new URLSearchParams({ access_token: target.admin_access_token ?? task.token });
-      const url = joinUrl(target.admin_url, `/admin/api/personal/access_tokens/${encodeURIComponent(task.token)}.json?${query}`);
+      const tokenSegment = pathSegment(task.token);
+      if (!tokenSegment) return { kind: 'failed', error: 'invalid_token_for_url' };
+      const url = joinUrl(target.admin_url, `/admin/api/personal/access_tokens/${tokenSegment}.json?${query}`);
       const sent = await exchange(url, { method: 'DELETE', headers: { accept: 'application/json' } }, signal, target.timeout_ms);
       if (!sent.ok) return sent.outcome;
 
@@ -63,7 +66,11 @@ export function createThreescaleAppAdapter(name: string, target: TargetConfig<'t
     attempt: guarded([target.admin_access_token], async (task, signal) => {
       if (!task.app_id) return { kind: 'failed', error: 'missing_app_id' };
       if (!task.account_id) return { kind: 'failed', error: 'missing_account_id' };
-      const path = `/admin/api/accounts/${encodeURIComponent(task.account_id)}/applications/${encodeURIComponent(task.app_id)}/suspend.xml`;
+      const account = pathSegment(task.account_id);
+      const appSegment = pathSegment(task.app_id);
+      if (!account) return { kind: 'failed', error: 'invalid_account_id' };
+      if (!appSegment) return { kind: 'failed', error: 'invalid_app_id' };
+      const path = `/admin/api/accounts/${account}/applications/${appSegment}/suspend.xml`;
       const sent = await exchange(
         joinUrl(target.admin_url, path),
         {

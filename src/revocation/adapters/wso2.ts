@@ -10,6 +10,7 @@ import {
   guarded,
   isRetryableStatus,
   joinUrl,
+  pathSegment,
   redirected,
   retry,
   type NamedAdapter,
@@ -24,7 +25,9 @@ export function createWso2ApiKeyAdapter(name: string, target: TargetConfig<'wso2
     attempt: guarded([target.bearer_token], async (task, signal) => {
       if (!task.token) return { kind: 'failed', error: 'no_revocation_handle' };
       if (!task.app_id) return { kind: 'failed', error: 'missing_app_id' };
-      const path = `/api/am/devportal/v3/applications/${encodeURIComponent(task.app_id)}/api-keys/${target.key_type}/revoke`;
+      const appSegment = pathSegment(task.app_id);
+      if (!appSegment) return { kind: 'failed', error: 'invalid_app_id' };
+      const path = `/api/am/devportal/v3/applications/${appSegment}/api-keys/${target.key_type}/revoke`;
       const sent = await exchange(
         joinUrl(target.base_url, path),
         {
