@@ -46,7 +46,12 @@ export function parseBatch(body: Buffer | string, ndjson: boolean): { items: unk
     } catch (error) {
       throw new HttpError(400, 'invalid_json', `the body is not valid JSON: ${(error as Error).message}`);
     }
-    if (Array.isArray(parsed)) return { items: parsed, rejected: [] };
+    if (Array.isArray(parsed)) {
+      if (parsed.length === 0) {
+        throw new HttpError(400, 'empty_batch', 'the array holds no events: send at least one', [{ field: 'body', error: 'an empty array' }]);
+      }
+      return { items: parsed, rejected: [] };
+    }
     if (typeof parsed === 'object' && parsed !== null) return { items: [parsed], rejected: [] };
     throw new HttpError(400, 'invalid_body', 'the body must be a JSON array of events, an event object, or NDJSON');
   }
@@ -63,6 +68,7 @@ export function parseBatch(body: Buffer | string, ndjson: boolean): { items: unk
     }
     index += 1;
   }
+  if (index === 0) throw new HttpError(400, 'empty_batch', 'the body holds no events: send at least one, one per line', [{ field: 'body', error: 'no lines' }]);
   return { items, rejected };
 }
 

@@ -2,12 +2,12 @@
 import { z } from 'zod';
 import type { App } from '../app.js';
 import type { Context } from '../context.js';
-import { isNdjson, registerBatchBodies } from '../http/batch-body.js';
+import { batchBody, isNdjson, registerBatchBodies } from '../http/batch-body.js';
 import { HttpError } from '../http/errors.js';
 import { describeIssues } from '../ingest/event-schema.js';
 import { parseBatch } from '../ingest/ingestor.js';
 import { ingestResponse } from '../ingest/routes.js';
-import { appEventSchema, insertAppEvents, LifecycleIngestor } from './lifecycle.js';
+import { appEventSchema, insertAppEvents, LifecycleIngestor, lifecycleEventSchema } from './lifecycle.js';
 
 function batchOf(body: unknown, contentType: string | undefined) {
   if (!Buffer.isBuffer(body) || body.length === 0) throw new HttpError(400, 'empty_body', 'the body is empty: send a JSON array or NDJSON of events');
@@ -29,12 +29,16 @@ export async function tokenRoutes(app: App, ctx: Context): Promise<void> {
     },
   );
   const appSchema = appEventSchema(ctx.config);
+  const tokensBody = batchBody(lifecycleEventSchema(ctx.config));
+  const appsBody = batchBody(appSchema);
 
   app.post(
     '/v1/tokens',
     {
       config: { roles: ['ingest'] },
+      validatorCompiler: tokensBody.validatorCompiler,
       schema: {
+        body: tokensBody.body,
         summary: 'Record token lifecycle events',
         description:
           'issued, refreshed (rotated_from: the refresh token it replaces), revoked (source, reason) or expired; ' +
@@ -53,7 +57,9 @@ export async function tokenRoutes(app: App, ctx: Context): Promise<void> {
     '/v1/apps',
     {
       config: { roles: ['ingest', 'admin'] },
+      validatorCompiler: appsBody.validatorCompiler,
       schema: {
+        body: appsBody.body,
         summary: 'Record application lifecycle events',
         description: 'registered, blocked or unblocked, with app_id; a JSON array or NDJSON.',
         tags: ['tokens'],
