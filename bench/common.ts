@@ -13,9 +13,9 @@
  * to trough, peak at 14:00 UTC) over history, uniform within a short dense window.
  */
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg, tmpdir, totalmem } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { pino } from 'pino';
 import { loadConfig, type Config } from '../src/config.js';
@@ -435,7 +435,16 @@ export const copyStats = (stats: Map<string, { calls: number; ms: number }>) => 
 
 // ---- results file --------------------------------------------------------------------------
 
+/** The tracked results file: written only by a run with --record. */
 export const RESULTS_FILE = fileURLToPath(new URL('./RESULTS-query-detect-revoke.md', import.meta.url));
+/** Where an ordinary run writes (bench/results/ is gitignored), so trying a benchmark changes no tracked file. */
+export const SCRATCH_RESULTS_FILE = fileURLToPath(new URL('./results/RESULTS-query-detect-revoke.md', import.meta.url));
+
+let recording = false;
+/** `npm run bench -- <name> --record`: the run's figures go to the tracked RESULTS file. */
+export function recordResults(on: boolean): void {
+  recording = on;
+}
 
 const HEADER = `# Benchmarks: query, detect, revoke
 
@@ -449,14 +458,14 @@ baseline measured in the same run.
  * than the default scale goes to its own section, marked, so it never replaces the figures
  * measured under the targets' conditions.
  */
-export function writeResults(name: string, body: string, fullScale = true): void {
+export function writeResults(name: string, body: string, fullScale = true, file = recording ? RESULTS_FILE : SCRATCH_RESULTS_FILE): string {
   if (!fullScale) {
     name = `${name}-reduced`;
     body = body.replace(/^(## .*)$/m, '$1 — REDUCED SCALE (options given; not the targets\' conditions)');
   }
   let text = HEADER;
   try {
-    text = readFileSync(RESULTS_FILE, 'utf8');
+    text = readFileSync(file, 'utf8');
   } catch {
     /* first run */
   }
@@ -466,7 +475,10 @@ export function writeResults(name: string, body: string, fullScale = true): void
   const a = text.indexOf(start);
   const b = text.indexOf(end);
   text = a >= 0 && b > a ? text.slice(0, a) + section + text.slice(b + end.length) : `${text.trimEnd()}\n\n${section}\n`;
-  writeFileSync(RESULTS_FILE, text);
+  mkdirSync(dirname(file), { recursive: true });
+  writeFileSync(file, text);
+  console.error(`results written to ${file}${file === RESULTS_FILE ? '' : ' (untracked; add --record to update bench/RESULTS-query-detect-revoke.md)'}`);
+  return file;
 }
 
 /** The commit measured, and whether src/ or sql/ differed from it. */

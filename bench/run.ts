@@ -1,7 +1,10 @@
 /**
- * Benchmark dispatcher: `npm run bench -- <name> [args…]`. Each benchmark is a module
- * exporting `run(args)`; adding one is one line in BENCHMARKS.
+ * Benchmark dispatcher: `npm run bench -- <name> [args…] [--record]`. Each benchmark is a
+ * module exporting `run(args)`; adding one is one line in BENCHMARKS. Results go to
+ * bench/results/ (untracked) unless --record asks for the tracked RESULTS file.
  */
+import { recordResults } from './common.js';
+
 const BENCHMARKS: Record<string, { about: string; load: () => Promise<{ run(args: string[]): Promise<number | void> }> }> = {
   ingest: { about: 'raw chDB insert rate vs. end-to-end HTTP ingest, ack latency, peak RSS', load: () => import('./ingest.js') },
   'ingest-engine': { about: 'the embedded engine alone: CPU and memory per ingested row, by insert size, with and without the views', load: () => import('./ingest-engine.js') },
@@ -10,11 +13,13 @@ const BENCHMARKS: Record<string, { about: string; load: () => Promise<{ run(args
   revoke: { about: 'revocation estimate latency, bulk job throughput, detection-to-revocation latency (issue 5)', load: () => import('./revoke.js') },
 };
 
-const [name, ...args] = process.argv.slice(2);
+const argv = process.argv.slice(2);
+recordResults(argv.includes('--record'));
+const [name, ...args] = argv.filter((a) => a !== '--record');
 const bench = name === undefined ? undefined : BENCHMARKS[name];
 if (!bench) {
   if (name !== undefined) console.error(`unknown benchmark "${name}"\n`);
-  console.error('usage: npm run bench -- <name>\n\navailable benchmarks:');
+  console.error('usage: npm run bench -- <name> [--record]   (--record: write the tracked bench/RESULTS file, else bench/results/)\n\navailable benchmarks:');
   for (const [n, b] of Object.entries(BENCHMARKS)) console.error(`  ${n.padEnd(10)} ${b.about}`);
   process.exit(2);
 }

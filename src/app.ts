@@ -12,6 +12,7 @@ import type { Context } from './context.js';
 import { consoleRoutes } from './console/routes.js';
 import { flagRoutes } from './detectors/routes.js';
 import { registerAuth } from './http/auth.js';
+import { NDJSON_TYPES } from './http/batch-body.js';
 import { errorBody, HttpError } from './http/errors.js';
 import { hasPoisonKey, parseJson } from './json.js';
 import './http/zod-messages.js';
@@ -71,6 +72,9 @@ const FASTIFY_CODES: Record<string, string> = {
   FST_ERR_CTP_INVALID_JSON_BODY: 'invalid_json',
 };
 
+/** Body types some route accepts; a 415 lists those the requested route takes. */
+const BODY_TYPES = ['application/json', ...NDJSON_TYPES, 'application/xml', 'text/xml', 'application/x-www-form-urlencoded'];
+
 export interface BuildOptions {
   /** Called with every route as it is added, roles included (tests: the authorization matrix). */
   onRoute?: (route: RouteOptions) => void;
@@ -110,6 +114,9 @@ export async function buildApp(ctx: Context, options: BuildOptions = {}): Promis
     const onRoute = options.onRoute;
     app.addHook('onRoute', (route) => onRoute(route as RouteOptions));
   }
+
+  // Only the types a route names are bodies; text/plain is not taken for JSON (415).
+  app.removeContentTypeParser('text/plain');
   app.setValidatorCompiler(validatorCompiler);
   app.setSerializerCompiler(serializerCompiler);
 
@@ -140,6 +147,13 @@ export async function buildApp(ctx: Context, options: BuildOptions = {}): Promis
       return reply.code(503).header('retry-after', '5').send(errorBody('warehouse_unavailable', 'the warehouse is unreachable or refused the query; retry later'));
     }
     const status = error.statusCode ?? 500;
+    if (error.code === 'FST_ERR_CTP_INVALID_MEDIA_TYPE') {
+      const given = request.headers['content-type'];
+      const accepted = BODY_TYPES.filter((t) => request.server.hasContentTypeParser(t));
+      const message = `${given ? `Content-Type "${given}" is not accepted here` : 'the request has a body but no Content-Type'}; send one of: ${accepted.join(', ')}`;
+      request.log.warn({ code: 'unsupported_media_type' }, message);
+      return reply.code(415).send(errorBody('unsupported_media_type', message, [{ field: 'headers.content-type', error: 'unsupported', accepted }]));
+    }
     if (status >= 400 && status < 500) {
       const code = FASTIFY_CODES[error.code] ?? error.code?.toLowerCase().replace(/^fst_err_/, '') ?? 'bad_request';
       request.log.warn({ code }, error.message);

@@ -3,11 +3,13 @@
  * `npm run build` first), its messages, exit codes, and what it must not leave behind.
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:net';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { tempDir } from './helpers.js';
+import { createLogger } from '../src/logger.js';
+import { startServer, type Server as Server_ } from '../src/server.js';
+import { KEYS, LogCapture, tempDir, testConfig } from './helpers.js';
 
 const BIN = join(import.meta.dirname, '..', 'bin', 'tokenwatch.js');
 const STACK = /^\s+at .+\(.*:\d+:\d+\)|^\s+at .+:\d+:\d+$|"stack"/m;
@@ -23,6 +25,16 @@ function cli(args: string[], env: Record<string, string> = {}) {
     timeout: 120_000,
   });
   return { status: r.status, stdout: r.stdout, stderr: r.stderr, all: r.stdout + r.stderr };
+}
+
+/** The CLI without blocking this process (a server in this process must keep answering). */
+function cliAsync(args: string[], env: Record<string, string>, cwd?: string): Promise<{ status: number | null; stdout: string; stderr: string; all: string }> {
+  const child = spawn(process.execPath, [BIN, ...args], { env: { ...process.env, TOKENWATCH_LOG_LEVEL: 'warn', ...env }, cwd });
+  let stdout = '';
+  let stderr = '';
+  child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
+  child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+  return new Promise((resolve) => child.on('close', (status) => resolve({ status, stdout, stderr, all: stdout + stderr })));
 }
 
 /** `tokenwatch serve` in its own process; resolves once it prints the console line. */
@@ -179,4 +191,36 @@ describe('detect and migrate while a server holds the data directory (issue 15, 
     server = await serve(env);
     expect(server.out()).toContain(`the initial keys are in ${join(dataDir, 'secrets', 'initial-api-keys.txt')}`);
   }, 90_000);
+});
+
+describe('simulate runs the retro-hunt over what it posted (issue 15, item 6)', () => {
+  let server: Server_;
+  beforeAll(async () => {
+    server = await startServer(testConfig(tempDir()), { geo: false, schedule: false, logger: createLogger('warn', new LogCapture()) });
+  }, 60_000);
+  afterAll(async () => {
+    await server?.close();
+  });
+
+  it('says how many flags the retro-hunt found, writes the labels under the data directory, not the working directory', async () => {
+    const cwd = tempDir();
+    const dataDir = join(tempDir(), 'client-data');
+    const args = ['simulate', '--url', server.url, '--key', KEYS.ingest, '--tokens', '50', '--days', '1', '--seed', '3'];
+    const r = await cliAsync([...args, '--admin-key', KEYS.admin], { TOKENWATCH_DATA_DIR: dataDir }, cwd);
+    expect(r.status).toBe(0);
+    expect(r.stderr).toContain(`labels written to ${join(dataDir, 'simulation-labels.json')}`);
+    const found = /retro-hunt: (\d+) new flags over the simulated days/.exec(r.stderr);
+    expect(found, r.stderr).not.toBeNull();
+    expect(Number(found![1])).toBeGreaterThan(0);
+    expect(readdirSync(cwd)).toEqual([]);
+    expect(existsSync(join(dataDir, 'simulation-labels.json'))).toBe(true);
+    expect(r.all).not.toMatch(STACK);
+
+    const skipped = await cliAsync([...args, '--no-retro-hunt', '--labels', join(cwd, 'labels.json')], { TOKENWATCH_DATA_DIR: dataDir }, cwd);
+    expect(skipped.status).toBe(0);
+    expect(skipped.stderr).not.toContain('retro-hunt');
+    const keyless = await cliAsync(args, { TOKENWATCH_DATA_DIR: dataDir }, cwd);
+    expect(keyless.status).toBe(0);
+    expect(keyless.stderr).toMatch(/the retro-hunt did not run; .* run: tokenwatch detect --from \S+\n$/);
+  }, 120_000);
 });

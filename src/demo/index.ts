@@ -7,7 +7,7 @@
  * at the OAuth server, and introspection says so.
  */
 import { randomBytes } from 'node:crypto';
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { loadConfig } from '../config.js';
@@ -18,8 +18,18 @@ import { startOAuthServer } from './oidc.js';
 
 const MINUTE = 60_000;
 
+/** Set by Ctrl-C/SIGTERM: the server's signal handler then owns the exit, a failing step is not news. */
+let stopping = false;
+
 async function main(): Promise<void> {
   const dataDir = mkdtempSync(join(tmpdir(), 'tokenwatch-demo-'));
+  // The data is thrown away with the demo, however it ends (Ctrl-C, SIGTERM, failure).
+  process.on('exit', () => rmSync(dataDir, { recursive: true, force: true }));
+  const stop = () => {
+    stopping = true;
+  };
+  process.once('SIGINT', stop);
+  process.once('SIGTERM', stop);
   const oauth = await startOAuthServer();
   const keys = {
     ingest: `demo-ingest-${randomBytes(12).toString('hex')}`,
@@ -56,6 +66,7 @@ async function main(): Promise<void> {
   );
   const server = await startServer(config, { logger: createLogger(config.logLevel) });
   handleSignals(server);
+  if (stopping) process.kill(process.pid, 'SIGTERM');
   console.log(
     [
       `tokenwatch demo: ${server.url}/   (data in ${dataDir}, thrown away with it)`,
@@ -109,6 +120,7 @@ async function main(): Promise<void> {
 }
 
 main().catch((error: unknown) => {
-  console.error(error);
+  if (stopping) return;
+  console.error(`tokenwatch demo: ${error instanceof Error ? error.message : String(error)}`);
   process.exit(1);
 });

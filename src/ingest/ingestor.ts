@@ -48,7 +48,12 @@ export function parseBatch(body: Buffer | string, ndjson: boolean): { items: unk
       // Never V8's message: it quotes the body around the fault, a token as often as not.
       throw new HttpError(400, 'invalid_json', `the body is ${(error as Error).message}`);
     }
-    if (Array.isArray(parsed)) return { items: parsed, rejected: [] };
+    if (Array.isArray(parsed)) {
+      if (parsed.length === 0) {
+        throw new HttpError(400, 'empty_batch', 'the array holds no events: send at least one', [{ field: 'body', error: 'an empty array' }]);
+      }
+      return { items: parsed, rejected: [] };
+    }
     if (typeof parsed === 'object' && parsed !== null) return { items: [parsed], rejected: [] };
     throw new HttpError(400, 'invalid_body', 'the body must be a JSON array of events, an event object, or NDJSON');
   }
@@ -65,6 +70,7 @@ export function parseBatch(body: Buffer | string, ndjson: boolean): { items: unk
     }
     index += 1;
   }
+  if (index === 0) throw new HttpError(400, 'empty_batch', 'the body holds no events: send at least one, one per line', [{ field: 'body', error: 'no lines' }]);
   return { items, rejected };
 }
 

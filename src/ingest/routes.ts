@@ -2,10 +2,10 @@
 import type { App } from '../app.js';
 import { z } from 'zod';
 import type { Context } from '../context.js';
+import { batchBody, NDJSON_TYPES } from '../http/batch-body.js';
 import { HttpError } from '../http/errors.js';
 import { gatewayRoutes } from './gateways/routes.js';
-
-const NDJSON_TYPES = ['application/x-ndjson', 'application/ndjson', 'application/jsonl', 'application/json-seq'];
+import { usageEventSchema } from './event-schema.js';
 
 export const ingestResponse = z.object({
   accepted: z.number().int().describe('events now durable, retries of stored events included'),
@@ -15,6 +15,13 @@ export const ingestResponse = z.object({
 
 export async function ingestRoutes(app: App, ctx: Context): Promise<void> {
   const { config, ingestor, metrics } = ctx;
+  const eventsBody = batchBody(
+    usageEventSchema({
+      maxStringLength: config.ingest.max_string_length,
+      maxFutureSkewMs: config.ingest.max_future_skew_seconds * 1000,
+      maxAgeMs: config.ingest.max_age_days * 86_400_000,
+    }),
+  );
 
   // Bodies stay bytes until the ingestor parses them: NDJSON lines are reported one by one.
   app.removeContentTypeParser(['application/json']);
@@ -50,7 +57,9 @@ export async function ingestRoutes(app: App, ctx: Context): Promise<void> {
     {
       bodyLimit: config.server.body_limit_bytes,
       config: { roles: ['ingest'] },
+      validatorCompiler: eventsBody.validatorCompiler,
       schema: {
+        body: eventsBody.body,
         summary: 'Ingest usage events',
         description:
           'A JSON array of usage events (application/json) or one event per line (application/x-ndjson). ' +

@@ -87,6 +87,15 @@ export async function revocationRoutes(app: App, ctx: Context, rev: Revocations)
     },
     async (request, reply) => {
       const b = request.body;
+      // A bulk dry run is the estimate, which needs no target (it assumes a default pace).
+      const estimateOnly = b.scope !== 'token' && (b.dry_run ?? true);
+      if (estimateOnly && service.noTarget(b.target)) {
+        if (b.scope === 'all' && b.confirm !== CONFIRM_ALL) {
+          throw new HttpError(400, 'confirmation_required', `revoking every token needs confirm: "${CONFIRM_ALL}"`, [{ field: 'body.confirm', error: 'missing or wrong' }]);
+        }
+        const fp = b.token !== undefined ? fingerprint(ctx.secrets.pepper, b.token) : undefined;
+        return reply.code(200).send({ dry_run: true, estimate: await service.estimate(selectorOf(b.scope, b, fp), undefined) });
+      }
       const target = service.resolveTarget(b.target);
       const fpFromToken = b.token !== undefined ? fingerprint(ctx.secrets.pepper, b.token) : undefined;
       const selector = selectorOf(b.scope, b, fpFromToken);

@@ -137,6 +137,9 @@ function fromAuditRow(r: Record<string, unknown>): Revocation {
 
 type Key = Pick<Revocation, 'token_fingerprint' | 'target' | 'action'>;
 
+/** The pace an estimate assumes with no revocation target configured: a target's default rate_limit_per_sec. */
+export const DEFAULT_PACE_PER_SEC = 50;
+
 export class RevocationService {
   private jobTimer: NodeJS.Timeout | undefined;
   private jobBusy = false;
@@ -161,7 +164,13 @@ export class RevocationService {
 
   resolveTarget(name: string | undefined): string {
     const target = name ?? this.defaultTarget();
-    if (!target) throw new HttpError(409, 'no_target', 'no revocation target is configured (revocation.targets in the config)');
+    if (!target) {
+      throw new HttpError(
+        409,
+        'no_target',
+        'no revocation target is configured: add one under revocation.targets in the config file (docs/revocation.md); estimates and dry runs work without one',
+      );
+    }
     if (!(target in this.config.revocation.targets)) {
       throw new HttpError(400, 'invalid_request', `target: no target named "${target}"; configured: ${Object.keys(this.config.revocation.targets).join(', ')}`, [{ field: 'body.target', error: 'unknown target' }]);
     }
@@ -466,7 +475,13 @@ export class RevocationService {
     return z.object({ live: z.coerce.number(), users: z.coerce.number(), apps: z.coerce.number() }).parse(rows[0]);
   }
 
+  /** True when a request naming no target has none to fall back on (estimates then assume DEFAULT_PACE_PER_SEC). */
+  noTarget(name: string | undefined): boolean {
+    return name === undefined && this.defaultTarget() === undefined;
+  }
+
   async estimate(selector: Selector, targetName: string | undefined) {
+    if (this.noTarget(targetName)) return this.estimateWithoutTarget(selector);
     const target = this.resolveTarget(targetName);
     const [live, traffic] = await Promise.all([this.countLive(selector), this.traffic(selector)]);
     const rate = this.effectiveRate(target);
@@ -499,6 +514,36 @@ export class RevocationService {
         `throughput = min(rate limit ${t.rate_limit_per_sec}/s, concurrency ${t.concurrency} / latency) × success rate`,
         'traffic share: requests of these tokens in the last hour over all requests in the last hour',
         'tokens that need a revocation handle (RFC 7009, 3scale, WSO2) and have none will fail with no_revocation_handle',
+      ],
+    };
+  }
+
+  /** The estimate on an install with no revocation target yet: the same counts, at a stated default pace. */
+  private async estimateWithoutTarget(selector: Selector) {
+    const [live, traffic] = await Promise.all([this.countLive(selector), this.traffic(selector)]);
+    return {
+      scope: selector.scope,
+      selector: selector.value || null,
+      target: null,
+      live_tokens: live.live,
+      users: live.users,
+      apps: live.apps,
+      traffic,
+      eta_seconds: Math.ceil(live.live / DEFAULT_PACE_PER_SEC),
+      throughput: {
+        revocations_per_sec: DEFAULT_PACE_PER_SEC,
+        rate_limit_per_sec: DEFAULT_PACE_PER_SEC,
+        concurrency: null,
+        latency_ms: null,
+        success_rate: null,
+        measured: false,
+        bound_by: 'default_pace',
+      },
+      assumptions: [
+        'live tokens: seen by tokenwatch (lifecycle or usage), not revoked, not expired, not rotated away by a refresh',
+        'users and apps: exact up to 65,536 distinct values, within about 1% beyond',
+        `no revocation target is configured: assuming the default pace of ${DEFAULT_PACE_PER_SEC} revocations/s (a target's default rate_limit_per_sec); revoking needs a target under revocation.targets`,
+        'traffic share: requests of these tokens in the last hour over all requests in the last hour',
       ],
     };
   }

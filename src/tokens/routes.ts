@@ -2,13 +2,13 @@
 import { z } from 'zod';
 import type { App } from '../app.js';
 import type { Context } from '../context.js';
-import { isNdjson, registerBatchBodies } from '../http/batch-body.js';
+import { batchBody, isNdjson, registerBatchBodies } from '../http/batch-body.js';
 import { HttpError } from '../http/errors.js';
 import { describeIssues } from '../ingest/event-schema.js';
 import { parseBatch } from '../ingest/ingestor.js';
 import { ingestResponse } from '../ingest/routes.js';
 import type { Rejection } from '../ingest/ingestor.js';
-import { appEventSchema, INGEST_KEY_EVENTS, insertAppEvents, LIFECYCLE_EVENTS, LifecycleIngestor } from './lifecycle.js';
+import { appEventSchema, INGEST_KEY_EVENTS, insertAppEvents, LIFECYCLE_EVENTS, LifecycleIngestor, lifecycleEventSchema } from './lifecycle.js';
 
 const KNOWN_EVENTS: ReadonlySet<unknown> = new Set(LIFECYCLE_EVENTS);
 
@@ -54,12 +54,16 @@ export async function tokenRoutes(app: App, ctx: Context): Promise<void> {
     },
   );
   const appSchema = appEventSchema(ctx.config);
+  const tokensBody = batchBody(lifecycleEventSchema(ctx.config));
+  const appsBody = batchBody(appSchema);
 
   app.post(
     '/v1/tokens',
     {
       config: { roles: ['idp', 'ingest'] },
+      validatorCompiler: tokensBody.validatorCompiler,
       schema: {
+        body: tokensBody.body,
         summary: 'Record token lifecycle events',
         description:
           'issued, refreshed (rotated_from: the refresh token it replaces), revoked (source, reason) or expired; ' +
@@ -84,7 +88,9 @@ export async function tokenRoutes(app: App, ctx: Context): Promise<void> {
     '/v1/apps',
     {
       config: { roles: ['idp'] },
+      validatorCompiler: appsBody.validatorCompiler,
       schema: {
+        body: appsBody.body,
         summary: 'Record application lifecycle events',
         description: 'registered, blocked or unblocked, with app_id; a JSON array or NDJSON. Role idp or admin.',
         tags: ['tokens'],

@@ -161,7 +161,7 @@ describe('validation', () => {
   it.each([
     ['malformed JSON', '[{"ip":', 'invalid_json'],
     ['a JSON string', '"hello"', 'invalid_body'],
-    ['an empty array', '[]', 'invalid_events'],
+    ['an empty array', '[]', 'empty_batch'],
     ['an empty body', '', 'empty_body'],
   ])('%s is a 400 with the error shape', async (_name, payload, code) => {
     const res = await post(payload);
