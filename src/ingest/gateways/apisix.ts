@@ -20,7 +20,7 @@ export const apisixRecord = z.object({
     querystring: z.record(z.string(), z.unknown()).optional(),
     size: numeric,
   }),
-  response: z.object({ status: z.number().int(), size: numeric, headers: headerMap }).optional(),
+  response: z.object({ status: z.number().int(), size: numeric }).optional(),
   consumer: z.object({ username: z.string().optional(), group_id: z.string().optional() }).nullish(),
   route_id: z.string().optional(),
   client_ip: z.string(),
@@ -72,7 +72,7 @@ export function mapApisix(input: unknown, settings: GatewaySettings['apisix']): 
     ok: true,
     value: {
       token,
-      requestId: header(headers, 'x-request-id'),
+      requestHint: header(headers, 'x-request-id'),
       event: compact({
         ts: Math.trunc(r.start_time),
         ip: r.client_ip,

@@ -13,8 +13,14 @@ export interface Mapped {
   /** A usage event of the contract, without its token (the route adds it). */
   event: Record<string, unknown>;
   token: TokenFound;
-  /** The gateway's id of the request, for deduplicating retried batches; else a content hash is used. */
+  /**
+   * An id the gateway itself made for the request (Kong's request.id), unique per request:
+   * it alone identifies retries. Ids a client can set (X-Request-Id) are not this: they
+   * stay in the event hash instead.
+   */
   requestId?: string;
+  /** An X-Request-Id as logged: part of the content hash, never trusted alone. */
+  requestHint?: string;
 }
 
 export type MapOutcome = { ok: true; value: Mapped } | { ok: false; error: string };
@@ -37,8 +43,8 @@ export function num(v: unknown): number | undefined {
 /** zod: a value the gateway may log as a number or as a numeric string. */
 export const numeric = z.union([z.number(), z.string()]).optional();
 
-/** Headers as nginx logs them: a repeated header is an array of values. */
-export const headerMap = z.record(z.string(), z.union([z.string(), z.array(z.string()), z.number(), z.boolean()])).optional();
+/** Headers as nginx logs them (a repeated header is an array of values); read with header(). */
+export const headerMap = z.record(z.string(), z.unknown()).optional();
 
 /** The first value of a header, by case-insensitive name. */
 export function header(headers: Record<string, unknown> | undefined, name: string): string | undefined {

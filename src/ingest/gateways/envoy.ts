@@ -119,7 +119,7 @@ export function mapEnvoy(input: unknown, settings: EnvoySettings): MapOutcome {
     ok: true,
     value: {
       token,
-      requestId: str('request_id'),
+      requestHint: str('request_id'),
       event: compact({
         ts: typeof start === 'number' ? start : String(start),
         ip,
