@@ -475,6 +475,25 @@ describe('Tyk', () => {
   });
 });
 
+describe('limits and documentation', () => {
+  it('applies the count limit of /v1/events (413), and an empty body is a 400', async () => {
+    const many = await post('kong', JSON.stringify(Array.from({ length: 10_001 }, () => ({}))));
+    expect(many.status).toBe(413);
+    expect(many.body.error?.code).toBe('too_many_events');
+    const empty = await post('tyk', '');
+    expect(empty.status).toBe(400);
+    expect(empty.body.error?.code).toBe('empty_body');
+    const notJson = await post('kong', '{"request": ');
+    expect(notJson.status).toBe(400);
+    expect(notJson.body.error?.code).toBe('invalid_json');
+  });
+
+  it('lists the four routes in the OpenAPI document', async () => {
+    const paths = (await (await fetch(`${url}/docs/json`)).json()) as { paths: Record<string, { post?: unknown }> };
+    for (const gateway of ['kong', 'apisix', 'envoy', 'tyk']) expect(paths.paths[`/v1/ingest/${gateway}`]?.post).toBeDefined();
+  });
+});
+
 describe('raw tokens', () => {
   it('from APISIX headers, Tyk raw_request and Kong apikeys appear nowhere in the data directory or the logs', async () => {
     await t.ctx.flusher.drained();
