@@ -4,7 +4,7 @@
  */
 import fastifySwagger from '@fastify/swagger';
 import fastifySwaggerUi from '@fastify/swagger-ui';
-import Fastify, { LogController, type FastifyBaseLogger, type FastifyError, type FastifyInstance, type RawServerDefault } from 'fastify';
+import Fastify, { LogController, type FastifyBaseLogger, type FastifyError, type FastifyInstance, type RawServerDefault, type RouteOptions } from 'fastify';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { hasZodFastifySchemaValidationErrors, jsonSchemaTransform, serializerCompiler, validatorCompiler, type ZodTypeProvider } from 'fastify-type-provider-zod';
 import { randomUUID } from 'node:crypto';
@@ -13,6 +13,8 @@ import { consoleRoutes } from './console/routes.js';
 import { flagRoutes } from './detectors/routes.js';
 import { registerAuth } from './http/auth.js';
 import { errorBody, HttpError } from './http/errors.js';
+import { hasPoisonKey, parseJson } from './json.js';
+import './http/zod-messages.js';
 import { ingestRoutes } from './ingest/routes.js';
 import { opsRoutes } from './ops/routes.js';
 import { queryRoutes } from './query/routes.js';
@@ -42,7 +44,12 @@ const FASTIFY_CODES: Record<string, string> = {
   FST_ERR_CTP_INVALID_JSON_BODY: 'invalid_json',
 };
 
-export async function buildApp(ctx: Context): Promise<App> {
+export interface BuildOptions {
+  /** Called with every route as it is added, roles included (tests: the authorization matrix). */
+  onRoute?: (route: RouteOptions) => void;
+}
+
+export async function buildApp(ctx: Context, options: BuildOptions = {}): Promise<App> {
   const app = Fastify({
     loggerInstance: ctx.logger as FastifyBaseLogger,
     genReqId: (req) => {
@@ -57,6 +64,25 @@ export async function buildApp(ctx: Context): Promise<App> {
     forceCloseConnections: true,
   }).withTypeProvider<ZodTypeProvider>();
 
+  // JSON bodies: fastify's parser puts V8's message, which quotes the body, into the 400 and the log.
+  app.removeContentTypeParser('application/json');
+  app.addContentTypeParser('application/json', { parseAs: 'string' }, (_request, body, done) => {
+    const text = body as string;
+    if (text.trim() === '') return done(new HttpError(400, 'empty_body', 'the body is empty: send a JSON object'), undefined);
+    let value: unknown;
+    try {
+      value = parseJson(text);
+    } catch (error) {
+      return done(new HttpError(400, 'invalid_json', `the body is ${(error as Error).message}`), undefined);
+    }
+    if (hasPoisonKey(value, text)) return done(new HttpError(400, 'invalid_json', 'the body may not contain __proto__ or constructor.prototype keys'), undefined);
+    done(null, value);
+  });
+
+  if (options.onRoute) {
+    const onRoute = options.onRoute;
+    app.addHook('onRoute', (route) => onRoute(route as RouteOptions));
+  }
   app.setValidatorCompiler(validatorCompiler);
   app.setSerializerCompiler(serializerCompiler);
 
@@ -74,6 +100,13 @@ export async function buildApp(ctx: Context): Promise<App> {
       request.log.warn({ details }, 'invalid request');
       const message = details.map((d) => `${d.field}: ${d.error}`).join('; ');
       return reply.code(400).send(errorBody('invalid_request', message, details));
+    }
+    if (error instanceof WarehouseError && error.timedOut) {
+      request.log.error({ err: error }, 'warehouse statement past its time limit');
+      return reply
+        .code(503)
+        .header('retry-after', '30')
+        .send(errorBody('warehouse_timeout', 'the query took longer than the warehouse time limit (warehouse.statement_timeout_ms); narrow it or retry later'));
     }
     if (error instanceof WarehouseError) {
       request.log.error({ err: error }, 'warehouse unavailable');

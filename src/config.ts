@@ -4,8 +4,10 @@
  */
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
+import cron from 'node-cron';
 import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
+import { parseJson } from './json.js';
 import { gatewaysSchema } from './ingest/gateways/settings.js';
 
 export const ROLES = ['ingest', 'idp', 'read', 'admin'] as const;
@@ -25,6 +27,8 @@ export type DetectorName = (typeof DETECTOR_NAMES)[number];
 
 export const SEVERITIES = ['low', 'medium', 'high', 'critical'] as const;
 export const TOKEN_TYPES = ['access_token', 'refresh_token', 'api_key', 'personal_access_token'] as const;
+export const PLACE_TRUST = ['reported', 'lookup'] as const;
+export type PlaceTrust = (typeof PLACE_TRUST)[number];
 
 const MiB = 1024 * 1024;
 const KEY_MIN_LENGTH = 16;
@@ -116,12 +120,24 @@ const fileSchema = z.strictObject({
   ingest: z
     .strictObject({
       max_future_skew_seconds: z.number().int().min(0).max(86_400).default(300),
-      max_age_days: z.number().int().min(1).max(3650).default(30),
+      /** Oldest usage event accepted; default: warehouse.retention_days, so a new deployment can backfill its history. */
+      max_age_days: z.number().int().min(1).max(3650).optional(),
       max_string_length: z.number().int().min(64).max(65_536).default(2048),
       dedup_window_seconds: z.number().int().min(0).max(7 * 86_400).default(900),
       dedup_max_ids: z.number().int().min(0).max(50_000_000).default(3_000_000),
       flush_interval_ms: z.number().int().min(10).max(60_000).default(200),
       flush_max_bytes: z.number().int().min(64 * 1024).max(256 * MiB).default(16 * MiB),
+      /**
+       * Whose place the detectors use when a usage event carries its own (country, city,
+       * lat, lon, asn): `reported` (the caller's, today's behaviour) or `lookup` (the MMDB
+       * lookup of its IP), by default and per key id. Both are always stored.
+       */
+      place_trust: z
+        .strictObject({
+          default: z.enum(PLACE_TRUST).default('reported'),
+          keys: z.record(z.string().min(1), z.enum(PLACE_TRUST)).default({}),
+        })
+        .prefault({}),
     })
     .prefault({}),
   spool: z
@@ -135,6 +151,10 @@ const fileSchema = z.strictObject({
       retention_days: z.number().int().min(1).max(3650).default(90),
       /** Rollups outlive raw rows: detector baselines need history. */
       rollup_retention_days: z.number().int().min(1).max(3650).default(400),
+      /** Time limit of a statement on the request path (docs/hardening.md); past it: 503 warehouse_timeout. */
+      statement_timeout_ms: z.number().int().min(1).max(3_600_000).default(30_000),
+      /** Time limit of a statement run by detectors and jobs. */
+      background_statement_timeout_ms: z.number().int().min(1).max(24 * 3_600_000).default(600_000),
     })
     .prefault({}),
   clickhouse: z
@@ -166,7 +186,10 @@ const fileSchema = z.strictObject({
        * the tick. Ticks take a few seconds, well under the interval, and a tick due while the
        * last one still runs is skipped, never queued (Scheduler.trigger).
        */
-      cron: z.string().default('*/30 * * * * *'),
+      cron: z
+        .string()
+        .refine((c) => cron.validate(c), 'not a cron expression: five fields (minute first) or six (second first), e.g. "*/30 * * * * *"')
+        .default('*/30 * * * * *'),
       /** Findings are per window of this many minutes. */
       window_minutes: z.number().int().min(1).max(60).default(5),
       /** Each tick re-examines this many past windows too, so late events are still caught. */
@@ -179,6 +202,17 @@ const fileSchema = z.strictObject({
       targets: z.record(z.string().regex(/^[A-Za-z0-9_-]+$/), revocationTarget).default({}),
       policies: z.array(policy).default([]),
       max_auto_revocations_per_hour: z.number().int().min(0).default(100),
+      /** Live SSE streams of /v1/revocation-feed (docs/hardening.md). */
+      feed_streams: z
+        .strictObject({
+          max_streams: z.number().int().min(1).max(100_000).default(1000),
+          max_streams_per_key: z.number().int().min(1).max(100_000).default(50),
+          poll_interval_ms: z.number().int().min(100).max(60_000).default(1000),
+          max_buffered_bytes: z.number().int().min(1024).max(256 * MiB).default(MiB),
+        })
+        .prefault({}),
+      /** The same budget per reporting key: one compromised gateway can revoke at most this many tokens an hour. */
+      max_auto_revocations_per_hour_per_key: z.number().int().min(0).default(20),
       allowlist: z
         .strictObject({
           tokens: z.array(z.string().regex(/^[0-9a-f]{64}$/)).default([]),
@@ -219,6 +253,8 @@ const envSchema = z.object({
     .regex(/^(?:[0-9a-fA-F]{64}|[A-Za-z0-9+/]{43}=)$/, 'must be 32 bytes as 64 hex characters or base64')
     .optional(),
   TOKENWATCH_API_KEYS: z.string().optional(),
+  /** The admin key CLI commands (detect) send to a running server. */
+  TOKENWATCH_ADMIN_KEY: z.string().min(1).optional(),
   TOKENWATCH_LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   CLICKHOUSE_URL: url.optional(),
   CLICKHOUSE_USER: z.string().optional(),
@@ -228,7 +264,8 @@ const envSchema = z.object({
 
 export type FileConfig = z.infer<typeof fileSchema>;
 
-export interface Config extends Omit<FileConfig, 'server' | 'clickhouse'> {
+export interface Config extends Omit<FileConfig, 'server' | 'clickhouse' | 'ingest'> {
+  ingest: FileConfig['ingest'] & { max_age_days: number };
   dataDir: string;
   logLevel: z.infer<typeof envSchema>['TOKENWATCH_LOG_LEVEL'];
   server: FileConfig['server'] & { host: string; port: number };
@@ -237,6 +274,8 @@ export interface Config extends Omit<FileConfig, 'server' | 'clickhouse'> {
   secrets: { pepper?: string; vaultKey?: string };
   /** Where the config file was read from, for messages. */
   configPath?: string;
+  /** TOKENWATCH_ADMIN_KEY: the key CLI commands use to ask a running server (detect). */
+  adminKey?: string;
 }
 
 /** A configuration that cannot start the product; the message names the field. */
@@ -281,10 +320,20 @@ function readConfigFile(path: string): unknown {
   } catch (error) {
     throw new ConfigError(`TOKENWATCH_CONFIG: cannot read ${path}: ${(error as Error).message}`);
   }
+  // The file holds secrets (client secrets, webhook secrets): a parse error names the place, never quotes the text.
+  if (!/\.ya?ml$/i.test(path)) {
+    try {
+      return parseJson(text);
+    } catch (error) {
+      throw new ConfigError(`${path}: ${(error as Error).message}`);
+    }
+  }
   try {
-    return /\.ya?ml$/i.test(path) ? parseYaml(text) : JSON.parse(text);
+    return parseYaml(text);
   } catch (error) {
-    throw new ConfigError(`${path}: not valid ${/\.ya?ml$/i.test(path) ? 'YAML' : 'JSON'}: ${(error as Error).message}`);
+    const e = error as { code?: string; linePos?: { line: number; col: number }[] };
+    const at = e.linePos?.[0];
+    throw new ConfigError(`${path}: not valid YAML${e.code ? ` (${e.code})` : ''}${at ? ` at line ${at.line}, column ${at.col}` : ''}`);
   }
 }
 
@@ -312,8 +361,15 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides?: unk
     }
   }
 
+  if (file.ingest.max_age_days !== undefined && file.ingest.max_age_days > file.warehouse.retention_days) {
+    throw new ConfigError(
+      `config: ingest.max_age_days: ${file.ingest.max_age_days} is beyond warehouse.retention_days (${file.warehouse.retention_days}): such events would be dropped on arrival`,
+    );
+  }
+
   return {
     ...file,
+    ingest: { ...file.ingest, max_age_days: file.ingest.max_age_days ?? file.warehouse.retention_days },
     dataDir: resolve(e.TOKENWATCH_DATA_DIR),
     logLevel: e.TOKENWATCH_LOG_LEVEL,
     configPath,
@@ -331,5 +387,6 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides?: unk
     },
     api_keys: [...file.api_keys, ...parseEnvApiKeys(e.TOKENWATCH_API_KEYS)],
     secrets: { pepper: e.TOKENWATCH_PEPPER, vaultKey: e.TOKENWATCH_VAULT_KEY },
+    adminKey: e.TOKENWATCH_ADMIN_KEY,
   };
 }

@@ -15,6 +15,7 @@ import { createNormaliser } from './ingest/normalise.js';
 import { Spool } from './ingest/spool.js';
 import { ensureInitialKeys, KeyRing } from './keys/keyring.js';
 import { loadSecrets, type Secrets } from './keys/secrets.js';
+import { parseJson } from './json.js';
 import { createLogger } from './logger.js';
 import { createMetrics, type Metrics } from './metrics.js';
 import { openRevocations, type Revocations } from './revocation/index.js';
@@ -22,7 +23,7 @@ import type { Adapter } from './revocation/adapters/types.js';
 import { openChdb } from './warehouse/chdb.js';
 import { openClickHouseServer } from './warehouse/clickhouse-server.js';
 import { migrate, migrationVariables } from './warehouse/migrate.js';
-import { TABLES, type Warehouse } from './warehouse/warehouse.js';
+import { TABLES, withStatementTimeout, type Warehouse } from './warehouse/warehouse.js';
 
 export interface Context {
   config: Config;
@@ -65,6 +66,8 @@ export function openWarehouse(config: Config): Warehouse {
       password: config.clickhouse.password,
       database: config.clickhouse.database,
       cluster: config.clickhouse.cluster,
+      // The client waits longer than any statement may run, so the engine's limit answers first.
+      requestTimeoutMs: Math.max(config.warehouse.statement_timeout_ms, config.warehouse.background_statement_timeout_ms) + 30_000,
     });
   }
   return openChdb(join(config.dataDir, 'warehouse'));
@@ -91,20 +94,23 @@ export async function openContext(config: Config, options: ContextOptions = {}):
   const initialKeysFile = ensureInitialKeys(config);
   const keys = new KeyRing(config);
   const metrics = createMetrics();
-  const warehouse = options.warehouse ?? openWarehouse(config);
+  const engine = options.warehouse ?? openWarehouse(config);
   try {
-    await migrate(warehouse, migrationVariables(config));
+    await migrate(engine, migrationVariables(config));
   } catch (error) {
-    await warehouse.close();
+    await engine.close();
     throw error;
   }
+  // Every statement has a time limit: the request path's short one, detectors' and jobs' long one.
+  const warehouse = withStatementTimeout(engine, config.warehouse.statement_timeout_ms);
+  const background = withStatementTimeout(engine, config.warehouse.background_statement_timeout_ms);
   const geo = options.geo === false ? undefined : await openGeo({ cityMmdb: config.geo.city_mmdb, cacheSize: config.geo.cache_size });
   const spool = await Spool.open({
     dir: join(config.dataDir, 'spool'),
     segmentBytes: config.spool.segment_bytes,
     maxBytes: config.spool.max_bytes,
   });
-  const runner = new DetectionRunner(warehouse, config, metrics, logger);
+  const runner = new DetectionRunner(background, config, metrics, logger, warehouse);
   const revocations = await openRevocations({ config, warehouse, vaultKey: secrets.vaultKey, runner, metrics, logger, adapters: options.adapters });
   const handles = revocations.handles;
   const ingestor = new Ingestor({
@@ -121,7 +127,14 @@ export async function openContext(config: Config, options: ContextOptions = {}):
   }
   ingestor.remember(
     (function* () {
-      for (const line of spool.pendingLines()) yield (JSON.parse(line) as { event_id: string }).event_id;
+      for (const line of spool.pendingLines()) {
+        // The spool's own lines; a damaged one is left to the flusher, and its text never reaches a message.
+        try {
+          yield (parseJson(line) as { event_id: string }).event_id;
+        } catch {
+          continue;
+        }
+      }
     })(),
   );
   const flusher = new Flusher(spool, warehouse, metrics, logger, {

@@ -3,9 +3,32 @@
  * spool into the warehouse, close the warehouse. A second signal exits at once; the
  * spool replays at the next start, so nothing acknowledged is lost either way.
  */
+import { createServer } from 'node:net';
 import { buildApp, type App } from './app.js';
 import type { Config } from './config.js';
 import { openContext, type Context, type ContextOptions } from './context.js';
+import { removeServerFile, writeServerFile } from './running-server.js';
+
+/** The configured port is taken: the CLI says so in one line (no stack, no secrets written). */
+export class PortInUseError extends Error {
+  constructor(readonly port: number) {
+    super(`port ${port} is in use; set TOKENWATCH_PORT`);
+    this.name = 'PortInUseError';
+  }
+}
+
+/**
+ * Fails with PortInUseError if host:port cannot be bound, before anything is written to
+ * the data directory (secrets, keys), so a start that cannot serve leaves nothing behind.
+ */
+async function checkPortFree(host: string, port: number): Promise<void> {
+  if (port === 0) return;
+  await new Promise<void>((resolve, reject) => {
+    const probe = createServer();
+    probe.once('error', (error: NodeJS.ErrnoException) => reject(error.code === 'EADDRINUSE' ? new PortInUseError(port) : error));
+    probe.listen({ host, port, exclusive: true }, () => probe.close(() => resolve()));
+  });
+}
 
 export interface Server {
   app: App;
@@ -15,6 +38,7 @@ export interface Server {
 }
 
 export async function startServer(config: Config, options: ContextOptions & { schedule?: boolean } = {}): Promise<Server> {
+  await checkPortFree(config.server.host, config.server.port);
   const ctx = await openContext(config, options);
   let app: App;
   try {
@@ -23,18 +47,21 @@ export async function startServer(config: Config, options: ContextOptions & { sc
     if (config.scheduler.enabled && options.schedule !== false) ctx.scheduler.start();
   } catch (error) {
     await ctx.close();
-    throw error;
+    throw (error as NodeJS.ErrnoException).code === 'EADDRINUSE' ? new PortInUseError(config.server.port) : error;
   }
   const address = app.server.address();
   const port = typeof address === 'object' && address ? address.port : config.server.port;
   const host = config.server.host.includes(':') ? `[${config.server.host}]` : config.server.host;
+  const url = `http://${host}:${port}`;
+  writeServerFile(config.dataDir, url);
   let closing: Promise<void> | undefined;
   return {
     app,
     ctx,
-    url: `http://${host}:${port}`,
+    url,
     close() {
       closing ??= (async () => {
+        removeServerFile(config.dataDir);
         await app.close();
         await ctx.close();
       })();

@@ -3,7 +3,7 @@ import { mkdtempSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Writable } from 'node:stream';
-import { buildApp, type App } from '../src/app.js';
+import { buildApp, type App, type BuildOptions } from '../src/app.js';
 import { loadConfig, type Config } from '../src/config.js';
 import { openContext, type Context, type ContextOptions } from '../src/context.js';
 import { createLogger } from '../src/logger.js';
@@ -21,9 +21,24 @@ export function tempDir(prefix = 'tokenwatch-test-'): string {
   return mkdtempSync(join(tmpdir(), prefix));
 }
 
+/**
+ * The ClickHouse server the suite runs against, when CLICKHOUSE_URL is set (the
+ * clickhouse-server workflow); CLICKHOUSE_DATABASE is the test file's own database, made
+ * by test/setup/clickhouse-database.ts. Empty without CLICKHOUSE_URL: the embedded engine.
+ */
+export function clickhouseEnv(): Record<string, string> {
+  const env: Record<string, string> = {};
+  for (const name of ['CLICKHOUSE_URL', 'CLICKHOUSE_USER', 'CLICKHOUSE_PASSWORD', 'CLICKHOUSE_DATABASE'] as const) {
+    const value = process.env[name];
+    if (value !== undefined && value !== '') env[name] = value;
+  }
+  return env.CLICKHOUSE_URL ? env : {};
+}
+
 export function testConfig(dataDir: string, file: Record<string, unknown> = {}, env: Record<string, string> = {}): Config {
   return loadConfig(
     {
+      ...clickhouseEnv(),
       TOKENWATCH_DATA_DIR: dataDir,
       TOKENWATCH_API_KEYS: Object.entries(KEYS).map(([role, key]) => `${role}:${key}`).join(','),
       TOKENWATCH_LOG_LEVEL: 'info',
@@ -53,10 +68,10 @@ export interface TestApp {
   close(): Promise<void>;
 }
 
-export async function openTestApp(config: Config, options: ContextOptions = {}): Promise<TestApp> {
+export async function openTestApp(config: Config, options: ContextOptions = {}, build: BuildOptions = {}): Promise<TestApp> {
   const logs = new LogCapture();
   const ctx = await openContext(config, { geo: false, logger: createLogger('debug', logs), ...options });
-  const app = await buildApp(ctx);
+  const app = await buildApp(ctx, build);
   await app.ready();
   return {
     app,

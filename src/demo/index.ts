@@ -22,7 +22,10 @@ const MINUTE = 60_000;
 async function main(): Promise<void> {
   const dataDir = mkdtempSync(join(tmpdir(), 'tokenwatch-demo-'));
   const oauth = await startOAuthServer();
-  const keys = { ingest: `demo-ingest-${randomBytes(12).toString('hex')}`, read: `demo-read-${randomBytes(12).toString('hex')}`, admin: `demo-admin-${randomBytes(12).toString('hex')}` };
+  const keys = {
+    ingest: `demo-ingest-${randomBytes(12).toString('hex')}`,
+    idp: `demo-idp-${randomBytes(12).toString('hex')}`,
+    read: `demo-read-${randomBytes(12).toString('hex')}`, admin: `demo-admin-${randomBytes(12).toString('hex')}` };
   const config = loadConfig(
     {
       ...process.env,
@@ -47,6 +50,8 @@ async function main(): Promise<void> {
           { detectors: ['ip_fanout', 'dormant_reuse'], min_severity: 'high', action: 'revoke_token', target: 'oauth' },
         ],
         max_auto_revocations_per_hour: 200,
+        // One simulated gateway reports all the demo's traffic: its key gets the whole budget.
+        max_auto_revocations_per_hour_per_key: 200,
       },
     },
   );
@@ -58,6 +63,7 @@ async function main(): Promise<void> {
       `  admin key: ${keys.admin}`,
       `  read key:  ${keys.read}`,
       `  ingest key: ${keys.ingest}`,
+      `  idp key:   ${keys.idp}`,
       `  OAuth 2.0 server (revocation target): ${oauth.issuer}`,
       'feeding simulated traffic with attacks…',
     ].join('\n'),
@@ -65,7 +71,8 @@ async function main(): Promise<void> {
 
   // Three days of realistic traffic with attacks of every kind, ending now.
   const sim = generate({ seed: Number(process.env.DEMO_SEED ?? 7), tokens: 300, days: 3 });
-  const target = { url: server.url, key: keys.ingest };
+  // Usage as a gateway sends it (ingest key); lifecycle as the identity provider does (idp key).
+  const target = { url: server.url, key: keys.ingest, idpKey: keys.idp };
   await post(sim, target);
   console.log(`posted ${sim.events.length} usage events and ${sim.lifecycle.length} lifecycle events; ${sim.labels.length} attacks hidden in them`);
 
@@ -83,7 +90,11 @@ async function main(): Promise<void> {
   const token = await oauth.issueToken();
   const now = Date.now();
   const ingest = (path: string, body: unknown) =>
-    fetch(`${server.url}${path}`, { method: 'POST', headers: { authorization: `Bearer ${keys.ingest}`, 'content-type': 'application/json' }, body: JSON.stringify(body) });
+    fetch(`${server.url}${path}`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${path === '/v1/tokens' ? keys.idp : keys.ingest}`, 'content-type': 'application/json' },
+      body: JSON.stringify(body),
+    });
   await ingest('/v1/tokens', [{ event: 'issued', token, token_type: 'access_token', app_id: 'payments', client_id: oauth.app.client_id, grant_type: 'client_credentials', ts: new Date(now - 2 * 24 * 60 * MINUTE).toISOString() }]);
   const use = (at: number, place: Record<string, unknown>) => ({ token, token_type: 'access_token', app_id: 'payments', ts: new Date(at).toISOString(), method: 'POST', path: '/v1/payments', status: 200, ...place });
   const frankfurt = { ip: '91.64.1.20', country: 'DE', city: 'Frankfurt am Main', lat: 50.11, lon: 8.68, asn: 3209 };

@@ -3,6 +3,7 @@ import { z } from 'zod';
 import type { App } from '../app.js';
 import { DETECTOR_NAMES, SEVERITIES } from '../config.js';
 import type { Context } from '../context.js';
+import { actorField, actorOf } from '../http/actor.js';
 import { HttpError } from '../http/errors.js';
 import { fingerprintParam, resolveRange, timeParam } from '../query/params.js';
 import { registryEntries, tokenFamily } from '../query/tokens.js';
@@ -86,7 +87,7 @@ export async function flagRoutes(app: App, ctx: Context, runner: DetectionRunner
 
   const review = z.object({
     reason: z.string().min(1).max(2000),
-    actor: z.string().min(1).max(200).optional().describe('who reviewed (default: the API key role)'),
+    actor: actorField.optional(),
   });
 
   app.post(
@@ -105,9 +106,13 @@ export async function flagRoutes(app: App, ctx: Context, runner: DetectionRunner
     },
     async (request) => {
       const { reason, actor, revoke, target } = request.body;
-      const who = actor ?? `api:${request.role}`;
+      const who = actorOf(request, actor);
       const existing = await store.get(request.params.id);
       if (!existing) throw new HttpError(404, 'not_found', `no flag ${request.params.id}`);
+      // Before anything is revoked: a flag already reviewed is not confirmed (again).
+      if (existing.status !== 'open' && existing.status !== 'needs_review') {
+        throw new HttpError(409, 'already_reviewed', `flag ${existing.flag_id} was already ${existing.status}; only an open or needs_review flag can be confirmed`);
+      }
       if (revoke !== 'none' && !existing.token_fingerprint) {
         throw new HttpError(400, 'invalid_request', `revoke: flag ${existing.flag_id} is about ${existing.subject_type} ${existing.subject}, not a token`, [{ field: 'body.revoke', error: 'no token' }]);
       }
@@ -130,7 +135,7 @@ export async function flagRoutes(app: App, ctx: Context, runner: DetectionRunner
     },
     async (request) => {
       const { reason, actor, suppress_hours } = request.body;
-      const who = actor ?? `api:${request.role}`;
+      const who = actorOf(request, actor);
       const flag = await store.review(request.params.id, 'dismissed', who, reason);
       if (suppress_hours > 0) await store.suppress(flag, suppress_hours, who, reason);
       return { ...flag, suppressed_hours: suppress_hours };
@@ -156,6 +161,8 @@ export async function flagRoutes(app: App, ctx: Context, runner: DetectionRunner
       if (range.to.getTime() - range.from.getTime() > MAX_HUNT_DAYS * 86_400_000) {
         throw new HttpError(400, 'invalid_request', `from: a retro-hunt covers at most ${MAX_HUNT_DAYS} days per call`, [{ field: 'body.from', error: 'range too long' }]);
       }
+      // A retro-hunt covers what was acknowledged: events still in the spool are flushed first.
+      await ctx.flusher.drained(120_000);
       const result = await runner.run(range, 'api', request.body.detectors);
       return {
         run_id: result.run_id,

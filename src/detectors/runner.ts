@@ -10,6 +10,7 @@ import type { Config, DetectorName } from '../config.js';
 import type { Metrics } from '../metrics.js';
 import { TABLES, toClickHouseTime, type Warehouse } from '../warehouse/warehouse.js';
 import { FlagStore, type NewFlag } from './flags.js';
+import { attachProvenance } from './provenance.js';
 import { resolveThresholds, enabledDetectors } from './registry.js';
 import type { Detector, DetectionRange } from './types.js';
 import { windowStart } from './types.js';
@@ -56,8 +57,10 @@ export class DetectionRunner {
     private readonly config: Config,
     private readonly metrics: Metrics,
     private readonly logger: Logger,
+    /** Flags are read and reviewed on the request path too: under its shorter time limit. */
+    storeWarehouse: Warehouse = warehouse,
   ) {
-    this.store = new FlagStore(warehouse);
+    this.store = new FlagStore(storeWarehouse);
   }
 
   get windowMs(): number {
@@ -222,6 +225,8 @@ export class DetectionRunner {
     try {
       const findings = await detector.detect({ warehouse: this.warehouse, range, t: resolveThresholds(detector, this.config) });
       const chosen = await this.store.select(detector.name, findings);
+      // New flags only: who reported their evidence, and where a reported place contradicts the lookup.
+      await attachProvenance(this.warehouse, chosen.map((c) => c.finding));
       const flags: NewFlag[] = chosen.map((c) => ({ id: c.id, detector: detector.name, finding: c.finding, status: 'open' }));
       await this.store.insert(flags);
       for (const f of flags) this.metrics.flagsRaised.inc({ detector: detector.name, severity: f.finding.severity });

@@ -5,6 +5,7 @@
 import { isIP } from 'node:net';
 import { z } from 'zod';
 import { TOKEN_TYPES } from '../config.js';
+import '../http/zod-messages.js';
 
 export interface EventLimits {
   maxStringLength: number;
@@ -227,13 +228,12 @@ export function createEventParser(limits: EventLimits): (input: unknown) => Even
   };
 }
 
-/** "ts: is more than 300 s in the future; ip: must be an IPv4 or IPv6 address" */
+/** "ts: is more than 300 s in the future; status: expected an integer 100–599, got the string \"abc\"" (wording: http/zod-messages.ts) */
 export function describeIssues(error: z.ZodError): string {
   return error.issues
     .map((issue) => {
       const path = issue.path.map(String).join('.');
-      const message = issue.code === 'invalid_type' && issue.input === undefined ? 'is required' : issue.message;
-      return path ? `${path}: ${message}` : message;
+      return path ? `${path}: ${issue.message}` : issue.message;
     })
     .join('; ');
 }

@@ -4,10 +4,11 @@
  */
 import type { Logger } from 'pino';
 import type { Config } from '../config.js';
+import { parseJson } from '../json.js';
 import { HttpError } from '../http/errors.js';
 import type { Metrics } from '../metrics.js';
 import { createEventParser, describeIssues, type EventParseResult } from './event-schema.js';
-import type { Normaliser, UsageRow } from './normalise.js';
+import { reporterFor, type Normaliser, type Reporter, type UsageRow } from './normalise.js';
 import { RecentIds } from './recent-ids.js';
 import { SpoolFullError, type Spool } from './spool.js';
 
@@ -42,9 +43,10 @@ export function parseBatch(body: Buffer | string, ndjson: boolean): { items: unk
   if (!ndjson) {
     let parsed: unknown;
     try {
-      parsed = JSON.parse(text);
+      parsed = parseJson(text);
     } catch (error) {
-      throw new HttpError(400, 'invalid_json', `the body is not valid JSON: ${(error as Error).message}`);
+      // Never V8's message: it quotes the body around the fault, a token as often as not.
+      throw new HttpError(400, 'invalid_json', `the body is ${(error as Error).message}`);
     }
     if (Array.isArray(parsed)) return { items: parsed, rejected: [] };
     if (typeof parsed === 'object' && parsed !== null) return { items: [parsed], rejected: [] };
@@ -56,10 +58,10 @@ export function parseBatch(body: Buffer | string, ndjson: boolean): { items: unk
   for (const line of text.split('\n')) {
     if (line.trim() === '') continue;
     try {
-      items[index] = JSON.parse(line);
-    } catch {
+      items[index] = parseJson(line);
+    } catch (error) {
       items[index] = undefined;
-      rejected.push({ index, error: 'line is not valid JSON' });
+      rejected.push({ index, error: `line is ${(error as Error).message}` });
     }
     index += 1;
   }
@@ -100,10 +102,10 @@ export class Ingestor {
    * prepare step: while the request waits for the spool's sync, it holds its bytes, not
    * thousands of objects (concurrent requests share one sync, so they would all be live).
    */
-  ingestBody(body: Buffer | string, ndjson: boolean, receivedAt = Date.now()): Promise<IngestResult> {
+  ingestBody(body: Buffer | string, ndjson: boolean, receivedAt = Date.now(), keyId?: string): Promise<IngestResult> {
     let prepared: Prepared;
     try {
-      prepared = this.prepareBody(body, ndjson, receivedAt);
+      prepared = this.prepareBody(body, ndjson, receivedAt, reporterFor(this.deps.config, keyId));
     } catch (error) {
       return Promise.reject(error);
     }
@@ -111,21 +113,34 @@ export class Ingestor {
   }
 
   /**
-   * Ingests parsed items. `extras[i]`, when given, adds columns to item i's row that the
-   * usage event does not carry (a gateway's token reference); items already rejected by
-   * the caller (parseRejections) are skipped.
+   * Ingests parsed items. `keyId`: the key that sent them (request.keyId), recorded as
+   * reported_by. `extras[i]`, when given, adds columns to item i's row that the usage event
+   * does not carry (a gateway's token reference); items already rejected by the caller
+   * (parseRejections) are skipped.
    */
-  async ingest(items: unknown[], parseRejections: Rejection[] = [], receivedAt = Date.now(), extras?: readonly (Partial<UsageRow> | undefined)[]): Promise<IngestResult> {
-    return this.commit(this.prepare(items, parseRejections, receivedAt, extras));
+  async ingest(
+    items: unknown[],
+    parseRejections: Rejection[] = [],
+    receivedAt = Date.now(),
+    keyId?: string,
+    extras?: readonly (Partial<UsageRow> | undefined)[],
+  ): Promise<IngestResult> {
+    return this.commit(this.prepare(items, parseRejections, receivedAt, reporterFor(this.deps.config, keyId), extras));
   }
 
-  private prepareBody(body: Buffer | string, ndjson: boolean, receivedAt: number): Prepared {
+  private prepareBody(body: Buffer | string, ndjson: boolean, receivedAt: number, reporter: Reporter): Prepared {
     const { items, rejected } = parseBatch(body, ndjson);
-    return this.prepare(items, rejected, receivedAt);
+    return this.prepare(items, rejected, receivedAt, reporter);
   }
 
   /** Validates, normalises and serialises; the rows' ids are in flight until commit() ends. */
-  private prepare(items: unknown[], parseRejections: Rejection[], receivedAt: number, extras?: readonly (Partial<UsageRow> | undefined)[]): Prepared {
+  private prepare(
+    items: unknown[],
+    parseRejections: Rejection[],
+    receivedAt: number,
+    reporter: Reporter,
+    extras?: readonly (Partial<UsageRow> | undefined)[],
+  ): Prepared {
     const { config, normalise, metrics } = this.deps;
     if (items.length > config.server.max_events_per_request) {
       throw new HttpError(
@@ -149,7 +164,11 @@ export class Ingestor {
         rejected.push({ index, error: describeIssues(parsed.error) });
         continue;
       }
-      const row = normalise(parsed.data, receivedAt);
+      const row = normalise(parsed.data, receivedAt, reporter);
+      if ('refused' in row) {
+        rejected.push({ index, error: row.refused });
+        continue;
+      }
       const extra = extras?.[index];
       if (extra !== undefined) Object.assign(row, extra);
       if (this.recent.has(row.event_id) || this.inflight.has(row.event_id)) {

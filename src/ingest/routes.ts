@@ -21,19 +21,28 @@ export async function ingestRoutes(app: App, ctx: Context): Promise<void> {
   app.addContentTypeParser(['application/json', ...NDJSON_TYPES], { parseAs: 'buffer' }, (_req, body, done) => done(null, body));
 
   // Bounded memory: bodies being read or processed may not exceed max_inflight_bytes.
+  // The reservation is returned when the response closes, whatever happened: fastify calls
+  // no onResponse for a client that disconnects mid-upload, and each such upload used to
+  // keep its bytes reserved for good (issue 11: 30 aborted uploads, then 503 for everyone).
   let inflight = 0;
-  app.addHook('onRequest', async (request) => {
+  app.addHook('onRequest', async (request, reply) => {
     const declared = Number(request.headers['content-length'] ?? config.server.body_limit_bytes);
-    const cost = Number.isFinite(declared) ? Math.min(declared, config.server.body_limit_bytes) : config.server.body_limit_bytes;
+    const cost = Number.isFinite(declared) && declared >= 0 ? Math.min(declared, config.server.body_limit_bytes) : config.server.body_limit_bytes;
     if (inflight + cost > config.server.max_inflight_bytes) {
       metrics.ingestRefused.inc({ reason: 'overload' });
       throw new HttpError(503, 'overloaded', 'too many events in flight; retry later', [], { 'retry-after': '1' });
     }
     inflight += cost;
-    (request as { ingestCost?: number }).ingestCost = cost;
-  });
-  app.addHook('onResponse', async (request) => {
-    inflight -= (request as { ingestCost?: number }).ingestCost ?? 0;
+    metrics.ingestInflightBytes.set(inflight);
+    let released = false;
+    const release = () => {
+      if (released) return;
+      released = true;
+      inflight -= cost;
+      metrics.ingestInflightBytes.set(inflight);
+    };
+    // 'close' fires after the response is sent and when the connection is cut first.
+    reply.raw.once('close', release);
   });
 
   app.post(
@@ -54,7 +63,7 @@ export async function ingestRoutes(app: App, ctx: Context): Promise<void> {
       const contentType = (request.headers['content-type'] ?? '').split(';')[0]!.trim().toLowerCase();
       const body = request.body as Buffer | undefined;
       if (!body || body.length === 0) throw new HttpError(400, 'empty_body', 'the body is empty: send a JSON array or NDJSON of events');
-      const result = await ingestor.ingestBody(body, NDJSON_TYPES.includes(contentType));
+      const result = await ingestor.ingestBody(body, NDJSON_TYPES.includes(contentType), Date.now(), request.keyId);
       return reply.code(202).send(result);
     },
   );

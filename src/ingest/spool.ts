@@ -15,6 +15,7 @@ import { closeSync, fdatasyncSync, fstatSync, mkdirSync, openSync, readdirSync, 
 import { open, rename, type FileHandle } from 'node:fs/promises';
 import { join } from 'node:path';
 import { z } from 'zod';
+import { GroupCommit } from '../durable/group-commit.js';
 
 const SEGMENT_FILE = /^(\d{10})\.ndjson$/;
 const NEWLINE = 0x0a;
@@ -124,9 +125,15 @@ export class Spool {
   private readonly sizes = new Map<number, number>();
   private writeSegment: number;
   private writeHandle: FileHandle | undefined;
-  private queue: { data: Buffer; resolve: () => void; reject: (e: unknown) => void }[] = [];
+  /** Group commit: everything appended while the previous sync ran goes in one write and one sync. */
+  private readonly writer = new GroupCommit<Buffer>(
+    (batch) => this.writeBatch(batch),
+    () => {
+      for (const listener of this.listeners) listener();
+    },
+  );
+  /** Bytes appended and not yet written (or failed). */
   private queuedBytes = 0;
-  private writing: Promise<void> | undefined;
   private listeners = new Set<() => void>();
   private closed = false;
   /** Cursor file writes, in commit order. */
@@ -195,41 +202,21 @@ export class Spool {
     if (this.pendingBytes() + data.length > this.options.maxBytes) {
       return Promise.reject(new SpoolFullError(this.pendingBytes()));
     }
-    return new Promise((resolve, reject) => {
-      this.queue.push({ data, resolve, reject });
-      this.queuedBytes += data.length;
-      this.kick();
-    });
+    this.queuedBytes += data.length;
+    return this.writer.add(data);
   }
 
-  /** Starts the writer unless it runs; an append that lands as it finishes restarts it. */
-  private kick(): void {
-    if (this.writing) return;
-    this.writing = this.writeLoop().finally(() => {
-      this.writing = undefined;
-      if (this.queue.length > 0) this.kick();
-    });
-  }
-
-  /** Group commit: everything queued while the previous sync ran goes in one write and one sync. */
-  private async writeLoop(): Promise<void> {
-    while (this.queue.length > 0) {
-      const batch = this.queue;
-      this.queue = [];
-      const bytes = batch.reduce((n, w) => n + w.data.length, 0);
-      try {
-        if ((this.sizes.get(this.writeSegment) ?? 0) >= this.options.segmentBytes) await this.roll();
-        const handle = this.writeHandle!;
-        await handle.writev(batch.map((w) => w.data));
-        await handle.datasync();
-        this.sizes.set(this.writeSegment, (this.sizes.get(this.writeSegment) ?? 0) + bytes);
-        this.queuedBytes -= bytes;
-        for (const w of batch) w.resolve();
-        for (const listener of this.listeners) listener();
-      } catch (error) {
-        this.queuedBytes -= bytes;
-        for (const w of batch) w.reject(error);
-      }
+  /** Writes and syncs one group of appends, rolling to a new segment when this one is full. */
+  private async writeBatch(batch: Buffer[]): Promise<void> {
+    const bytes = batch.reduce((n, data) => n + data.length, 0);
+    try {
+      if ((this.sizes.get(this.writeSegment) ?? 0) >= this.options.segmentBytes) await this.roll();
+      const handle = this.writeHandle!;
+      await handle.writev(batch);
+      await handle.datasync();
+      this.sizes.set(this.writeSegment, (this.sizes.get(this.writeSegment) ?? 0) + bytes);
+    } finally {
+      this.queuedBytes -= bytes;
     }
   }
 
@@ -360,7 +347,7 @@ export class Spool {
 
   async close(): Promise<void> {
     this.closed = true;
-    await this.writing;
+    await this.writer.settled();
     await this.cursorWrites;
     await this.writeHandle?.close();
     this.writeHandle = undefined;

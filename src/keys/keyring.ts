@@ -4,6 +4,7 @@
  * which one matched. Sources: the config file, TOKENWATCH_API_KEYS, and keys created
  * with `tokenwatch keys create` (hashes in `<data>/secrets/api-keys.json`).
  */
+import { parseJson } from '../json.js';
 import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
 import { readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
@@ -26,13 +27,28 @@ const RELOAD_CHECK_MS = 1000;
 
 export const sha256 = (text: string) => createHash('sha256').update(text, 'utf8').digest();
 
+/** The raw keys written at first start (until the user deletes it); a path only, nothing is created. */
+export function initialKeysPath(dataDir: string): string {
+  return join(dataDir, 'secrets', 'initial-api-keys.txt');
+}
+
+/** The admin key in the initial keys file, if that file is still there. */
+export function initialAdminKey(dataDir: string): string | undefined {
+  try {
+    const line = readFileSync(initialKeysPath(dataDir), 'utf8').split('\n').find((l) => l.startsWith('admin:'));
+    return line?.slice('admin:'.length).trim() || undefined;
+  } catch {
+    return undefined;
+  }
+}
+
 export function keyFilePath(dataDir: string): string {
   return join(secretsDir(dataDir), 'api-keys.json');
 }
 
 function readKeyFile(path: string): StoredKey[] {
   try {
-    return keyFile.parse(JSON.parse(readFileSync(path, 'utf8')));
+    return keyFile.parse(parseJson(readFileSync(path, 'utf8')));
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code === 'ENOENT') return [];
     throw new Error(`${path}: ${(error as Error).message}`);
@@ -135,7 +151,8 @@ export function ensureInitialKeys(config: Config): string | undefined {
   const path = keyFilePath(config.dataDir);
   if (config.api_keys.length > 0 || readKeyFile(path).length > 0) return undefined;
   const lines = ROLES.map((role) => `${role}:${createKey(config.dataDir, role, `initial ${role} key`).key}`);
-  const initial = join(secretsDir(config.dataDir), 'initial-api-keys.txt');
+  secretsDir(config.dataDir);
+  const initial = initialKeysPath(config.dataDir);
   writeSecretFile(
     initial,
     `# tokenwatch API keys created at first start (${new Date().toISOString()}).\n` +

@@ -7,23 +7,52 @@ const DAY_MS = 86_400_000;
 /** Long enough for any retention we allow, short enough to stop a typo scanning decades. */
 const MAX_RANGE_MS = 3650 * DAY_MS;
 
+/** The engine's DateTime64 range: a time outside it is a 400, never an engine error. */
+const EARLIEST_MS = Date.UTC(1900, 0, 1);
+const LATEST_MS = Date.UTC(2299, 11, 31);
+const UNIT_MS = { s: 1000, m: 60_000, h: 3_600_000, d: DAY_MS } as const;
+
 export const timeParam = z
   .string()
   .transform((value, ctx) => {
     const relative = /^now(?:-(\d+)([smhd]))?$/.exec(value);
-    if (relative) {
-      const n = Number(relative[1] ?? 0);
-      const unit = { s: 1000, m: 60_000, h: 3_600_000, d: DAY_MS }[(relative[2] ?? 's') as 's' | 'm' | 'h' | 'd'];
-      return new Date(Date.now() - n * unit);
-    }
-    const ms = parseTimestamp(value);
+    // now-<400 digits>d is Infinity ms back: an Invalid Date that every range check passes (NaN compares false).
+    const ms = relative ? Date.now() - Number(relative[1] ?? 0) * UNIT_MS[(relative[2] ?? 's') as keyof typeof UNIT_MS] : parseTimestamp(value);
     if (!Number.isFinite(ms)) {
       ctx.addIssue({ code: 'custom', message: 'must be RFC 3339, epoch milliseconds, or now-<n><s|m|h|d>' });
+      return z.NEVER;
+    }
+    if (ms < EARLIEST_MS || ms > LATEST_MS) {
+      ctx.addIssue({ code: 'custom', message: 'must lie between 1900-01-01 and 2299-12-31' });
       return z.NEVER;
     }
     return new Date(ms);
   })
   .describe('RFC 3339, epoch milliseconds, or relative: now, now-15m, now-24h, now-7d');
+
+/** The longest interval a series may ask for: the longest range. */
+const MAX_INTERVAL_S = MAX_RANGE_MS / 1000;
+
+/**
+ * A bucket size: seconds (`3600`) or a duration (`30s`, `5m`, `1h`, `1d`), as seconds.
+ * Bounded so it never overflows the engine's UInt32 (that was a misleading 503).
+ */
+export const intervalParam = z
+  .string()
+  .transform((value, ctx) => {
+    const m = /^(\d{1,12})([smhd]?)$/.exec(value.trim());
+    if (!m) {
+      ctx.addIssue({ code: 'custom', message: `expected seconds (3600) or a duration (30s, 5m, 1h, 1d), got "${value.slice(0, 40)}"` });
+      return z.NEVER;
+    }
+    const seconds = (Number(m[1]) * UNIT_MS[(m[2] || 's') as keyof typeof UNIT_MS]) / 1000;
+    if (seconds <= 0 || seconds > MAX_INTERVAL_S) {
+      ctx.addIssue({ code: 'custom', message: `must be between 1 s and ${MAX_INTERVAL_S / 86_400} days` });
+      return z.NEVER;
+    }
+    return seconds;
+  })
+  .describe('seconds (3600) or a duration: 30s, 5m, 1h, 1d; a whole number of minutes');
 
 export const fingerprintParam = z.string().regex(/^[0-9a-f]{64}$/, 'must be a token fingerprint: 64 lowercase hex characters');
 

@@ -5,7 +5,7 @@ import type { App } from '../app.js';
 import type { Context } from '../context.js';
 import { HttpError } from '../http/errors.js';
 import { toCsv } from './csv.js';
-import { filterParams, fingerprintParam, formatParam, resolveRange, timeParam, wantsCsv } from './params.js';
+import { filterParams, intervalParam, fingerprintParam, formatParam, resolveRange, timeParam, wantsCsv } from './params.js';
 import { fingerprint } from '../ingest/fingerprint.js';
 import { appEntry, appTokenCounts, DEFAULT_BREAKDOWN_DAYS, registryEntries, tokenDetail, tokenFamily } from './tokens.js';
 import { chooseInterval, TOP_DIMENSIONS, TOP_METRICS, usageTimeseries, usageTop } from './usage.js';
@@ -118,7 +118,7 @@ export async function queryRoutes(app: App, ctx: Context): Promise<void> {
         querystring: z.object({
           from: timeParam.optional(),
           to: timeParam.optional(),
-          interval: z.coerce.number().int().positive().optional().describe('seconds, a multiple of 60'),
+          interval: intervalParam.optional(),
           ...filterParams,
           format: formatParam,
         }),

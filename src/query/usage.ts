@@ -33,7 +33,7 @@ export function chooseInterval(range: Range, requested?: number): number {
   const spanS = (range.to.getTime() - range.from.getTime()) / 1000;
   if (requested !== undefined) {
     if (requested < 60 || requested % 60 !== 0) {
-      throw new HttpError(400, 'invalid_request', 'interval: must be a whole number of minutes, in seconds (60, 300, 3600 …)', [{ field: 'querystring.interval', error: 'must be a multiple of 60' }]);
+      throw new HttpError(400, 'invalid_request', 'interval: must be a whole number of minutes: 60, 300, 3600 … seconds, or 1m, 5m, 1h, 1d', [{ field: 'querystring.interval', error: 'must be a multiple of 60' }]);
     }
     if (spanS / requested > MAX_POINTS) {
       throw new HttpError(400, 'invalid_request', `interval: too small for the range: at most ${MAX_POINTS} points`, [{ field: 'querystring.interval', error: 'too many points' }]);

@@ -10,8 +10,11 @@ import type { Config } from '../config.js';
 import type { Metrics } from '../metrics.js';
 import type { Adapter, AttemptOutcome } from './adapters/types.js';
 import type { AuditWriter } from './audit.js';
+import { CircuitBreaker, type BreakerState } from './breaker.js';
+import { Ewma } from './ewma.js';
 import type { HandleStore } from './handles.js';
 import type { Outbox, Revocation } from './outbox.js';
+import { TokenBucket } from './token-bucket.js';
 import type { Vault } from './vault.js';
 
 const BACKOFF_BASE_MS = 1000;
@@ -45,22 +48,18 @@ export interface TargetStats {
   success_rate: number;
   samples: number;
   inflight: number;
-  breaker: 'closed' | 'open' | 'half_open';
+  breaker: BreakerState;
 }
 
+/** One target: its adapter and limits, bucket, breaker and measurements. */
 class TargetState {
-  tokens: number;
-  readonly burst: number;
-  lastRefill = Date.now();
+  readonly bucket: TokenBucket;
+  readonly breaker = new CircuitBreaker(BREAKER_THRESHOLD, BREAKER_OPEN_MS);
+  readonly latencyMs = new Ewma(DEFAULT_LATENCY_MS, EWMA_ALPHA);
+  readonly successRate = new Ewma(DEFAULT_SUCCESS_RATE, EWMA_ALPHA);
   /** The target asked us to slow down (429): nothing is sent to it before this time. */
   holdUntil = 0;
   inflight = 0;
-  failures = 0;
-  openUntil = 0;
-  probing = false;
-  latencyMs = DEFAULT_LATENCY_MS;
-  successRate = DEFAULT_SUCCESS_RATE;
-  samples = 0;
 
   constructor(
     readonly name: string,
@@ -69,25 +68,12 @@ class TargetState {
     readonly concurrency: number,
     readonly maxAttempts: number,
   ) {
-    this.burst = Math.max(1, ratePerSec * BURST_SECONDS);
-    this.tokens = this.burst;
-  }
-
-  refill(now: number): void {
-    this.tokens = Math.min(this.burst, this.tokens + ((now - this.lastRefill) / 1000) * this.ratePerSec);
-    this.lastRefill = now;
-  }
-
-  breaker(now: number): TargetStats['breaker'] {
-    if (this.openUntil === 0) return 'closed';
-    return now < this.openUntil ? 'open' : 'half_open';
+    this.bucket = new TokenBucket(ratePerSec, BURST_SECONDS);
   }
 
   measure(latencyMs: number, ok: boolean): void {
-    this.samples += 1;
-    const a = this.samples < 10 ? 1 / this.samples : EWMA_ALPHA;
-    this.latencyMs += a * (latencyMs - this.latencyMs);
-    this.successRate += a * ((ok ? 1 : 0) - this.successRate);
+    this.latencyMs.add(latencyMs);
+    this.successRate.add(ok ? 1 : 0);
   }
 }
 
@@ -144,11 +130,11 @@ export class Dispatcher {
       target: s.name,
       rate_limit_per_sec: s.ratePerSec,
       concurrency: s.concurrency,
-      latency_ms: Math.round(s.latencyMs * 10) / 10,
-      success_rate: Math.round(s.successRate * 1000) / 1000,
-      samples: s.samples,
+      latency_ms: Math.round(s.latencyMs.value * 10) / 10,
+      success_rate: Math.round(s.successRate.value * 1000) / 1000,
+      samples: s.latencyMs.samples,
       inflight: s.inflight,
-      breaker: s.breaker(now),
+      breaker: s.breaker.state(now),
     }));
   }
 
@@ -160,21 +146,21 @@ export class Dispatcher {
     for (const state of this.targets.values()) {
       const due = this.outbox.due(now, state.name).filter((r) => !this.sending.has(r.id));
       if (due.length === 0) continue;
-      const breaker = state.breaker(now);
+      const breaker = state.breaker.state(now);
       if (breaker === 'open') {
-        next = Math.min(next, state.openUntil - now);
+        next = Math.min(next, state.breaker.openUntil - now);
         continue;
       }
       if (now < state.holdUntil) {
         next = Math.min(next, state.holdUntil - now);
         continue;
       }
-      state.refill(now);
-      const room = Math.min(state.concurrency - state.inflight, Math.floor(state.tokens), breaker === 'half_open' ? (state.probing ? 0 : 1) : Infinity);
+      state.bucket.refill(now);
+      const room = Math.min(state.concurrency - state.inflight, state.bucket.available(), state.breaker.room(breaker));
       const batch = due.slice(0, Math.max(0, room));
       if (batch.length > 0) {
-        state.tokens -= batch.length;
-        if (breaker === 'half_open') state.probing = true;
+        state.bucket.take(batch.length);
+        state.breaker.started(breaker);
         state.inflight += batch.length;
         for (const r of batch) this.sending.add(r.id);
         // Each revocation frees its slot when it is done: a slow call does not hold the others'.
@@ -302,18 +288,15 @@ export class Dispatcher {
     if (!skipped && !throttled) state.measure(latencyMs, outcome.kind === 'done');
     if (throttled) {
       state.holdUntil = Math.max(state.holdUntil, now + Math.min(BACKOFF_MAX_MS, outcome.retry_after_ms ?? THROTTLE_PAUSE_MS));
-      state.tokens = Math.min(state.tokens, 0);
+      state.bucket.drain();
     } else if (outcome.kind === 'retry' && !skipped) {
-      state.failures += 1;
-      if (state.failures >= BREAKER_THRESHOLD || state.probing) {
-        state.openUntil = now + BREAKER_OPEN_MS;
-        this.logger.error({ target: state.name, failures: state.failures }, 'target keeps failing: circuit breaker open');
+      if (state.breaker.failure(now)) {
+        this.logger.error({ target: state.name, failures: state.breaker.failures }, 'target keeps failing: circuit breaker open');
       }
     } else if (!skipped) {
-      state.failures = 0;
-      state.openUntil = 0;
+      state.breaker.success();
     }
-    state.probing = false;
+    state.breaker.settled();
 
     // Cancelled while this attempt was in flight: it stays cancelled, unless the target did revoke.
     const current = this.outbox.revocations.get(rev.id) ?? rev;

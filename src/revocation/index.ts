@@ -14,6 +14,7 @@ import type { Adapter } from './adapters/types.js';
 import { AuditWriter } from './audit.js';
 import { Dispatcher } from './dispatcher.js';
 import { RevocationFeed } from './feed.js';
+import { FeedStreams } from './feed-streams.js';
 import { HandleStore } from './handles.js';
 import { isFinal, Outbox } from './outbox.js';
 import { PolicyEngine } from './policy.js';
@@ -33,6 +34,8 @@ export interface Revocations {
   dispatcher: Dispatcher;
   service: RevocationService;
   feed: RevocationFeed;
+  /** Live SSE streams of the feed: one shared poller, capped (revocation.feed_streams). */
+  feedStreams: FeedStreams;
   policy: PolicyEngine;
   /** Starts sending (the process that schedules detectors also dispatches). */
   start(): Promise<void>;
@@ -59,6 +62,7 @@ export async function openRevocations(deps: {
   const service = new RevocationService(config, warehouse, outbox, dispatcher, vault, logger);
   service.audit = audit;
   const feed = new RevocationFeed(warehouse);
+  const feedStreams = new FeedStreams(feed, config.revocation.feed_streams, metrics, logger);
   dispatcher.onFinal((rev) => {
     if (rev.status === 'done' && rev.action === 'revoke_token') {
       feed.publish({ token_fingerprint: rev.token_fingerprint, revoked_at: new Date(rev.updated_at).toISOString(), source: rev.source, reason: rev.reason }, rev.updated_at);
@@ -100,6 +104,7 @@ export async function openRevocations(deps: {
     dispatcher,
     service,
     feed,
+    feedStreams,
     policy,
     async start() {
       if (started) return;
@@ -118,6 +123,7 @@ export async function openRevocations(deps: {
       service.startJobs();
     },
     async close() {
+      feedStreams.close();
       service.stop();
       await dispatcher.stop();
       await audit.close();

@@ -8,6 +8,7 @@
 import { closeSync, fdatasyncSync, mkdirSync, openSync, readFileSync, renameSync, writeSync } from 'node:fs';
 import { open, type FileHandle } from 'node:fs/promises';
 import { join } from 'node:path';
+import { GroupCommit } from '../durable/group-commit.js';
 
 export const REVOCATION_SOURCES = ['detector', 'api_provider', 'app_owner', 'subscriber', 'governance', 'webhook'] as const;
 export type RevocationSource = (typeof REVOCATION_SOURCES)[number];
@@ -92,8 +93,11 @@ export class Outbox {
   private readonly done = new Map<string, Revocation>();
   private readonly archived = new Map<string, Revocation>();
   private handle: FileHandle | undefined;
-  private queue: { line: string; resolve: () => void; reject: (e: unknown) => void }[] = [];
-  private writing: Promise<void> | undefined;
+  /** Group commit: lines appended while the previous sync ran go in one write and one sync. */
+  private readonly writer = new GroupCommit<string>(async (lines) => {
+    await this.handle!.write(lines.join(''));
+    await this.handle!.datasync();
+  });
   private entries = 0;
 
   private constructor(private readonly dir: string) {}
@@ -174,32 +178,7 @@ export class Outbox {
   }
 
   private append(entries: Entry[]): Promise<void> {
-    return new Promise((resolve, reject) => {
-      this.queue.push({ line: entries.map((e) => JSON.stringify(e)).join('\n') + '\n', resolve, reject });
-      this.kick();
-    });
-  }
-
-  private kick(): void {
-    if (this.writing) return;
-    this.writing = this.writeLoop().finally(() => {
-      this.writing = undefined;
-      if (this.queue.length > 0) this.kick();
-    });
-  }
-
-  private async writeLoop(): Promise<void> {
-    while (this.queue.length > 0) {
-      const batch = this.queue;
-      this.queue = [];
-      try {
-        await this.handle!.write(batch.map((b) => b.line).join(''));
-        await this.handle!.datasync();
-        for (const b of batch) b.resolve();
-      } catch (error) {
-        for (const b of batch) b.reject(error);
-      }
-    }
+    return this.writer.add(entries.map((e) => JSON.stringify(e)).join('\n') + '\n');
   }
 
   /** Records revocations durably, then makes them visible. */
@@ -251,7 +230,7 @@ export class Outbox {
       this.archived.delete(key);
     }
     const live = this.jobs.size + this.revocations.size;
-    if (this.entries > COMPACT_MIN_ENTRIES && this.entries > COMPACT_FACTOR * live && !this.writing && this.queue.length === 0) {
+    if (this.entries > COMPACT_MIN_ENTRIES && this.entries > COMPACT_FACTOR * live && this.writer.idle) {
       this.rewrite();
     }
   }
@@ -272,7 +251,7 @@ export class Outbox {
   }
 
   async close(): Promise<void> {
-    await this.writing;
+    await this.writer.settled();
     await this.handle?.close();
     this.handle = undefined;
   }

@@ -3,11 +3,15 @@
  * flag only, revoke the token, revoke its refresh family, block its app, or notify.
  * Allowlisted tokens and apps are never revoked automatically; beyond the blast-radius
  * limit (automatic revocations per hour) flags wait for a human as `needs_review` and an
- * alarm fires.
+ * alarm fires. The same limit holds per reporting key (the API keys that sent the flag's
+ * evidence, evidence.reported_by): one stolen gateway key can make at most
+ * max_auto_revocations_per_hour_per_key automatic revocations an hour.
  */
+import { AUTOMATIC_ACTOR } from '../http/actor.js';
 import type { Logger } from 'pino';
 import type { Config } from '../config.js';
 import type { FlagStore, NewFlag } from '../detectors/flags.js';
+import { reportingKeys } from '../detectors/provenance.js';
 import { SEVERITY_ORDER } from '../detectors/types.js';
 import type { Metrics } from '../metrics.js';
 import { tokenFamily, appEntry, registryEntries } from '../query/tokens.js';
@@ -21,12 +25,14 @@ export interface PolicyOutcome {
   policy: number;
   action: string;
   revocations: string[];
-  held?: 'allowlist' | 'blast_radius';
+  held?: 'allowlist' | 'blast_radius' | 'key_budget';
 }
 
 export class PolicyEngine {
   /** When automatic revocations were requested, for the blast-radius limit. */
   private recent: number[] = [];
+  /** The same per reporting key id. */
+  private recentByKey = new Map<string, number[]>();
 
   constructor(
     private readonly config: Config,
@@ -41,14 +47,40 @@ export class PolicyEngine {
   async load(): Promise<void> {
     const rows = await this.warehouse.query(
       `SELECT toUnixTimestamp64Milli(requested_at) AS at FROM ${TABLES.revocations} FINAL
-       WHERE source = 'detector' AND requested_at >= now64(3) - toIntervalHour(1)`,
+       WHERE source = 'detector' AND match(actor, {automatic:String}) AND requested_at >= now64(3) - toIntervalHour(1)`,
+      // Only what a policy did counts: the API can write neither this source nor these actors.
+      { automatic: AUTOMATIC_ACTOR.source },
     );
     this.recent = rows.map((r) => Number((r as { at: number }).at));
+    // Per key: the keys behind each of those revocations' flags.
+    const byKey = await this.warehouse.query(
+      `SELECT toUnixTimestamp64Milli(r.requested_at) AS at, JSONExtract(f.evidence, 'reported_by', 'Array(String)') AS keys
+       FROM (SELECT requested_at, flag_id FROM ${TABLES.revocations} FINAL
+             WHERE source = 'detector' AND match(actor, {automatic:String}) AND flag_id != ''
+               AND requested_at >= now64(3) - toIntervalHour(1)) AS r
+       INNER JOIN (SELECT flag_id, evidence FROM ${TABLES.flags} FINAL
+                   WHERE flag_id IN (SELECT flag_id FROM ${TABLES.revocations} FINAL
+                                     WHERE source = 'detector' AND match(actor, {automatic:String})
+                                       AND requested_at >= now64(3) - toIntervalHour(1))) AS f
+       USING flag_id`,
+      { automatic: AUTOMATIC_ACTOR.source },
+    );
+    this.recentByKey = new Map();
+    for (const row of byKey as { at: number; keys: string[] }[]) {
+      for (const key of row.keys) this.recentByKey.set(key, [...(this.recentByKey.get(key) ?? []), Number(row.at)]);
+    }
   }
 
   private budget(now: number): number {
     this.recent = this.recent.filter((t) => t > now - HOUR_MS);
     return this.config.revocation.max_auto_revocations_per_hour - this.recent.length;
+  }
+
+  /** What is left of a reporting key's hourly budget. */
+  private keyBudget(key: string, now: number): number {
+    const recent = (this.recentByKey.get(key) ?? []).filter((t) => t > now - HOUR_MS);
+    this.recentByKey.set(key, recent);
+    return this.config.revocation.max_auto_revocations_per_hour_per_key - recent.length;
   }
 
   async apply(newFlags: NewFlag[]): Promise<PolicyOutcome[]> {
@@ -111,7 +143,23 @@ export class PolicyEngine {
       this.logger.error({ flag_id: flag.id, limit: this.config.revocation.max_auto_revocations_per_hour }, 'ALARM: blast-radius limit reached; the flag waits for a human');
       return { ...outcome, held: 'blast_radius' };
     }
+    // Every key behind the evidence answers for it: a compromised key cannot hide behind a legitimate one.
+    const keys = reportingKeys(f.evidence);
+    const spent = counted > 0 ? keys.filter((key) => counted > this.keyBudget(key, now)) : [];
+    if (spent.length > 0) {
+      const limit = this.config.revocation.max_auto_revocations_per_hour_per_key;
+      await this.flags.review(flag.id, 'needs_review', `policy:${index}`, `per-key limit of ${limit} automatic revocations per hour reached for key ${spent.join(', ')}`);
+      for (const key of spent) this.metrics.keyRevocationBudgetExhausted.inc({ key_id: key });
+      this.metrics.alarms.inc({ kind: 'key_budget' });
+      this.logger.error({ flag_id: flag.id, keys: spent, limit }, 'ALARM: a reporting key used up its automatic-revocation budget; the flag waits for a human');
+      return { ...outcome, held: 'key_budget' };
+    }
     for (let i = 0; i < counted; i++) this.recent.push(now);
+    for (const key of keys) {
+      const list = this.recentByKey.get(key) ?? [];
+      for (let i = 0; i < counted; i++) list.push(now);
+      this.recentByKey.set(key, list);
+    }
     const results = await this.service.request(requests);
     return { ...outcome, revocations: results.map((r) => r.revocation.id) };
   }

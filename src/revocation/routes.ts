@@ -2,23 +2,23 @@
  * POST/GET /v1/revocations (+ cancel, pause, resume), GET /v1/estimates/revocation,
  * GET /v1/revocation-feed (JSON or SSE) and GET /v1/revocation-targets.
  */
+import type { Logger } from 'pino';
 import { z } from 'zod';
 import type { App } from '../app.js';
 import type { Context } from '../context.js';
+import { actorField, actorOf } from '../http/actor.js';
 import { HttpError } from '../http/errors.js';
 import { fingerprint } from '../ingest/fingerprint.js';
 import { fingerprintParam, resolveRange, timeParam } from '../query/params.js';
 import { registryEntries } from '../query/tokens.js';
 import { TABLES } from '../warehouse/warehouse.js';
-import { decodeCursor, type FeedEntry } from './feed.js';
+import { decodeCursor } from './feed.js';
 import type { Revocations } from './index.js';
 import { REVOCATION_SOURCES, type Job, type Revocation } from './outbox.js';
 import type { Selector } from './service.js';
 
 /** How long POST /v1/revocations waits for a single revocation to finish before answering 202. */
 const SETTLE_MS = 3000;
-const HEARTBEAT_MS = 15_000;
-const FEED_POLL_MS = 1000;
 const CONFIRM_ALL = 'revoke all tokens';
 
 export function presentRevocation(r: Revocation) {
@@ -77,8 +77,11 @@ export async function revocationRoutes(app: App, ctx: Context, rev: Revocations)
           target: z.string().min(1).max(100).optional(),
           dry_run: z.boolean().optional(),
           confirm: z.string().optional(),
-          source: z.enum(REVOCATION_SOURCES).default('governance'),
-          actor: z.string().min(1).max(200).optional(),
+          source: z
+            .enum(REVOCATION_SOURCES)
+            .refine((s) => s !== 'detector', 'source "detector" is reserved for tokenwatch\'s own policies')
+            .default('governance'),
+          actor: actorField.optional(),
         }),
       },
     },
@@ -87,7 +90,7 @@ export async function revocationRoutes(app: App, ctx: Context, rev: Revocations)
       const target = service.resolveTarget(b.target);
       const fpFromToken = b.token !== undefined ? fingerprint(ctx.secrets.pepper, b.token) : undefined;
       const selector = selectorOf(b.scope, b, fpFromToken);
-      const actor = b.actor ?? `api:${request.role}`;
+      const actor = actorOf(request, b.actor);
       if (selector.scope === 'token') {
         const [entry] = await registryEntries(ctx.warehouse, { fps: [selector.value] });
         const [result] = await service.request([
@@ -242,51 +245,12 @@ export async function revocationRoutes(app: App, ctx: Context, rev: Revocations)
         return feed.read(since, request.query.limit);
       }
 
-      // Server-sent events: the backlog, then live entries, heartbeats, and a poll for the rest.
+      // Server-sent events: the backlog, then live entries from the shared poller (feed-streams.ts).
+      // A refusal (429) is thrown before the response is taken over, so it has the usual shape.
+      const streams = rev.feedStreams;
+      const opened = streams.open(request.keyId ?? `role:${request.role}`, reply.raw, since, request.log as unknown as Pick<Logger, 'warn'>);
       reply.hijack();
-      const res = reply.raw;
-      res.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-cache', connection: 'keep-alive', 'x-accel-buffering': 'no' });
-      let last = since ?? { ms: -1, fp: '' };
-      const sent = new Set<string>();
-      const send = (entry: FeedEntry) => {
-        const key = `${entry.cursor}`;
-        if (sent.has(key)) return;
-        sent.add(key);
-        if (sent.size > 10_000) sent.clear();
-        const c = decodeCursor(entry.cursor)!;
-        if (c.ms > last.ms || (c.ms === last.ms && c.fp > last.fp)) last = c;
-        res.write(`id: ${entry.cursor}\nevent: revoked\ndata: ${JSON.stringify(entry)}\n\n`);
-      };
-      const unsubscribe = feed.subscribe(send);
-      let closed = false;
-      const poll = async () => {
-        // Re-read a few seconds back: entries recorded slightly out of order still arrive (deduplicated).
-        const from = { ms: Math.max(-1, last.ms - 5000), fp: '' };
-        for (;;) {
-          const page = await feed.read(from, 1000);
-          for (const e of page.entries) send(e);
-          if (page.entries.length < 1000) break;
-          Object.assign(from, decodeCursor(page.next_cursor!));
-        }
-      };
-      try {
-        const first = await feed.read(since, 10_000);
-        for (const e of first.entries) send(e);
-        await poll();
-      } catch (error) {
-        request.log.warn({ err: error }, 'revocation feed: first read failed');
-      }
-      res.write(': connected\n\n');
-      const heartbeat = setInterval(() => res.write(': ping\n\n'), HEARTBEAT_MS);
-      const poller = setInterval(() => {
-        if (!closed) poll().catch((error: unknown) => request.log.warn({ err: error }, 'revocation feed: poll failed'));
-      }, FEED_POLL_MS);
-      request.raw.on('close', () => {
-        closed = true;
-        clearInterval(heartbeat);
-        clearInterval(poller);
-        unsubscribe();
-      });
+      await opened;
     },
   );
 }

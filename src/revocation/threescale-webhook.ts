@@ -30,7 +30,9 @@ export function parseThreescaleEvent(xml: string): ThreescaleEvent {
   try {
     doc = parser.parse(xml, true);
   } catch (error) {
-    throw new HttpError(400, 'invalid_xml', `the body is not well-formed XML: ${(error as Error).message.split('\n')[0]}`);
+    // The parser's message may quote the document (app keys ride in it): only the place.
+    const line = (error as { line?: unknown }).line;
+    throw new HttpError(400, 'invalid_xml', `the body is not well-formed XML${typeof line === 'number' ? ` (line ${line})` : ''}`);
   }
   const event = (doc as { event?: Record<string, unknown> }).event;
   if (!event || typeof event !== 'object') throw new HttpError(400, 'invalid_xml', 'expected a 3scale <event> document');

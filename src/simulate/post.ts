@@ -6,8 +6,13 @@ import type { LifecycleEvent, Simulation, UsageEvent } from './types.js';
 export interface PostTarget {
   /** Base URL of the server, e.g. http://127.0.0.1:8080 */
   url: string;
-  /** An API key with the ingest role. */
+  /** An API key with the ingest role: usage events. */
   key: string;
+  /**
+   * An API key with the idp (or admin) role: lifecycle events. A gateway's ingest key may
+   * send only issued and expired, and the simulation also refreshes and revokes. Default: `key`.
+   */
+  idpKey?: string;
 }
 
 export interface PostOptions {
@@ -69,11 +74,12 @@ interface IngestAnswer {
 /** POSTs one batch, waiting and retrying on 429/502/503/504 (honouring Retry-After) and network errors. */
 async function send(target: PostTarget, route: string, body: string, contentType: string, count: number, maxAttempts: number): Promise<number> {
   const url = `${target.url.replace(/\/+$/, '')}${route}`;
+  const key = route === '/v1/tokens' ? (target.idpKey ?? target.key) : target.key;
   for (let attempt = 1; ; attempt++) {
     const backoff = Math.min(MAX_WAIT_MS, BACKOFF_MS * 2 ** (attempt - 1));
     let response: Response;
     try {
-      response = await fetch(url, { method: 'POST', headers: { authorization: `Bearer ${target.key}`, 'content-type': contentType }, body });
+      response = await fetch(url, { method: 'POST', headers: { authorization: `Bearer ${key}`, 'content-type': contentType }, body });
     } catch (error) {
       if (attempt >= maxAttempts) throw new Error(`POST ${route}: ${(error as Error).message} (after ${attempt} attempts)`, { cause: error });
       await sleep(backoff);
@@ -85,7 +91,10 @@ async function send(target: PostTarget, route: string, body: string, contentType
       await sleep(Math.min(MAX_WAIT_MS, retryAfterMs(response.headers.get('retry-after')) ?? backoff));
       continue;
     }
-    if (!response.ok) throw new PostError(response.status, `POST ${route}: ${response.status} ${serverMessage(text)}`);
+    if (!response.ok) {
+      const hint = response.status === 403 && route === '/v1/tokens' ? ' (lifecycle events need a key with role idp or admin: pass --idp-key)' : '';
+      throw new PostError(response.status, `POST ${route}: ${response.status} ${serverMessage(text)}${hint}`);
+    }
     const answer = JSON.parse(text) as IngestAnswer;
     const rejected = answer.rejected ?? [];
     if (rejected.length > 0) {

@@ -9,7 +9,8 @@ import { z } from 'zod';
 import { TOKEN_TYPES, type Config } from '../config.js';
 import { HttpError } from '../http/errors.js';
 import { describeIssues } from '../ingest/event-schema.js';
-import { fingerprintField, scopesField, timestampField } from '../ingest/fields.js';
+import { FINGERPRINT, fingerprintField, scopesField, timestampField } from '../ingest/fields.js';
+import { FINGERPRINT_MISMATCH } from '../ingest/normalise.js';
 import { decodeJwtClaims, fingerprint } from '../ingest/fingerprint.js';
 import type { Rejection } from '../ingest/ingestor.js';
 import type { RawTokenHook } from '../ingest/normalise.js';
@@ -19,6 +20,29 @@ import { defineQuery, TABLES, toClickHouseTime, type Warehouse } from '../wareho
 export const LIFECYCLE_EVENTS = ['issued', 'refreshed', 'revoked', 'expired'] as const;
 export const REVOCATION_SOURCES = ['detector', 'api_provider', 'app_owner', 'subscriber', 'governance', 'webhook'] as const;
 export const APP_EVENTS = ['registered', 'blocked', 'unblocked'] as const;
+/** The lifecycle events a gateway's ingest key may send: neither makes a gateway reject a token nor changes a family. */
+export const INGEST_KEY_EVENTS: ReadonlySet<string> = new Set(['issued', 'expired']);
+
+/**
+ * Words identity providers use for who revoked, mapped onto the documented sources
+ * (lower case, spaces and dashes read as underscores). Anything else is stored as
+ * `other`, and the original string is always kept in `source_original`.
+ */
+const SOURCE_SYNONYMS: Record<string, string> = {
+  api_provider: 'api_provider', provider: 'api_provider', admin: 'api_provider', administrator: 'api_provider', idp: 'api_provider',
+  identity_provider: 'api_provider', system: 'api_provider', server: 'api_provider', authorization_server: 'api_provider', operator: 'api_provider',
+  app_owner: 'app_owner', application_owner: 'app_owner', owner: 'app_owner', application: 'app_owner', client: 'app_owner', developer: 'app_owner',
+  subscriber: 'subscriber', user: 'subscriber', end_user: 'subscriber', self: 'subscriber', logout: 'subscriber', resource_owner: 'subscriber',
+  governance: 'governance', policy: 'governance', compliance: 'governance', security: 'governance', security_team: 'governance', soc: 'governance',
+  webhook: 'webhook',
+  // `detector` is reserved for tokenwatch's own revocations: a sender's detector is `other`.
+};
+export const OTHER_SOURCE = 'other';
+
+/** The documented source a sender's word maps onto (`other` when unknown). */
+export function mapSource(source: string): string {
+  return SOURCE_SYNONYMS[source.trim().toLowerCase().replace(/[\s-]+/g, '_')] ?? OTHER_SOURCE;
+}
 
 export function lifecycleEventSchema(config: Config) {
   const max = config.ingest.max_string_length;
@@ -39,11 +63,12 @@ export function lifecycleEventSchema(config: Config) {
       scopes: scopesField(max).optional(),
       grant_type: text.optional(),
       issued_at: timestampField().optional(),
-      expires_at: timestampField().optional(),
+      /** null: a token that never expires (an API key). */
+      expires_at: timestampField().nullable().optional(),
       mapped_from: text.optional(),
       rotated_from: z.string().min(1).max(max * 4, 'is too long').optional(),
       rotated_from_fingerprint: fingerprintField.optional(),
-      source: z.enum(REVOCATION_SOURCES).optional(),
+      source: text.optional(),
       reason: text.optional(),
     })
     .refine((e) => e.token !== undefined || e.token_fingerprint !== undefined, {
@@ -52,6 +77,11 @@ export function lifecycleEventSchema(config: Config) {
     })
     .refine((e) => e.event !== 'refreshed' || e.rotated_from !== undefined || e.rotated_from_fingerprint !== undefined, {
       message: 'a refreshed event names the token it replaces (rotated_from or rotated_from_fingerprint)',
+      path: ['rotated_from'],
+    })
+    // An event naming its token by fingerprint names the old one by fingerprint too.
+    .refine((e) => e.token !== undefined || e.rotated_from === undefined || FINGERPRINT.test(e.rotated_from), {
+      message: 'must be the old token\'s fingerprint (64 lowercase hex characters) when the event names its token by token_fingerprint',
       path: ['rotated_from'],
     });
 }
@@ -77,8 +107,10 @@ export interface TokenEventRow {
   rotated_from: string;
   family_id: string;
   source: string;
+  source_original: string;
   reason: string;
   iss: string;
+  reported_by: string;
 }
 
 const familyOf = defineQuery({
@@ -114,7 +146,13 @@ export class LifecycleIngestor {
     return createHash('sha256').update(`${e.event}|${fp}|${e.ts}|${parent}`).digest('hex').slice(0, 32);
   }
 
-  async ingest(items: unknown[], parseRejections: Rejection[], receivedAt = Date.now()): Promise<{ accepted: number; duplicates: number; rejected: Rejection[] }> {
+  /** `keyId`: the key that sent the events (request.keyId), recorded as reported_by. */
+  async ingest(
+    items: unknown[],
+    parseRejections: Rejection[],
+    receivedAt = Date.now(),
+    keyId = '',
+  ): Promise<{ accepted: number; duplicates: number; rejected: Rejection[] }> {
     if (items.length > this.config.server.max_events_per_request) {
       throw new HttpError(413, 'too_many_events', `a request may carry at most ${this.config.server.max_events_per_request} events; this one has ${items.length}`);
     }
@@ -129,8 +167,19 @@ export class LifecycleIngestor {
         continue;
       }
       const e = parsed.data;
-      const fp = e.token_fingerprint ?? fingerprint(this.pepper, e.token!);
-      const parent = e.rotated_from_fingerprint ?? (e.rotated_from !== undefined ? fingerprint(this.pepper, e.rotated_from) : '');
+      // A raw token names itself: a different fingerprint beside it would plant a handle.
+      const fp = e.token !== undefined ? fingerprint(this.pepper, e.token) : e.token_fingerprint!;
+      if (e.token_fingerprint !== undefined && e.token_fingerprint !== fp) {
+        rejected.push({ index, error: FINGERPRINT_MISMATCH });
+        continue;
+      }
+      // rotated_from is raw beside a raw token, a fingerprint beside a fingerprint.
+      const fromRotated = e.rotated_from === undefined ? undefined : e.token !== undefined ? fingerprint(this.pepper, e.rotated_from) : e.rotated_from;
+      if (fromRotated !== undefined && e.rotated_from_fingerprint !== undefined && fromRotated !== e.rotated_from_fingerprint) {
+        rejected.push({ index, error: 'rotated_from_fingerprint: is not the fingerprint of rotated_from (send one of them)' });
+        continue;
+      }
+      const parent = e.rotated_from_fingerprint ?? fromRotated ?? '';
       valid.push({ e, fp, parent });
     }
     rejected.sort((a, b) => a.index - b.index);
@@ -152,8 +201,10 @@ export class LifecycleIngestor {
         continue;
       }
       const claims = e.token !== undefined ? decodeJwtClaims(e.token) : undefined;
+      // expires_at: null says "never expires": the JWT's exp does not override it.
+      const expiresAt = e.expires_at === null ? undefined : (e.expires_at ?? (claims?.exp !== undefined ? claims.exp * 1000 : undefined));
       if (e.token !== undefined && e.event !== 'revoked' && e.event !== 'expired') {
-        this.onRawToken?.(fp, e.token, e.token_type, e.expires_at ?? (claims?.exp !== undefined ? claims.exp * 1000 : undefined));
+        this.onRawToken?.(fp, e.token, e.token_type, expiresAt);
       }
       let family = '';
       if (e.event === 'issued') family = fp;
@@ -173,13 +224,15 @@ export class LifecycleIngestor {
         scopes: e.scopes ?? claims?.scope ?? [],
         grant_type: e.grant_type ?? '',
         issued_at: time(e.issued_at),
-        expires_at: time(e.expires_at ?? (claims?.exp !== undefined ? claims.exp * 1000 : undefined)),
+        expires_at: time(expiresAt),
         mapped_from: e.mapped_from ?? '',
         rotated_from: parent,
         family_id: family,
-        source: e.event === 'revoked' ? (e.source ?? 'api_provider') : (e.source ?? ''),
+        source: e.source !== undefined ? mapSource(e.source) : e.event === 'revoked' ? 'api_provider' : '',
+        source_original: e.source ?? '',
         reason: e.reason ?? '',
         iss: claims?.iss ?? '',
+        reported_by: keyId,
       });
     }
     if (rows.length > 0) {
@@ -214,6 +267,7 @@ export async function insertAppEvents(
   warehouse: Warehouse,
   events: z.output<ReturnType<typeof appEventSchema>>[],
   receivedAt = Date.now(),
+  keyId = '',
 ): Promise<void> {
   const body =
     events
@@ -228,6 +282,7 @@ export async function insertAppEvents(
           owner: e.owner ?? '',
           source: e.source ?? '',
           reason: e.reason ?? '',
+          reported_by: keyId,
         }),
       )
       .join('\n') + '\n';

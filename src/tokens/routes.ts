@@ -7,7 +7,30 @@ import { HttpError } from '../http/errors.js';
 import { describeIssues } from '../ingest/event-schema.js';
 import { parseBatch } from '../ingest/ingestor.js';
 import { ingestResponse } from '../ingest/routes.js';
-import { appEventSchema, insertAppEvents, LifecycleIngestor } from './lifecycle.js';
+import type { Rejection } from '../ingest/ingestor.js';
+import { appEventSchema, INGEST_KEY_EVENTS, insertAppEvents, LIFECYCLE_EVENTS, LifecycleIngestor } from './lifecycle.js';
+
+/**
+ * What a gateway's ingest key may not send here: any event but issued and expired, and
+ * any event that names a token it replaces. A revocation makes every gateway reject the
+ * token and a refresh changes its family: only the identity provider (role idp) or an
+ * admin may say so. One such event refuses the whole request (403), each named by index.
+ */
+export function ingestKeyViolations(items: unknown[]): Rejection[] {
+  const out: Rejection[] = [];
+  items.forEach((item, index) => {
+    if (typeof item !== 'object' || item === null) return; // the schema words that error
+    const e = item as Record<string, unknown>;
+    // A missing or unknown event is a typo the schema words (400); only real events are gated.
+    if (!(LIFECYCLE_EVENTS as readonly unknown[]).includes(e.event)) return;
+    if (!INGEST_KEY_EVENTS.has(e.event as string)) {
+      out.push({ index, error: `event ${JSON.stringify(String(e.event).slice(0, 32))} needs a key with role idp or admin; an ingest key may send issued and expired` });
+    } else if (e.rotated_from !== undefined || e.rotated_from_fingerprint !== undefined) {
+      out.push({ index, error: 'rotated_from needs a key with role idp or admin: it changes a refresh family' });
+    }
+  });
+  return out;
+}
 
 function batchOf(body: unknown, contentType: string | undefined) {
   if (!Buffer.isBuffer(body) || body.length === 0) throw new HttpError(400, 'empty_body', 'the body is empty: send a JSON array or NDJSON of events');
@@ -33,29 +56,35 @@ export async function tokenRoutes(app: App, ctx: Context): Promise<void> {
   app.post(
     '/v1/tokens',
     {
-      config: { roles: ['ingest'] },
+      config: { roles: ['idp', 'ingest'] },
       schema: {
         summary: 'Record token lifecycle events',
         description:
           'issued, refreshed (rotated_from: the refresh token it replaces), revoked (source, reason) or expired; ' +
-          'a JSON array or NDJSON, validated like usage events.',
+          'a JSON array or NDJSON, validated like usage events. Role idp or admin; an ingest key may send only issued and expired (else 403).',
         tags: ['tokens'],
         response: { 202: ingestResponse },
       },
     },
     async (request, reply) => {
       const { items, rejected } = batchOf(request.body, request.headers['content-type']);
-      return reply.code(202).send(await lifecycle.ingest(items, rejected));
+      if (request.role === 'ingest') {
+        const refused = ingestKeyViolations(items);
+        if (refused.length > 0) {
+          throw new HttpError(403, 'forbidden', `${refused.length} event(s) need a key with role idp or admin; nothing was stored`, refused);
+        }
+      }
+      return reply.code(202).send(await lifecycle.ingest(items, rejected, Date.now(), request.keyId));
     },
   );
 
   app.post(
     '/v1/apps',
     {
-      config: { roles: ['ingest', 'admin'] },
+      config: { roles: ['idp'] },
       schema: {
         summary: 'Record application lifecycle events',
-        description: 'registered, blocked or unblocked, with app_id; a JSON array or NDJSON.',
+        description: 'registered, blocked or unblocked, with app_id; a JSON array or NDJSON. Role idp or admin.',
         tags: ['tokens'],
         response: { 202: ingestResponse },
       },
@@ -76,7 +105,7 @@ export async function tokenRoutes(app: App, ctx: Context): Promise<void> {
       });
       rejected.sort((a, b) => a.index - b.index);
       if (valid.length === 0) throw new HttpError(400, 'invalid_events', 'no valid event in the request', rejected);
-      await insertAppEvents(ctx.warehouse, valid);
+      await insertAppEvents(ctx.warehouse, valid, Date.now(), request.keyId);
       return reply.code(202).send({ accepted: valid.length, duplicates: 0, rejected });
     },
   );

@@ -1,7 +1,18 @@
 /** The embedded transport: the ClickHouse engine in-process through chDB. */
 import { mkdirSync } from 'node:fs';
 import { Session } from 'chdb';
-import { dedupSettings, encodeParams, WarehouseError, type InsertOptions, type QueryParams, type TableName, type Warehouse } from './warehouse.js';
+import { dedupSettings, encodeParams, isTimeLimited, maxExecutionTime, WarehouseError, type InsertOptions, type QueryParams, type StatementOptions, type TableName, type Warehouse } from './warehouse.js';
+
+/**
+ * chDB takes settings only in the statement: a trailing SETTINGS clause (the engine
+ * accepts a second one after the statement's own). A newline first, so a trailing
+ * comment cannot swallow it. chDB's own `timeout` option is not used: it only stops
+ * waiting while the statement keeps the engine busy.
+ */
+function limited(sql: string, options: StatementOptions | undefined): string {
+  if (options?.timeoutMs === undefined || !isTimeLimited(sql)) return sql;
+  return `${sql.replace(/[\s;]+$/, '')}\nSETTINGS max_execution_time = ${maxExecutionTime(options.timeoutMs)}`;
+}
 
 function wrap(error: unknown, what: string): WarehouseError {
   const e = error as { message?: string; clickhouseCode?: number };
@@ -39,17 +50,17 @@ export function openChdb(path: string): Warehouse {
 
   return {
     kind: 'chdb',
-    async query(sql: string, params?: QueryParams) {
+    async query(sql: string, params?: QueryParams, options?: StatementOptions) {
       try {
-        const result = await session.queryBindAsync(sql, encodeParams(params), { format: 'JSONEachRow' });
+        const result = await session.queryBindAsync(limited(sql, options), encodeParams(params), { format: 'JSONEachRow' });
         return parseRows(result.text());
       } catch (error) {
         throw wrap(error, 'query failed');
       }
     },
-    async command(sql: string, params?: QueryParams) {
+    async command(sql: string, params?: QueryParams, options?: StatementOptions) {
       try {
-        await session.queryBindAsync(sql, encodeParams(params), { format: 'TSV' });
+        await session.queryBindAsync(limited(sql, options), encodeParams(params), { format: 'TSV' });
       } catch (error) {
         throw wrap(error, 'statement failed');
       }

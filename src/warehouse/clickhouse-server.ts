@@ -3,7 +3,12 @@ import { Readable } from 'node:stream';
 import { finished } from 'node:stream/promises';
 import { createClient } from '@clickhouse/client';
 import { clusterInsertSettings } from './cluster.js';
-import { dedupSettings, encodeParams, WarehouseError, type InsertOptions, type QueryParams, type TableName, type Warehouse } from './warehouse.js';
+import { dedupSettings, encodeParams, isTimeLimited, maxExecutionTime, WarehouseError, type InsertOptions, type QueryParams, type StatementOptions, type TableName, type Warehouse } from './warehouse.js';
+
+/** The server takes max_execution_time as a per-query setting. */
+function limit(sql: string, options: StatementOptions | undefined) {
+  return options?.timeoutMs !== undefined && isTimeLimited(sql) ? { max_execution_time: maxExecutionTime(options.timeoutMs) } : {};
+}
 
 export interface ServerOptions {
   url: string;
@@ -12,6 +17,8 @@ export interface ServerOptions {
   database: string;
   /** With a cluster, inserts go through Distributed tables and return once on the shards. */
   cluster?: string;
+  /** How long the client waits for any answer; above the longest statement time limit. */
+  requestTimeoutMs?: number;
 }
 
 function wrap(error: unknown, what: string): WarehouseError {
@@ -26,24 +33,24 @@ export function openClickHouseServer(options: ServerOptions): Warehouse {
     username: options.user ?? 'default',
     password: options.password ?? '',
     database: options.database,
-    request_timeout: 60_000,
+    request_timeout: options.requestTimeoutMs ?? 60_000,
     // 64-bit integers as JSON numbers, as on the embedded transport.
     clickhouse_settings: { date_time_input_format: 'best_effort', output_format_json_quote_64bit_integers: 0 },
   });
 
   return {
     kind: 'server',
-    async query(sql: string, params?: QueryParams) {
+    async query(sql: string, params?: QueryParams, statement?: StatementOptions) {
       try {
-        const result = await client.query({ query: sql, query_params: encodeParams(params), format: 'JSONEachRow' });
+        const result = await client.query({ query: sql, query_params: encodeParams(params), format: 'JSONEachRow', clickhouse_settings: limit(sql, statement) });
         return await result.json();
       } catch (error) {
         throw wrap(error, 'query failed');
       }
     },
-    async command(sql: string, params?: QueryParams) {
+    async command(sql: string, params?: QueryParams, statement?: StatementOptions) {
       try {
-        await client.command({ query: sql, query_params: encodeParams(params) });
+        await client.command({ query: sql, query_params: encodeParams(params), clickhouse_settings: limit(sql, statement) });
       } catch (error) {
         throw wrap(error, 'statement failed');
       }

@@ -19,9 +19,10 @@
  *   their shards before the next statement.
  * - `ALTER TABLE T ADD INDEX IF NOT EXISTS …` and `ALTER TABLE T MATERIALIZE INDEX i`
  *   alter the local tables on every node (`T_local ON CLUSTER c`): the data and its
- *   skip indexes live there. `ALTER TABLE T ADD COLUMN IF NOT EXISTS …` alters the local
- *   tables and then the Distributed table, which must list the column to read or insert it.
- *   Other ALTERs are refused.
+ *   skip indexes live there.
+ * - `ALTER TABLE T ADD COLUMN IF NOT EXISTS c …` (one column) adds the column to the local
+ *   tables on every node, then to the Distributed table in front of them, which must
+ *   name it too for inserts and reads to carry it. Other ALTERs are refused.
  * - `DROP VIEW IF EXISTS v` gets `ON CLUSTER c`; `DROP TABLE IF EXISTS T` of a table the
  *   migrations create drops the Distributed table and then its local tables on every
  *   node (`SYNC`). Without IF EXISTS a drop is refused: a migration must be safe to rerun.
@@ -281,7 +282,7 @@ export function toCluster(statement: string, cluster: string, tables: ReadonlySe
     if (isWord(tokens[0], 'CREATE') && isWord(tokens[view], 'VIEW')) return [rewriteView(statement, tokens, view + 1, on)];
     if (isWord(tokens[0], 'INSERT') && isWord(tokens[1], 'INTO')) return [rewriteInsertSelect(statement, tokens, tables)];
     if (isWord(tokens[0], 'DROP') && (isWord(tokens[1], 'TABLE') || isWord(tokens[1], 'VIEW'))) return rewriteDrop(tokens, on, tables);
-    if (isWord(tokens[0], 'ALTER') && isWord(tokens[1], 'TABLE') && isWord(tokens[3], 'ADD') && isWord(tokens[4], 'COLUMN')) {
+    if (isWord(tokens[0], 'ALTER') && isWord(tokens[1], 'TABLE') && isWord(tokens[nameAfter(tokens, 2) + 2], 'COLUMN')) {
       return rewriteAddColumn(statement, tokens, on, tables);
     }
     if (isWord(tokens[0], 'ALTER') && isWord(tokens[1], 'TABLE')) return [rewriteAlterIndex(statement, tokens, on, tables)];
@@ -428,20 +429,6 @@ function rewriteDrop(tokens: Token[], on: string, tables: ReadonlySet<string>): 
   return [`DROP TABLE IF EXISTS ${name.text}${on} SYNC`, `DROP TABLE IF EXISTS ${localName(name.text)}${on} SYNC`];
 }
 
-/** `ALTER TABLE T ADD COLUMN IF NOT EXISTS …`: the local tables of every node, then the Distributed table. */
-function rewriteAddColumn(sql: string, tokens: Token[], on: string, tables: ReadonlySet<string>): string[] {
-  const name = tokens[nameAfter(tokens, 2)]!;
-  if (!tables.has(name.text)) throw new ClusterRewriteError('only tables created by the migrations can be altered');
-  if (!(isWord(tokens[5], 'IF') && isWord(tokens[6], 'NOT') && isWord(tokens[7], 'EXISTS'))) {
-    throw new ClusterRewriteError('ADD COLUMN needs IF NOT EXISTS: a migration must be safe to rerun');
-  }
-  if (topLevel(tokens, 3).some((i) => isPunct(tokens[i], ','))) throw new ClusterRewriteError('one column per ALTER');
-  return [
-    applyEdits(sql, [{ at: name.start, end: name.end, text: `${localName(name.text)}${on}` }]),
-    applyEdits(sql, [{ at: name.start, end: name.end, text: `${name.text}${on}` }]),
-  ];
-}
-
 /** `ALTER TABLE T ADD INDEX IF NOT EXISTS …` or `ALTER TABLE T MATERIALIZE INDEX i`: on the local tables of every node. */
 function rewriteAlterIndex(sql: string, tokens: Token[], on: string, tables: ReadonlySet<string>): string {
   const name = tokens[nameAfter(tokens, 2)]!;
@@ -451,4 +438,18 @@ function rewriteAlterIndex(sql: string, tokens: Token[], on: string, tables: Rea
   if (!addIndex && !materialize) throw new ClusterRewriteError('only ALTER TABLE … ADD INDEX IF NOT EXISTS and … MATERIALIZE INDEX are supported');
   if (topLevel(tokens, 3).some((i) => isPunct(tokens[i], ','))) throw new ClusterRewriteError('one index per ALTER');
   return applyEdits(sql, [{ at: name.start, end: name.end, text: `${localName(name.text)}${on}` }]);
+}
+
+/** `ALTER TABLE T ADD COLUMN IF NOT EXISTS c …`: on the local tables of every node, then on the Distributed table. */
+function rewriteAddColumn(sql: string, tokens: Token[], on: string, tables: ReadonlySet<string>): string[] {
+  const at = nameAfter(tokens, 2);
+  const name = tokens[at]!;
+  if (!tables.has(name.text)) throw new ClusterRewriteError('only tables created by the migrations can be altered');
+  const ok = isWord(tokens[at + 1], 'ADD') && isWord(tokens[at + 2], 'COLUMN') && isWord(tokens[at + 3], 'IF') && isWord(tokens[at + 4], 'NOT') && isWord(tokens[at + 5], 'EXISTS');
+  if (!ok) throw new ClusterRewriteError('only ALTER TABLE … ADD COLUMN IF NOT EXISTS is supported (a migration must be safe to rerun)');
+  if (topLevel(tokens, at + 1).some((i) => isPunct(tokens[i], ','))) throw new ClusterRewriteError('one column per ALTER');
+  return [
+    applyEdits(sql, [{ at: name.start, end: name.end, text: `${localName(name.text)}${on}` }]),
+    applyEdits(sql, [{ at: name.start, end: name.end, text: `${name.text}${on}` }]),
+  ];
 }

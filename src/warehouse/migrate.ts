@@ -98,12 +98,56 @@ export const MIGRATIONS_TABLE_DDL = `CREATE TABLE IF NOT EXISTS ${TABLES.migrati
      (version UInt32, name String, checksum String, applied_at DateTime64(3, 'UTC') DEFAULT now64(3))
      ENGINE = ReplacingMergeTree ORDER BY version`;
 
-const appliedVersions = defineQuery({
+const appliedMigrations = defineQuery({
   name: 'applied_migrations',
-  sql: `SELECT version FROM ${TABLES.migrations} ORDER BY version`,
+  sql: `SELECT version, name, checksum FROM ${TABLES.migrations} ORDER BY version`,
   params: z.object({}),
-  row: z.object({ version: z.coerce.number() }),
+  row: z.object({ version: z.coerce.number(), name: z.string(), checksum: z.string() }),
 });
+
+/**
+ * Checksums of files as they were applied by earlier commits, before the migration check
+ * existed, and accepted for them. On 2026-11-24 three commits added tables to files already
+ * applied instead of adding a new migration: 003 gained the app and user top lists (06bd8c7)
+ * and usage_token_place_1h_v1 (56b6f9b); 005 gained suppressions and detector_runs
+ * (56b6f9b). A data directory migrated before those commits records an older checksum and
+ * lacks what the edits added, exactly as it did before this check; refusing it now would
+ * change nothing for it but stop it starting. Never add to this list: a change to an
+ * applied migration is a new migration.
+ */
+export const HISTORICAL_CHECKSUMS: Readonly<Record<number, readonly string[]>> = {
+  3: [
+    '15532fa10046e4fcda26115d63ae6c5306ecfb936e5538c4146d3516be43e9a2', // 16dda42
+    '81943445666bd380498bf03e841a53234eba3cd12d8c0964708c6904c9dd4005', // 06bd8c7
+  ],
+  5: ['3a3350fe4636c809a88c192e0de4ab19f9c033cb12b4b24671b19bebf4a2fa07'], // 16dda42
+};
+
+/** An applied migration whose file changed since: refused at start, naming the file. */
+export class MigrationChangedError extends Error {
+  constructor(readonly file: string, readonly recorded: string, readonly current: string) {
+    super(
+      `migration ${file} was changed after it was applied (recorded checksum ${recorded.slice(0, 12)}, ` +
+        `file now ${current.slice(0, 12)}): restore the file and put the change in a new migration`,
+    );
+    this.name = 'MigrationChangedError';
+  }
+}
+
+export function migrationFile(migration: Pick<Migration, 'version' | 'name'>): string {
+  return `sql/${String(migration.version).padStart(3, '0')}_${migration.name}.sql`;
+}
+
+/** Throws MigrationChangedError for the first applied migration whose file differs from what was applied. */
+export function checkApplied(migrations: readonly Migration[], applied: readonly { version: number; checksum: string }[]): void {
+  const byVersion = new Map(migrations.map((m) => [m.version, m]));
+  for (const row of applied) {
+    const migration = byVersion.get(row.version);
+    if (!migration || row.checksum === migration.checksum) continue;
+    if (HISTORICAL_CHECKSUMS[row.version]?.includes(row.checksum)) continue;
+    throw new MigrationChangedError(migrationFile(migration), row.checksum, migration.checksum);
+  }
+}
 
 const usageTtl = defineQuery({
   name: 'usage_events_ttl',
@@ -128,7 +172,10 @@ export async function applyRetention(warehouse: Warehouse, days: number, cluster
   return true;
 }
 
-/** Applies what is not applied yet (of the files in `dir`); returns the versions it applied. */
+/**
+ * Applies what is not applied yet (of the files in `dir`); returns the versions it applied.
+ * Refuses (MigrationChangedError) when a file already applied has changed since.
+ */
 export async function migrate(warehouse: Warehouse, variables: MigrationVariables, dir = SQL_DIR): Promise<Migration[]> {
   const { cluster } = variables;
   // Loaded (and, on a cluster, rewritten) first: a statement the rewrite refuses stops everything.
@@ -141,7 +188,10 @@ export async function migrate(warehouse: Warehouse, variables: MigrationVariable
     cluster === undefined
       ? ''
       : ` SETTINGS ${clusterInsertSettingsSql()}`;
-  const done = new Set((await appliedVersions(warehouse, {})).map((r) => r.version));
+  const recorded = await appliedMigrations(warehouse, {});
+  // Before anything is applied: a changed file is refused, naming it.
+  checkApplied(migrations, recorded);
+  const done = new Set(recorded.map((r) => r.version));
   const applied: Migration[] = [];
   for (const migration of migrations) {
     if (done.has(migration.version)) continue;

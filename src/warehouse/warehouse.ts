@@ -39,12 +39,21 @@ export interface InsertOptions {
   dedupToken?: string;
 }
 
+export interface StatementOptions {
+  /**
+   * The engine stops the statement after this long (max_execution_time) and the call
+   * fails with a WarehouseError whose `timedOut` is true. Reads and INSERT … SELECT only:
+   * DDL is never cut off halfway.
+   */
+  timeoutMs?: number;
+}
+
 export interface Warehouse {
   readonly kind: 'chdb' | 'server';
   /** Runs a SELECT and returns its rows (JSONEachRow; 64-bit integers as numbers on both transports). */
-  query(sql: string, params?: QueryParams): Promise<unknown[]>;
+  query(sql: string, params?: QueryParams, options?: StatementOptions): Promise<unknown[]>;
   /** Runs a statement that returns no rows (DDL, ALTER, INSERT … SELECT). */
-  command(sql: string, params?: QueryParams): Promise<void>;
+  command(sql: string, params?: QueryParams, options?: StatementOptions): Promise<void>;
   /** Inserts newline-delimited JSON rows whose keys are the table's column names. */
   insertJsonEachRow(table: TableName, rows: Buffer | string, options?: InsertOptions): Promise<void>;
   ping(): Promise<void>;
@@ -61,6 +70,41 @@ export class WarehouseError extends Error {
     super(message, options);
     this.name = 'WarehouseError';
   }
+
+  /** The statement ran past its time limit (ClickHouse TIMEOUT_EXCEEDED), or the transport gave up waiting. */
+  get timedOut(): boolean {
+    return this.clickhouseCode === TIMEOUT_EXCEEDED || /\btimeout error\b/i.test(this.message);
+  }
+}
+
+/** ClickHouse's error code for a statement past max_execution_time. */
+export const TIMEOUT_EXCEEDED = 159;
+
+/** Statements a time limit applies to: reads and INSERT … SELECT. DDL and mutations run to the end. */
+export function isTimeLimited(sql: string): boolean {
+  return /^\s*(?:SELECT|WITH|INSERT\s+INTO\s+[\w.`"]+\s*(?:\([^)]*\)\s*)?(?:SELECT|WITH))\b/i.test(sql);
+}
+
+/** max_execution_time is in seconds; fractions are honoured. */
+export function maxExecutionTime(timeoutMs: number): number {
+  return Math.max(0.001, timeoutMs / 1000);
+}
+
+/**
+ * The same warehouse with a default time limit on every statement that does not name
+ * its own: one for the request path (warehouse.statement_timeout_ms), one for detectors
+ * and jobs (warehouse.background_statement_timeout_ms).
+ */
+export function withStatementTimeout(warehouse: Warehouse, timeoutMs: number): Warehouse {
+  const limit = (options?: StatementOptions): StatementOptions => ({ timeoutMs, ...options });
+  return {
+    kind: warehouse.kind,
+    query: (sql, params, options) => warehouse.query(sql, params, limit(options)),
+    command: (sql, params, options) => warehouse.command(sql, params, limit(options)),
+    insertJsonEachRow: (table, rows, options) => warehouse.insertJsonEachRow(table, rows, options),
+    ping: () => warehouse.ping(),
+    close: () => warehouse.close(),
+  };
 }
 
 /** ClickHouse's text form of a DateTime64(3) in UTC, which both transports bind alike. */

@@ -112,7 +112,7 @@ export async function seed(base: string, drained: () => Promise<void>): Promise<
   use(tokens.sleeper, now - 26 * DAY, 30, HOUR, { ...PLACES.berlin, app_id: 'reports', user_id: 'u-0007' });
   use(tokens.sleeper, now - 15 * MIN, 10, 5 * MIN, { ...PLACES.moscow, ip: '95.1.2.3', app_id: 'reports', user_id: 'u-0007' });
 
-  await post(base, '/v1/tokens', lifecycle);
+  await post(base, '/v1/tokens', lifecycle, KEYS.idp);
   for (let i = 0; i < events.length; i += 5000) await post(base, '/v1/events', events.slice(i, i + 5000));
   await drained();
   const run = await post(base, '/v1/detections/run', { from: new Date(now - HOUR).toISOString(), to: new Date(now).toISOString() }, KEYS.admin);

@@ -109,7 +109,7 @@ function scenario() {
 const fp = (token: string) => fingerprint(t.ctx.secrets.pepper, token);
 
 async function post(url: string, body: unknown[], contentType = 'application/json') {
-  const res = await t.app.inject({ method: 'POST', url, headers: { 'content-type': contentType, ...auth('ingest') }, payload: JSON.stringify(body) });
+  const res = await t.app.inject({ method: 'POST', url, headers: { 'content-type': contentType, ...auth(url === '/v1/tokens' ? 'idp' : 'ingest') }, payload: JSON.stringify(body) });
   expect(res.statusCode, res.body).toBe(202);
 }
 

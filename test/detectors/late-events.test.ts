@@ -43,7 +43,7 @@ async function stuffing(ip: string) {
 }
 
 async function post(url: string, body: unknown[]) {
-  const res = await t.app.inject({ method: 'POST', url, headers: { 'content-type': 'application/json', ...auth('ingest') }, payload: JSON.stringify(body) });
+  const res = await t.app.inject({ method: 'POST', url, headers: { 'content-type': 'application/json', ...auth(url === '/v1/tokens' ? 'idp' : 'ingest') }, payload: JSON.stringify(body) });
   expect(res.statusCode, res.body).toBe(202);
   await t.ctx.flusher.drained();
 }

@@ -26,7 +26,7 @@ let flags: Flag[] = [];
 beforeAll(async () => {
   server = await startServer(testConfig(tempDir()), { geo: true, schedule: false });
   sim = generate({ seed: SEED, tokens: TOKENS, days: DAYS });
-  await post(sim, { url: server.url, key: KEYS.ingest });
+  await post(sim, { url: server.url, key: KEYS.ingest, idpKey: KEYS.idp });
   await server.ctx.flusher.drained(300_000);
   const first = sim.events[0]!.ts;
   await server.ctx.runner.run({ from: new Date(Date.parse(first) - 60_000), to: new Date() }, 'cli');

@@ -12,7 +12,8 @@ beforeAll(async () => {
 });
 afterAll(async () => t?.close());
 
-const post = (url: string, payload: unknown, role: 'ingest' | 'admin' = 'ingest') =>
+// Lifecycle and app events come from the identity provider (role idp); usage from a gateway.
+const post = (url: string, payload: unknown, role: 'ingest' | 'idp' | 'admin' = url === '/v1/events' ? 'ingest' : 'idp') =>
   t.app.inject({ method: 'POST', url, headers: { 'content-type': 'application/json', ...auth(role) }, payload: JSON.stringify(payload) });
 const get = (url: string, role: 'read' | 'admin' | 'ingest' = 'read') => t.app.inject({ method: 'GET', url, headers: auth(role) });
 
@@ -102,7 +103,7 @@ describe('token lifecycle', () => {
       { event: 'issued', token: 'ok-token' },
       { event: 'minted', token: 'x' },
       { event: 'refreshed', token: 'child' },
-      { event: 'revoked', token: 'x', source: 'someone' },
+      { event: 'revoked', token: 'x', source: 7 },
       { event: 'issued' },
     ]);
     expect(res.statusCode).toBe(202);
@@ -110,6 +111,7 @@ describe('token lifecycle', () => {
     expect(rejected.map((r: { index: number }) => r.index)).toEqual([1, 2, 3, 4]);
     expect(rejected[0].error).toMatch(/^event: /);
     expect(rejected[1].error).toMatch(/rotated_from/);
+    // Any source string is kept (issue 13); a source that is not a string is still an error.
     expect(rejected[2].error).toMatch(/^source: /);
     expect(rejected[3].error).toMatch(/token/);
     const all = await post('/v1/tokens', [{ event: 'nope' }]);

@@ -14,7 +14,7 @@ let t: TestApp;
 const config = () => testConfig(dir, { revocation: { targets: { idp: rfc7009Target(idp, { rate_limit_per_sec: 50, concurrency: 4 }) } } });
 
 async function post(url: string, body: unknown) {
-  const res = await t.app.inject({ method: 'POST', url, headers: { 'content-type': 'application/json', ...auth(url.startsWith('/v1/revocations') ? 'admin' : 'ingest') }, payload: body as object });
+  const res = await t.app.inject({ method: 'POST', url, headers: { 'content-type': 'application/json', ...auth(url.startsWith('/v1/revocations') ? 'admin' : url === '/v1/tokens' ? 'idp' : 'ingest') }, payload: body as object });
   return res;
 }
 

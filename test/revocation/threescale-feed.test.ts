@@ -131,7 +131,7 @@ describe('revocation feed', () => {
     const started = Date.now();
     const life = await fetch(`${server.url}/v1/tokens`, {
       method: 'POST',
-      headers: { 'content-type': 'application/json', ...auth('ingest') },
+      headers: { 'content-type': 'application/json', ...auth('idp') },
       body: JSON.stringify([{ event: 'revoked', token: 'idp-revoked-token', source: 'api_provider', reason: 'logout' }]),
     });
     expect(life.status).toBe(202);

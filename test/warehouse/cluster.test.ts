@@ -126,9 +126,9 @@ describe('every migration statement on a cluster', () => {
         continue;
       }
       for (const f of formatted) expect(f).toContain(`ON CLUSTER ${CLUSTER}`);
-      const addColumn = /^ALTER TABLE (\w+)\s+\(?ADD COLUMN/.exec(original);
+      const addColumn = /^ALTER TABLE (\w+)\s+\(?ADD COLUMN IF NOT EXISTS/.exec(original);
       if (addColumn) {
-        // The data's tables, then the Distributed table that reads and inserts them.
+        // A column on the local tables of every node, then on the Distributed table in front of them.
         seen.alters++;
         expect(formatted).toEqual([
           original.replace(`ALTER TABLE ${addColumn[1]}`, `ALTER TABLE ${addColumn[1]}_local ON CLUSTER ${CLUSTER}`),
@@ -330,6 +330,15 @@ describe('the rewrite on small inputs', () => {
       'DROP TABLE IF EXISTS events ON CLUSTER tw_cluster SYNC',
       'DROP TABLE IF EXISTS events_local ON CLUSTER tw_cluster SYNC',
     ]);
+  });
+
+  it('adds a column to the local tables of every node and then to the Distributed table; only IF NOT EXISTS, one at a time', () => {
+    expect(toCluster("ALTER TABLE events ADD COLUMN IF NOT EXISTS b LowCardinality(String) DEFAULT ''", CLUSTER, tables)).toEqual([
+      "ALTER TABLE events_local ON CLUSTER tw_cluster ADD COLUMN IF NOT EXISTS b LowCardinality(String) DEFAULT ''",
+      "ALTER TABLE events ON CLUSTER tw_cluster ADD COLUMN IF NOT EXISTS b LowCardinality(String) DEFAULT ''",
+    ]);
+    expect(() => toCluster('ALTER TABLE events ADD COLUMN IF NOT EXISTS b String, ADD COLUMN IF NOT EXISTS c String', CLUSTER, tables)).toThrow(/one column per ALTER/);
+    expect(() => toCluster('ALTER TABLE other ADD COLUMN IF NOT EXISTS b String', CLUSTER, tables)).toThrow(/only tables created by the migrations/);
   });
 
   it('adds and builds skip indexes on the local tables of every node', () => {

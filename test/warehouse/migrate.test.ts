@@ -1,8 +1,18 @@
 /** Migrations: numbered files applied once each and recorded; retention follows the config. */
+import { cpSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openChdb } from '../../src/warehouse/chdb.js';
-import { loadMigrations, migrate, render, splitStatements } from '../../src/warehouse/migrate.js';
+import {
+  checkApplied,
+  HISTORICAL_CHECKSUMS,
+  loadMigrations,
+  migrate,
+  MigrationChangedError,
+  render,
+  splitStatements,
+  SQL_DIR,
+} from '../../src/warehouse/migrate.js';
 import type { Warehouse } from '../../src/warehouse/warehouse.js';
 import { tempDir } from '../helpers.js';
 
@@ -50,5 +60,31 @@ describe('migrations', () => {
       t: new Date('2026-03-04T05:06:07.089Z'),
     });
     expect(rows).toEqual([{ s: "it's \\ a 'test'\n", n: 7, t: '2026-03-04 05:06:07.089' }]);
+  });
+
+  it('refuse to start when an applied file changed, naming the file, before applying anything', async () => {
+    const vars = { retention_days: 90, rollup_retention_days: 400 };
+    await migrate(warehouse, vars);
+    const dir = join(tempDir(), 'sql');
+    cpSync(SQL_DIR, dir, { recursive: true });
+    const edited = join(dir, '004_bi_views.sql');
+    writeFileSync(edited, readFileSync(edited, 'utf8') + '\n-- an edit after the fact\n');
+    writeFileSync(join(dir, '999_never_applied.sql'), 'CREATE TABLE never_applied (x UInt8) ENGINE = Memory;\n');
+    const refusal = await migrate(warehouse, vars, dir).catch((e: unknown) => e);
+    expect(refusal).toBeInstanceOf(MigrationChangedError);
+    expect((refusal as Error).message).toMatch(/^migration sql\/004_bi_views\.sql was changed after it was applied/);
+    const [exists] = (await warehouse.query(`SELECT count() AS n FROM system.tables WHERE database = currentDatabase() AND name = 'never_applied'`)) as { n: number }[];
+    expect(Number(exists!.n)).toBe(0);
+    // The unchanged files pass.
+    expect(await migrate(warehouse, vars)).toEqual([]);
+  });
+
+  it('accept the checksums files had when applied before the check existed, and no others', () => {
+    const migrations = loadMigrations({ retention_days: 90, rollup_retention_days: 400 });
+    for (const [version, checksums] of Object.entries(HISTORICAL_CHECKSUMS)) {
+      for (const checksum of checksums) expect(() => checkApplied(migrations, [{ version: Number(version), checksum }])).not.toThrow();
+    }
+    expect(() => checkApplied(migrations, [{ version: 3, checksum: HISTORICAL_CHECKSUMS[5]![0]! }])).toThrow(/sql\/003_usage_rollups\.sql/);
+    expect(() => checkApplied(migrations, [{ version: 1, checksum: 'f'.repeat(64) }])).toThrow(MigrationChangedError);
   });
 });

@@ -151,7 +151,7 @@ function reviewCard(flag, onDone) {
     return card('Review', h('p', { class: 'muted readonly-note' }, 'Read-only key: confirming or dismissing a flag needs an admin key.'));
   }
   const reason = h('textarea', { id: 'review-reason', name: 'reason', rows: 3, maxlength: 2000, placeholder: 'What you checked and what you concluded', 'aria-describedby': 'review-help' });
-  const reviewer = h('input', { id: 'review-actor', name: 'actor', type: 'text', autocomplete: 'name', maxlength: 200, value: sessionStorage.getItem(REVIEWER) ?? '', placeholder: `default: api:${session.role}` });
+  const reviewer = h('input', { id: 'review-actor', name: 'actor', type: 'text', autocomplete: 'name', maxlength: 200, value: sessionStorage.getItem(REVIEWER) ?? '', placeholder: "default: your key's id" });
   const suppress = h('select', { id: 'review-suppress', name: 'suppress_hours' }, SUPPRESS.map(([v, t]) => h('option', { value: v }, t)));
   const revoke = flag.token_fingerprint
     ? h('select', { id: 'review-revoke', name: 'revoke' }, REVOKE.map(([v, t]) => h('option', { value: v }, t)))

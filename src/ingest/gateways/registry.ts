@@ -54,6 +54,7 @@ export function ingestGatewayBatch(
   name: GatewayName,
   gateway: Gateway,
   split: Split,
+  keyId: string | undefined,
   receivedAt = Date.now(),
 ): Promise<IngestResult> {
   const { items, rejected } = split;
@@ -82,5 +83,5 @@ export function ingestGatewayBatch(
     if ('raw' in token) event.token = token.raw;
     events[index] = event;
   }
-  return ingestor.ingest(events, rejections, receivedAt, extras);
+  return ingestor.ingest(events, rejections, receivedAt, keyId, extras);
 }

@@ -55,7 +55,7 @@ export async function gatewayRoutes(app: App, ctx: Context): Promise<void> {
           if (error instanceof BodyError) throw new HttpError(400, 'invalid_json', error.message);
           throw error;
         }
-        const result = await ingestGatewayBatch(ingestor, secrets.pepper, name, gateway, split);
+        const result = await ingestGatewayBatch(ingestor, secrets.pepper, name, gateway, split, request.keyId);
         if (result.rejected.length > 0) {
           // The gateway does not read the answer: the log is where an operator sees what was refused.
           request.log.warn({ gateway: name, rejected: result.rejected.length, first: result.rejected.slice(0, 3) }, 'gateway records rejected');

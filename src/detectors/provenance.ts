@@ -1,0 +1,112 @@
+/**
+ * Who said so: before a flag is stored, its evidence names the API keys that reported the
+ * usage events behind it (`reported_by`, key ids, most events first) and every place a
+ * caller reported that its IP's MMDB lookup contradicts (`place_disputes`). A reviewer
+ * sees that one gateway's word made the flag, and the revocation policy holds each key to
+ * its own budget (src/revocation/policy.ts).
+ *
+ * The evidence events are the subject's usage events in the flag's window; for a finding
+ * with an earlier first leg (impossible_travel's `from.last_seen`), from that leg on.
+ */
+import { z } from 'zod';
+import { TABLES, type Warehouse } from '../warehouse/warehouse.js';
+import type { Finding } from './types.js';
+
+/** A reported place this far from its IP's lookup disagrees with it (a city guess is off by tens of km, a regional VPN by hundreds). */
+export const DISPUTE_KM = 500;
+/** At most this many disputes are kept in a flag's evidence (the busiest first). */
+const MAX_DISPUTES = 5;
+
+/** The usage_events condition selecting a finding's subject; bind {subject:String}. */
+const SUBJECT_SQL: Record<Finding['subject_type'], string> = {
+  token: 'token_fingerprint = {subject:String}',
+  ip: 'ip = toIPv6({subject:String})',
+  app: 'app_id = {subject:String}',
+  user: 'user_id = {subject:String}',
+};
+
+const DISPUTED_SQL = `(
+    (reported_country != '' AND geo_country != '' AND reported_country != geo_country)
+ OR (reported_lat IS NOT NULL AND reported_lon IS NOT NULL AND geo_lat IS NOT NULL AND geo_lon IS NOT NULL
+     AND greatCircleDistance(assumeNotNull(reported_lon), assumeNotNull(reported_lat), assumeNotNull(geo_lon), assumeNotNull(geo_lat)) > ${DISPUTE_KM * 1000})
+ OR (reported_asn != 0 AND geo_asn != 0 AND reported_asn != geo_asn))`;
+
+const num = z.coerce.number();
+const disputeRow = z.object({
+  reported_by: z.string(),
+  ip_text: z.string(),
+  reported_country: z.string(),
+  reported_city: z.string(),
+  reported_lat: num.nullable(),
+  reported_lon: num.nullable(),
+  reported_asn: num,
+  geo_country: z.string(),
+  geo_city: z.string(),
+  geo_lat: num.nullable(),
+  geo_lon: num.nullable(),
+  geo_asn: num,
+  events: num,
+});
+
+export interface PlaceDispute {
+  reported_by: string;
+  ip: string;
+  reported: { country: string; city: string; lat: number | null; lon: number | null; asn: number };
+  lookup: { country: string; city: string; lat: number | null; lon: number | null; asn: number };
+  events: number;
+}
+
+/** The span of a finding's evidence events. */
+export function evidenceSpan(f: Finding): { from: Date; to: Date } {
+  let from = f.window_start.getTime();
+  const leg = (f.evidence.from as { last_seen?: unknown } | undefined)?.last_seen;
+  if (typeof leg === 'string' && Number.isFinite(Date.parse(leg))) from = Math.min(from, Date.parse(leg));
+  return { from: new Date(from), to: f.window_end };
+}
+
+/** Adds `reported_by` and `place_disputes` to each finding's evidence (in place). */
+export async function attachProvenance(warehouse: Warehouse, findings: Finding[]): Promise<void> {
+  for (const f of findings) {
+    const { from, to } = evidenceSpan(f);
+    const where = `${SUBJECT_SQL[f.subject_type]} AND ts >= {from:DateTime64(3)} AND ts <= {to:DateTime64(3)}`;
+    const params = { subject: f.subject, from, to };
+    const keys = z
+      .object({ reported_by: z.string(), events: num })
+      .array()
+      .parse(
+        await warehouse.query(
+          `SELECT reported_by, count() AS events FROM ${TABLES.usageEvents} WHERE ${where} GROUP BY reported_by ORDER BY events DESC, reported_by`,
+          params,
+        ),
+      );
+    const disputes = disputeRow.array().parse(
+      await warehouse.query(
+        `SELECT reported_by, replaceRegexpOne(IPv6NumToString(ip), '^::ffff:', '') AS ip_text,
+                reported_country, reported_city, reported_lat, reported_lon, reported_asn,
+                geo_country, geo_city, geo_lat, geo_lon, geo_asn, count() AS events
+         FROM ${TABLES.usageEvents}
+         WHERE ${where} AND ${DISPUTED_SQL}
+         GROUP BY reported_by, ip_text, reported_country, reported_city, reported_lat, reported_lon, reported_asn,
+                  geo_country, geo_city, geo_lat, geo_lon, geo_asn
+         ORDER BY events DESC LIMIT ${MAX_DISPUTES}`,
+        params,
+      ),
+    );
+    f.evidence.reported_by = keys.map((k) => k.reported_by).filter(Boolean);
+    f.evidence.place_disputes = disputes.map(
+      (d): PlaceDispute => ({
+        reported_by: d.reported_by,
+        ip: d.ip_text,
+        reported: { country: d.reported_country, city: d.reported_city, lat: d.reported_lat, lon: d.reported_lon, asn: d.reported_asn },
+        lookup: { country: d.geo_country, city: d.geo_city, lat: d.geo_lat, lon: d.geo_lon, asn: d.geo_asn },
+        events: d.events,
+      }),
+    );
+  }
+}
+
+/** The key ids behind a flag's evidence ([] for flags from before provenance was recorded). */
+export function reportingKeys(evidence: Record<string, unknown>): string[] {
+  const keys = evidence.reported_by;
+  return Array.isArray(keys) ? keys.filter((k): k is string => typeof k === 'string' && k !== '') : [];
+}

@@ -1,0 +1,73 @@
+/**
+ * Imports go down the layers of docs/architecture.md (LAYERS in scripts/import-graph.ts).
+ * A new import to a peer or a higher layer fails here. KNOWN_UPWARD lists the ones that
+ * exist today (issue 12): remove an entry when its import is gone (the test says so).
+ */
+import { describe, expect, it } from 'vitest';
+import { imports, LAYERS, nodeOf, upwardImports } from '../scripts/import-graph.js';
+
+const KNOWN_UPWARD: readonly string[] = [
+  // Configuration validates the gateways' settings with the schema that lives beside their mappers.
+  'src/config.ts -> src/ingest/gateways/settings.ts',
+  // Routes plugins take the App type from app.ts, which imports them all (a circle), and
+  // the whole Context from context.ts instead of the parts they use.
+  'src/console/api.ts -> src/app.ts',
+  'src/console/routes.ts -> src/app.ts',
+  'src/console/routes.ts -> src/context.ts',
+  'src/detectors/routes.ts -> src/app.ts',
+  'src/detectors/routes.ts -> src/context.ts',
+  'src/ingest/gateways/routes.ts -> src/app.ts',
+  'src/ingest/gateways/routes.ts -> src/context.ts',
+  'src/ingest/routes.ts -> src/app.ts',
+  'src/ingest/routes.ts -> src/context.ts',
+  'src/ops/routes.ts -> src/app.ts',
+  'src/ops/routes.ts -> src/context.ts',
+  'src/query/routes.ts -> src/app.ts',
+  'src/query/routes.ts -> src/context.ts',
+  'src/revocation/routes.ts -> src/app.ts',
+  'src/revocation/routes.ts -> src/context.ts',
+  'src/revocation/threescale-webhook.ts -> src/app.ts',
+  'src/revocation/threescale-webhook.ts -> src/context.ts',
+  'src/tokens/routes.ts -> src/app.ts',
+  'src/tokens/routes.ts -> src/context.ts',
+  // Features reaching into each other: the review API revokes through revocation's routes,
+  // the policy reads detectors' flags, revocation wires the runner to the policy itself,
+  // and both use the token read model and the time parameters from query/.
+  'src/detectors/routes.ts -> src/query/params.ts',
+  'src/detectors/routes.ts -> src/query/tokens.ts',
+  'src/detectors/routes.ts -> src/revocation/routes.ts',
+  'src/revocation/index.ts -> src/detectors/runner.ts',
+  'src/revocation/policy.ts -> src/detectors/flags.ts',
+  'src/revocation/policy.ts -> src/detectors/provenance.ts',
+  'src/revocation/policy.ts -> src/detectors/types.ts',
+  'src/revocation/policy.ts -> src/query/tokens.ts',
+  'src/revocation/routes.ts -> src/query/params.ts',
+  'src/revocation/routes.ts -> src/query/tokens.ts',
+];
+
+describe('architecture', () => {
+  const all = imports();
+  const upward = upwardImports(all).map(({ from, to }) => `${from} -> ${to}`);
+
+  it('reads the imports of src/ (the graph is not empty and has the edges we know)', () => {
+    expect(all.length).toBeGreaterThan(200);
+    expect(all).toContainEqual({ from: 'src/app.ts', to: 'src/context.ts' });
+    expect(all).toContainEqual({ from: 'src/ingest/geo.ts', to: 'src/ingest/geo/index.ts' });
+  });
+
+  it('places every folder of src/ in a layer', () => {
+    const placed = new Set(LAYERS.flatMap((l) => l.nodes));
+    const nodes = new Set(all.flatMap((i) => [nodeOf(i.from), nodeOf(i.to)]));
+    expect([...nodes].filter((n) => !placed.has(n))).toEqual([]);
+  });
+
+  it('has no import to a peer or a higher layer beyond the known ones', () => {
+    const unknown = upward.filter((edge) => !KNOWN_UPWARD.includes(edge));
+    expect(unknown, 'new imports that do not go down the layers (docs/architecture.md): import from a lower layer, or move the code').toEqual([]);
+  });
+
+  it('lists only known upward imports that still exist', () => {
+    const fixed = KNOWN_UPWARD.filter((edge) => !upward.includes(edge));
+    expect(fixed, 'these imports are gone: remove them from KNOWN_UPWARD').toEqual([]);
+  });
+});
