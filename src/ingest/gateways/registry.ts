@@ -45,8 +45,8 @@ const MAX_REQUEST_ID = 128;
  * fingerprint and any X-Request-Id: a retried batch (Kong and APISIX resend whole
  * batches) is counted once, and a client that sets an X-Request-Id cannot make its
  * request pass for a retry of another. The hash covers the fingerprint, never the raw
- * token, so it needs no key. A raw token is fingerprinted here, once: the normaliser
- * takes the fingerprint given and still sees the token (JWT claims, revocation handles).
+ * token, so it needs no key. Raw tokens go on as `token`: the normaliser fingerprints
+ * them (and reads JWT claims, keeps revocation handles) as for /v1/events.
  */
 export function ingestGatewayBatch(
   ingestor: Ingestor,
@@ -71,15 +71,19 @@ export function ingestGatewayBatch(
     }
     const { event, token, requestId, requestHint } = outcome.value;
     if ('raw' in token) {
-      event.token_fingerprint = fingerprint(pepper, token.raw);
       if (token.type) event.token_type = token.type;
     } else {
       event.token_fingerprint = referenceFingerprint(pepper, name, token.ref);
       extras[index] = { token_kind: 'reference', token_ref: `${name}:${token.ref}` };
     }
-    event.event_id = requestId
-      ? `${name}:${requestId.slice(0, MAX_REQUEST_ID)}`
-      : `${name}:${createHash('sha256').update(JSON.stringify(event)).update(requestHint ?? '').digest('hex').slice(0, 40)}`;
+    if (requestId) {
+      event.event_id = `${name}:${requestId.slice(0, MAX_REQUEST_ID)}`;
+    } else {
+      const hash = createHash('sha256').update(JSON.stringify(event));
+      // The raw token enters the hash as its fingerprint: an unkeyed hash over it could be brute-forced.
+      if ('raw' in token) hash.update(fingerprint(pepper, token.raw));
+      event.event_id = `${name}:${hash.update(requestHint ?? '').digest('hex').slice(0, 40)}`;
+    }
     if ('raw' in token) event.token = token.raw;
     events[index] = event;
   }
