@@ -9,7 +9,7 @@
  */
 import { z } from 'zod';
 import type { GatewaySettings } from './settings.js';
-import { bearer, compact, fail, header, headerMap, hostOf, issues, num, numeric, pathOf, queryArg, splitConcatenated, splitJson, splitLines, type MapOutcome, type Split, type TokenFound } from './common.js';
+import { bearer, fail, header, headerMap, hostOf, issues, num, numeric, pathOf, queryArg, splitConcatenated, splitJson, splitLines, type MapOutcome, type Split, type TokenFound } from './common.js';
 
 export const apisixRecord = z.object({
   request: z.object({
@@ -73,7 +73,7 @@ export function mapApisix(input: unknown, settings: GatewaySettings['apisix']): 
     value: {
       token,
       requestHint: header(headers, 'x-request-id'),
-      event: compact({
+      event: {
         ts: Math.trunc(r.start_time),
         ip: r.client_ip,
         method: r.request.method,
@@ -86,7 +86,7 @@ export function mapApisix(input: unknown, settings: GatewaySettings['apisix']): 
         user_id: r.consumer?.username,
         app_id: r.consumer?.group_id,
         gateway: 'apisix',
-      }),
+      },
     },
   };
 }

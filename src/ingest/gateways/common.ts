@@ -10,7 +10,7 @@ import type { Rejection } from '../ingestor.js';
 export type TokenFound = { raw: string; type?: 'api_key' | 'access_token' } | { ref: string };
 
 export interface Mapped {
-  /** A usage event of the contract, without its token (the route adds it). */
+  /** A usage event of the contract, without its token (the route adds it); an undefined field is absent. */
   event: Record<string, unknown>;
   token: TokenFound;
   /**
@@ -101,12 +101,6 @@ export function hostOf(url: string | undefined): string | undefined {
   } catch {
     return undefined;
   }
-}
-
-/** Drops undefined fields so the event is what the contract's schema expects. */
-export function compact(event: Record<string, unknown>): Record<string, unknown> {
-  for (const key of Object.keys(event)) if (event[key] === undefined) delete event[key];
-  return event;
 }
 
 /** A query argument as nginx logs it: a string, `true` for a bare flag, an array when repeated. */

@@ -10,7 +10,7 @@
  */
 import { z } from 'zod';
 import type { GatewaySettings } from './settings.js';
-import { addressIp, bearer, compact, fail, num, pathOf, present, splitJson, splitLines, unwrapLine, type MapOutcome, type Split, type TokenFound } from './common.js';
+import { addressIp, bearer, fail, num, pathOf, present, splitJson, splitLines, unwrapLine, type MapOutcome, type Split, type TokenFound } from './common.js';
 
 type EnvoySettings = GatewaySettings['envoy'];
 type Field = keyof EnvoySettings['keys'];
@@ -120,7 +120,7 @@ export function mapEnvoy(input: unknown, settings: EnvoySettings): MapOutcome {
     value: {
       token,
       requestHint: str('request_id'),
-      event: compact({
+      event: {
         ts: typeof start === 'number' ? start : String(start),
         ip,
         method: str('method'),
@@ -134,7 +134,7 @@ export function mapEnvoy(input: unknown, settings: EnvoySettings): MapOutcome {
         app_id: str('app_id'),
         user_id: str('user_id'),
         gateway: 'envoy',
-      }),
+      },
     },
   };
 }

@@ -8,7 +8,7 @@
  */
 import { z } from 'zod';
 import type { GatewaySettings } from './settings.js';
-import { bearer, compact, fail, issues, pathOf, present, splitJson, splitLines, unwrapLine, type MapOutcome, type Split, type TokenFound } from './common.js';
+import { bearer, fail, issues, pathOf, present, splitJson, splitLines, unwrapLine, type MapOutcome, type Split, type TokenFound } from './common.js';
 
 type TykSettings = GatewaySettings['tyk'];
 
@@ -121,7 +121,7 @@ export function mapTyk(input: unknown, settings: TykSettings): MapOutcome {
     ok: true,
     value: {
       token,
-      event: compact({
+      event: {
         ts: r.timestamp,
         ip: r.ip_address,
         method: r.method,
@@ -139,7 +139,7 @@ export function mapTyk(input: unknown, settings: TykSettings): MapOutcome {
         lat: located ? r.geo?.location?.latitude : undefined,
         lon: located ? r.geo?.location?.longitude : undefined,
         gateway: 'tyk',
-      }),
+      },
     },
   };
 }
