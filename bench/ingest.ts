@@ -8,7 +8,9 @@
  *      from the first request until the spool has drained into the warehouse, with an
  *      exact row count at the end;
  *  (c) p50/p99 acknowledgement latency at half of (b)'s rate (open loop);
- *  (d) peak RSS of the server process.
+ *  (d) peak RSS of the server process;
+ *  (e) one native gateway format beside /v1/events on the same server: Kong http-log
+ *      records at POST /v1/ingest/kong, CPU per event (bench/ingest-native.ts; ≤ 1.3×).
  *
  * Where the load comes from: the server runs in this process and the clients in a child
  * process (bench/ingest-client.ts). Same-process clients would share the server's event
@@ -31,6 +33,7 @@ import { createLogger } from '../src/logger.js';
 import { startServer, type Server } from '../src/server.js';
 import type { BaselineResult } from './ingest-baseline.js';
 import type { ClientReady, RunRequest, RunResult } from './ingest-client.js';
+import { measureNative, NATIVE_TARGET, report as reportNative } from './ingest-native.js';
 
 const TARGETS = { ratio: 0.6, eventsPerSecond: 150_000, rssMB: 600 };
 
@@ -220,12 +223,18 @@ export async function run(args: string[]): Promise<number> {
     const rss = Math.max(memory.rss, process.resourceUsage().maxRSS * 1024);
     const native = memory.rss - memory.heapTotal - memory.external;
 
+    // (e) After (d)'s figures are taken, so its load does not count in them.
+    console.log('(e) native format: Kong http-log records beside /v1/events …');
+    const nativeFormat = await measureNative(server, key);
+    reportNative(nativeFormat);
+
     const ratio = e2e / baseline.rowsPerSecond;
     const verdict = (ok: boolean) => (ok ? 'PASS' : 'FAIL');
     const checks = [
       [`end-to-end / baseline ratio ${ratio.toFixed(2)} ≥ ${TARGETS.ratio}`, ratio >= TARGETS.ratio],
       [`end to end ${fmt(e2e)} events/s ≥ ${fmt(TARGETS.eventsPerSecond)}`, e2e >= TARGETS.eventsPerSecond],
       [`peak RSS ${mb(rss).toFixed(0)} MB ≤ ${TARGETS.rssMB} MB`, mb(rss) <= TARGETS.rssMB],
+      [`native (Kong) / /v1/events CPU per event ${nativeFormat.ratio.toFixed(2)} ≤ ${NATIVE_TARGET}`, nativeFormat.ratio <= NATIVE_TARGET],
     ] as const;
     console.log('\nresults');
     console.log(`  (a) baseline, raw chDB insert      ${fmt(baseline.rowsPerSecond).padStart(10)} events/s`);

@@ -7,6 +7,7 @@ import { recordResults } from './common.js';
 
 const BENCHMARKS: Record<string, { about: string; load: () => Promise<{ run(args: string[]): Promise<number | void> }> }> = {
   ingest: { about: 'raw chDB insert rate vs. end-to-end HTTP ingest, ack latency, peak RSS', load: () => import('./ingest.js') },
+  'ingest-native': { about: 'a native gateway format (Kong http-log) beside /v1/events: CPU and wall time per event (issue 14)', load: () => import('./ingest-native.js') },
   'ingest-engine': { about: 'the embedded engine alone: CPU and memory per ingested row, by insert size, with and without the views', load: () => import('./ingest-engine.js') },
   query: { about: 'token detail, time series, top-20 latency vs. naive GROUP BY over usage_events (issue 3)', load: () => import('./query.js') },
   detect: { about: 'one scheduler tick at 100k events/min, 1M vs 10M events of history (issue 4)', load: () => import('./detect.js') },

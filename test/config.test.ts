@@ -40,6 +40,14 @@ describe('loadConfig', () => {
     expect(() => loadConfig({}, { ingest: { place_trust: { default: 'gateway' } } })).toThrow(/ingest\.place_trust\.default/);
   });
 
+  it('reads gateway token sources with defaults, and names an unknown source or field', () => {
+    const c = loadConfig({}, { gateways: { tyk: { token_sources: ['api_key'] } } });
+    expect(c.gateways.tyk).toMatchObject({ token_sources: ['api_key'], api_key_is: 'auto' });
+    expect(c.gateways.kong.token_sources).toEqual(['bearer', 'apikey_header', 'apikey_query', 'credential', 'consumer']);
+    expect(() => loadConfig({}, { gateways: { kong: { token_sources: ['raw_request'] } } })).toThrow(/gateways\.kong\.token_sources\.0/);
+    expect(() => loadConfig({}, { gateways: { envoy: { keys: { nope: 'x' } } } })).toThrow(/gateways\.envoy\.keys\.nope: unknown field/);
+  });
+
   it("accepts the contract's smallest config file", () => {
     const c = loadConfig({}, smallest);
     expect(c.revocation.targets.idp).toMatchObject({ type: 'rfc7009', auth_method: 'client_secret_basic' });

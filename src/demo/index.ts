@@ -14,6 +14,7 @@ import { loadConfig } from '../config.js';
 import { createLogger } from '../logger.js';
 import { handleSignals, startServer } from '../server.js';
 import { generate, post } from '../simulate/index.js';
+import { kongRecords } from './kong.js';
 import { startOAuthServer } from './oidc.js';
 
 const MINUTE = 60_000;
@@ -85,6 +86,16 @@ async function main(): Promise<void> {
   const target = { url: server.url, key: keys.ingest, idpKey: keys.idp };
   await post(sim, target);
   console.log(`posted ${sim.events.length} usage events and ${sim.lifecycle.length} lifecycle events; ${sim.labels.length} attacks hidden in them`);
+
+  // Kong's http-log as Kong sends it: a batch, the ingest key as Basic auth from the URL's userinfo.
+  const kong = await fetch(`${server.url}/v1/ingest/kong`, {
+    method: 'POST',
+    headers: { authorization: `Basic ${Buffer.from(`kong:${keys.ingest}`).toString('base64')}`, 'content-type': 'application/json' },
+    body: JSON.stringify(kongRecords({ now: Date.now(), count: 120 })),
+  });
+  if (kong.status !== 200) throw new Error(`POST /v1/ingest/kong answered ${kong.status}: ${await kong.text()}`);
+  const kongResult = (await kong.json()) as { accepted: number };
+  console.log(`posted ${kongResult.accepted} Kong http-log records to /v1/ingest/kong (gateway "kong" in the console)`);
 
   // A real token from the OAuth server, stolen on stage.
   const token = await oauth.issueToken();

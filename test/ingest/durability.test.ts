@@ -3,7 +3,7 @@
  * restart with an unflushed spool, SIGKILL, and SIGTERM.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { openChdb } from '../../src/warehouse/chdb.js';
@@ -198,5 +198,32 @@ describe('process signals', () => {
     } finally {
       await t.close();
     }
+  });
+});
+
+describe('native gateway ingest', () => {
+  it('keeps an acknowledged Kong batch across a restart before any flush, and counts its retry after the restart once', async () => {
+    const dir = tempDir();
+    // The fixture's times are December 2024: past the default age limit and retention.
+    const config = testConfig(dir, { ingest: { max_age_days: 3650 }, warehouse: { retention_days: 3650 } });
+    const body = readFileSync(join(import.meta.dirname, '..', 'fixtures', 'kong', 'batch.json'));
+    const postKong = (t: TestApp) =>
+      t.app.inject({ method: 'POST', url: '/v1/ingest/kong', headers: { 'content-type': 'application/json', ...auth('ingest') }, payload: body });
+
+    const first = (open = await openTestApp(config, { flush: false }));
+    const acked = await postKong(first);
+    expect(acked.statusCode).toBe(200);
+    expect(acked.json()).toMatchObject({ accepted: 3, duplicates: 0 });
+    expect(await countRows(first.ctx, "gateway = 'kong'")).toBe(0);
+    await first.close();
+
+    const second = (open = await openTestApp(config));
+    await second.ctx.flusher.drained();
+    expect(await countRows(second.ctx, "gateway = 'kong'")).toBe(3);
+    const retried = await postKong(second);
+    expect(retried.json()).toMatchObject({ accepted: 3, duplicates: 3 });
+    await second.ctx.flusher.drained();
+    expect(await countRows(second.ctx, "gateway = 'kong'")).toBe(3);
+    expect(await countRows(second.ctx, "token_kind = 'reference'")).toBe(2);
   });
 });

@@ -56,6 +56,18 @@ describe('gateway mappers', () => {
     expect(mapKong({ ...record, started_at: 'yesterday' }, defaults.kong)).toMatchObject({ ok: false, error: expect.stringContaining('started_at') });
   });
 
+  it("Kong: the schema-free fast path and the schema map every fixture record alike", () => {
+    const records = [JSON.parse(fixture('kong/single.json')), ...(JSON.parse(fixture('kong/batch.json')) as unknown[])] as Record<string, unknown>[];
+    for (const record of records) {
+      // A numeric consumer_id (which the schema turns into a string, and the mapper reads
+      // only without consumer.id) sends the record down the schema's path.
+      const viaSchema = { ...record, authenticated_entity: { ...(record.authenticated_entity as object), consumer_id: 42 } };
+      const fast = mapKong(record, defaults.kong);
+      expect(fast.ok).toBe(true);
+      expect(mapKong(viaSchema, defaults.kong)).toEqual(fast);
+    }
+  });
+
   it('APISIX: the clickhouse-logger body splits into its objects; junk between them is rejected by index', () => {
     const split = splitApisix('INSERT INTO t FORMAT JSONEachRow {"a":"x}"} oops {"b":{"c":1}}');
     expect(split.items).toEqual([{ a: 'x}' }, undefined, { b: { c: 1 } }]);
@@ -67,6 +79,24 @@ describe('gateway mappers', () => {
     const [record] = JSON.parse(fixture('apisix/array.json')) as Record<string, { headers: Record<string, unknown> }>[];
     record!.request!.headers.authorization = ['Bearer first-of-two', 'Bearer second'];
     expect(mapApisix(record, defaults.apisix)).toMatchObject({ ok: true, value: { token: { raw: 'first-of-two' } } });
+  });
+
+  it("Tyk: raw_request base64, decoded by Pump (raw_request_decoded), or on one line (stdout pump clean_json)", () => {
+    const [record] = JSON.parse(fixture('tyk/pump.json')) as Record<string, unknown>[];
+    const head = 'GET /payments/v1/charges HTTP/1.1\r\nHost: pay.tyk.example\r\nAuthorization: Bearer tyk-decoded-bearer-1\r\nAccept: */*\r\n\r\n{"authorization: not-this": 1}';
+    const forms = {
+      base64: Buffer.from(head).toString('base64'),
+      decoded: head,
+      clean: 'GET /payments/v1/charges HTTP/1.1 Host: pay.tyk.example Authorization: Bearer tyk-decoded-bearer-1 Accept: */*',
+    };
+    for (const raw_request of Object.values(forms)) {
+      expect(mapTyk({ ...record, raw_request }, defaults.tyk)).toMatchObject({ ok: true, value: { token: { raw: 'tyk-decoded-bearer-1', type: 'access_token' } } });
+    }
+    const bareKey = 'GET / HTTP/1.1\r\nAuthorization: 5e9d9544a1dcd60001d0ed20deadbeef\r\n\r\n';
+    expect(mapTyk({ ...record, raw_request: bareKey }, defaults.tyk)).toMatchObject({ ok: true, value: { token: { raw: '5e9d9544a1dcd60001d0ed20deadbeef', type: 'api_key' } } });
+    // Basic credentials are not a token: api_key (the hash) names it.
+    const basic = 'GET / HTTP/1.1\r\nAuthorization: Basic dXNlcjpwYXNz\r\n\r\n';
+    expect(mapTyk({ ...record, raw_request: basic }, defaults.tyk)).toMatchObject({ ok: true, value: { token: { ref: 'key:5f3a9c1e7b2d4a68' } } });
   });
 
   it("Tyk: api_key_is decides whether api_key is a reference; the raw key is never a reference", () => {

@@ -9,7 +9,7 @@
  */
 import { z } from 'zod';
 import type { GatewaySettings } from './settings.js';
-import { bearer, compact, fail, header, headerMap, hostOf, issues, num, numeric, pathOf, queryArg, splitConcatenated, splitJson, splitLines, type MapOutcome, type Split, type TokenFound } from './common.js';
+import { bearer, fail, header, headerMap, hostOf, issues, num, numeric, pathOf, queryArg, splitConcatenated, splitJson, splitLines, type MapOutcome, type Split, type TokenFound } from './common.js';
 
 export const apisixRecord = z.object({
   request: z.object({
@@ -20,7 +20,7 @@ export const apisixRecord = z.object({
     querystring: z.record(z.string(), z.unknown()).optional(),
     size: numeric,
   }),
-  response: z.object({ status: z.number().int(), size: numeric, headers: headerMap }).optional(),
+  response: z.object({ status: z.number().int(), size: numeric }).optional(),
   consumer: z.object({ username: z.string().optional(), group_id: z.string().optional() }).nullish(),
   route_id: z.string().optional(),
   client_ip: z.string(),
@@ -72,8 +72,8 @@ export function mapApisix(input: unknown, settings: GatewaySettings['apisix']): 
     ok: true,
     value: {
       token,
-      requestId: header(headers, 'x-request-id'),
-      event: compact({
+      requestHint: header(headers, 'x-request-id'),
+      event: {
         ts: Math.trunc(r.start_time),
         ip: r.client_ip,
         method: r.request.method,
@@ -86,7 +86,7 @@ export function mapApisix(input: unknown, settings: GatewaySettings['apisix']): 
         user_id: r.consumer?.username,
         app_id: r.consumer?.group_id,
         gateway: 'apisix',
-      }),
+      },
     },
   };
 }

@@ -11,11 +11,17 @@ import { parseJson as parseJsonSafely } from '../../json.js';
 export type TokenFound = { raw: string; type?: 'api_key' | 'access_token' } | { ref: string };
 
 export interface Mapped {
-  /** A usage event of the contract, without its token (the route adds it). */
+  /** A usage event of the contract, without its token (the route adds it); an undefined field is absent. */
   event: Record<string, unknown>;
   token: TokenFound;
-  /** The gateway's id of the request, for deduplicating retried batches; else a content hash is used. */
+  /**
+   * An id the gateway itself made for the request (Kong's request.id), unique per request:
+   * it alone identifies retries. Ids a client can set (X-Request-Id) are not this: they
+   * stay in the event hash instead.
+   */
   requestId?: string;
+  /** An X-Request-Id as logged: part of the content hash, never trusted alone. */
+  requestHint?: string;
 }
 
 export type MapOutcome = { ok: true; value: Mapped } | { ok: false; error: string };
@@ -38,8 +44,8 @@ export function num(v: unknown): number | undefined {
 /** zod: a value the gateway may log as a number or as a numeric string. */
 export const numeric = z.union([z.number(), z.string()]).optional();
 
-/** Headers as nginx logs them: a repeated header is an array of values. */
-export const headerMap = z.record(z.string(), z.union([z.string(), z.array(z.string()), z.number(), z.boolean()])).optional();
+/** Headers as nginx logs them (a repeated header is an array of values); read with header(). */
+export const headerMap = z.record(z.string(), z.unknown()).optional();
 
 /** The first value of a header, by case-insensitive name. */
 export function header(headers: Record<string, unknown> | undefined, name: string): string | undefined {
@@ -96,12 +102,6 @@ export function hostOf(url: string | undefined): string | undefined {
   } catch {
     return undefined;
   }
-}
-
-/** Drops undefined fields so the event is what the contract's schema expects. */
-export function compact(event: Record<string, unknown>): Record<string, unknown> {
-  for (const key of Object.keys(event)) if (event[key] === undefined) delete event[key];
-  return event;
 }
 
 /** A query argument as nginx logs it: a string, `true` for a bare flag, an array when repeated. */

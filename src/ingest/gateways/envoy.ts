@@ -10,7 +10,7 @@
  */
 import { z } from 'zod';
 import type { GatewaySettings } from './settings.js';
-import { addressIp, bearer, compact, fail, num, pathOf, present, splitJson, splitLines, unwrapLine, type MapOutcome, type Split, type TokenFound } from './common.js';
+import { addressIp, bearer, fail, num, pathOf, present, splitJson, splitLines, unwrapLine, type MapOutcome, type Split, type TokenFound } from './common.js';
 
 type EnvoySettings = GatewaySettings['envoy'];
 type Field = keyof EnvoySettings['keys'];
@@ -119,8 +119,8 @@ export function mapEnvoy(input: unknown, settings: EnvoySettings): MapOutcome {
     ok: true,
     value: {
       token,
-      requestId: str('request_id'),
-      event: compact({
+      requestHint: str('request_id'),
+      event: {
         ts: typeof start === 'number' ? start : String(start),
         ip,
         method: str('method'),
@@ -134,7 +134,7 @@ export function mapEnvoy(input: unknown, settings: EnvoySettings): MapOutcome {
         app_id: str('app_id'),
         user_id: str('user_id'),
         gateway: 'envoy',
-      }),
+      },
     },
   };
 }

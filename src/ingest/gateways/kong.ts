@@ -7,7 +7,7 @@
  */
 import { z } from 'zod';
 import type { GatewaySettings } from './settings.js';
-import { bearer, compact, fail, header, headerMap, hostOf, issues, num, numeric, pathOf, queryArg, splitJson, type MapOutcome, type Split, type TokenFound } from './common.js';
+import { bearer, fail, header, headerMap, hostOf, issues, num, numeric, pathOf, queryArg, splitJson, type MapOutcome, type Split, type TokenFound } from './common.js';
 
 const id = z.union([z.string(), z.number()]).transform(String);
 
@@ -21,7 +21,7 @@ export const kongRecord = z.object({
     querystring: z.record(z.string(), z.unknown()).optional(),
     size: numeric,
   }),
-  response: z.object({ status: z.number().int(), size: numeric, headers: headerMap }).optional(),
+  response: z.object({ status: z.number().int(), size: numeric }).optional(),
   /** "502, 200" when Kong retried the upstream: kept as the string it is, the client saw response.status. */
   upstream_status: z.union([z.string(), z.number()]).optional(),
   latencies: z.object({ request: numeric, kong: numeric, proxy: numeric }).optional(),
@@ -31,11 +31,46 @@ export const kongRecord = z.object({
   started_at: z.number(),
 });
 
+type KongRecord = z.infer<typeof kongRecord>;
+
+const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
+const optional = (v: unknown, type: 'string' | 'number') => v === undefined || typeof v === type;
+const optionalNumeric = (v: unknown) => v === undefined || typeof v === 'number' || typeof v === 'string';
+
+/**
+ * The record as the schema reads it, checked without zod; `undefined` when this path
+ * cannot vouch for it, and then the schema decides and words the error. Only a shortcut:
+ * it accepts a subset of what the schema accepts (ids already strings, no transform) and
+ * the mapper reads the same fields from either (test/ingest/gateway-mappers.test.ts).
+ * Kong records are three times the size of a usage event: the schema's copy of each was
+ * a fifth of the native path's cost.
+ */
+function fastKongRecord(input: unknown): KongRecord | undefined {
+  if (!isObject(input)) return undefined;
+  const req = input.request;
+  if (!isObject(req)) return undefined;
+  if (!optional(req.id, 'string') || !optional(req.uri, 'string') || !optional(req.url, 'string') || !optional(req.method, 'string')) return undefined;
+  if ((req.headers !== undefined && !isObject(req.headers)) || (req.querystring !== undefined && !isObject(req.querystring)) || !optionalNumeric(req.size)) return undefined;
+  const res = input.response;
+  if (res !== undefined && (!isObject(res) || !Number.isInteger(res.status) || !optionalNumeric(res.size))) return undefined;
+  if (!optionalNumeric(input.upstream_status)) return undefined;
+  const lat = input.latencies;
+  if (lat !== undefined && (!isObject(lat) || !optionalNumeric(lat.request) || !optionalNumeric(lat.kong) || !optionalNumeric(lat.proxy))) return undefined;
+  const entity = input.authenticated_entity;
+  if (entity != null && (!isObject(entity) || !optional(entity.id, 'string') || !optional(entity.consumer_id, 'string'))) return undefined;
+  const consumer = input.consumer;
+  if (consumer != null && (!isObject(consumer) || !optional(consumer.id, 'string') || !optional(consumer.username, 'string') || !optional(consumer.custom_id, 'string'))) {
+    return undefined;
+  }
+  if (typeof input.client_ip !== 'string' || typeof input.started_at !== 'number') return undefined;
+  return input as KongRecord;
+}
+
 export function splitKong(text: string): Split {
   return splitJson(text);
 }
 
-function tokenOf(r: z.infer<typeof kongRecord>, settings: GatewaySettings['kong']): TokenFound | undefined {
+function tokenOf(r: KongRecord, settings: GatewaySettings['kong']): TokenFound | undefined {
   const headers = r.request.headers;
   for (const source of settings.token_sources) {
     if (source === 'bearer') {
@@ -58,9 +93,12 @@ function tokenOf(r: z.infer<typeof kongRecord>, settings: GatewaySettings['kong'
 }
 
 export function mapKong(input: unknown, settings: GatewaySettings['kong']): MapOutcome {
-  const parsed = kongRecord.safeParse(input);
-  if (!parsed.success) return fail(issues(parsed.error));
-  const r = parsed.data;
+  let r = fastKongRecord(input);
+  if (r === undefined) {
+    const parsed = kongRecord.safeParse(input);
+    if (!parsed.success) return fail(issues(parsed.error));
+    r = parsed.data;
+  }
   const token = tokenOf(r, settings);
   if (!token) return fail(`no token: none of ${settings.token_sources.join(', ')} is in the record`);
   const headers = r.request.headers;
@@ -69,7 +107,7 @@ export function mapKong(input: unknown, settings: GatewaySettings['kong']): MapO
     value: {
       token,
       requestId: r.request.id,
-      event: compact({
+      event: {
         ts: Math.trunc(r.started_at),
         ip: r.client_ip,
         method: r.request.method,
@@ -82,7 +120,7 @@ export function mapKong(input: unknown, settings: GatewaySettings['kong']): MapO
         user_id: r.consumer?.username ?? r.consumer?.id,
         app_id: r.consumer?.custom_id,
         gateway: 'kong',
-      }),
+      },
     },
   };
 }

@@ -3,6 +3,7 @@
  * body into records, map each to a usage event, name its token, and hand the batch to the
  * ingestor, so a gateway's event and a /v1/events event for the same key are one token.
  */
+import { createHash } from 'node:crypto';
 import { fingerprint } from '../fingerprint.js';
 import type { Ingestor, IngestResult, Rejection } from '../ingestor.js';
 import type { UsageRow } from '../normalise.js';
@@ -39,10 +40,13 @@ export function referenceFingerprint(pepper: string, gateway: GatewayName, ref: 
 const MAX_REQUEST_ID = 128;
 
 /**
- * Maps a split batch and ingests it. Each event's id is the gateway's request id (when
- * it has one) plus an HMAC of the mapped event with its token, so a retried batch
- * (Kong and APISIX resend whole batches) is counted once, and a client that forges a
- * request id cannot make its request pass as a retry of another.
+ * Maps a split batch and ingests it. Each event's id is the id the gateway made for the
+ * request (Kong's request.id), else a hash of the mapped event with its token's
+ * fingerprint and any X-Request-Id: a retried batch (Kong and APISIX resend whole
+ * batches) is counted once, and a client that sets an X-Request-Id cannot make its
+ * request pass for a retry of another. The hash covers the fingerprint, never the raw
+ * token, so it needs no key. Raw tokens go on as `token`: the normaliser fingerprints
+ * them (and reads JWT claims, keeps revocation handles) as for /v1/events.
  */
 export function ingestGatewayBatch(
   ingestor: Ingestor,
@@ -65,18 +69,23 @@ export function ingestGatewayBatch(
       rejections.push({ index, error: outcome.error });
       continue;
     }
-    const { event, token, requestId } = outcome.value;
-    const named: Record<string, unknown> = { ...event };
+    const { event, token, requestId, requestHint } = outcome.value;
     if ('raw' in token) {
-      named.token = token.raw;
-      if (token.type) named.token_type = token.type;
+      if (token.type) event.token_type = token.type;
     } else {
-      named.token_fingerprint = referenceFingerprint(pepper, name, token.ref);
+      event.token_fingerprint = referenceFingerprint(pepper, name, token.ref);
       extras[index] = { token_kind: 'reference', token_ref: `${name}:${token.ref}` };
     }
-    const digest = fingerprint(pepper, JSON.stringify(named)).slice(0, 32);
-    named.event_id = requestId ? `${name}:${requestId.slice(0, MAX_REQUEST_ID)}:${digest}` : `${name}:${digest}`;
-    events[index] = named;
+    if (requestId) {
+      event.event_id = `${name}:${requestId.slice(0, MAX_REQUEST_ID)}`;
+    } else {
+      const hash = createHash('sha256').update(JSON.stringify(event));
+      // The raw token enters the hash as its fingerprint: an unkeyed hash over it could be brute-forced.
+      if ('raw' in token) hash.update(fingerprint(pepper, token.raw));
+      event.event_id = `${name}:${hash.update(requestHint ?? '').digest('hex').slice(0, 40)}`;
+    }
+    if ('raw' in token) event.token = token.raw;
+    events[index] = event;
   }
   return ingestor.ingest(events, rejections, receivedAt, keyId, extras);
 }

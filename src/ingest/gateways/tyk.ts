@@ -8,7 +8,7 @@
  */
 import { z } from 'zod';
 import type { GatewaySettings } from './settings.js';
-import { bearer, compact, fail, issues, pathOf, present, splitJson, splitLines, unwrapLine, type MapOutcome, type Split, type TokenFound } from './common.js';
+import { bearer, fail, issues, pathOf, present, splitJson, splitLines, unwrapLine, type MapOutcome, type Split, type TokenFound } from './common.js';
 
 type TykSettings = GatewaySettings['tyk'];
 
@@ -68,21 +68,30 @@ export function splitTyk(text: string): Split {
   return first === '[' ? splitJson(text) : splitLines(text);
 }
 
-/** The credential in a raw HTTP request's Authorization (bearer or bare key) or apikey header. */
-function rawRequestToken(base64: string): TokenFound | undefined {
-  const text = Buffer.from(base64, 'base64').toString('latin1');
-  const head = text.split(/\r?\n\r?\n/, 1)[0]!;
-  for (const line of head.split(/\r?\n/).slice(1)) {
-    const colon = line.indexOf(':');
-    if (colon < 0) continue;
-    const name = line.slice(0, colon).trim().toLowerCase();
-    const value = line.slice(colon + 1).trim();
-    if (value === '') continue;
-    if (name === 'authorization') {
-      const t = bearer(value);
-      if (t) return { raw: t, type: 'access_token' };
-      if (!/\s/.test(value)) return { raw: value, type: 'api_key' };
-    } else if (name === 'x-api-key' || name === 'apikey') return { raw: value, type: 'api_key' };
+/** A raw request as Tyk records it: base64, or already decoded (Pump's `raw_request_decoded`). */
+function rawRequestText(value: string): string {
+  return /^[A-Z]+ \S+ HTTP\/\d/.test(value) ? value : Buffer.from(value, 'base64').toString('latin1');
+}
+
+/**
+ * Header names and values in a raw request's head. The stdout pump's `clean_json` joins
+ * the head into one line ("GET / HTTP/1.1 Host: a Authorization: Bearer t …"), so a value
+ * is read as the token(s) after the name, never to the end of a line.
+ */
+const CREDENTIAL_HEADER = /(?:^|\s)(authorization|x-api-key|apikey):[ \t]*(bearer[ \t]+)?(\S+)/gi;
+
+/** The credential in a raw HTTP request's Authorization (bearer or bare key), X-Api-Key or apikey header. */
+function rawRequestToken(value: string): TokenFound | undefined {
+  const text = rawRequestText(value);
+  const bodyAt = text.indexOf('\r\n\r\n');
+  const head = bodyAt < 0 ? text : text.slice(0, bodyAt);
+  for (const m of head.matchAll(CREDENTIAL_HEADER)) {
+    const [, name, scheme, credential] = m;
+    if (name!.toLowerCase() === 'authorization') {
+      // Another scheme (Basic, Digest …) is not a token tokenwatch can name.
+      if (scheme !== undefined) return { raw: credential!, type: 'access_token' };
+      if (!/^(?:basic|digest|negotiate|hmac)$/i.test(credential!)) return { raw: credential!, type: 'api_key' };
+    } else return { raw: credential!, type: 'api_key' };
   }
   return undefined;
 }
@@ -121,7 +130,7 @@ export function mapTyk(input: unknown, settings: TykSettings): MapOutcome {
     ok: true,
     value: {
       token,
-      event: compact({
+      event: {
         ts: r.timestamp,
         ip: r.ip_address,
         method: r.method,
@@ -139,7 +148,7 @@ export function mapTyk(input: unknown, settings: TykSettings): MapOutcome {
         lat: located ? r.geo?.location?.latitude : undefined,
         lon: located ? r.geo?.location?.longitude : undefined,
         gateway: 'tyk',
-      }),
+      },
     },
   };
 }
