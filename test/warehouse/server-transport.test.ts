@@ -5,7 +5,7 @@
 import { describe, expect, it, afterAll } from 'vitest';
 import { openClickHouseServer } from '../../src/warehouse/clickhouse-server.js';
 import { migrate } from '../../src/warehouse/migrate.js';
-import type { Warehouse } from '../../src/warehouse/warehouse.js';
+import { withStatementTimeout, type Warehouse, WarehouseError } from '../../src/warehouse/warehouse.js';
 import { auth, countRows, event, openTestApp, tempDir, testConfig } from '../helpers.js';
 
 const url = process.env.CLICKHOUSE_URL;
@@ -44,5 +44,16 @@ describe.skipIf(!url)('ClickHouse server transport', () => {
     } finally {
       await t.close();
     }
+  });
+
+  it('stops a statement at its time limit (max_execution_time as a query setting)', async () => {
+    admin ??= openClickHouseServer({ url: url!, user: process.env.CLICKHOUSE_USER, password: process.env.CLICKHOUSE_PASSWORD, database: 'default' });
+    const limited = withStatementTimeout(admin, 300);
+    const started = Date.now();
+    const error = await limited.query('SELECT count() FROM numbers(100000000000) WHERE sipHash64(number) % 7 = 3').catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(WarehouseError);
+    expect((error as WarehouseError).timedOut).toBe(true);
+    expect(Date.now() - started).toBeLessThan(10_000);
+    expect(await limited.query('SELECT 1 AS one')).toEqual([{ one: 1 }]);
   });
 });
