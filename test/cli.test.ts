@@ -205,7 +205,7 @@ describe('simulate runs the retro-hunt over what it posted (issue 15, item 6)', 
   it('says how many flags the retro-hunt found, writes the labels under the data directory, not the working directory', async () => {
     const cwd = tempDir();
     const dataDir = join(tempDir(), 'client-data');
-    const args = ['simulate', '--url', server.url, '--key', KEYS.ingest, '--tokens', '50', '--days', '1', '--seed', '3'];
+    const args = ['simulate', '--url', server.url, '--key', KEYS.ingest, '--idp-key', KEYS.idp, '--tokens', '50', '--days', '1', '--seed', '3'];
     const r = await cliAsync([...args, '--admin-key', KEYS.admin], { TOKENWATCH_DATA_DIR: dataDir }, cwd);
     expect(r.status).toBe(0);
     expect(r.stderr).toContain(`labels written to ${join(dataDir, 'simulation-labels.json')}`);
