@@ -38,7 +38,6 @@ const KNOWN_UPWARD: readonly string[] = [
   'src/detectors/routes.ts -> src/revocation/routes.ts',
   'src/revocation/index.ts -> src/detectors/runner.ts',
   'src/revocation/policy.ts -> src/detectors/flags.ts',
-  'src/revocation/policy.ts -> src/detectors/provenance.ts',
   'src/revocation/policy.ts -> src/detectors/types.ts',
   'src/revocation/policy.ts -> src/query/tokens.ts',
   'src/revocation/routes.ts -> src/query/params.ts',
