@@ -129,7 +129,9 @@ export class PolicyEngine {
     } else if (policy.action === 'revoke_family' && fp) {
       const family = await tokenFamily(this.warehouse, fp);
       requests = (family?.tokens ?? [{ token_fingerprint: fp, state: 'active', token_type: '' }])
-        .filter((t) => t.state !== 'revoked' && t.state !== 'expired')
+        // Only what is already revoked is skipped: "expired" may be a gateway's word (an ingest
+        // key may send expired events), and revoking an expired token costs one call.
+        .filter((t) => t.state !== 'revoked')
         .map((t) => ({ ...base, token_fingerprint: t.token_fingerprint, token_type: t.token_type, app_id: f.app_id, user_id: f.user_id, scope: 'family' as const }));
     } else if (policy.action === 'block_app' && f.app_id) {
       const [app] = await appEntry(this.warehouse, { app_id: f.app_id });
