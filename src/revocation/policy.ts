@@ -14,7 +14,7 @@ import type { Config } from '../config.js';
 import type { FlagStore, NewFlag } from '../detectors/flags.js';
 import { SEVERITY_ORDER } from '../detectors/types.js';
 import type { Metrics } from '../metrics.js';
-import { tokenFamily, appEntry, registryEntries } from '../query/tokens.js';
+import { tokenFamily, registryEntries } from '../query/tokens.js';
 import { TABLES, type Warehouse } from '../warehouse/warehouse.js';
 import type { RevocationService, RevokeRequest } from './service.js';
 
@@ -134,8 +134,8 @@ export class PolicyEngine {
         .filter((t) => t.state !== 'revoked')
         .map((t) => ({ ...base, token_fingerprint: t.token_fingerprint, token_type: t.token_type, app_id: f.app_id, user_id: f.user_id, scope: 'family' as const }));
     } else if (policy.action === 'block_app' && f.app_id) {
-      const [app] = await appEntry(this.warehouse, { app_id: f.app_id });
-      requests = [{ ...base, action: 'block_app', token_fingerprint: `app:${f.app_id}`, app_id: f.app_id, account_id: app?.owner ?? '', scope: 'app' }];
+      // No account id: the adapter takes it from configuration or the identity provider, never from /v1/apps.
+      requests = [{ ...base, action: 'block_app', token_fingerprint: `app:${f.app_id}`, app_id: f.app_id, scope: 'app' }];
     } else if (policy.action === 'notify') {
       requests = [
         {
