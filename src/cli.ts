@@ -9,7 +9,7 @@ import { parseArgs } from 'node:util';
 import { ConfigError, DETECTOR_NAMES, loadConfig, ROLES, type Config, type DetectorName, type Role } from './config.js';
 import { timeParam } from './query/params.js';
 import { openContext, openWarehouse } from './context.js';
-import { createKey, initialAdminKey, initialKeysPath } from './keys/keyring.js';
+import { createKey, initialKey, initialKeysPath } from './keys/keyring.js';
 import { createLogger } from './logger.js';
 import { runningServer, warehouseHolder, type RunningServer } from './running-server.js';
 import { handleSignals, PortInUseError, startServer } from './server.js';
@@ -156,7 +156,7 @@ function printHunt(result: HuntResult, json: boolean): void {
 
 /** The admin key to ask a running server with: TOKENWATCH_ADMIN_KEY, an admin key in the config, or the initial keys file. */
 function adminKeyFor(config: Config): string | undefined {
-  return config.adminKey ?? config.api_keys.find((k) => k.role === 'admin' && k.key !== undefined)?.key ?? initialAdminKey(config.dataDir);
+  return config.adminKey ?? config.api_keys.find((k) => k.role === 'admin' && k.key !== undefined)?.key ?? initialKey(config.dataDir, 'admin');
 }
 
 /** Asks a running server for a retro-hunt over its API (the embedded engine is locked by it). */
@@ -254,7 +254,7 @@ export async function main(argv: string[]): Promise<number> {
     config = loadConfig(process.env);
     switch (command) {
       case 'simulate':
-        await simulateCommand(rest, undefined, { dataDir: config.dataDir, adminKey: adminKeyFor(config) });
+        await simulateCommand(rest, undefined, { dataDir: config.dataDir, adminKey: adminKeyFor(config), idpKey: initialKey(config.dataDir, 'idp') });
         return 0;
       case 'serve':
         await serve(config);

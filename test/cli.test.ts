@@ -3,7 +3,7 @@
  * `npm run build` first), its messages, exit codes, and what it must not leave behind.
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { existsSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:net';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -205,7 +205,7 @@ describe('simulate runs the retro-hunt over what it posted (issue 15, item 6)', 
   it('says how many flags the retro-hunt found, writes the labels under the data directory, not the working directory', async () => {
     const cwd = tempDir();
     const dataDir = join(tempDir(), 'client-data');
-    const args = ['simulate', '--url', server.url, '--key', KEYS.ingest, '--idp-key', KEYS.idp, '--tokens', '50', '--days', '1', '--seed', '3'];
+    const args = ['simulate', '--url', server.url, '--key', KEYS.ingest, '--tokens', '50', '--days', '1', '--seed', '3'];
     const r = await cliAsync([...args, '--admin-key', KEYS.admin], { TOKENWATCH_DATA_DIR: dataDir }, cwd);
     expect(r.status).toBe(0);
     expect(r.stderr).toContain(`labels written to ${join(dataDir, 'simulation-labels.json')}`);
@@ -216,9 +216,13 @@ describe('simulate runs the retro-hunt over what it posted (issue 15, item 6)', 
     expect(existsSync(join(dataDir, 'simulation-labels.json'))).toBe(true);
     expect(r.all).not.toMatch(STACK);
 
-    const skipped = await cliAsync([...args, '--no-retro-hunt', '--labels', join(cwd, 'labels.json')], { TOKENWATCH_DATA_DIR: dataDir }, cwd);
+    // Without an admin key, lifecycle events need the idp key (refreshed and revoked are the identity provider's).
+    const skipped = await cliAsync([...args, '--idp-key', KEYS.idp, '--no-retro-hunt', '--labels', join(cwd, 'labels.json')], { TOKENWATCH_DATA_DIR: dataDir }, cwd);
     expect(skipped.status).toBe(0);
     expect(skipped.stderr).not.toContain('retro-hunt');
+    // With neither: the idp key comes from the data dir's initial keys file (here without an admin line).
+    mkdirSync(join(dataDir, 'secrets'), { recursive: true });
+    writeFileSync(join(dataDir, 'secrets', 'initial-api-keys.txt'), `idp:${KEYS.idp}\n`, { mode: 0o600 });
     const keyless = await cliAsync(args, { TOKENWATCH_DATA_DIR: dataDir }, cwd);
     expect(keyless.status).toBe(0);
     expect(keyless.stderr).toMatch(/the retro-hunt did not run; .* run: tokenwatch detect --from \S+\n$/);
