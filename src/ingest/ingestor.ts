@@ -74,6 +74,16 @@ export function parseBatch(body: Buffer | string, ndjson: boolean): { items: unk
   return { items, rejected };
 }
 
+/**
+ * What deduplication compares: the reporting key's id and the event id. A retry comes from
+ * the gateway that sent the event; an id is no secret (Kong answers every client with
+ * X-Kong-Request-Id, the id of its log record), so another key sending it first must not
+ * make the real event pass for a retry and vanish (red-team pass, 2026-12-07).
+ */
+export function dedupKey(reportedBy: string, eventId: string): string {
+  return `${reportedBy}\0${eventId}`;
+}
+
 export interface IngestorDeps {
   config: Config;
   spool: Spool;
@@ -98,9 +108,12 @@ export class Ingestor {
     this.recent = new RecentIds(ingest.dedup_max_ids, ingest.dedup_window_seconds * 1000);
   }
 
-  /** Remembers ids already stored or spooled (at start), so retries after a restart are caught. */
-  remember(eventIds: Iterable<string>): void {
-    for (const id of eventIds) this.recent.add(id);
+  /**
+   * Remembers events already stored or spooled (at start), so retries after a restart are
+   * caught: each by the key that reported it and its id (see dedupKey).
+   */
+  remember(events: Iterable<{ reported_by: string; event_id: string }>): void {
+    for (const e of events) this.recent.add(dedupKey(e.reported_by, e.event_id));
   }
 
   /**
@@ -177,12 +190,13 @@ export class Ingestor {
       }
       const extra = extras?.[index];
       if (extra !== undefined) Object.assign(row, extra);
-      if (this.recent.has(row.event_id) || this.inflight.has(row.event_id)) {
+      const id = dedupKey(row.reported_by, row.event_id);
+      if (this.recent.has(id) || this.inflight.has(id)) {
         duplicates += 1;
         continue;
       }
-      this.inflight.add(row.event_id);
-      ids.push(row.event_id);
+      this.inflight.add(id);
+      ids.push(id);
       lines += JSON.stringify(row) + '\n';
     }
     rejected.sort((a, b) => a.index - b.index);
