@@ -37,9 +37,9 @@ export function ingestKeyViolations(items: unknown[]): Rejection[] {
   return out;
 }
 
-function batchOf(body: unknown, contentType: string | undefined) {
+function batchOf(body: unknown, contentType: string | undefined, maxItems: number) {
   if (!Buffer.isBuffer(body) || body.length === 0) throw new HttpError(400, 'empty_body', 'the body is empty: send a JSON array or NDJSON of events');
-  return parseBatch(body, isNdjson(contentType));
+  return parseBatch(body, isNdjson(contentType), maxItems);
 }
 
 export async function tokenRoutes(app: App, ctx: Context): Promise<void> {
@@ -76,7 +76,7 @@ export async function tokenRoutes(app: App, ctx: Context): Promise<void> {
       },
     },
     async (request, reply) => {
-      const { items, rejected } = batchOf(request.body, request.headers['content-type']);
+      const { items, rejected } = batchOf(request.body, request.headers['content-type'], ctx.config.server.max_events_per_request);
       if (request.role === 'ingest') {
         const refused = ingestKeyViolations(items);
         if (refused.length > 0) {
@@ -101,7 +101,7 @@ export async function tokenRoutes(app: App, ctx: Context): Promise<void> {
       },
     },
     async (request, reply) => {
-      const { items, rejected: parseRejected } = batchOf(request.body, request.headers['content-type']);
+      const { items, rejected: parseRejected } = batchOf(request.body, request.headers['content-type'], ctx.config.server.max_events_per_request);
       if (items.length > ctx.config.server.max_events_per_request) {
         throw new HttpError(413, 'too_many_events', `a request may carry at most ${ctx.config.server.max_events_per_request} events`);
       }

@@ -15,7 +15,8 @@ import type { GatewayName, GatewaySettings } from './settings.js';
 import { mapTyk, splitTyk } from './tyk.js';
 
 export interface Gateway {
-  split(text: string): Split;
+  /** At most `max` records (server.max_events_per_request), else 413 before any is parsed further. */
+  split(text: string, max?: number): Split;
   map(record: unknown): MapOutcome;
 }
 

@@ -63,9 +63,9 @@ function fromGoFields(value: unknown, depth = 0): unknown {
   return out;
 }
 
-export function splitTyk(text: string): Split {
+export function splitTyk(text: string, max = Infinity): Split {
   const first = text.trimStart()[0];
-  return first === '[' ? splitJson(text) : splitLines(text);
+  return first === '[' ? splitJson(text, max) : splitLines(text, /\n/, max);
 }
 
 /** A raw request as Tyk records it: base64, or already decoded (Pump's `raw_request_decoded`). */
