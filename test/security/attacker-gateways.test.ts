@@ -5,6 +5,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { fingerprint } from '../../src/ingest/fingerprint.js';
 import { forwardedClient } from '../../src/ingest/gateways/envoy.js';
+import { referenceFingerprint } from '../../src/ingest/gateways/registry.js';
 import { auth, openTestApp, tempDir, testConfig, type TestApp } from '../helpers.js';
 
 let t: TestApp;
@@ -49,6 +50,23 @@ describe('a client of Envoy cannot choose its own address with X-Forwarded-For',
     expect(forwardedClient('10.1.2.3, 192.168.0.9')).toBe('10.1.2.3');
     expect(forwardedClient('2001:db8::5, fd00::1')).toBe('2001:db8::5');
     expect(forwardedClient('203.0.113.10, not-an-ip')).toBeUndefined();
+  });
+});
+
+describe('a Tyk api_key read as a hash is not kept whole', () => {
+  it('a 64-hex api_key (the key itself, in a deployment without hash_keys) reaches neither token_ref nor the API whole', async () => {
+    const key = 'c0ffee00'.repeat(8);
+    const record = { response_code: 200, timestamp: new Date().toISOString(), ip_address: '203.0.113.1', api_key: key, path: '/x' };
+    const res = await post('/v1/ingest/tyk', JSON.stringify([record]));
+    expect(res.statusCode, res.body).toBe(200);
+    await t.ctx.flusher.drained();
+    const refFp = referenceFingerprint(t.ctx.secrets.pepper, 'tyk', `key:${key}`);
+    const detail = await t.app.inject({ method: 'GET', url: `/v1/tokens/${refFp}`, headers: auth('read') });
+    expect(detail.statusCode, detail.body).toBe(200);
+    expect(detail.json().token_ref).toBe('tyk:key:c0ffee00…');
+    expect(detail.body).not.toContain(key.slice(0, 16));
+    const stored = (await t.ctx.warehouse.query(`SELECT count() AS n FROM usage_events WHERE position(token_ref, {k:String}) > 0`, { k: key.slice(0, 16) })) as { n: number }[];
+    expect(Number(stored[0]!.n)).toBe(0);
   });
 });
 

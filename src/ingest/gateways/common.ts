@@ -9,7 +9,10 @@ import { HttpError } from '../../http/errors.js';
 import { parseJson as parseJsonSafely } from '../../json.js';
 
 /** The token a record names: a clear credential, or the gateway's reference to one. */
-export type TokenFound = { raw: string; type?: 'api_key' | 'access_token' } | { ref: string };
+export type TokenFound =
+  | { raw: string; type?: 'api_key' | 'access_token' }
+  /** `shown`: what token_ref stores and the API shows, when the reference itself must not be kept (it may be the key). */
+  | { ref: string; shown?: string };
 
 export interface Mapped {
   /** A usage event of the contract, without its token (the route adds it); an undefined field is absent. */

@@ -75,7 +75,7 @@ export function ingestGatewayBatch(
       if (token.type) event.token_type = token.type;
     } else {
       event.token_fingerprint = referenceFingerprint(pepper, name, token.ref);
-      extras[index] = { token_kind: 'reference', token_ref: `${name}:${token.ref}` };
+      extras[index] = { token_kind: 'reference', token_ref: `${name}:${token.shown ?? token.ref}` };
     }
     if (requestId) {
       event.event_id = `${name}:${requestId.slice(0, MAX_REQUEST_ID)}`;

@@ -105,7 +105,10 @@ function tokenOf(r: z.infer<typeof tykRecord>, settings: TykSettings): TokenFoun
       if (t) return t;
     } else if (source === 'api_key' && r.api_key) {
       const hashed = settings.api_key_is === 'hash' || (settings.api_key_is === 'auto' && HASH.test(r.api_key));
-      return hashed ? { ref: `key:${r.api_key}` } : { raw: r.api_key, type: 'api_key' };
+      // Only a prefix is kept as token_ref: a 32 or 64-hex value read as a hash under `auto`
+      // may be the key itself (a deployment without hash_keys), and token_ref is on disk and
+      // in the API (red-team pass, 2026-12-07). The fingerprint covers the whole value.
+      return hashed ? { ref: `key:${r.api_key}`, shown: `key:${r.api_key.slice(0, 8)}…` } : { raw: r.api_key, type: 'api_key' };
     }
   }
   return undefined;
