@@ -20,6 +20,21 @@ function expectNoLeak(text: string, secret = SECRET) {
   for (const f of fragments(secret)) expect(text, `fragment ${f}`).not.toContain(f);
 }
 
+describe('a credential in a usage event’s path is not stored', () => {
+  it('/v1/events path "/orders?access_token=…": stored and shown as /orders', async () => {
+    const res = await t.app.inject({
+      method: 'POST',
+      url: '/v1/events',
+      headers: { 'content-type': 'application/json', ...auth('ingest') },
+      payload: JSON.stringify([{ token: 'path-leak-token', ip: '203.0.113.1', path: `/orders?access_token=${SECRET}#x` }, { token: 'path-leak-token', ip: '203.0.113.1', path: '/a#frag' }]),
+    });
+    expect(res.statusCode, res.body).toBe(202);
+    await t.ctx.flusher.drained();
+    const rows = (await t.ctx.warehouse.query(`SELECT path FROM usage_events ORDER BY path`)) as { path: string }[];
+    expect(rows.map((r) => r.path)).toEqual(['/a', '/orders']);
+  });
+});
+
 describe('a credential in the wrong place is never echoed', () => {
   it.each([
     ['/v1/events', 'application/json', JSON.stringify([{ token_fingerprint: SECRET, ip: '203.0.113.1' }]), 'ingest'],
