@@ -151,12 +151,18 @@ export class LifecycleIngestor {
     return createHash('sha256').update(`${e.event}|${fp}|${e.ts}|${parent}`).digest('hex').slice(0, 32);
   }
 
-  /** `keyId`: the key that sent the events (request.keyId), recorded as reported_by. */
+  /**
+   * `keyId`: the key that sent the events (request.keyId), recorded as reported_by.
+   * `fromGateway`: sent with an ingest key, whose `issued` starts no family: a family is the
+   * identity provider's word, and a gateway's later `issued` for a refreshed token moved it
+   * into a family of its own, out of its real family's revocation (red-team pass, 2026-12-07).
+   */
   async ingest(
     items: unknown[],
     parseRejections: Rejection[],
     receivedAt = Date.now(),
     keyId = '',
+    fromGateway = false,
   ): Promise<{ accepted: number; duplicates: number; rejected: Rejection[] }> {
     if (items.length > this.config.server.max_events_per_request) {
       throw new HttpError(413, 'too_many_events', `a request may carry at most ${this.config.server.max_events_per_request} events; this one has ${items.length}`);
@@ -213,7 +219,7 @@ export class LifecycleIngestor {
         this.onRawToken?.(fp, e.token, e.token_type, expiresAt);
       }
       let family = '';
-      if (e.event === 'issued') family = fp;
+      if (e.event === 'issued' && !fromGateway) family = fp;
       if (e.event === 'refreshed') family = families.get(parent) ?? parent;
       if (family) families.set(fp, family);
       rows.push({

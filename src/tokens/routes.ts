@@ -83,7 +83,7 @@ export async function tokenRoutes(app: App, ctx: Context): Promise<void> {
           throw new HttpError(403, 'forbidden', `${refused.length} event(s) need a key with role idp or admin; nothing was stored`, refused);
         }
       }
-      return reply.code(202).send(await lifecycle.ingest(items, rejected, Date.now(), request.keyId));
+      return reply.code(202).send(await lifecycle.ingest(items, rejected, Date.now(), request.keyId, request.role === 'ingest'));
     },
   );
 

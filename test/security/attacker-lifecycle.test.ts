@@ -54,6 +54,38 @@ describe('an ingest key cannot take a token out of revocation’s reach', () => 
   });
 });
 
+describe('an ingest key cannot move a token out of its refresh family', () => {
+  it('`issued` for a refreshed token (newer than the refresh) leaves its family as the identity provider made it', async () => {
+    const [rt1, rt2] = ['family-root-rt1', 'family-child-rt2'];
+    const idp = await post(
+      '/v1/tokens',
+      [
+        { event: 'issued', token: rt1, token_type: 'refresh_token', ts: minutesAgo(20) },
+        { event: 'refreshed', token: rt2, token_type: 'refresh_token', rotated_from: rt1, ts: minutesAgo(10) },
+      ],
+      'idp',
+    );
+    expect(idp.statusCode, idp.body).toBe(202);
+    const members = async () => {
+      const res = await t.app.inject({ method: 'GET', url: `/v1/tokens/${fp(rt1)}/family`, headers: auth('read') });
+      return (res.json().tokens as { token_fingerprint: string }[]).map((x) => x.token_fingerprint).sort();
+    };
+    expect(await members()).toEqual([fp(rt1), fp(rt2)].sort());
+    const liveInFamily = async () => {
+      const res = await t.app.inject({ method: 'GET', url: `/v1/estimates/revocation?scope=family&token_fingerprint=${fp(rt1)}`, headers: auth('read') });
+      expect(res.statusCode, res.body).toBe(200);
+      return res.json().live_tokens;
+    };
+    // rt1 was rotated away: rt2 is the family's one live token.
+    expect(await liveInFamily()).toBe(1);
+    // The attacker holds rt2 (stolen) and re-announces it as a fresh grant, a minute in the future.
+    const detach = await post('/v1/tokens', [{ event: 'issued', token: rt2, token_type: 'refresh_token', ts: new Date(Date.now() + 60_000).toISOString() }], 'ingest');
+    expect(detach.statusCode, detach.body).toBe(202);
+    expect(await members()).toEqual([fp(rt1), fp(rt2)].sort());
+    expect(await liveInFamily()).toBe(1);
+  });
+});
+
 describe('lifecycle event ids are deduplicated per reporting key', () => {
   it("an ingest key's event cannot swallow the identity provider's revocation by taking its event_id first", async () => {
     const victim = 'victim-token-revoked-by-idp';
