@@ -74,17 +74,17 @@ export function openWarehouse(config: Config): Warehouse {
 }
 
 /** Event ids stored within the dedup window, so a retry after a restart is still caught. */
-async function recentEventIds(warehouse: Warehouse, config: Config): Promise<string[]> {
+async function recentEventIds(warehouse: Warehouse, config: Config): Promise<{ reported_by: string; event_id: string }[]> {
   const { dedup_window_seconds: window, dedup_max_ids: max } = config.ingest;
   if (window === 0 || max === 0) return [];
   const rows = await warehouse.query(
-    `SELECT event_id FROM ${TABLES.usageEvents}
+    `SELECT reported_by, event_id FROM ${TABLES.usageEvents}
      WHERE ts >= now64(3) - toIntervalSecond({window:UInt32} + {skew:UInt32}) - toIntervalDay({age:UInt32})
        AND received_at >= now64(3) - toIntervalSecond({window:UInt32})
      LIMIT {max:UInt32}`,
     { window, skew: config.ingest.max_future_skew_seconds, age: config.ingest.max_age_days, max },
   );
-  return rows.map((r) => (r as { event_id: string }).event_id);
+  return rows as { reported_by: string; event_id: string }[];
 }
 
 export async function openContext(config: Config, options: ContextOptions = {}): Promise<Context> {
@@ -130,7 +130,8 @@ export async function openContext(config: Config, options: ContextOptions = {}):
       for (const line of spool.pendingLines()) {
         // The spool's own lines; a damaged one is left to the flusher, and its text never reaches a message.
         try {
-          yield (parseJson(line) as { event_id: string }).event_id;
+          const row = parseJson(line) as { reported_by?: string; event_id: string };
+          yield { reported_by: row.reported_by ?? '', event_id: row.event_id };
         } catch {
           continue;
         }

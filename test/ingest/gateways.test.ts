@@ -405,7 +405,7 @@ const TYK_BASE = {
   ts: ms('2024-12-07T09:30:00.123Z'),
   token_fingerprint: '',
   token_kind: 'reference',
-  token_ref: 'tyk:key:5f3a9c1e7b2d4a68',
+  token_ref: 'tyk:key:5f3a9c1e…',
   ip: '203.0.113.9',
   country: 'NL',
   city: 'Amsterdam',

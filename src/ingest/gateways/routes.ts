@@ -50,7 +50,7 @@ export async function gatewayRoutes(app: App, ctx: Context): Promise<void> {
         if (!body || body.length === 0) throw new HttpError(400, 'empty_body', `the body is empty: send ${name} log records`);
         let split: Split;
         try {
-          split = gateway.split(body.toString('utf8'));
+          split = gateway.split(body.toString('utf8'), config.server.max_events_per_request);
         } catch (error) {
           if (error instanceof BodyError) throw new HttpError(400, 'invalid_json', error.message);
           throw error;
