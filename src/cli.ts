@@ -26,7 +26,6 @@ commands:
   detect --from T [--to T]     run the detectors over a past range now and print the new flags
     [--detectors a,b] [--json]   (T: RFC 3339, epoch ms, or now-24h)
   simulate --url U --key K     post realistic gateway traffic with injected attacks to a running
-  simulate --url U --key K     post realistic gateway traffic with injected attacks to a running
     [--idp-key K]                tokenwatch (lifecycle events with the idp key), then run the
     [--seed 1] [--tokens 1000]   retro-hunt over it
     [--days 7] [--dry-run]

@@ -82,6 +82,13 @@ describe('--help and -h (issue 15, item 2)', () => {
     expect(none.status).toBe(2);
     expect(none.stderr).toContain('usage: tokenwatch <command>');
   });
+
+  it('tokenwatch --help lists each command once, every one of them', () => {
+    const lines = cli(['--help']).stdout.split('\n');
+    for (const command of ['serve', 'migrate', 'keys create', 'detect', 'simulate']) {
+      expect(lines.filter((l) => l.startsWith(`  ${command} `)), command).toHaveLength(1);
+    }
+  });
 });
 
 describe('a port in use (issue 15, item 4)', () => {
