@@ -82,6 +82,13 @@ describe('--help and -h (issue 15, item 2)', () => {
     expect(none.status).toBe(2);
     expect(none.stderr).toContain('usage: tokenwatch <command>');
   });
+
+  it('tokenwatch --help lists each command once, every one of them', () => {
+    const lines = cli(['--help']).stdout.split('\n');
+    for (const command of ['serve', 'migrate', 'keys create', 'detect', 'simulate']) {
+      expect(lines.filter((l) => l.startsWith(`  ${command} `)), command).toHaveLength(1);
+    }
+  });
 });
 
 describe('a port in use (issue 15, item 4)', () => {
@@ -144,6 +151,21 @@ describe('detect and migrate while a server holds the data directory (issue 15, 
     expect(r.stderr).toMatch(/0 new flags from 8 detectors over /);
     expect(r.status).toBe(0);
     expect(r.all).not.toMatch(STACK);
+  });
+
+  it('detect --json keeps stdout for flags and still says on stderr what ran', () => {
+    const r = cli(['detect', '--from', 'now-1h', '--json'], env);
+    expect(r.status).toBe(0);
+    expect(r.stdout).toBe('');
+    expect(r.stderr).toMatch(/0 new flags from 8 detectors over /);
+  });
+
+  it('detect --from with an unreadable time says what came, not that it is missing (exit 2)', () => {
+    const r = cli(['detect', '--from', 'yesterday'], env);
+    expect(r.status).toBe(2);
+    expect(r.stderr).toContain('tokenwatch: detect: --from: expected RFC 3339, epoch milliseconds or now-<n><s|m|h|d>, got "yesterday"');
+    expect(r.stderr).not.toContain('is required');
+    expect(cli(['detect', '--from', 'now-1h', '--to', 'later'], env).stderr).toContain('--to: expected RFC 3339, epoch milliseconds or now-<n><s|m|h|d>, got "later"');
   });
 
   it('detect without any admin key says which variable to set, exit 1', () => {

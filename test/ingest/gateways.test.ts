@@ -488,6 +488,21 @@ describe('limits and documentation', () => {
     expect(notJson.body.error?.code).toBe('invalid_json');
   });
 
+  it.each([
+    ['kong', '[]'],
+    ['apisix', '[]'],
+    ['apisix', 'INSERT INTO usage FORMAT JSONEachRow '],
+    ['envoy', '[]'],
+    ['tyk', '[]'],
+  ])('%s: %j is 400 empty_batch that says why (not an empty details list); a blank body is empty_body', async (gateway, body) => {
+    const r = await post(gateway, body);
+    expect(r.status).toBe(400);
+    expect(r.body.error).toEqual({ code: 'empty_batch', message: `the body holds no ${gateway} log records: send at least one`, details: [{ field: 'body', error: 'no records' }] });
+    const blank = await post(gateway, ' \n ');
+    expect(blank.status).toBe(400);
+    expect(blank.body.error?.code).toBe('empty_body');
+  });
+
   it('lists the four routes in the OpenAPI document', async () => {
     const paths = (await (await fetch(`${url}/docs/json`)).json()) as { paths: Record<string, { post?: unknown }> };
     for (const gateway of ['kong', 'apisix', 'envoy', 'tyk']) expect(paths.paths[`/v1/ingest/${gateway}`]?.post).toBeDefined();
