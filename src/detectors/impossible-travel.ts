@@ -2,46 +2,44 @@
  * impossible_travel: consecutive uses of one token from places too far apart for the
  * time between them. Distances are reduced by each place's geolocation error (a city
  * guess is off by tens of km, a country-level guess sits on the country's centroid);
- * moves inside one network and country (a mobile carrier's gateways), between places the
- * token already used (home and its usual VPN exit), or of a token younger than an hour
- * do not count.
+ * moves inside one network and country (a mobile carrier's gateways) do not count, nor
+ * does a leg that its user's (else its app's) history explains: a place or network used
+ * in the last two weeks (home and its usual VPN exit), or a cloud, VPN or carrier network
+ * when the history already spans networks of that kind (CI runners moving between cloud
+ * regions, VPN users picking exits). Distance over time alone is never a finding: one leg
+ * must be a network the principal never used. A principal first seen within the hour has
+ * no home yet.
  */
 import { z } from 'zod';
 import { TABLES, type Warehouse } from '../warehouse/warehouse.js';
 import { defineDetector, fmt, windowStart, type Finding } from './types.js';
-import { activeTokens, distanceKm, groupByToken, hhmm, placeKey, placeLabel, startOfHour, visits, type Visit } from './places.js';
+import { activeTokens, distanceKm, groupByToken, hhmm, placeKey, placeLabel, PRINCIPAL_SQL, principalHistories, startOfHour, visits, withinSpread, type Visit } from './places.js';
+
+import { classifyNetwork } from './networks.js';
 
 /**
- * The tokens that can have travelled impossibly, with their established places: a history
- * old enough, two places over the look-back, and one of those never seen in the history
- * (two established places are never a finding). Settled in the engine, one row per token,
- * so that only these tokens' visits are read and compared.
+ * The tokens that can have travelled impossibly: two places (country/city) over the
+ * look-back, one of them in the range's hours, with the principal (user, else app) each
+ * belongs to. Settled in the engine over the look-back only, one row per token, so that
+ * only these tokens' visits and their principals' histories are read.
  */
-async function newPlaceTokens(
-  warehouse: Warehouse,
-  fps: string[],
-  p: { lookFrom: Date; to: Date; historyFrom: Date; historyTo: Date; oldEnough: Date },
-): Promise<Map<string, Set<string>>> {
+async function movingTokens(warehouse: Warehouse, fps: string[], p: { lookFrom: Date; from: Date; to: Date }): Promise<Map<string, string>> {
   const rows = z
-    .object({ token_fingerprint: z.string(), places: z.array(z.string()) })
+    .object({ token_fingerprint: z.string(), principal: z.string() })
     .array()
     .parse(
       await warehouse.query(
-        `SELECT token_fingerprint,
-                groupUniqArrayIf(concat(toString(country), '/', city), hour >= toStartOfHour({hfrom:DateTime64(3)}) AND hour < {hto:DateTime64(3)}) AS places
+        `SELECT token_fingerprint, anyLast(${PRINCIPAL_SQL}) AS principal
          FROM ${TABLES.usageTokenPlace1h}
          WHERE token_fingerprint IN {fps:Array(String)}
-           AND hour >= toStartOfHour(least({hfrom:DateTime64(3)}, {look_from:DateTime64(3)})) AND hour < {to:DateTime64(3)}
+           AND hour >= toStartOfHour({look_from:DateTime64(3)}) AND hour < {to:DateTime64(3)}
          GROUP BY token_fingerprint
-         HAVING countIf(hour >= toStartOfHour({hfrom:DateTime64(3)}) AND hour < {hto:DateTime64(3)}) > 0
-            AND minIf(first_seen, hour >= toStartOfHour({hfrom:DateTime64(3)}) AND hour < {hto:DateTime64(3)}) <= {old_enough:DateTime64(3)}
-            AND uniqExactIf(country, city, hour >= toStartOfHour({look_from:DateTime64(3)})) >= 2
-            AND arrayExists(x -> NOT has(places, x), groupUniqArrayIf(concat(toString(country), '/', city), hour >= toStartOfHour({look_from:DateTime64(3)})))
+         HAVING uniqExact(country, city) >= 2 AND countIf(hour >= toStartOfHour({from:DateTime64(3)})) > 0
          SETTINGS optimize_aggregation_in_order = 1`,
-        { fps, look_from: p.lookFrom, to: p.to, hfrom: p.historyFrom, hto: p.historyTo, old_enough: p.oldEnough },
+        { fps, look_from: p.lookFrom, from: p.from, to: p.to },
       ),
     );
-  return new Map(rows.map((r) => [r.token_fingerprint, new Set(r.places)]));
+  return new Map(rows.map((r) => [r.token_fingerprint, r.principal]));
 }
 
 export const impossibleTravel = defineDetector({
@@ -61,23 +59,30 @@ export const impossibleTravel = defineDetector({
     const tokens = await activeTokens(warehouse, range);
     if (tokens.length === 0) return [];
     const lookFrom = new Date(range.from.getTime() - t.LOOKBACK_HOURS * 3_600_000);
-    // The token's own places: everything before the hour the range starts in.
-    const known = await newPlaceTokens(warehouse, tokens, {
-      lookFrom,
-      to: range.to,
-      historyFrom: new Date(range.from.getTime() - t.ESTABLISHED_DAYS * 86_400_000),
-      historyTo: startOfHour(range.from),
-      oldEnough: new Date(range.from.getTime() - t.MIN_HISTORY_HOURS * 3_600_000),
-    });
+    const principals = await movingTokens(warehouse, tokens, { lookFrom, from: range.from, to: range.to });
+    if (principals.size === 0) return [];
+    // What is normal for the user (else the app) each token belongs to: everything before
+    // the hour the range starts in. A fresh access token has no places of its own yet.
+    const histories = await principalHistories(
+      warehouse,
+      [...new Set(principals.values())],
+      new Date(range.from.getTime() - t.ESTABLISHED_DAYS * 86_400_000),
+      startOfHour(range.from),
+    );
+    const oldEnough = range.from.getTime() - t.MIN_HISTORY_HOURS * 3_600_000;
+    const candidates = [...principals].filter(([, p]) => (histories.get(p)?.first.getTime() ?? Infinity) <= oldEnough).map(([fp]) => fp);
     // Every use in the range is in the hours from the range's first on, and a new place is
     // never older: an earlier hour's visits can only be the first leg, the latest of each place.
-    const recent = groupByToken(await visits(warehouse, [...known.keys()], lookFrom, range.to, startOfHour(range.from)));
+    const recent = groupByToken(await visits(warehouse, candidates, lookFrom, range.to, startOfHour(range.from)));
 
     const errorKm = (v: Visit) => (v.city ? t.CITY_ERROR_KM : t.COUNTRY_ERROR_KM);
     const findings: Finding[] = [];
     for (const [fp, list] of recent) {
       const located = list.filter((v) => v.lat !== null && v.lon !== null).sort((a, b) => a.first.getTime() - b.first.getTime());
-      const places = known.get(fp)!;
+      const history = histories.get(principals.get(fp)!)!;
+      // A leg that is not the principal's own place must be unexplained: a network it never
+      // used, of a kind outside its spread (its cloud regions, VPN exits, carrier gateways).
+      const explained = (v: Visit) => history.places.has(placeKey(v)) || (v.asn !== 0 && history.networks.has(v.asn)) || withinSpread(history, v);
       let worst: { a: Visit; b: Visit; km: number; speed: number; minutes: number } | undefined;
       for (let i = 1; i < located.length; i++) {
         const b = located[i]!;
@@ -85,7 +90,7 @@ export const impossibleTravel = defineDetector({
         for (let j = i - 1; j >= 0; j--) {
           const a = located[j]!;
           if (placeKey(a) === placeKey(b)) continue;
-          if (places.has(placeKey(a)) && places.has(placeKey(b))) continue;
+          if (explained(a) && explained(b)) continue;
           const raw = distanceKm({ lat: a.lat!, lon: a.lon! }, { lat: b.lat!, lon: b.lon! });
           // One network inside one country: carrier and ISP addresses geolocate to gateways anywhere in it.
           if (a.asn !== 0 && a.asn === b.asn && a.country === b.country) continue;
@@ -114,12 +119,15 @@ export const impossibleTravel = defineDetector({
         window_end: new Date(start.getTime() + range.windowMs),
         severity: !Number.isFinite(speed) || speed >= 5 * t.MAX_SPEED_KMH ? 'high' : 'medium',
         score: Number.isFinite(speed) ? speed / t.MAX_SPEED_KMH : 100,
-        explanation:
-          `${placeLabel(a)} ${hhmm(a.last)} then ${placeLabel(b)} ${hhmm(b.first)}: ${fmt(Math.round(km / 100) * 100)} km in ` +
-          `${fmt(Math.round(minutes))} min = ${speedText}`,
+        explanation: Number.isFinite(speed)
+          ? `${placeLabel(a)} ${hhmm(a.last)} then ${placeLabel(b)} ${hhmm(b.first)}: ${fmt(Math.round(km / 100) * 100)} km in ` +
+            `${fmt(Math.round(minutes))} min = ${speedText}`
+          : `used from both ${placeLabel(a)} and ${placeLabel(b)} at once (${fmt(Math.round(km / 100) * 100)} km apart, ${hhmm(b.first)}–${hhmm(a.last)})`,
         evidence: {
-          from: { place: placeLabel(a), country: a.country, city: a.city, lat: a.lat, lon: a.lon, asn: a.asn, asn_org: a.asn_org, ip: a.ip, last_seen: a.last.toISOString() },
-          to: { place: placeLabel(b), country: b.country, city: b.city, lat: b.lat, lon: b.lon, asn: b.asn, asn_org: b.asn_org, ip: b.ip, first_seen: b.first.toISOString() },
+          from: { place: placeLabel(a), country: a.country, city: a.city, lat: a.lat, lon: a.lon, asn: a.asn, asn_org: a.asn_org, network: classifyNetwork(a.asn, a.asn_org), ip: a.ip, last_seen: a.last.toISOString() },
+          to: { place: placeLabel(b), country: b.country, city: b.city, lat: b.lat, lon: b.lon, asn: b.asn, asn_org: b.asn_org, network: classifyNetwork(b.asn, b.asn_org), ip: b.ip, first_seen: b.first.toISOString() },
+          concurrent: !Number.isFinite(speed),
+          history: { days: t.ESTABLISHED_DAYS, countries: [...history.countries], networks: [...history.networks].slice(0, 20), kinds: [...history.classes.keys()] },
           distance_km: Math.round(km),
           minutes: Math.round(minutes * 10) / 10,
           speed_kmh: Number.isFinite(speed) ? Math.round(speed) : null,
