@@ -80,6 +80,13 @@ function scenario() {
 
   // auth_failures: one address trying 12 tokens. Benign: an office NAT with some expired sessions.
   for (let i = 0; i < 12; i++) use(`stuffed-${i}`, NOW - 15 * MIN, 5, 3 * MIN, { ip: '45.9.8.7', status: 401, path: '/login' });
+  // Brute force in the sshd style (user names as credentials, one try each): slowly from one
+  // address over most of an hour, and spread over four addresses of one /24 (three each).
+  const names = ['root', 'admin', 'oracle', 'test', 'ubuntu', 'postgres', 'git', 'pi'];
+  names.forEach((name, i) => use(`ssh:${name}`, NOW - 55 * MIN + i * 6 * MIN, 1, MIN, { ip: '198.18.7.7', user_id: name, status: 401, path: '/ssh' }));
+  for (let a = 0; a < 4; a++) {
+    for (let k = 0; k < 3; k++) use(`ssh-net:${a}:${k}`, NOW - 30 * MIN + (a * 3 + k) * MIN, 1, MIN, { ip: `203.0.113.${10 + a}`, user_id: `user${a}${k}`, status: 401, path: '/ssh' });
+  }
   for (let i = 0; i < 40; i++) {
     use(`office-${i}`, NOW - 50 * MIN, 20, 40 * MIN, { ip: '81.2.3.4' });
     use(`office-${i}`, NOW - 20 * MIN, 1, MIN, { ip: '81.2.3.4', status: 401 });
@@ -155,12 +162,24 @@ describe('detectors catch the attack and spare the look-alike', () => {
   it('auth_failures flags the stuffing address, not the office NAT', () => {
     const hits = flagged('auth_failures', '45.9.8.7');
     expect(hits).toHaveLength(1);
-    expect(hits[0]!.explanation).toMatch(/^60 of 60 requests from 45\.9\.8\.7 failed with 401 in 5 min, using 12 different tokens$/);
+    expect(hits[0]!.explanation).toMatch(/^60 of 60 requests from 45\.9\.8\.7 failed with 401 in 60 min, trying 12 different tokens, 12 of 12 tokens never accepted before$/);
     expect(flags.filter((f) => f.subject === '81.2.3.4')).toEqual([]);
   });
 
+  it('auth_failures flags a slow brute force of user names, and a network whose addresses each try a few', () => {
+    const slow = flagged('auth_failures', '198.18.7.7');
+    expect(slow, JSON.stringify(flags.map((f) => [f.detector, f.subject, f.explanation]), null, 1)).toHaveLength(1);
+    expect(slow[0]!.explanation).toMatch(/^[5-8] of [5-8] requests from 198\.18\.7\.7 failed with 401 in 60 min, trying [5-8] user names/);
+    expect(slow[0]!.subject_type).toBe('ip');
+    const net = flagged('auth_failures', '203.0.113.0/24');
+    expect(net).toHaveLength(1);
+    expect(net[0]!.subject_type).toBe('network');
+    expect(net[0]!.explanation).toMatch(/^1[0-2] of 1[0-2] requests from 203\.0\.113\.0\/24 \([34] addresses\) failed with 401 in 60 min, trying 1[0-2] user names/);
+    expect(flags.filter((f) => f.subject.startsWith('203.0.113.1'))).toEqual([]);
+  });
+
   it('raises nothing else', () => {
-    const expected = ['spiky', 'leaked', 'traveller-thief', 'shared', 'zombie', 'rt-1', 'sleeper'].map(fp).concat('45.9.8.7');
+    const expected = ['spiky', 'leaked', 'traveller-thief', 'shared', 'zombie', 'rt-1', 'sleeper'].map(fp).concat('45.9.8.7', '198.18.7.7', '203.0.113.0/24');
     expect(flags.filter((f) => !expected.includes(f.subject)).map((f) => `${f.detector}: ${f.explanation}`)).toEqual([]);
   });
 });
