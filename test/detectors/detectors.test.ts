@@ -57,6 +57,13 @@ function scenario() {
   habit('batch', 3, 10, 500, {}, -0.5);
   use('batch', NOW - 30 * MIN, 5000, 10 * MIN);
 
+  // rate_spike on a fresh access token: its user's history is the baseline. Benign: another
+  // user's new token at the user's usual rate.
+  habit('alice-old', 3, 60, 10, { user_id: 'alice' });
+  use('alice-new', NOW - 20 * MIN, 900, 3 * MIN, { user_id: 'alice' });
+  habit('bob-old', 3, 60, 40, { user_id: 'bob' });
+  use('bob-new', NOW - 20 * MIN, 135, 3 * MIN, { user_id: 'bob' });
+
   // ip_fanout: one token from 30 addresses in 10 networks. Benign: a phone hopping addresses in one carrier.
   habit('leaked', 3, 30, 2);
   for (let i = 0; i < 30; i++) use('leaked', NOW - 40 * MIN + i * 5000, 2, 4000, { ip: `203.0.${i}.9`, asn: 64500 + (i % 10), country: ['US', 'NL', 'SG'][i % 3], city: '' });
@@ -146,6 +153,7 @@ const flagged = (detector: string, subject: string) => flags.filter((f) => f.det
 describe('detectors catch the attack and spare the look-alike', () => {
   it.each([
     ['rate_spike', 'spiky', 'batch', /^300 requests\/min against a baseline median of 10 \(MAD 0\) over 7 days; its previous peak was 10\/min$/],
+    ['rate_spike', 'alice-new', 'bob-new', /^300 requests\/min against a baseline median of 10 \(MAD 0\) over 7 days of user alice \(all tokens; this token is new\); the user’s previous peak was 10\/min$/],
     ['ip_fanout', 'leaked', 'phone', /^30 IPs in 10 networks \(3 countries\)/],
     ['impossible_travel', 'traveller-thief', 'flyer', /^Frankfurt am Main, DE \d\d:\d\d then São Paulo, BR \d\d:\d\d: 9,[0-9]00 km in \d+ min = [\d,]+ km\/h$/],
     ['new_location', 'shared', 'tourist', /^first use from Seoul, KR \(new network AS4766\).*while still in use from Berlin, DE$/],
@@ -179,7 +187,7 @@ describe('detectors catch the attack and spare the look-alike', () => {
   });
 
   it('raises nothing else', () => {
-    const expected = ['spiky', 'leaked', 'traveller-thief', 'shared', 'zombie', 'rt-1', 'sleeper'].map(fp).concat('45.9.8.7', '198.18.7.7', '203.0.113.0/24');
+    const expected = ['spiky', 'alice-new', 'leaked', 'traveller-thief', 'shared', 'zombie', 'rt-1', 'sleeper'].map(fp).concat('45.9.8.7', '198.18.7.7', '203.0.113.0/24');
     expect(flags.filter((f) => !expected.includes(f.subject)).map((f) => `${f.detector}: ${f.explanation}`)).toEqual([]);
   });
 });
@@ -200,7 +208,7 @@ describe('flags', () => {
 
   it('list with filters and sorting', async () => {
     const byDetector = (await get('/v1/flags?detector=impossible_travel,rate_spike')).json().flags;
-    expect(byDetector.map((f: { detector: string }) => f.detector).sort()).toEqual(['impossible_travel', 'impossible_travel', 'rate_spike']);
+    expect(byDetector.map((f: { detector: string }) => f.detector).sort()).toEqual(['impossible_travel', 'impossible_travel', 'rate_spike', 'rate_spike']);
     const critical = (await get('/v1/flags?severity=critical')).json().flags;
     expect(critical.length).toBeGreaterThan(0);
     expect(critical.every((f: { severity: string }) => f.severity === 'critical')).toBe(true);
