@@ -22,6 +22,14 @@ export const DETECTOR_NAMES = [
 ] as const;
 export type DetectorName = (typeof DETECTOR_NAMES)[number];
 
+/**
+ * The detectors a default policy revokes for without a human (high severity and above):
+ * precision of at least 0.95 on every quality run, the project's simulator and the
+ * independent traffic, backfill and streaming (the figures are in docs/detectors.md). The
+ * others' flags wait for review. A configured `revocation.policies` replaces the default.
+ */
+export const AUTOMATIC_DETECTORS: readonly DetectorName[] = ['revoked_use', 'refresh_reuse'];
+
 export const SEVERITIES = ['low', 'medium', 'high', 'critical'] as const;
 export const TOKEN_TYPES = ['access_token', 'refresh_token', 'api_key', 'personal_access_token'] as const;
 
@@ -174,7 +182,8 @@ const fileSchema = z.strictObject({
   revocation: z
     .strictObject({
       targets: z.record(z.string().regex(/^[A-Za-z0-9_-]+$/), revocationTarget).default({}),
-      policies: z.array(policy).default([]),
+      /** Absent: with a target configured, DEFAULT_POLICIES; `[]`: none. */
+      policies: z.array(policy).optional(),
       max_auto_revocations_per_hour: z.number().int().min(0).default(100),
       allowlist: z
         .strictObject({
@@ -225,7 +234,15 @@ const envSchema = z.object({
 
 export type FileConfig = z.infer<typeof fileSchema>;
 
-export interface Config extends Omit<FileConfig, 'server' | 'clickhouse'> {
+export type Policy = z.infer<typeof policy>;
+
+/** Without configured policies: revoke the token for the detectors precise enough to act alone. */
+export const DEFAULT_POLICIES: readonly Policy[] = [
+  { detectors: [...AUTOMATIC_DETECTORS], min_severity: 'high', action: 'revoke_token', dry_run: false },
+];
+
+export interface Config extends Omit<FileConfig, 'server' | 'clickhouse' | 'revocation'> {
+  revocation: Omit<FileConfig['revocation'], 'policies'> & { policies: Policy[] };
   dataDir: string;
   logLevel: z.infer<typeof envSchema>['TOKENWATCH_LOG_LEVEL'];
   server: FileConfig['server'] & { host: string; port: number };
@@ -303,7 +320,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides?: unk
   if (file.clickhouse.cluster !== undefined && !(e.CLICKHOUSE_URL ?? file.clickhouse.url)) {
     throw new ConfigError('config: clickhouse.cluster: a cluster needs a ClickHouse server (CLICKHOUSE_URL or clickhouse.url)');
   }
-  for (const [index, p] of file.revocation.policies.entries()) {
+  for (const [index, p] of (file.revocation.policies ?? []).entries()) {
     if (p.target !== undefined && !(p.target in file.revocation.targets)) {
       throw new ConfigError(`config: revocation.policies.${index}.target: no target named "${p.target}"`);
     }
@@ -325,6 +342,11 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides?: unk
       user: e.CLICKHOUSE_USER ?? file.clickhouse.user,
       password: e.CLICKHOUSE_PASSWORD ?? file.clickhouse.password,
       database: e.CLICKHOUSE_DATABASE ?? file.clickhouse.database ?? 'default',
+    },
+    revocation: {
+      ...file.revocation,
+      policies:
+        file.revocation.policies ?? (Object.keys(file.revocation.targets).length > 0 ? DEFAULT_POLICIES.map((p) => ({ ...p, detectors: [...p.detectors] })) : []),
     },
     api_keys: [...file.api_keys, ...parseEnvApiKeys(e.TOKENWATCH_API_KEYS)],
     secrets: { pepper: e.TOKENWATCH_PEPPER, vaultKey: e.TOKENWATCH_VAULT_KEY },
