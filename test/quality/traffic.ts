@@ -38,8 +38,8 @@ export interface UsageEvent {
   ts: number;
   token: string;
   token_type: TokenType;
-  app_id: string;
-  client_id: string;
+  app_id?: string;
+  client_id?: string;
   user_id?: string;
   ip: string;
   user_agent: string;
@@ -124,8 +124,10 @@ const BROWSER_UA = [
 ];
 const MOBILE_UA = ['ExampleApp/5.12.0 (iPhone; iOS 17.5)', 'ExampleApp/5.11.2 (Android 14; Pixel 8)', 'okhttp/4.12.0'];
 /** Revocation sources as real IdPs spell them (Okta event types, Keycloak events, admin tools). */
-const LOGOUT_SOURCES = ['user', 'logout', 'okta.user.session.end', 'keycloak:LOGOUT', 'SelfService', 'end_session_endpoint'];
-const ADMIN_SOURCES = ['admin', 'application_owner', 'okta.admin.revoke', 'security_team', 'keycloak-admin-console', 'scim_deprovision'];
+const LOGOUT_SOURCES = ['subscriber', 'subscriber', 'user', 'logout', 'okta.user.session.end', 'keycloak:LOGOUT', 'SelfService', 'end_session_endpoint'];
+/** Half documented (api_provider, app_owner, governance), half as IdPs and admin tools really spell them. */
+const ADMIN_SOURCES_DOCUMENTED = ['api_provider', 'app_owner', 'governance'];
+const ADMIN_SOURCES_OTHER = ['admin', 'application_owner', 'okta.admin.revoke', 'security_team', 'keycloak-admin-console', 'scim_deprovision'];
 
 export function generateTraffic(seed: number, size: TrafficSize, end: number): Traffic {
   const g = new Generator(seed, size, end);
@@ -210,8 +212,7 @@ class Generator {
       ts: Math.round(ts),
       token: t.raw,
       token_type: t.type,
-      app_id: t.appId,
-      client_id: t.clientId,
+      ...(t.appId ? { app_id: t.appId, client_id: t.clientId } : {}),
       ...(t.userId ? { user_id: t.userId } : {}),
       ip,
       user_agent: BROWSER_UA[0]!,
@@ -293,6 +294,12 @@ class Generator {
     s.refresh = next.raw;
     s.access = { raw: access.raw, exp: ts + 60 + HOUR };
     return access;
+  }
+
+  /** A refresh now, whatever the state: the access token the victim and the attacker share is fresh. */
+  private freshAccess(rng: Rng, s: Session, ts: number, ip: string): string {
+    s.access = undefined;
+    return this.refresh(rng, s, ts, ip).raw;
   }
 
   /** Requests of one interactive session from `ipAt(t)`; refreshes when the access token runs out. */
@@ -588,7 +595,7 @@ class Generator {
   }
 
   private addAttack(a: Omit<Attack, 'id'>): Attack {
-    const full = { id: `${a.kind}-${this.attacks.length}`, ...a, tokens: [...new Set(a.tokens)], users: [...new Set(a.users)], ips: [...new Set(a.ips)] };
+    const full = { id: `${a.kind}-${this.attacks.length}`, ...a, start: Math.floor(a.start), tokens: [...new Set(a.tokens)], users: [...new Set(a.users)], ips: [...new Set(a.ips)] };
     this.attacks.push(full);
     return full;
   }
@@ -621,8 +628,9 @@ class Generator {
     this.plan(u, t - 2 * HOUR, () => {
       const own = rng.range(4, 8) * MIN;
       // The victim's own short session (home-quiet) or a long one going on during the attack.
-      this.session(rng, u.web, t, t + (variant === 'home-quiet' ? own : 70 * MIN), u.gapMean, () => u.homeIp);
-      const stolen = u.web.access!.raw;
+      const shared = this.freshAccess(rng, u.web, t, u.homeIp);
+      this.session(rng, u.web, t, t + (variant === 'home-quiet' ? own : 55 * MIN), u.gapMean, () => u.homeIp);
+      const stolen = shared;
       const net = this.foreignNet(rng, u, ['residential', 'hosting']);
       const ip = addressIn(rng, net);
       const from = t + own + rng.range(2, 10) * MIN;
@@ -649,8 +657,9 @@ class Generator {
     const u = this.victim(rng, t - 2 * HOUR, t + 2 * HOUR);
     this.plan(u, t - 2 * HOUR, () => {
       const sameIp = i % 3 === 0;
+      const shared = this.freshAccess(rng, u.web, t, u.homeIp);
       this.session(rng, u.web, t, t + 60 * MIN, u.gapMean, () => u.homeIp);
-      const fresh = u.web.access!.raw; // issued at t: minutes old
+      const fresh = shared; // issued at t: minutes old
       const ip = sameIp ? u.homeIp : addressIn(rng, rng.pick(networksOf('residential', u.country)));
       const from = t + rng.range(5, 15) * MIN;
       const perMin = rng.int(150, 400);
@@ -670,7 +679,8 @@ class Generator {
     const tokens: string[] = [];
     const guess = (ip: string, ts: number, userId?: string) => {
       const raw = userId ? `basic:${userId}:${rng.text(10)}` : `at_${rng.text(32)}`;
-      const tok = this.token(rng, 'x', { type: userId ? 'api_key' : 'access_token', appId: 'web-portal', clientId: 'portal-spa', userId, population: 'attack', sendAs: 'raw' });
+      // An unknown credential maps to no consumer at the gateway: no app or client on the event.
+      const tok = this.token(rng, 'x', { type: userId ? 'api_key' : 'access_token', appId: '', clientId: '', userId, population: 'attack', sendAs: 'raw' });
       this.tokens.delete(tok.raw);
       tok.raw = raw;
       this.tokens.set(raw, tok);
@@ -697,8 +707,9 @@ class Generator {
     } else {
       const u = this.victim(rng, t - 2 * HOUR, t + 2 * HOUR);
       this.plan(u, t - 2 * HOUR, () => {
+        const shared = this.freshAccess(rng, u.web, t, u.homeIp);
         this.session(rng, u.web, t, t + 10 * MIN, u.gapMean, () => u.homeIp);
-        const stolen = this.tokens.get(u.web.access!.raw)!;
+        const stolen = this.tokens.get(shared)!;
         ips.push(base);
         tokens.push(stolen.raw);
         const from = t + 12 * MIN;
@@ -718,7 +729,7 @@ class Generator {
     if (i % 2 === 1 && this.partnerKeys.length > 0) {
       const p = this.partnerKeys[(i + 3) % this.partnerKeys.length]!;
       (p as { stopAt?: number }).stopAt = t; // benign traffic generator stops at revocation... then the leak keeps going
-      const source = rng.pick(ADMIN_SOURCES);
+      const source = rng.pick(i % 4 < 2 ? ADMIN_SOURCES_DOCUMENTED : ADMIN_SOURCES_OTHER);
       this.life({ event: 'revoked', ts: t, token: p.key.raw, token_type: 'api_key', client_id: p.key.clientId, app_id: p.key.appId, source, reason: 'key rotation after partner offboarding' });
       const from = t + rng.range(2, 20) * MIN;
       for (let k = 0; k < rng.int(30, 120); k++) this.use(p.key, from + k * rng.range(10, 40) * 1000, rng.pick(p.ips), rng, { user_agent: 'partner-sync/3.2 (+https://partner.example)' });
@@ -727,9 +738,10 @@ class Generator {
     }
     const u = this.victim(rng, t - 2 * HOUR, t + 3 * HOUR);
     this.plan(u, t - 2 * HOUR, () => {
+      const shared = this.freshAccess(rng, u.web, t, u.homeIp);
       this.session(rng, u.web, t, t + 10 * MIN, u.gapMean, () => u.homeIp);
-      const access = u.web.access!.raw;
-      const source = rng.pick(ADMIN_SOURCES);
+      const access = shared;
+      const source = rng.pick(i % 4 < 2 ? ADMIN_SOURCES_DOCUMENTED : ADMIN_SOURCES_OTHER);
       const revokedAt = t + 12 * MIN;
       for (const raw of [access, u.web.refresh]) {
         const tok = this.tokens.get(raw)!;
@@ -738,7 +750,7 @@ class Generator {
         this.relogin(rng, u.web, revokedAt + 3 * HOUR);
       const ip = rng.chance(0.5) ? u.homeIp : addressIn(rng, this.foreignNet(rng, u, ['hosting']));
       const from = revokedAt + rng.range(1, 10) * MIN;
-      for (let k = 0; k < rng.int(10, 60); k++) this.use(this.tokens.get(access)!, from + k * rng.range(10, 60) * 1000, ip, rng, { user_agent: u.web.ua });
+      for (let k = 0; k < rng.int(10, 30); k++) this.use(this.tokens.get(access)!, from + k * rng.range(10, 50) * 1000, ip, rng, { user_agent: u.web.ua });
       this.addAttack({ kind: 'revoked_use', variant: `session/${source}`, start: from, tokens: [access], users: [u.id], ips: [ip] });
     });
   }
@@ -747,15 +759,15 @@ class Generator {
   private impossibleTravel(rng: Rng, i: number): void {
     const t = this.attackTime(rng);
     const variant = i % 2 === 0 ? 'same-country-far' : 'cross-continent';
-    const u = this.victim(rng, t - 2 * HOUR, t + 2 * HOUR, (v) => variant === 'cross-continent' || v.country === 'US' || v.country === 'GB');
+    const u = this.victim(rng, t - 2 * HOUR, t + 2 * HOUR, (v) => variant === 'cross-continent' || v.country === 'US');
     this.plan(u, t - 2 * HOUR, () => {
+      const shared = this.freshAccess(rng, u.web, t, u.homeIp);
       this.session(rng, u.web, t, t + 50 * MIN, u.gapMean, () => u.homeIp);
-      const stolen = u.web.access!.raw;
+      const stolen = shared;
       let net: Network;
       if (variant === 'same-country-far') {
-        net = u.country === 'US'
-          ? rng.pick(networksOf('residential', 'US').filter((n) => n.id !== u.home.id && Math.abs(n.prefix.length) > 0 && n.id !== 'comcast-atl'))
-          : network('telekom-de');
+        // Coast to coast on home broadband: San Jose and New York are 4,100 km apart.
+        net = u.home.id === 'comcast-sj' ? network('verizon-fios-ny') : network('comcast-sj');
       } else {
         net = this.foreignNet(rng, u, ['residential', 'mobile']);
       }
@@ -779,8 +791,9 @@ class Generator {
     }
     const u = this.victim(rng, t - 2 * HOUR, t + 2 * HOUR);
     this.plan(u, t - 2 * HOUR, () => {
+      const shared = this.freshAccess(rng, u.web, t, u.homeIp);
       this.session(rng, u.web, t, t + 10 * MIN, u.gapMean, () => u.homeIp);
-      const stolen = u.web.access!.raw;
+      const stolen = shared;
       const net = rng.pick(networksOf('residential').filter((n) => n.country !== u.country));
       const ips = Array.from({ length: rng.int(15, 30) }, () => addressIn(rng, net));
       const from = t + 12 * MIN;
@@ -798,8 +811,10 @@ class Generator {
       const s = u.web;
       const attackerIp = addressIn(rng, this.foreignNet(rng, u, ['hosting', 'residential']));
       // The victim's session: two refreshes, so an old refresh token exists.
+      this.freshAccess(rng, s, t - 2 * HOUR, u.homeIp);
       this.session(rng, s, t - 2 * HOUR, t - 2 * HOUR + 10 * MIN, u.gapMean, () => u.homeIp);
       const stolenOld = s.refresh; // stolen now, before the next rotation
+      this.freshAccess(rng, s, t - 30 * MIN, u.homeIp);
       this.session(rng, s, t - 30 * MIN, t - 20 * MIN, u.gapMean, () => u.homeIp);
       const family = [stolenOld, s.refresh];
       if (variant === 'attacker-first-user-second') {
