@@ -2,7 +2,7 @@
  * impossible_travel: consecutive uses of one token from places too far apart for the
  * time between them. Distances are reduced by each place's geolocation error (a city
  * guess is off by tens of km, a country-level guess sits on the country's centroid);
- * moves inside one network and country (a mobile carrier's gateways) do not count, nor
+ * moves inside one country on a carrier, VPN or cloud network do not count, nor
  * does a leg that its user's (else its app's) history explains: a place or network used
  * in the last two weeks (home and its usual VPN exit), or a cloud, VPN or carrier network
  * when the history already spans networks of that kind (CI runners moving between cloud
@@ -15,7 +15,7 @@ import { TABLES, type Warehouse } from '../warehouse/warehouse.js';
 import { defineDetector, fmt, windowStart, type Finding } from './types.js';
 import { activeTokens, distanceKm, groupByToken, hhmm, placeKey, placeLabel, PRINCIPAL_SQL, principalHistories, startOfHour, visits, withinSpread, type Visit } from './places.js';
 
-import { classifyNetwork } from './networks.js';
+import { classifyNetwork, moves } from './networks.js';
 
 /**
  * The tokens that can have travelled impossibly: two places (country/city) over the
@@ -42,6 +42,16 @@ async function movingTokens(warehouse: Warehouse, fps: string[], p: { lookFrom: 
   return new Map(rows.map((r) => [r.token_fingerprint, r.principal]));
 }
 
+/**
+ * A country-level guess sits on the country's centroid, anywhere up to the country's own
+ * size away from the truth: the largest countries' half-widths (km, rounded up), where
+ * COUNTRY_ERROR_KM would understate it.
+ */
+const COUNTRY_RADIUS_KM: Readonly<Record<string, number>> = {
+  RU: 4500, CA: 2700, US: 2300, CN: 2600, BR: 2200, AU: 2000, IN: 1600, AR: 1800, KZ: 1500, DZ: 1100, CD: 1100,
+  SA: 1100, MX: 1600, ID: 2600, SD: 1000, LY: 900, IR: 1100, MN: 1200, PE: 900, CL: 2100, NO: 900, SE: 800, JP: 1200,
+};
+
 export const impossibleTravel = defineDetector({
   name: 'impossible_travel',
   description: 'consecutive uses whose distance over elapsed time exceeds a plausible speed',
@@ -49,8 +59,8 @@ export const impossibleTravel = defineDetector({
     MAX_SPEED_KMH: { value: 1000, reason: 'faster than an airliner (about 900 km/h) with a margin' },
     MIN_DISTANCE_KM: { value: 500, reason: 'closer than this, geolocation error and regional VPN exits dominate' },
     CITY_ERROR_KM: { value: 100, reason: 'city-level IP geolocation is often off by tens of kilometres' },
-    COUNTRY_ERROR_KM: { value: 800, reason: 'a country-level guess sits on the centroid: allow for a large country' },
-    SAME_COUNTRY_MIN_KM: { value: 5000, reason: 'inside one country carrier gateways and VPN exits put addresses thousands of km from their users' },
+    COUNTRY_ERROR_KM: { value: 800, reason: 'a country-level guess sits on the centroid: allow for a large country (the largest: their own size)' },
+    SAME_COUNTRY_MIN_KM: { value: 5000, reason: 'inside one country carrier gateways, VPN exits and cloud egress put addresses thousands of km from their users (fixed lines: no such allowance)' },
     LOOKBACK_HOURS: { value: 24, reason: 'the previous use may be a day old: 20,000 km at 1,000 km/h' },
     ESTABLISHED_DAYS: { value: 14, reason: 'places used over the last two weeks are the token’s own (home, office, usual VPN exit)' },
     MIN_HISTORY_HOURS: { value: 1, reason: 'a token first seen within the hour has no home yet: a VPN user’s first session looks like travel' },
@@ -75,7 +85,7 @@ export const impossibleTravel = defineDetector({
     // never older: an earlier hour's visits can only be the first leg, the latest of each place.
     const recent = groupByToken(await visits(warehouse, candidates, lookFrom, range.to, startOfHour(range.from)));
 
-    const errorKm = (v: Visit) => (v.city ? t.CITY_ERROR_KM : t.COUNTRY_ERROR_KM);
+    const errorKm = (v: Visit) => (v.city ? t.CITY_ERROR_KM : Math.max(t.COUNTRY_ERROR_KM, COUNTRY_RADIUS_KM[v.country] ?? 0));
     const findings: Finding[] = [];
     for (const [fp, list] of recent) {
       const located = list.filter((v) => v.lat !== null && v.lon !== null).sort((a, b) => a.first.getTime() - b.first.getTime());
@@ -92,9 +102,11 @@ export const impossibleTravel = defineDetector({
           if (placeKey(a) === placeKey(b)) continue;
           if (explained(a) && explained(b)) continue;
           const raw = distanceKm({ lat: a.lat!, lon: a.lon! }, { lat: b.lat!, lon: b.lon! });
-          // One network inside one country: carrier and ISP addresses geolocate to gateways anywhere in it.
-          if (a.asn !== 0 && a.asn === b.asn && a.country === b.country) continue;
-          if (a.country && a.country === b.country && raw < t.SAME_COUNTRY_MIN_KM) continue;
+          // Inside one country, carrier gateways, VPN exits and cloud egress put addresses
+          // anywhere in it (and one such network geolocates to any of its sites); a fixed
+          // line at home or in an office does not move, so there only distance counts.
+          const moving = moves(a.asn, a.asn_org) || moves(b.asn, b.asn_org);
+          if (moving && a.country && a.country === b.country && (raw < t.SAME_COUNTRY_MIN_KM || (a.asn !== 0 && a.asn === b.asn))) continue;
           const km = raw - errorKm(a) - errorKm(b);
           if (km < t.MIN_DISTANCE_KM) continue;
           // The gap between the last use at A and the first at B; overlapping visits mean both at once.
