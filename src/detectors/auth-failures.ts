@@ -68,6 +68,7 @@ export const authFailures = defineDetector({
     MIN_FAILURES: { value: 20, reason: 'an expired session retried a few times is not a burst' },
     MIN_FAILURE_RATIO: { value: 0.5, reason: 'most of the subject’s traffic failing: a NAT with many users fails a little among many successes' },
     MIN_TOKENS_PER_IP: { value: 5, reason: 'one address failing with five or more different tokens or user names in an hour is trying credentials (a /24 or /48: twice that, from 3 addresses)' },
+    MIN_TRIES_PER_IP: { value: 5, reason: 'five refused tries in an hour, nothing accepted, with credentials that never worked: guessing a secret, not a typo corrected' },
     IP_WINDOW_MINUTES: { value: 60, reason: 'a slow campaign spreads its tries: an address is judged over the last hour, not one window' },
     MIN_NEVER_SUCCEEDED_SHARE: { value: 0.5, reason: 'most tried tokens never worked: a NAT’s failures are expired sessions that worked before' },
     MIN_ADDRESSES_PER_NETWORK: { value: 3, reason: 'a network is a subject when the campaign spreads over three or more of its addresses' },

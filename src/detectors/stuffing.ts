@@ -1,7 +1,8 @@
 /**
  * Credential stuffing and brute force, judged per place rather than per credential: one
  * address (or one /24 or /48 network) trying many tokens or user names, most of which
- * never worked anywhere, each failing once or twice. Per credential there is nothing to
+ * never worked anywhere, each failing once or twice; or one address failing again and
+ * again with credentials that never worked and nothing accepted (guessing a password). Per credential there is nothing to
  * see; per place, over a sliding hour, the campaign is plain. The tokens and user names
  * tried are the evidence. Part of auth_failures.
  */
@@ -11,6 +12,7 @@ import { fmt, windowStart, type DetectionRange, type Finding } from './types.js'
 
 export interface StuffingThresholds {
   MIN_TOKENS_PER_IP: number;
+  MIN_TRIES_PER_IP: number;
   MIN_FAILURE_RATIO: number;
   IP_WINDOW_MINUTES: number;
   MIN_NEVER_SUCCEEDED_SHARE: number;
@@ -120,7 +122,10 @@ export async function stuffing(warehouse: Warehouse, range: DetectionRange, t: S
       const credentials = new Set(failing.map((r) => r.credential));
       const addresses = new Set(failing.map((r) => r.address));
       const needed = type === 'ip' ? t.MIN_TOKENS_PER_IP : 2 * t.MIN_TOKENS_PER_IP;
-      if (credentials.size < needed || failures < t.MIN_FAILURE_RATIO * total) continue;
+      // Many credentials (stuffing), or one address guessing one credential's secret again
+      // and again (a password brute force); either way mostly failing.
+      const guessing = type === 'ip' && failures >= t.MIN_TRIES_PER_IP && successes(span) === 0;
+      if ((credentials.size < needed && !guessing) || failures < t.MIN_FAILURE_RATIO * total) continue;
       if (type === 'network' && addresses.size < t.MIN_ADDRESSES_PER_NETWORK) continue;
       hits.push({ subject, type, end, failing, failures, total, addresses });
       return;
@@ -161,7 +166,12 @@ export async function stuffing(warehouse: Warehouse, range: DetectionRange, t: S
     const last = h.failing.at(-1)!;
     const statuses = [...new Set(h.failing.flatMap((r) => r.statuses))].sort();
     const where = h.type === 'ip' ? h.subject : `${h.subject} (${h.addresses.size} addresses)`;
-    const what = users.size >= tokens.size ? `${fmt(users.size)} user names` : `${fmt(tokens.size)} different tokens`;
+    const what =
+      credentials.size === 1
+        ? `one ${users.size === 1 ? `user name (${[...users][0]})` : 'token'} again and again`
+        : users.size >= tokens.size
+          ? `${fmt(users.size)} user names`
+          : `${fmt(tokens.size)} different tokens`;
     findings.push({
       subject_type: h.type,
       subject: h.subject,
@@ -192,6 +202,11 @@ export async function stuffing(warehouse: Warehouse, range: DetectionRange, t: S
     });
   }
   return findings;
+}
+
+/** Requests that were not refused (anything but 401/403). */
+function successes(rows: Row[]): number {
+  return rows.reduce((s, r) => s + r.total - r.failures, 0);
 }
 
 function group<T>(rows: T[], key: (r: T) => string): Map<string, T[]> {

@@ -91,6 +91,7 @@ function scenario() {
   // address over most of an hour, and spread over four addresses of one /24 (three each).
   const names = ['root', 'admin', 'oracle', 'test', 'ubuntu', 'postgres', 'git', 'pi'];
   names.forEach((name, i) => use(`ssh:${name}`, NOW - 55 * MIN + i * 6 * MIN, 1, MIN, { ip: '198.18.7.7', user_id: name, status: 401, path: '/ssh' }));
+  use('ssh:root', NOW - 40 * MIN, 8, 20 * MIN, { ip: '198.18.9.9', user_id: 'root', status: 401, path: '/ssh' });
   for (let a = 0; a < 4; a++) {
     for (let k = 0; k < 3; k++) use(`ssh-net:${a}:${k}`, NOW - 30 * MIN + (a * 3 + k) * MIN, 1, MIN, { ip: `203.0.113.${10 + a}`, user_id: `user${a}${k}`, status: 401, path: '/ssh' });
   }
@@ -179,6 +180,9 @@ describe('detectors catch the attack and spare the look-alike', () => {
     expect(slow, JSON.stringify(flags.map((f) => [f.detector, f.subject, f.explanation]), null, 1)).toHaveLength(1);
     expect(slow[0]!.explanation).toMatch(/^[5-8] of [5-8] requests from 198\.18\.7\.7 failed with 401 in 60 min, trying [5-8] user names/);
     expect(slow[0]!.subject_type).toBe('ip');
+    const guess = flagged('auth_failures', '198.18.9.9');
+    expect(guess).toHaveLength(1);
+    expect(guess[0]!.explanation).toMatch(/^[5-8] of [5-8] requests from 198\.18\.9\.9 failed with 401 in 60 min, trying one user name \(root\) again and again/);
     const net = flagged('auth_failures', '203.0.113.0/24');
     expect(net).toHaveLength(1);
     expect(net[0]!.subject_type).toBe('network');
@@ -187,7 +191,7 @@ describe('detectors catch the attack and spare the look-alike', () => {
   });
 
   it('raises nothing else', () => {
-    const expected = ['spiky', 'alice-new', 'leaked', 'traveller-thief', 'shared', 'zombie', 'rt-1', 'sleeper'].map(fp).concat('45.9.8.7', '198.18.7.7', '203.0.113.0/24');
+    const expected = ['spiky', 'alice-new', 'leaked', 'traveller-thief', 'shared', 'zombie', 'rt-1', 'sleeper'].map(fp).concat('45.9.8.7', '198.18.7.7', '198.18.9.9', '203.0.113.0/24');
     expect(flags.filter((f) => !expected.includes(f.subject)).map((f) => `${f.detector}: ${f.explanation}`)).toEqual([]);
   });
 });
