@@ -6,9 +6,10 @@
  *
  * Flags when the owner's usual places are still in use within the hour (two hands); when
  * home is quiet but was used too recently for anyone to have flown there; and when home
- * is quiet and the new network is a cloud or VPN network of a kind the owner never used
- * (a traveller lands on hotel Wi-Fi or a local carrier, a stolen credential is replayed
- * from rented infrastructure).
+ * is quiet and the new network is a cloud network of a kind the owner never used (a
+ * traveller lands on hotel Wi-Fi or a local carrier, a stolen credential is replayed from
+ * rented servers). One flag per owner and new country an hour: the owner's next access
+ * token in the same place is the same incident.
  * A cloud, VPN or carrier network is not new for an owner whose history already spans
  * networks of that kind (CI runners, VPN users picking exits).
  */
@@ -16,6 +17,7 @@ import { z } from 'zod';
 import { TABLES, type Warehouse } from '../warehouse/warehouse.js';
 import { defineDetector, fmt, windowStart, type Finding } from './types.js';
 import { classifyNetwork } from './networks.js';
+import { INCIDENT_GAP_MS } from './flags.js';
 import { activeTokens, distanceKm, groupByToken, hhmm, placeLabel, PRINCIPAL_SQL, principalHistories, startOfHour, visits, withinSpread } from './places.js';
 
 
@@ -137,6 +139,23 @@ export const newLocation = defineDetector({
     const lately = await recentUses(warehouse, principals, new Date(range.from.getTime() - t.LOOKBACK_HOURS * 3_600_000), new Date(range.to.getTime() + concurrentMs));
     const now = groupByToken((await visits(warehouse, [...owners.keys()], range.from, range.to)).filter((v) => v.country !== ''));
 
+    // The owners' incidents already flagged within the hour: (user, country) pairs.
+    const flaggedUsers = [...new Set([...owners.values()].filter((p) => p.startsWith('u:')).map((p) => p.slice(2)))];
+    const recentFlags = new Set(
+      flaggedUsers.length === 0
+        ? []
+        : z
+            .object({ user_id: z.string(), country: z.string() })
+            .array()
+            .parse(
+              await warehouse.query(
+                `SELECT user_id, JSONExtractString(evidence, 'new_place', 'country') AS country FROM ${TABLES.flags} FINAL
+                 WHERE detector = 'new_location' AND user_id IN {users:Array(String)} AND window_end >= {since:DateTime64(3)} AND status != 'dismissed'`,
+                { users: flaggedUsers, since: new Date(range.from.getTime() - INCIDENT_GAP_MS) },
+              ),
+            )
+            .map((r) => `u:${r.user_id}|${r.country}`),
+    );
     const findings: Finding[] = [];
     for (const [fp, current] of now) {
       const principal = owners.get(fp)!;
@@ -164,18 +183,21 @@ export const newLocation = defineDetector({
         }
       }
       // Home quiet, journey possible: a traveller lands on hotel Wi-Fi or a local carrier;
-      // cloud and VPN addresses in a new country, for an owner who never used either, are
-      // where stolen credentials are replayed from.
+      // a cloud server in a new country, for an owner who never used one, is where stolen
+      // credentials are replayed from. (A first VPN is not: people start using VPNs.)
       const network = classifyNetwork(newcomer.asn, newcomer.asn_org);
-      const datacentre = !alongside && !journey && newNetwork && (network === 'hosting' || network === 'vpn');
+      const datacentre = !alongside && !journey && newNetwork && network === 'hosting';
       if (!alongside && !journey && !datacentre) continue;
+      const incident = `${principal}|${newcomer.country}`;
+      if (recentFlags.has(incident)) continue;
+      recentFlags.add(incident);
       const start = new Date(windowStart(Math.max(newcomer.first.getTime(), range.from.getTime()), range.windowMs));
       const whose = principal.startsWith('u:') ? `user ${principal.slice(2)}'s` : 'its';
       const networkText = newNetwork ? ` (new network AS${newcomer.asn}${newcomer.asn_org ? ` ${newcomer.asn_org}` : ''})` : '';
       const where = alongside
         ? `while still in use from ${placeLabel(alongside)}`
         : datacentre
-          ? `from a ${network === 'vpn' ? 'VPN' : 'cloud/hosting'} network, never used before, while home is quiet`
+          ? 'from a cloud/hosting network, never used before, while home is quiet'
           : `${fmt(journey!.hours)} h after a use in ${placeLabel(journey!.from)} ${fmt(Math.round(journey!.km / 100) * 100)} km away (the journey takes ${fmt(journey!.needed)} h)`;
       findings.push({
         subject_type: 'token',
