@@ -8,6 +8,7 @@
  */
 import { z } from 'zod';
 import { TABLES, type Warehouse } from '../warehouse/warehouse.js';
+import { moves } from './networks.js';
 import { fmt, windowStart, type DetectionRange, type Finding } from './types.js';
 
 export interface StuffingThresholds {
@@ -132,7 +133,10 @@ export async function stuffing(warehouse: Warehouse, range: DetectionRange, t: S
     }
   };
   for (const [ip, list] of byIp) judge(ip, 'ip', list);
-  for (const [net, list] of byNetwork) judge(net, 'network', list);
+  // A /24 of a cloud, VPN or carrier network is shared egress: many unrelated customers
+  // behind neighbouring addresses, not one actor. Networks are subjects on fixed lines only
+  // (botnets, residential proxies, one campaign's hosts); their addresses still are.
+  for (const [net, list] of byNetwork) if (!moves(list[0]!.asn, list[0]!.asn_org)) judge(net, 'network', list);
   if (hits.length === 0) return [];
 
   // "Mostly never seen": the share of tried tokens that never got a response other than
