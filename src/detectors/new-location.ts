@@ -16,7 +16,7 @@
 import { z } from 'zod';
 import { TABLES, type Warehouse } from '../warehouse/warehouse.js';
 import { defineDetector, fmt, windowStart, type Finding } from './types.js';
-import { classifyNetwork } from './networks.js';
+import { classifyNetwork, moves } from './networks.js';
 import { INCIDENT_GAP_MS } from './flags.js';
 import { activeTokens, distanceKm, groupByToken, hhmm, placeLabel, PRINCIPAL_SQL, principalHistories, startOfHour, visits, withinSpread } from './places.js';
 
@@ -173,10 +173,14 @@ export const newLocation = defineDetector({
       );
       // Home quiet: the latest use at home before the new place, and whether a journey fits in between.
       let journey: { from: Recent; km: number; hours: number; needed: number } | undefined;
-      if (!alongside && newNetwork && newcomer.lat !== null && newcomer.lon !== null) {
-        const before = home.filter((u) => u.last <= newcomer.first && u.lat !== null && u.lon !== null).sort((a, b) => b.last.getTime() - a.last.getTime())[0];
+      // Only between places known to the city on networks that stay put: a country-level
+      // guess is off by up to the country's size, and a VPN exit or cloud address says
+      // nothing about where its user is.
+      const located = (v: { city: string; lat: number | null; lon: number | null }) => v.city !== '' && v.lat !== null && v.lon !== null;
+      if (!alongside && newNetwork && located(newcomer) && !moves(newcomer.asn, newcomer.asn_org)) {
+        const before = home.filter((u) => u.last <= newcomer.first && located(u)).sort((a, b) => b.last.getTime() - a.last.getTime())[0];
         if (before) {
-          const km = distanceKm({ lat: before.lat!, lon: before.lon! }, { lat: newcomer.lat, lon: newcomer.lon });
+          const km = distanceKm({ lat: before.lat!, lon: before.lon! }, { lat: newcomer.lat!, lon: newcomer.lon! });
           const hours = (newcomer.first.getTime() - before.last.getTime()) / 3_600_000;
           const needed = km / t.JOURNEY_KMH + t.JOURNEY_OVERHEAD_HOURS;
           if (hours < needed) journey = { from: before, km, hours, needed };
