@@ -96,7 +96,7 @@ export async function runHarness(traffic: Traffic, mode: Mode, opts: HarnessOpti
     } else {
       const w = opts.windowMs ?? 5 * 60_000;
       await h.send(traffic.oldest, traffic.warmEnd);
-      await h.detect(traffic.oldest, traffic.warmEnd, traffic.warmEnd);
+      if (traffic.warmEnd > traffic.oldest) await h.detect(traffic.oldest, traffic.warmEnd, traffic.warmEnd);
       for (let from = traffic.warmEnd; from < traffic.end; from += w) {
         const to = Math.min(from + w, traffic.end);
         await h.send(from, to);
