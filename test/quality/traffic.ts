@@ -227,8 +227,9 @@ class Generator {
     });
   }
 
+  /** Lifecycle events of any age are kept: an IdP backfilling its registry sends keys issued long ago. */
   private life(e: LifecycleEvent): void {
-    if (e.ts < this.oldest || e.ts >= this.end) return;
+    if (e.ts >= this.end) return;
     this.lifecycle.push({ ...e, ts: Math.round(e.ts) });
   }
 
