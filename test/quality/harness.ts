@@ -91,15 +91,15 @@ export async function runHarness(traffic: Traffic, mode: Mode, opts: HarnessOpti
   const h = new Harness(app, ctx, traffic, opts);
   try {
     if (mode === 'backfill') {
-      await h.send(traffic.oldest, traffic.end);
+      await h.send(traffic.end);
       await h.detect(traffic.oldest, traffic.end, traffic.end);
     } else {
       const w = opts.windowMs ?? 5 * 60_000;
-      await h.send(traffic.oldest, traffic.warmEnd);
-      await h.detect(traffic.oldest, traffic.warmEnd, traffic.warmEnd);
+      await h.send(traffic.warmEnd);
+      if (traffic.warmEnd > traffic.oldest) await h.detect(traffic.oldest, traffic.warmEnd, traffic.warmEnd);
       for (let from = traffic.warmEnd; from < traffic.end; from += w) {
         const to = Math.min(from + w, traffic.end);
-        await h.send(from, to);
+        await h.send(to);
         await h.detect(from, to, to);
       }
     }
@@ -127,12 +127,14 @@ class Harness {
 
   constructor(private readonly app: App, private readonly ctx: Context, private readonly traffic: Traffic, private readonly opts: HarnessOptions) {}
 
-  /** Sends every event with from ≤ ts < to, lifecycle first within each slice so issued precedes use. */
-  async send(from: number, to: number): Promise<void> {
+  /**
+   * Sends every event not sent yet with ts < to (lifecycle events may be older than the
+   * traffic: keys issued months ago); lifecycle first within a slice so issued precedes use.
+   */
+  async send(to: number): Promise<void> {
     const life: LifecycleEvent[] = [];
     while (this.lifeIdx < this.traffic.lifecycle.length && this.traffic.lifecycle[this.lifeIdx]!.ts < to) {
-      const e = this.traffic.lifecycle[this.lifeIdx++]!;
-      if (e.ts >= from || true) life.push(e);
+      life.push(this.traffic.lifecycle[this.lifeIdx++]!);
     }
     const usage: UsageEvent[] = [];
     while (this.usageIdx < this.traffic.usage.length && this.traffic.usage[this.usageIdx]!.ts < to) usage.push(this.traffic.usage[this.usageIdx++]!);

@@ -227,8 +227,9 @@ class Generator {
     });
   }
 
+  /** Lifecycle events of any age are kept: an IdP backfilling its registry sends keys issued long ago. */
   private life(e: LifecycleEvent): void {
-    if (e.ts < this.oldest || e.ts >= this.end) return;
+    if (e.ts >= this.end) return;
     this.lifecycle.push({ ...e, ts: Math.round(e.ts) });
   }
 
@@ -570,6 +571,12 @@ class Generator {
     return this.warmEnd + 30 * MIN + rng.next() * (this.end - this.warmEnd - 3 * HOUR);
   }
 
+  /** Each partner key is the victim of one attack at most, so ground truths do not overlap. */
+  private partnersTaken = 0;
+  private takePartner(): { key: TokenInfo; ips: string[]; rate: number } {
+    return this.partnerKeys[this.partnersTaken++]!;
+  }
+
   private victim(rng: Rng, from: number, to: number, want: (u: WebUser) => boolean = () => true): WebUser {
     for (let i = 0; i < 500; i++) {
       const u = rng.pick(this.webUsers);
@@ -646,8 +653,8 @@ class Generator {
   /** A burst on a fresh access token of an established user (malware on the device, or a scraper). */
   private rateSpike(rng: Rng, i: number): void {
     const t = this.attackTime(rng);
-    if (i % 3 === 2 && this.partnerKeys.length > 0) {
-      const p = this.partnerKeys[i % this.partnerKeys.length]!;
+    if (i % 3 === 2 && this.partnersTaken < this.partnerKeys.length) {
+      const p = this.takePartner();
       const rate = Math.max(60, p.rate * 40);
       const dur = rng.range(10, 25) * MIN;
       for (let k = 0; k < rate * (dur / MIN); k++) this.use(p.key, t + (k / rate) * MIN, rng.pick(p.ips), rng, { user_agent: 'partner-sync/3.2 (+https://partner.example)', path: '/v1/search' });
@@ -726,8 +733,8 @@ class Generator {
   /** A revoked credential still gets 2xx: the gateway does not enforce the revocation. */
   private revokedUse(rng: Rng, i: number): void {
     const t = this.attackTime(rng);
-    if (i % 2 === 1 && this.partnerKeys.length > 0) {
-      const p = this.partnerKeys[(i + 3) % this.partnerKeys.length]!;
+    if (i % 2 === 1 && this.partnersTaken < this.partnerKeys.length) {
+      const p = this.takePartner();
       (p as { stopAt?: number }).stopAt = t; // benign traffic generator stops at revocation... then the leak keeps going
       const source = rng.pick(i % 4 < 2 ? ADMIN_SOURCES_DOCUMENTED : ADMIN_SOURCES_OTHER);
       this.life({ event: 'revoked', ts: t, token: p.key.raw, token_type: 'api_key', client_id: p.key.clientId, app_id: p.key.appId, source, reason: 'key rotation after partner offboarding' });
@@ -781,8 +788,8 @@ class Generator {
   /** A leaked key used by many addresses at once (posted publicly; a shared/sold session). */
   private ipFanout(rng: Rng, i: number): void {
     const t = this.attackTime(rng);
-    if (i % 2 === 0 && this.partnerKeys.length > 0) {
-      const p = this.partnerKeys[(i + 5) % this.partnerKeys.length]!;
+    if (i % 2 === 0 && this.partnersTaken < this.partnerKeys.length) {
+      const p = this.takePartner();
       const nets = [...networksOf('hosting'), ...networksOf('tor'), ...networksOf('residential')];
       const ips = Array.from({ length: rng.int(25, 70) }, () => addressIn(rng, rng.pick(nets)));
       for (const ip of ips) for (let k = 0; k < rng.int(1, 5); k++) this.use(p.key, t + rng.range(0, 60) * MIN, ip, rng, { user_agent: rng.pick(['curl/8.5.0', 'python-requests/2.31', 'Go-http-client/1.1']) });
