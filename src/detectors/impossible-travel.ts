@@ -3,12 +3,12 @@
  * time between them. Distances are reduced by each place's geolocation error (a city
  * guess is off by tens of km, a country-level guess sits on the country's centroid);
  * moves inside one country on a carrier, VPN or cloud network do not count, nor
- * does a leg that its user's (else its own) history explains: a place used in the last
- * two weeks (home and its usual VPN exit), a cloud, VPN or carrier network used then, or any
- * such network when the history already spans networks of that kind (CI runners moving between cloud
+ * does a leg that its user's (else its app's) history explains: a place or network used
+ * in the last two weeks (home and its usual VPN exit), or a cloud, VPN or carrier network
+ * when the history already spans networks of that kind (CI runners moving between cloud
  * regions, VPN users picking exits). Distance over time alone is never a finding: one leg
- * must be a place, or a moving network, the principal never used. A principal first seen
- * within the hour has no home yet.
+ * must be a network the principal never used. A principal first seen within the hour has
+ * no home yet.
  */
 import { z } from 'zod';
 import { TABLES, type Warehouse } from '../warehouse/warehouse.js';
@@ -90,12 +90,9 @@ export const impossibleTravel = defineDetector({
     for (const [fp, list] of recent) {
       const located = list.filter((v) => v.lat !== null && v.lon !== null).sort((a, b) => a.first.getTime() - b.first.getTime());
       const history = histories.get(principals.get(fp)!)!;
-      // A leg that is not the principal's own place must be unexplained: for networks that
-      // move, one it never used, of a kind outside its spread (its cloud regions, VPN exits,
-      // carrier gateways). A fixed line is explained by its place only: one broadband ISP
-      // covers a whole country, and a new city on it is somewhere the user has not been.
-      const explained = (v: Visit) =>
-        history.places.has(placeKey(v)) || (v.asn !== 0 && history.networks.has(v.asn) && moves(v.asn, v.asn_org)) || withinSpread(history, v);
+      // A leg that is not the principal's own place must be unexplained: a network it never
+      // used, of a kind outside its spread (its cloud regions, VPN exits, carrier gateways).
+      const explained = (v: Visit) => history.places.has(placeKey(v)) || (v.asn !== 0 && history.networks.has(v.asn)) || withinSpread(history, v);
       let worst: { a: Visit; b: Visit; km: number; speed: number; minutes: number } | undefined;
       for (let i = 1; i < located.length; i++) {
         const b = located[i]!;
