@@ -113,6 +113,11 @@ function scenario() {
   lifecycle.push({ event: 'issued', token: 'rt-ok-1', token_type: 'refresh_token', ts: new Date(NOW - 2 * DAY).toISOString() });
   lifecycle.push({ event: 'refreshed', token: 'rt-ok-2', token_type: 'refresh_token', rotated_from: 'rt-ok-1', ts: new Date(NOW - 40 * MIN).toISOString() });
   use('rt-ok-2', NOW - 8 * MIN, 1, MIN, { path: '/oauth/token', method: 'POST', token_type: 'refresh_token' });
+  // Benign too: an identity provider that does not rotate refresh tokens mints access tokens from the same one.
+  lifecycle.push({ event: 'issued', token: 'rt-keep', token_type: 'refresh_token', ts: new Date(NOW - 2 * DAY).toISOString() });
+  lifecycle.push({ event: 'refreshed', token: 'at-keep-1', token_type: 'access_token', rotated_from: 'rt-keep', ts: new Date(NOW - 50 * MIN).toISOString() });
+  lifecycle.push({ event: 'refreshed', token: 'at-keep-2', token_type: 'access_token', rotated_from: 'rt-keep', ts: new Date(NOW - 20 * MIN).toISOString() });
+  use('rt-keep', NOW - 20 * MIN, 1, MIN, { path: '/oauth/token', method: 'POST', token_type: 'refresh_token' });
 
   // dormant_reuse: silent for 25 days, then Moscow. Benign: silent, then back home.
   use('sleeper', NOW - 26 * DAY, 30, HOUR, PLACES.berlin);
