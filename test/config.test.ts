@@ -3,7 +3,7 @@ import { spawnSync } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { ConfigError, loadConfig } from '../src/config.js';
+import { AUTOMATIC_DETECTORS, ConfigError, loadConfig } from '../src/config.js';
 import { tempDir } from './helpers.js';
 
 const smallest = {
@@ -51,6 +51,15 @@ describe('loadConfig', () => {
   it("accepts the contract's smallest config file", () => {
     const c = loadConfig({}, smallest);
     expect(c.revocation.targets.idp).toMatchObject({ type: 'rfc7009', auth_method: 'client_secret_basic' });
+  });
+
+  it('with a target and no policies, revokes automatically only for the detectors precise enough; [] means none', () => {
+    const { policies: _configured, ...revocation } = smallest.revocation;
+    const c = loadConfig({}, { revocation });
+    expect(c.revocation.policies).toEqual([{ detectors: [...AUTOMATIC_DETECTORS], min_severity: 'high', action: 'revoke_token', dry_run: false }]);
+    expect(AUTOMATIC_DETECTORS.length).toBeGreaterThan(0);
+    expect(loadConfig({}, { revocation: { ...revocation, policies: [] } }).revocation.policies).toEqual([]);
+    expect(loadConfig({}).revocation.policies).toEqual([]);
   });
 
   it('lets the environment win over the file', () => {
