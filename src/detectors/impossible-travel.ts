@@ -13,7 +13,7 @@
 import { z } from 'zod';
 import { TABLES, type Warehouse } from '../warehouse/warehouse.js';
 import { defineDetector, fmt, windowStart, type Finding } from './types.js';
-import { activeTokens, distanceKm, groupByToken, hhmm, placeKey, placeLabel, PRINCIPAL_SQL, principalHistories, startOfHour, visits, withinSpread, type Visit } from './places.js';
+import { activeTokens, distanceKm, groupByToken, hhmm, placeKey, placeLabel, PRINCIPAL_SQL, knownNetwork, principalHistories, startOfHour, visits, withinSpread, type Visit } from './places.js';
 
 import { classifyNetwork, moves } from './networks.js';
 
@@ -113,7 +113,7 @@ export const impossibleTravel = defineDetector({
       const history = histories.get(principals.get(fp)!)!;
       // A leg that is not the principal's own place must be unexplained: a network it never
       // used, of a kind outside its spread (its cloud regions, VPN exits, carrier gateways).
-      const explained = (v: Visit) => history.places.has(placeKey(v)) || (v.asn !== 0 && history.networks.has(v.asn)) || withinSpread(history, v);
+      const explained = (v: Visit) => history.places.has(placeKey(v)) || knownNetwork(history, v) || withinSpread(history, v);
       let worst: { a: Visit; b: Visit; km: number; speed: number; minutes: number } | undefined;
       for (let i = 1; i < located.length; i++) {
         const b = located[i]!;

@@ -133,6 +133,8 @@ export const PRINCIPAL_SQL = "if(user_id != '', concat('u:', user_id), concat('t
 export interface PrincipalHistory {
   countries: Set<string>;
   networks: Set<number>;
+  /** The countries each network (ASN) was seen in. */
+  networkCountries: Map<number, Set<string>>;
   /** country/city keys (placeKey). */
   places: Set<string>;
   /** The network classes it was seen from, with the countries of each. */
@@ -167,11 +169,16 @@ export async function principalHistories(warehouse: Warehouse, principals: strin
     const p = principalRow.parse(r);
     let h = out.get(p.principal);
     if (!h) {
-      h = { countries: new Set(), networks: new Set(), places: new Set(), classes: new Map(), requests: 0, first: new Date(p.first_seen) };
+      h = { countries: new Set(), networks: new Set(), networkCountries: new Map(), places: new Set(), classes: new Map(), requests: 0, first: new Date(p.first_seen) };
       out.set(p.principal, h);
     }
     if (p.country) h.countries.add(p.country);
-    if (p.asn) h.networks.add(p.asn);
+    if (p.asn) {
+      h.networks.add(p.asn);
+      const where = h.networkCountries.get(p.asn) ?? new Set<string>();
+      if (p.country) where.add(p.country);
+      h.networkCountries.set(p.asn, where);
+    }
     h.places.add(placeKey(p));
     const kind = classifyNetwork(p.asn, p.asn_org);
     const seen = h.classes.get(kind) ?? new Set<string>();
@@ -181,6 +188,18 @@ export async function principalHistories(warehouse: Warehouse, principals: strin
     if (p.first_seen < h.first.getTime()) h.first = new Date(p.first_seen);
   }
   return out;
+}
+
+/**
+ * A network the principal used that explains a use: one that moves without travel (cloud,
+ * VPN, carrier) anywhere, a fixed line only in a country it was seen in. A home ISP seen
+ * only in Germany does not explain a use "from Sydney" on it: that is a forged or wrong
+ * place, or another customer, not the principal at home.
+ */
+export function knownNetwork(history: PrincipalHistory, v: Pick<Visit, 'asn' | 'asn_org' | 'country'>): boolean {
+  if (v.asn === 0 || !history.networks.has(v.asn)) return false;
+  if (MOVING_CLASSES.has(classifyNetwork(v.asn, v.asn_org)) || !v.country) return true;
+  return history.networkCountries.get(v.asn)?.has(v.country) ?? false;
 }
 
 /**
