@@ -5,7 +5,7 @@ import type { Context } from '../context.js';
 import { batchBody, isNdjson, registerBatchBodies } from '../http/batch-body.js';
 import { HttpError } from '../http/errors.js';
 import { describeIssues } from '../ingest/event-schema.js';
-import { parseBatch } from '../ingest/ingestor.js';
+import { handlesBacklog, parseBatch } from '../ingest/ingestor.js';
 import { ingestResponse } from '../ingest/routes.js';
 import type { Rejection } from '../ingest/ingestor.js';
 import { appEventSchema, INGEST_KEY_EVENTS, insertAppEvents, LIFECYCLE_EVENTS, LifecycleIngestor, lifecycleEventSchema } from './lifecycle.js';
@@ -82,6 +82,10 @@ export async function tokenRoutes(app: App, ctx: Context): Promise<void> {
         if (refused.length > 0) {
           throw new HttpError(403, 'forbidden', `${refused.length} event(s) need a key with role idp or admin; nothing was stored`, refused);
         }
+      }
+      if (!handles.hasRoom(items.length)) {
+        ctx.metrics.ingestRefused.inc({ reason: 'handles' });
+        throw handlesBacklog();
       }
       return reply.code(202).send(await lifecycle.ingest(items, rejected, Date.now(), request.keyId, request.role === 'ingest'));
     },
