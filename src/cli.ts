@@ -275,7 +275,8 @@ export async function main(argv: string[]): Promise<number> {
       return 2;
     }
     if (error instanceof SimulateUsageError) {
-      console.error(`tokenwatch simulate: ${error.message}\n\n${SIMULATE_USAGE}`);
+      // Its message starts with "simulate:", like every usage error here ("tokenwatch: detect: …").
+      console.error(`tokenwatch: ${error.message}\n\n${SIMULATE_USAGE}`);
       return 2;
     }
     if (error instanceof UsageError) {

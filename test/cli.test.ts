@@ -83,6 +83,12 @@ describe('--help and -h (issue 15, item 2)', () => {
     expect(none.stderr).toContain('usage: tokenwatch <command>');
   });
 
+  it('simulate usage errors read like the others: "tokenwatch: simulate: …", exit 2', () => {
+    const r = cli(['simulate', '--key', 'k'], { TOKENWATCH_DATA_DIR: join(tempDir(), 'data') });
+    expect(r.status).toBe(2);
+    expect(r.stderr).toMatch(/^tokenwatch: simulate: --url and --key are required \(or --dry-run\)\n\nusage: tokenwatch simulate /);
+  });
+
   it('tokenwatch --help lists each command once, every one of them', () => {
     const lines = cli(['--help']).stdout.split('\n');
     for (const command of ['serve', 'migrate', 'keys create', 'detect', 'simulate']) {
