@@ -266,7 +266,19 @@ const fileSchema = z.strictObject({
 const envSchema = z.object({
   TOKENWATCH_DATA_DIR: z.string().min(1).default('./data'),
   TOKENWATCH_HOST: z.string().min(1).optional(),
-  TOKENWATCH_PORT: z.coerce.number().int().min(0).max(65535).optional(),
+  // Coercion read "abc" as NaN ("got NaN") and an empty value as port 0 (a random port).
+  TOKENWATCH_PORT: z
+    .string()
+    .optional()
+    .transform((value, ctx) => {
+      if (value === undefined || value.trim() === '') return undefined;
+      const port = /^\s*\d{1,5}\s*$/.test(value) ? Number(value) : Number.NaN;
+      if (!(port >= 0 && port <= 65535)) {
+        ctx.addIssue({ code: 'custom', message: `expected an integer 0–65535, got ${JSON.stringify(value.slice(0, 40))}` });
+        return z.NEVER;
+      }
+      return port;
+    }),
   TOKENWATCH_CONFIG: z.string().min(1).optional(),
   TOKENWATCH_PEPPER: z.string().min(KEY_MIN_LENGTH, `must have at least ${KEY_MIN_LENGTH} characters`).optional(),
   TOKENWATCH_VAULT_KEY: z

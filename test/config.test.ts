@@ -68,13 +68,20 @@ describe('loadConfig', () => {
     expect(c.clickhouse).toMatchObject({ url: 'http://ch:8123', database: 'tw' });
   });
 
+  it('an empty TOKENWATCH_PORT is unset (the default 8080), not port 0', () => {
+    expect(loadConfig({ TOKENWATCH_PORT: '' }).server.port).toBe(8080);
+    expect(loadConfig({ TOKENWATCH_PORT: ' 9090 ' }).server.port).toBe(9090);
+  });
+
   it('reads role:key pairs from TOKENWATCH_API_KEYS', () => {
     const c = loadConfig({ TOKENWATCH_API_KEYS: 'ingest:aaaaaaaaaaaaaaaa, admin:bbbbbbbbbbbbbbbb' });
     expect(c.api_keys.map((k) => k.role)).toEqual(['ingest', 'admin']);
   });
 
   it.each([
-    [{ TOKENWATCH_PORT: 'eighty' }, {}, /TOKENWATCH_PORT/],
+    [{ TOKENWATCH_PORT: 'eighty' }, {}, /TOKENWATCH_PORT: expected an integer 0–65535, got "eighty"/],
+    [{ TOKENWATCH_PORT: '70000' }, {}, /TOKENWATCH_PORT: expected an integer 0–65535, got "70000"/],
+    [{ TOKENWATCH_PORT: '80.5' }, {}, /TOKENWATCH_PORT: expected an integer 0–65535, got "80.5"/],
     [{ TOKENWATCH_API_KEYS: 'admin:short' }, {}, /TOKENWATCH_API_KEYS: entry 1: .*16 characters/],
     [{ TOKENWATCH_API_KEYS: 'root:aaaaaaaaaaaaaaaaaaaa' }, {}, /TOKENWATCH_API_KEYS: entry 1/],
     [{ TOKENWATCH_VAULT_KEY: 'abc' }, {}, /TOKENWATCH_VAULT_KEY/],
