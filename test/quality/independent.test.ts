@@ -20,11 +20,13 @@ const run = promisify(execFile);
 /** Issue 13's targets, on traffic the detectors were not tuned on. */
 const TARGET = { kindRecall: 0.95, benignPer1000PerDay: 1, precision: 0.95, medianTtdMin: 10 };
 /**
- * What every run reaches today (measured 2026-12-07 on seeds 11 and 12, both modes: every
- * kind ≥ 0.75, all attacks 0.88–0.97, precision 0.94–1.00, 1.0–6.3 benign per 1,000 per day,
- * median TTD 0.7–4.4 min), with a margin for the variation between runs.
+ * What every run reaches today, with a margin for the variation between runs. Measured
+ * 2026-12-07 on seeds 11 and 12, both modes: every kind ≥ 0.5 (impossible_travel 2/4 on
+ * seed 12), all attacks 0.94–0.97, precision 0.94–0.96, 1.0–3.7 benign tokens per 1,000
+ * per day (6.3 once on an earlier generator), median TTD 2.8–3.5 min. Before issue 13's
+ * changes: all attacks 0.44, two kinds at 0, precision 0.71–0.83, 4.5–5.4 benign.
  */
-const FLOOR = { kindRecall: 0.5, recallAll: 0.85, benignPer1000PerDay: 8, precision: 0.85, medianTtdMin: 10 };
+const FLOOR = { kindRecall: 0.25, recallAll: 0.85, benignPer1000PerDay: 7, precision: 0.88, medianTtdMin: 10 };
 const SEEDS = [11, 12];
 const MODES = ['backfill', 'streaming'] as const;
 
