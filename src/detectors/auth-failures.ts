@@ -72,6 +72,8 @@ export const authFailures = defineDetector({
     IP_WINDOW_MINUTES: { value: 60, reason: 'a slow campaign spreads its tries: an address is judged over the last hour, not one window' },
     MIN_NEVER_SUCCEEDED_SHARE: { value: 0.5, reason: 'most tried tokens never worked: a NAT’s failures are expired sessions that worked before' },
     MIN_ADDRESSES_PER_NETWORK: { value: 3, reason: 'a network is a subject when the campaign spreads over three or more of its addresses' },
+    CAMPAIGN_MIN_ADDRESSES: { value: 3, reason: 'a credential that never worked, refused from three or more addresses that never got in with it: a spraying campaign, whatever each address did alone' },
+    CAMPAIGN_HOURS: { value: 24, reason: 'a slow campaign tries each address a few times over hours' },
     MIN_APP_FAILURES: { value: 200, reason: 'an app-wide burst must be large in absolute terms' },
     APP_MAD_MULTIPLIER: { value: 10, reason: 'app failures above median + 10 robust sigmas of its own windows' },
     BASELINE_DAYS: { value: 7, reason: 'a week of the app’s windows' },

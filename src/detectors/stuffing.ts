@@ -5,6 +5,11 @@
  * again with credentials that never worked and nothing accepted (guessing a password). Per credential there is nothing to
  * see; per place, over a sliding hour, the campaign is plain. The tokens and user names
  * tried are the evidence. Part of auth_failures.
+ *
+ * A slow campaign also spreads over addresses, each trying a credential or two in hours
+ * (an sshd log's bots): then the credentials are what its addresses share. A credential
+ * that never worked, refused from several addresses none of which got in with it, is being
+ * sprayed, and each of those addresses is flagged as part of the campaign (campaigns()).
  */
 import { z } from 'zod';
 import { TABLES, type Warehouse } from '../warehouse/warehouse.js';
@@ -18,6 +23,8 @@ export interface StuffingThresholds {
   IP_WINDOW_MINUTES: number;
   MIN_NEVER_SUCCEEDED_SHARE: number;
   MIN_ADDRESSES_PER_NETWORK: number;
+  CAMPAIGN_MIN_ADDRESSES: number;
+  CAMPAIGN_HOURS: number;
   BASELINE_DAYS: number;
 }
 
@@ -85,7 +92,7 @@ export async function stuffing(warehouse: Warehouse, range: DetectionRange, t: S
       ),
     )
     .map((r) => r.ip);
-  if (candidates.length === 0) return [];
+  if (candidates.length === 0) return campaigns(warehouse, range, t, new Set());
   // Their raw rows, per minute and credential (a token, or a user name tried with it). The
   // tokens used in the span first (minute rollup): a condition on the primary key.
   const rows = row.array().parse(
@@ -137,7 +144,7 @@ export async function stuffing(warehouse: Warehouse, range: DetectionRange, t: S
   // behind neighbouring addresses, not one actor. Networks are subjects on fixed lines only
   // (botnets, residential proxies, one campaign's hosts); their addresses still are.
   for (const [net, list] of byNetwork) if (!moves(list[0]!.asn, list[0]!.asn_org)) judge(net, 'network', list);
-  if (hits.length === 0) return [];
+  if (hits.length === 0) return campaigns(warehouse, range, t, new Set());
 
   // "Mostly never seen": the share of tried tokens that never got a response other than
   // 401/403 in the history (a NAT's expired sessions worked yesterday).
@@ -202,6 +209,105 @@ export async function stuffing(warehouse: Warehouse, range: DetectionRange, t: S
         asn_org: last.asn_org,
         statuses,
         span_minutes: t.IP_WINDOW_MINUTES,
+      },
+    });
+  }
+  findings.push(...(await campaigns(warehouse, range, t, new Set(findings.map((f) => f.subject)))));
+  return findings;
+}
+
+const campaignRow = z.object({
+  address: z.string(),
+  token_fingerprint: z.string(),
+  user_id: z.string(),
+  failures: z.coerce.number(),
+  accepted: z.coerce.number(),
+  first_failure: z.number(),
+  last_failure: z.number(),
+  app_id: z.string(),
+  asn: z.coerce.number(),
+  asn_org: z.string(),
+});
+
+/**
+ * Addresses that tried, in this range, a credential that never worked and that was refused
+ * from at least CAMPAIGN_MIN_ADDRESSES addresses over the last CAMPAIGN_HOURS, none of which
+ * got in with it (`flagged`: subjects already raised by the per-place rules).
+ */
+async function campaigns(warehouse: Warehouse, range: DetectionRange, t: StuffingThresholds, flagged: Set<string>): Promise<Finding[]> {
+  const since = new Date(range.to.getTime() - t.CAMPAIGN_HOURS * 3_600_000);
+  // Credentials refused in this range that never got anything but 401/403 over the baseline.
+  const sprayed = z
+    .object({ token_fingerprint: z.string() })
+    .array()
+    .parse(
+      await warehouse.query(
+        `SELECT token_fingerprint FROM ${TABLES.usageToken1d}
+         WHERE day >= toDate({bfrom:DateTime64(3)}) AND token_fingerprint IN (
+           SELECT token_fingerprint FROM ${TABLES.usageToken1m}
+           WHERE minute >= toStartOfMinute({from:DateTime64(3)}) AND minute < {to:DateTime64(3)} AND auth_failures > 0)
+         GROUP BY token_fingerprint HAVING sum(requests) = sum(auth_failures)`,
+        { from: range.from, to: range.to, bfrom: new Date(range.from.getTime() - t.BASELINE_DAYS * 86_400_000) },
+      ),
+    )
+    .map((r) => r.token_fingerprint);
+  if (sprayed.length === 0) return [];
+  const rows = campaignRow.array().parse(
+    await warehouse.query(
+      `SELECT ${IP_TEXT} AS address, token_fingerprint, anyLast(user_id) AS user_id,
+              countIf(status IN (401, 403)) AS failures, countIf(status NOT IN (401, 403)) AS accepted,
+              toUnixTimestamp64Milli(minIf(ts, status IN (401, 403))) AS first_failure,
+              toUnixTimestamp64Milli(maxIf(ts, status IN (401, 403))) AS last_failure,
+              anyLast(toString(app_id)) AS app_id, anyLast(asn) AS asn, anyLast(toString(asn_org)) AS asn_org
+       FROM ${TABLES.usageEvents}
+       WHERE token_fingerprint IN {fps:Array(String)} AND ts >= {since:DateTime64(3)} AND ts < {to:DateTime64(3)}
+       GROUP BY address, token_fingerprint`,
+      { fps: sprayed, since, to: range.to },
+    ),
+  );
+  // A credential's campaign: the addresses refused with it, when none got in with it.
+  const byCredential = group(rows.map((r) => ({ ...r, minute: r.first_failure })), (r) => r.token_fingerprint);
+  const members = new Map<string, (typeof rows)[number][]>();
+  const shared = new Map<string, Set<string>>();
+  for (const [credential, list] of byCredential) {
+    if (list.some((r) => r.accepted > 0)) continue;
+    const addresses = new Set(list.filter((r) => r.failures > 0).map((r) => r.address));
+    if (addresses.size < t.CAMPAIGN_MIN_ADDRESSES) continue;
+    shared.set(credential, addresses);
+    for (const r of list) if (r.last_failure >= range.from.getTime()) members.set(r.address, [...(members.get(r.address) ?? []), r]);
+  }
+  const findings: Finding[] = [];
+  for (const [address, tried] of members) {
+    if (flagged.has(address)) continue;
+    const last = tried.reduce((a, b) => (b.last_failure > a.last_failure ? b : a));
+    const start = windowStart(Math.max(last.last_failure, range.from.getTime()), range.windowMs);
+    const peers = new Set(tried.flatMap((r) => [...shared.get(r.token_fingerprint)!]));
+    peers.delete(address);
+    const users = [...new Set(tried.map((r) => r.user_id).filter(Boolean))];
+    const failures = tried.reduce((s, r) => s + r.failures, 0);
+    const named = users.length > 0 ? `user name${users.length > 1 ? 's' : ''} ${users.slice(0, 3).join(', ')}` : `${fmt(tried.length)} token${tried.length > 1 ? 's' : ''}`;
+    findings.push({
+      subject_type: 'ip',
+      subject: address,
+      token_fingerprint: tried.length === 1 ? last.token_fingerprint : undefined,
+      app_id: last.app_id,
+      window_start: new Date(start),
+      window_end: new Date(start + range.windowMs),
+      severity: 'medium',
+      score: peers.size / t.CAMPAIGN_MIN_ADDRESSES,
+      explanation:
+        `${address} was refused ${fmt(failures)} time${failures > 1 ? 's' : ''} with ${named}, never accepted anywhere, ` +
+        `which ${fmt(peers.size)} other address${peers.size > 1 ? 'es' : ''} also tried in ${fmt(t.CAMPAIGN_HOURS)} h: one spraying campaign`,
+      evidence: {
+        campaign: true,
+        failures,
+        credentials: tried.length,
+        sample_tokens: tried.map((r) => r.token_fingerprint).slice(0, 20),
+        users: users.slice(0, 20),
+        other_addresses: [...peers].slice(0, 20),
+        asn: last.asn,
+        asn_org: last.asn_org,
+        span_hours: t.CAMPAIGN_HOURS,
       },
     });
   }
