@@ -111,7 +111,12 @@ export async function openContext(config: Config, options: ContextOptions = {}):
     maxBytes: config.spool.max_bytes,
   });
   const runner = new DetectionRunner(background, config, metrics, logger, warehouse);
-  const revocations = await openRevocations({ config, warehouse, vaultKey: secrets.vaultKey, runner, metrics, logger, adapters: options.adapters });
+  const revocations = await openRevocations({ config, warehouse, vaultKey: secrets.vaultKey, flags: runner.store, metrics, logger, adapters: options.adapters });
+  // Detector findings → policies → revocation: wired here, so neither side imports the other.
+  runner.onFlags(async (flags) => {
+    const outcomes = await revocations.policy.apply(flags);
+    if (outcomes.length > 0) logger.info({ outcomes }, 'policies applied to new flags');
+  });
   const handles = revocations.handles;
   const ingestor = new Ingestor({
     config,

@@ -10,7 +10,7 @@ import { dirname, extname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { z } from 'zod';
-import type { App } from '../app.js';
+import type { App } from '../http/app-type.js';
 import type { Context } from '../context.js';
 import { HttpError } from '../http/errors.js';
 import { consoleApiRoutes } from './api.js';

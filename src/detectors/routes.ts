@@ -1,6 +1,6 @@
 /** Flags and review (GET /v1/flags, GET /v1/flags/:id, confirm, dismiss) and retro-hunts (POST /v1/detections/run). */
 import { z } from 'zod';
-import type { App } from '../app.js';
+import type { App } from '../http/app-type.js';
 import { DETECTOR_NAMES, SEVERITIES } from '../config.js';
 import type { Context } from '../context.js';
 import { actorField, actorOf } from '../http/actor.js';
@@ -9,7 +9,6 @@ import { fingerprintParam, resolveRange, timeParam } from '../query/params.js';
 import { registryEntries, tokenFamily } from '../query/tokens.js';
 import { presentRevocation } from '../revocation/routes.js';
 import { FLAG_STATUSES } from './flags.js';
-import type { DetectionRunner } from './runner.js';
 
 const csv = <const V extends readonly [string, ...string[]]>(values: V) =>
   z
@@ -35,7 +34,8 @@ async function revokeForFlag(ctx: Context, flag: { flag_id: string; token_finger
 /** A retro-hunt may cover at most this much at once (the API call is synchronous). */
 const MAX_HUNT_DAYS = 31;
 
-export async function flagRoutes(app: App, ctx: Context, runner: DetectionRunner): Promise<void> {
+export async function flagRoutes(app: App, ctx: Context): Promise<void> {
+  const runner = ctx.runner;
   const store = runner.store;
 
   app.get(

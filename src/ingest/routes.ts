@@ -1,5 +1,5 @@
 /** POST /v1/events: a JSON array or NDJSON of usage events from a gateway; the native gateway routes beside it. */
-import type { App } from '../app.js';
+import type { App } from '../http/app-type.js';
 import { z } from 'zod';
 import type { Context } from '../context.js';
 import { batchBody, NDJSON_TYPES } from '../http/batch-body.js';

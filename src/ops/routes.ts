@@ -1,5 +1,5 @@
 /** Health, readiness and Prometheus metrics: public, for orchestrators and scrapers. */
-import type { App } from '../app.js';
+import type { App } from '../http/app-type.js';
 import type { Context } from '../context.js';
 
 /** Not ready once the spool is this full: a load balancer should send traffic elsewhere. */

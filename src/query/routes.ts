@@ -1,7 +1,7 @@
 /** The read API: token detail and family, applications, usage time series and top lists. */
 import type { FastifyReply } from 'fastify';
 import { z } from 'zod';
-import type { App } from '../app.js';
+import type { App } from '../http/app-type.js';
 import type { Context } from '../context.js';
 import { HttpError } from '../http/errors.js';
 import { toCsv } from './csv.js';

@@ -1,12 +1,11 @@
 /**
  * The revocation side, assembled: vault and handles, outbox, audit, one adapter per
  * configured target, the dispatcher, the service (requests, jobs, estimates), the feed
- * and the policies that act on new flags.
+ * and the policies that act on new flags (context.ts hands them the detectors' findings).
  */
 import { join } from 'node:path';
 import type { Logger } from 'pino';
 import type { Config } from '../config.js';
-import type { DetectionRunner } from '../detectors/runner.js';
 import type { Metrics } from '../metrics.js';
 import { TABLES, type Warehouse } from '../warehouse/warehouse.js';
 import { createAdapter } from './adapters/index.js';
@@ -17,7 +16,7 @@ import { RevocationFeed } from './feed.js';
 import { FeedStreams } from './feed-streams.js';
 import { HandleStore } from './handles.js';
 import { isFinal, Outbox } from './outbox.js';
-import { PolicyEngine } from './policy.js';
+import { PolicyEngine, type FlagReviews } from './policy.js';
 import { RevocationService } from './service.js';
 import { Vault } from './vault.js';
 
@@ -46,7 +45,8 @@ export async function openRevocations(deps: {
   config: Config;
   warehouse: Warehouse;
   vaultKey: Buffer;
-  runner: DetectionRunner;
+  /** Where a held flag is set to needs_review (the detectors' flag store). */
+  flags: FlagReviews;
   metrics: Metrics;
   logger: Logger;
   adapters?: Map<string, Adapter>;
@@ -68,11 +68,7 @@ export async function openRevocations(deps: {
       feed.publish({ token_fingerprint: rev.token_fingerprint, revoked_at: new Date(rev.updated_at).toISOString(), source: rev.source, reason: rev.reason }, rev.updated_at);
     }
   });
-  const policy = new PolicyEngine(config, warehouse, service, deps.runner.store, metrics, logger);
-  deps.runner.onFlags(async (flags) => {
-    const outcomes = await policy.apply(flags);
-    if (outcomes.length > 0) logger.info({ outcomes }, 'policies applied to new flags');
-  });
+  const policy = new PolicyEngine(config, warehouse, service, deps.flags, metrics, logger);
   /**
    * After a restart, what the last run may not have finished: final revocations still in
    * the outbox may lack their audit rows (the revocations table keeps one version per

@@ -11,7 +11,7 @@ import { AUTOMATIC_ACTOR } from '../http/actor.js';
 import type { Logger } from 'pino';
 import { z } from 'zod';
 import type { Config } from '../config.js';
-import type { FlagStore, NewFlag } from '../detectors/flags.js';
+import type { NewFlag } from '../detectors/flags.js';
 import { SEVERITY_ORDER } from '../detectors/types.js';
 import type { Metrics } from '../metrics.js';
 import { tokenFamily, appEntry, registryEntries } from '../query/tokens.js';
@@ -24,6 +24,11 @@ const HOUR_MS = 3_600_000;
 function reportingKeys(evidence: Record<string, unknown>): string[] {
   const keys = evidence.reported_by;
   return Array.isArray(keys) ? keys.filter((k): k is string => typeof k === 'string' && k !== '') : [];
+}
+
+/** What a policy needs of the flag store: holding a flag for a human. */
+export interface FlagReviews {
+  review(id: string, status: 'needs_review', actor: string, reason: string): Promise<unknown>;
 }
 
 export interface PolicyOutcome {
@@ -44,7 +49,7 @@ export class PolicyEngine {
     private readonly config: Config,
     private readonly warehouse: Warehouse,
     private readonly service: RevocationService,
-    private readonly flags: FlagStore,
+    private readonly flags: FlagReviews,
     private readonly metrics: Metrics,
     private readonly logger: Logger,
   ) {}

@@ -4,7 +4,7 @@
  */
 import type { Logger } from 'pino';
 import { z } from 'zod';
-import type { App } from '../app.js';
+import type { App } from '../http/app-type.js';
 import type { Context } from '../context.js';
 import { actorField, actorOf } from '../http/actor.js';
 import { HttpError } from '../http/errors.js';
@@ -13,7 +13,6 @@ import { fingerprintParam, resolveRange, timeParam } from '../query/params.js';
 import { registryEntries } from '../query/tokens.js';
 import { TABLES } from '../warehouse/warehouse.js';
 import { decodeCursor } from './feed.js';
-import type { Revocations } from './index.js';
 import { REVOCATION_SOURCES, type Job, type Revocation } from './outbox.js';
 import type { Selector } from './service.js';
 
@@ -56,7 +55,8 @@ function selectorOf(scope: Selector['scope'], q: { token_fingerprint?: string; u
   }
 }
 
-export async function revocationRoutes(app: App, ctx: Context, rev: Revocations): Promise<void> {
+export async function revocationRoutes(app: App, ctx: Context): Promise<void> {
+  const rev = ctx.revocations;
   const { service, feed } = rev;
 
   app.post(

@@ -8,12 +8,11 @@
 import { timingSafeEqual } from 'node:crypto';
 import { XMLParser } from 'fast-xml-parser';
 import { z } from 'zod';
-import type { App } from '../app.js';
+import type { App } from '../http/app-type.js';
 import type { Context } from '../context.js';
 import { HttpError } from '../http/errors.js';
 import { fingerprint } from '../ingest/fingerprint.js';
 import { sha256 } from '../keys/keyring.js';
-import type { Revocations } from './index.js';
 import { presentRevocation } from './routes.js';
 
 const parser = new XMLParser({ ignoreAttributes: true, parseTagValue: false, trimValues: true, processEntities: false });
@@ -58,7 +57,8 @@ function secretMatches(given: string | undefined, expected: string): boolean {
   return timingSafeEqual(sha256(given), sha256(expected));
 }
 
-export async function threescaleWebhookRoutes(app: App, ctx: Context, rev: Revocations): Promise<void> {
+export async function threescaleWebhookRoutes(app: App, ctx: Context): Promise<void> {
+  const rev = ctx.revocations;
   const hook = ctx.config.webhooks.threescale;
   app.addContentTypeParser(['application/xml', 'text/xml'], { parseAs: 'string' }, (_req, body, done) => done(null, body));
   app.addContentTypeParser('application/x-www-form-urlencoded', { parseAs: 'string' }, (_req, body, done) => done(null, body));

@@ -1,6 +1,6 @@
 /** POST /v1/tokens (token lifecycle) and POST /v1/apps (application lifecycle). */
 import { z } from 'zod';
-import type { App } from '../app.js';
+import type { App } from '../http/app-type.js';
 import type { Context } from '../context.js';
 import { batchBody, isNdjson, registerBatchBodies } from '../http/batch-body.js';
 import { HttpError } from '../http/errors.js';

@@ -3,7 +3,7 @@
  * events. Success is 200, because some loggers treat anything else as a failure and retry.
  */
 import { z } from 'zod';
-import type { App } from '../../app.js';
+import type { App } from '../../http/app-type.js';
 import type { Context } from '../../context.js';
 import { HttpError } from '../../http/errors.js';
 import { ingestResponse } from '../routes.js';
