@@ -20,17 +20,17 @@ const KNOWN_UPWARD: readonly string[] = [
   'src/revocation/routes.ts -> src/context.ts',
   'src/revocation/threescale-webhook.ts -> src/context.ts',
   'src/tokens/routes.ts -> src/context.ts',
-  // Features reaching into each other: the review API revokes through revocation's routes,
-  // the policy reads detectors' flags, revocation wires the runner to the policy itself,
-  // and both use the token read model and the time parameters from query/.
+  // Features reaching into each other: the review API shows revocations in revocation's
+  // shape, the policy reads detectors' flag and severity types, and both use the token read
+  // model and the time parameters from query/.
   'src/detectors/routes.ts -> src/query/params.ts',
   'src/detectors/routes.ts -> src/query/tokens.ts',
-  'src/detectors/routes.ts -> src/revocation/routes.ts',
+  'src/detectors/routes.ts -> src/revocation/present.ts',
   'src/revocation/policy.ts -> src/detectors/flags.ts',
   'src/revocation/policy.ts -> src/detectors/types.ts',
+  'src/revocation/for-flag.ts -> src/query/tokens.ts',
   'src/revocation/policy.ts -> src/query/tokens.ts',
   'src/revocation/routes.ts -> src/query/params.ts',
-  'src/revocation/routes.ts -> src/query/tokens.ts',
 ];
 
 describe('architecture', () => {

@@ -15,7 +15,8 @@ import { Dispatcher } from './dispatcher.js';
 import { RevocationFeed } from './feed.js';
 import { FeedStreams } from './feed-streams.js';
 import { HandleStore } from './handles.js';
-import { isFinal, Outbox } from './outbox.js';
+import { isFinal, Outbox, type Revocation } from './outbox.js';
+import { revokeForFlag, type FlagOfToken, type FlagRevocation } from './for-flag.js';
 import { PolicyEngine, type FlagReviews } from './policy.js';
 import { RevocationService } from './service.js';
 import { Vault } from './vault.js';
@@ -36,6 +37,8 @@ export interface Revocations {
   /** Live SSE streams of the feed: one shared poller, capped (revocation.feed_streams). */
   feedStreams: FeedStreams;
   policy: PolicyEngine;
+  /** Revokes a flag's token or refresh family, the way the policies do (for-flag.ts). */
+  revokeForFlag(flag: FlagOfToken, scope: 'token' | 'family', how: FlagRevocation): Promise<{ held: boolean; revocations: Revocation[] }>;
   /** Starts sending (the process that schedules detectors also dispatches). */
   start(): Promise<void>;
   close(): Promise<void>;
@@ -102,6 +105,7 @@ export async function openRevocations(deps: {
     feed,
     feedStreams,
     policy,
+    revokeForFlag: (flag, scope, how) => revokeForFlag({ warehouse, service }, flag, scope, how),
     async start() {
       if (started) return;
       started = true;

@@ -14,8 +14,9 @@ import type { Config } from '../config.js';
 import type { NewFlag } from '../detectors/flags.js';
 import { SEVERITY_ORDER } from '../detectors/types.js';
 import type { Metrics } from '../metrics.js';
-import { tokenFamily, appEntry, registryEntries } from '../query/tokens.js';
+import { appEntry } from '../query/tokens.js';
 import { TABLES, type Warehouse } from '../warehouse/warehouse.js';
+import { revokeForFlag } from './for-flag.js';
 import type { RevocationService, RevokeRequest } from './service.js';
 
 const HOUR_MS = 3_600_000;
@@ -126,17 +127,22 @@ export class PolicyEngine {
       return { ...outcome, held: 'allowlist' };
     }
 
-    const base = { target, source: 'detector' as const, actor: `policy:${index}`, reason: `${flag.detector}: ${f.explanation}`, flag_id: flag.id, dry_run: policy.dry_run };
+    const actor = `policy:${index}`;
+    const reason = `${flag.detector}: ${f.explanation}`;
+    if ((policy.action === 'revoke_token' || policy.action === 'revoke_family') && fp) {
+      let held: PolicyOutcome['held'];
+      const result = await revokeForFlag(
+        { warehouse: this.warehouse, service: this.service },
+        { flag_id: flag.id, token_fingerprint: fp, app_id: f.app_id, user_id: f.user_id },
+        policy.action === 'revoke_token' ? 'token' : 'family',
+        { target, source: 'detector', actor, reason, dry_run: policy.dry_run, hold: async (requests) => (held = await this.hold(flag, index, requests)) !== undefined },
+      );
+      return result.held ? { ...outcome, held } : { ...outcome, revocations: result.revocations.map((r) => r.id) };
+    }
+
+    const base = { target, source: 'detector' as const, actor, reason, flag_id: flag.id, dry_run: policy.dry_run };
     let requests: RevokeRequest[] = [];
-    if (policy.action === 'revoke_token' && fp) {
-      const [entry] = await registryEntries(this.warehouse, { fps: [fp] });
-      requests = [{ ...base, token_fingerprint: fp, token_type: entry?.token_type, app_id: entry?.app_id ?? f.app_id, user_id: entry?.user_id ?? f.user_id, scope: 'token' }];
-    } else if (policy.action === 'revoke_family' && fp) {
-      const family = await tokenFamily(this.warehouse, fp);
-      requests = (family?.tokens ?? [{ token_fingerprint: fp, state: 'active', token_type: '' }])
-        .filter((t) => t.state !== 'revoked' && t.state !== 'expired')
-        .map((t) => ({ ...base, token_fingerprint: t.token_fingerprint, token_type: t.token_type, app_id: f.app_id, user_id: f.user_id, scope: 'family' as const }));
-    } else if (policy.action === 'block_app' && f.app_id) {
+    if (policy.action === 'block_app' && f.app_id) {
       const [app] = await appEntry(this.warehouse, { app_id: f.app_id });
       requests = [{ ...base, action: 'block_app', token_fingerprint: `app:${f.app_id}`, app_id: f.app_id, account_id: app?.owner ?? '', scope: 'app' }];
     } else if (policy.action === 'notify') {
@@ -152,17 +158,29 @@ export class PolicyEngine {
       ];
     }
     if (requests.length === 0) return outcome;
+    const held = await this.hold(flag, index, requests);
+    if (held) return { ...outcome, held };
+    const results = await this.service.request(requests);
+    return { ...outcome, revocations: results.map((r) => r.revocation.id) };
+  }
 
+  /**
+   * The budgets, before anything is recorded: beyond the blast-radius limit, or a
+   * reporting key's own limit, the flag waits for a human (needs_review) and an alarm
+   * fires. Otherwise the requests are counted against both.
+   */
+  private async hold(flag: NewFlag, index: number, requests: RevokeRequest[]): Promise<PolicyOutcome['held']> {
+    const policy = this.config.revocation.policies[index]!;
     const counted = policy.dry_run || policy.action === 'notify' ? 0 : requests.length;
     const now = Date.now();
     if (counted > 0 && counted > this.budget(now)) {
       await this.flags.review(flag.id, 'needs_review', `policy:${index}`, `blast-radius limit of ${this.config.revocation.max_auto_revocations_per_hour} automatic revocations per hour reached`);
       this.metrics.alarms.inc({ kind: 'blast_radius' });
       this.logger.error({ flag_id: flag.id, limit: this.config.revocation.max_auto_revocations_per_hour }, 'ALARM: blast-radius limit reached; the flag waits for a human');
-      return { ...outcome, held: 'blast_radius' };
+      return 'blast_radius';
     }
     // Every key behind the evidence answers for it: a compromised key cannot hide behind a legitimate one.
-    const keys = reportingKeys(f.evidence);
+    const keys = reportingKeys(flag.finding.evidence);
     const spent = counted > 0 ? keys.filter((key) => counted > this.keyBudget(key, now)) : [];
     if (spent.length > 0) {
       const limit = this.config.revocation.max_auto_revocations_per_hour_per_key;
@@ -170,7 +188,7 @@ export class PolicyEngine {
       for (const key of spent) this.metrics.keyRevocationBudgetExhausted.inc({ key_id: key });
       this.metrics.alarms.inc({ kind: 'key_budget' });
       this.logger.error({ flag_id: flag.id, keys: spent, limit }, 'ALARM: a reporting key used up its automatic-revocation budget; the flag waits for a human');
-      return { ...outcome, held: 'key_budget' };
+      return 'key_budget';
     }
     for (let i = 0; i < counted; i++) this.recent.push(now);
     for (const key of keys) {
@@ -178,7 +196,6 @@ export class PolicyEngine {
       for (let i = 0; i < counted; i++) list.push(now);
       this.recentByKey.set(key, list);
     }
-    const results = await this.service.request(requests);
-    return { ...outcome, revocations: results.map((r) => r.revocation.id) };
+    return undefined;
   }
 }

@@ -10,25 +10,16 @@ import { actorField, actorOf } from '../http/actor.js';
 import { HttpError } from '../http/errors.js';
 import { fingerprint } from '../ingest/fingerprint.js';
 import { fingerprintParam, resolveRange, timeParam } from '../query/params.js';
-import { registryEntries } from '../query/tokens.js';
 import { TABLES } from '../warehouse/warehouse.js';
 import { decodeCursor } from './feed.js';
+import { tokensToRevoke, revokeRequest } from './for-flag.js';
 import { REVOCATION_SOURCES, type Job, type Revocation } from './outbox.js';
+import { presentRevocation } from './present.js';
 import type { Selector } from './service.js';
 
 /** How long POST /v1/revocations waits for a single revocation to finish before answering 202. */
 const SETTLE_MS = 3000;
 const CONFIRM_ALL = 'revoke all tokens';
-
-export function presentRevocation(r: Revocation) {
-  const { sealed_token: _sealed, payload: _payload, next_attempt_at, ...rest } = r;
-  return {
-    ...rest,
-    next_attempt_at: r.status === 'pending' ? new Date(next_attempt_at).toISOString() : null,
-    requested_at: new Date(r.requested_at).toISOString(),
-    updated_at: new Date(r.updated_at).toISOString(),
-  };
-}
 
 const selectorFields = {
   token: z.string().min(1).max(16_384).optional().describe('the raw token (body only, never a URL); fingerprinted at once'),
@@ -101,21 +92,8 @@ export async function revocationRoutes(app: App, ctx: Context): Promise<void> {
       const selector = selectorOf(b.scope, b, fpFromToken);
       const actor = actorOf(request, b.actor);
       if (selector.scope === 'token') {
-        const [entry] = await registryEntries(ctx.warehouse, { fps: [selector.value] });
-        const [result] = await service.request([
-          {
-            token_fingerprint: selector.value,
-            token: b.token,
-            token_type: entry?.token_type,
-            app_id: entry?.app_id,
-            user_id: entry?.user_id,
-            target,
-            source: b.source,
-            actor,
-            reason: b.reason,
-            dry_run: b.dry_run ?? false,
-          },
-        ]);
+        const [token] = await tokensToRevoke(ctx.warehouse, selector.value, 'token');
+        const [result] = await service.request([{ ...revokeRequest(token!, {}, { target, source: b.source, actor, reason: b.reason, dry_run: b.dry_run ?? false }), token: b.token }]);
         const settled = (await service.settle(result!.revocation.id, b.dry_run ? 0 : SETTLE_MS)) ?? result!.revocation;
         const final = settled.status !== 'pending';
         return reply.code(final ? 200 : 202).send({ ...presentRevocation(settled), created: result!.created });

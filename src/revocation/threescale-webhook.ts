@@ -13,7 +13,7 @@ import type { Context } from '../context.js';
 import { HttpError } from '../http/errors.js';
 import { fingerprint } from '../ingest/fingerprint.js';
 import { sha256 } from '../keys/keyring.js';
-import { presentRevocation } from './routes.js';
+import { presentRevocation } from './present.js';
 
 const parser = new XMLParser({ ignoreAttributes: true, parseTagValue: false, trimValues: true, processEntities: false });
 

@@ -5,6 +5,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { NewFlag } from '../../src/detectors/flags.js';
+import { PolicyEngine } from '../../src/revocation/policy.js';
 import { fingerprint } from '../../src/ingest/fingerprint.js';
 import { auth, event, openTestApp, readTree, tempDir, testConfig, type TestApp } from '../helpers.js';
 import { Rfc7009StandIn, rfc7009Target } from './standin.js';
@@ -163,5 +164,60 @@ describe('policies', () => {
     const [first] = outcomes;
     const done = await t.ctx.revocations.service.settle(first!.revocations[0]!, 3000);
     expect(done).toMatchObject({ source: 'detector', actor: 'policy:0', flag_id: flags[0]!.id });
+  });
+});
+
+describe('a flag to its refresh family', () => {
+  const minutesAgo = (m: number) => new Date(Date.now() - m * 60_000).toISOString();
+  /** issued → refreshed → refreshed, the first one revoked: two live members, the newest last. */
+  async function family(name: string) {
+    const res = await t.app.inject({
+      method: 'POST',
+      url: '/v1/tokens',
+      headers: { 'content-type': 'application/json', ...auth('idp') },
+      payload: [
+        { event: 'issued', ts: minutesAgo(60), token: `${name}-1`, token_type: 'refresh_token', app_id: 'shop', user_id: 'bob' },
+        { event: 'refreshed', ts: minutesAgo(40), token: `${name}-2`, token_type: 'refresh_token', rotated_from: `${name}-1`, app_id: 'shop', user_id: 'bob' },
+        { event: 'refreshed', ts: minutesAgo(20), token: `${name}-3`, token_type: 'refresh_token', rotated_from: `${name}-2`, app_id: 'shop', user_id: 'bob' },
+        { event: 'revoked', ts: minutesAgo(10), token: `${name}-1`, source: 'app_owner', reason: 'logged out' },
+      ],
+    });
+    expect(res.statusCode, res.body).toBe(202);
+  }
+  const flagOf = (id: string, token: string): NewFlag => ({
+    id,
+    detector: 'impossible_travel',
+    status: 'open',
+    finding: { subject_type: 'token', subject: fp(token), token_fingerprint: fp(token), window_start: new Date(Date.now() - 300_000), window_end: new Date(), severity: 'high', score: 5, explanation: 'Oslo then Quito', evidence: {} },
+  });
+  const revoked = async (ids: string[]) =>
+    (await Promise.all(ids.map((id) => t.ctx.revocations.service.get(id)))).map((r) => ({ fp: r!.token_fingerprint, scope: r!.scope, app_id: r!.app_id, user_id: r!.user_id, source: r!.source, actor: r!.actor, reason: r!.reason }));
+
+  it('the policies and the review API revoke the same live members, with the registry’s app and user', async () => {
+    await family('fam-policy');
+    await family('fam-review');
+    const [a, b] = ['c'.repeat(31) + '1', 'c'.repeat(31) + '2'];
+    await t.ctx.runner.store.insert([flagOf(a, 'fam-policy-2'), flagOf(b, 'fam-review-3')]);
+
+    // The automatic path: a revoke_family policy (its own engine, so its own budget).
+    const config = { ...t.ctx.config, revocation: { ...t.ctx.config.revocation, policies: [{ ...t.ctx.config.revocation.policies[0]!, action: 'revoke_family' as const }] } };
+    const engine = new PolicyEngine(config, t.ctx.warehouse, t.ctx.revocations.service, t.ctx.runner.store, t.ctx.metrics, t.ctx.logger);
+    const [outcome] = await engine.apply([flagOf(a, 'fam-policy-2')]);
+    expect(outcome).toMatchObject({ action: 'revoke_family', revocations: [expect.any(String), expect.any(String)] });
+    expect(outcome!.held).toBeUndefined();
+    const reason = 'impossible_travel: Oslo then Quito';
+    expect(await revoked(outcome!.revocations)).toEqual([
+      { fp: fp('fam-policy-2'), scope: 'family', app_id: 'shop', user_id: 'bob', source: 'detector', actor: 'policy:0', reason },
+      { fp: fp('fam-policy-3'), scope: 'family', app_id: 'shop', user_id: 'bob', source: 'detector', actor: 'policy:0', reason },
+    ]);
+
+    // The review API: confirming with revoke=family takes the same members.
+    const res = await t.app.inject({ method: 'POST', url: `/v1/flags/${b}/confirm`, headers: { 'content-type': 'application/json', ...auth('admin') }, payload: { reason: 'stolen', revoke: 'family', actor: 'ana' } });
+    expect(res.statusCode, res.body).toBe(200);
+    const ids = res.json().revocations.map((r: { id: string }) => r.id);
+    expect(await revoked(ids)).toEqual(
+      ['fam-review-2', 'fam-review-3'].map((tok) => ({ fp: fp(tok), scope: 'family', app_id: 'shop', user_id: 'bob', source: 'governance', actor: expect.stringContaining('ana'), reason: `confirmed flag ${b}: stolen` })),
+    );
+    expect(res.json().revocations[0]).not.toHaveProperty('sealed_token');
   });
 });
