@@ -13,7 +13,8 @@ import { flagRoutes } from './detectors/routes.js';
 import type { App, RoutePlugin } from './http/app-type.js';
 import { registerAuth } from './http/auth.js';
 import { NDJSON_TYPES } from './http/batch-body.js';
-import { errorBody, HttpError } from './http/errors.js';
+import { DomainError } from './errors.js';
+import { errorBody, HttpError, httpErrorOf } from './http/errors.js';
 import { hasPoisonKey, parseJson } from './json.js';
 import './http/zod-messages.js';
 import { ingestRoutes } from './ingest/routes.js';
@@ -117,7 +118,9 @@ export async function buildApp(ctx: Context, options: BuildOptions = {}): Promis
   app.setValidatorCompiler(validatorCompiler);
   app.setSerializerCompiler(serializerCompiler);
 
-  app.setErrorHandler((error: FastifyError, request, reply) => {
+  app.setErrorHandler((thrown: FastifyError | DomainError, request, reply) => {
+    // Domain errors become HTTP errors here and nowhere else.
+    const error = thrown instanceof DomainError ? httpErrorOf(thrown) : thrown;
     if (error instanceof HttpError) {
       if (error.statusCode >= 500) request.log.error({ err: error }, error.message);
       else request.log.warn({ code: error.code }, error.message);

@@ -6,7 +6,7 @@
 import { createHash } from 'node:crypto';
 import { z } from 'zod';
 import type { DetectorName } from '../config.js';
-import { HttpError } from '../http/errors.js';
+import { Conflict, NotFound } from '../errors.js';
 import { defineQuery, TABLES, toClickHouseTime, type Warehouse } from '../warehouse/warehouse.js';
 import { SEVERITY_ORDER, type Finding, type Severity } from './types.js';
 
@@ -201,10 +201,10 @@ export class FlagStore {
   /** Moves a flag to a new review status, recording who and why. */
   async review(id: string, status: FlagStatus, actor: string, reason: string, now = new Date()): Promise<Flag> {
     const flag = await this.get(id);
-    if (!flag) throw new HttpError(404, 'not_found', `no flag ${id}`);
+    if (!flag) throw new NotFound('not_found', `no flag ${id}`);
     if (flag.status === status) return flag;
     if (flag.status === 'confirmed' || flag.status === 'dismissed') {
-      throw new HttpError(409, 'already_reviewed', `flag ${id} was already ${flag.status}`);
+      throw new Conflict('already_reviewed', `flag ${id} was already ${flag.status}`);
     }
     const at = toClickHouseTime(now);
     const row = { ...flag, window_start: toClickHouseTime(new Date(flag.window_start)), window_end: toClickHouseTime(new Date(flag.window_end)),

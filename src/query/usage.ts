@@ -4,7 +4,7 @@
  * below only; every value is a `{name:Type}` parameter.
  */
 import { z } from 'zod';
-import { HttpError } from '../http/errors.js';
+import { Invalid } from '../errors.js';
 import { defineQuery, TABLES, type Warehouse } from '../warehouse/warehouse.js';
 import type { Range } from './params.js';
 
@@ -33,10 +33,10 @@ export function chooseInterval(range: Range, requested?: number): number {
   const spanS = (range.to.getTime() - range.from.getTime()) / 1000;
   if (requested !== undefined) {
     if (requested < 60 || requested % 60 !== 0) {
-      throw new HttpError(400, 'invalid_request', 'interval: must be a whole number of minutes: 60, 300, 3600 … seconds, or 1m, 5m, 1h, 1d', [{ field: 'querystring.interval', error: 'must be a multiple of 60' }]);
+      throw new Invalid('invalid_request', 'interval: must be a whole number of minutes: 60, 300, 3600 … seconds, or 1m, 5m, 1h, 1d', [{ field: 'querystring.interval', error: 'must be a multiple of 60' }]);
     }
     if (spanS / requested > MAX_POINTS) {
-      throw new HttpError(400, 'invalid_request', `interval: too small for the range: at most ${MAX_POINTS} points`, [{ field: 'querystring.interval', error: 'too many points' }]);
+      throw new Invalid('invalid_request', `interval: too small for the range: at most ${MAX_POINTS} points`, [{ field: 'querystring.interval', error: 'too many points' }]);
     }
     return requested;
   }
@@ -264,7 +264,7 @@ export async function usageTop(warehouse: Warehouse, exact: Range, q: TopQuery):
   }
 
   if (q.user_id !== undefined && q.by !== 'users') {
-    throw new HttpError(400, 'invalid_request', `user_id: filtering top ${q.by} by user is not supported; use by=tokens`, [{ field: 'querystring.user_id', error: 'not supported for this dimension' }]);
+    throw new Invalid('invalid_request', `user_id: filtering top ${q.by} by user is not supported; use by=tokens`, [{ field: 'querystring.user_id', error: 'not supported for this dimension' }]);
   }
   const hourly: Range = { from: floorTo(exact.from, HOUR_MS), to: ceilTo(exact.to, HOUR_MS) };
   const rows = await warehouse.query(

@@ -7,7 +7,8 @@
 import { familyEntries, registryEntries, type TokenRegistryRow } from '../query/tokens.js';
 import type { Warehouse } from '../warehouse/warehouse.js';
 import type { Revocation, RevocationSource } from './outbox.js';
-import type { RevocationService, RevokeRequest } from './service.js';
+import type { RevocationRequests, RevokeRequest } from './requests.js';
+import type { RevocationTargets } from './targets.js';
 
 /** What a revocation needs of a flag about a token. */
 export interface FlagOfToken {
@@ -61,20 +62,20 @@ export function revokeRequest(
 
 /**
  * Revokes a flag's token (scope token) or its refresh family (scope family) through the
- * service: idempotent per token and target, recorded before anything is sent. Nothing is
+ * requests: idempotent per token and target, recorded before anything is sent. Nothing is
  * revoked and `held` is true when the caller's hold said so.
  */
 export async function revokeForFlag(
-  deps: { warehouse: Warehouse; service: RevocationService },
+  deps: { warehouse: Warehouse; targets: RevocationTargets; requests: RevocationRequests },
   flag: FlagOfToken,
   scope: 'token' | 'family',
   how: FlagRevocation,
 ): Promise<{ held: boolean; revocations: Revocation[] }> {
-  const target = deps.service.resolveTarget(how.target);
+  const target = deps.targets.resolve(how.target);
   const tokens = await tokensToRevoke(deps.warehouse, flag.token_fingerprint, scope);
   const base = { target, source: how.source, actor: how.actor, reason: how.reason, flag_id: flag.flag_id, scope, dry_run: how.dry_run };
   const requests = tokens.map((t) => revokeRequest(t, flag, base));
   if (requests.length === 0) return { held: false, revocations: [] };
   if (how.hold && (await how.hold(requests))) return { held: true, revocations: [] };
-  return { held: false, revocations: (await deps.service.request(requests)).map((r) => r.revocation) };
+  return { held: false, revocations: (await deps.requests.request(requests)).map((r) => r.revocation) };
 }

@@ -1,6 +1,6 @@
 /**
  * The revocation side, assembled: vault and handles, outbox, audit, one adapter per
- * configured target, the dispatcher, the service (requests, jobs, estimates), the feed
+ * configured target, the dispatcher, requests, bulk jobs and estimates, the feed
  * and the policies that act on new flags (context.ts hands them the detectors' findings).
  */
 import { join } from 'node:path';
@@ -18,7 +18,10 @@ import { HandleStore } from './handles.js';
 import { isFinal, Outbox, type Revocation } from './outbox.js';
 import { revokeForFlag, type FlagOfToken, type FlagRevocation } from './for-flag.js';
 import { PolicyEngine, type FlagReviews } from './policy.js';
-import { RevocationService } from './service.js';
+import { Estimates } from './estimates.js';
+import { BulkJobs } from './jobs.js';
+import { RevocationRequests } from './requests.js';
+import { RevocationTargets } from './targets.js';
 import { Vault } from './vault.js';
 
 /** Handles of tokens whose expiry is unknown are kept this long at most. */
@@ -32,7 +35,14 @@ export interface Revocations {
   outbox: Outbox;
   audit: AuditWriter;
   dispatcher: Dispatcher;
-  service: RevocationService;
+  /** Which target a request goes to. */
+  targets: RevocationTargets;
+  /** Idempotent revocation requests, recorded before they are sent. */
+  requests: RevocationRequests;
+  /** Bulk jobs through the key space at the target's pace. */
+  jobs: BulkJobs;
+  /** What a bulk revocation would take. */
+  estimates: Estimates;
   feed: RevocationFeed;
   /** Live SSE streams of the feed: one shared poller, capped (revocation.feed_streams). */
   feedStreams: FeedStreams;
@@ -62,8 +72,10 @@ export async function openRevocations(deps: {
   const audit = new AuditWriter(warehouse, logger, (ids) => outbox.archive(ids));
   const adapters = deps.adapters ?? new Map(Object.entries(config.revocation.targets).map(([name, target]) => [name, createAdapter(name, target)]));
   const dispatcher = new Dispatcher(outbox, adapters, config, handles, vault, audit, metrics, logger);
-  const service = new RevocationService(config, warehouse, outbox, dispatcher, vault, logger);
-  service.audit = audit;
+  const targets = new RevocationTargets(config);
+  const requests = new RevocationRequests(warehouse, outbox, dispatcher, vault, audit);
+  const estimates = new Estimates(config, warehouse, dispatcher, targets);
+  const jobs = new BulkJobs(config, warehouse, outbox, dispatcher, requests, estimates, audit, logger);
   const feed = new RevocationFeed(warehouse);
   const feedStreams = new FeedStreams(feed, config.revocation.feed_streams, metrics, logger);
   dispatcher.onFinal((rev) => {
@@ -71,7 +83,7 @@ export async function openRevocations(deps: {
       feed.publish({ token_fingerprint: rev.token_fingerprint, revoked_at: new Date(rev.updated_at).toISOString(), source: rev.source, reason: rev.reason }, rev.updated_at);
     }
   });
-  const policy = new PolicyEngine(config, warehouse, service, deps.flags, metrics, logger);
+  const policy = new PolicyEngine(config, warehouse, { targets, requests }, deps.flags, metrics, logger);
   /**
    * After a restart, what the last run may not have finished: final revocations still in
    * the outbox may lack their audit rows (the revocations table keeps one version per
@@ -101,11 +113,14 @@ export async function openRevocations(deps: {
     outbox,
     audit,
     dispatcher,
-    service,
+    targets,
+    requests,
+    jobs,
+    estimates,
     feed,
     feedStreams,
     policy,
-    revokeForFlag: (flag, scope, how) => revokeForFlag({ warehouse, service }, flag, scope, how),
+    revokeForFlag: (flag, scope, how) => revokeForFlag({ warehouse, targets, requests }, flag, scope, how),
     async start() {
       if (started) return;
       started = true;
@@ -120,11 +135,11 @@ export async function openRevocations(deps: {
         logger.warn({ err: error }, 'could not finish what the last run left (audit rows, used handles); the next start tries again');
       }
       dispatcher.start();
-      service.startJobs();
+      jobs.start();
     },
     async close() {
       feedStreams.close();
-      service.stop();
+      jobs.stop();
       await dispatcher.stop();
       await audit.close();
       await handles.close();

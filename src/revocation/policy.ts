@@ -17,7 +17,8 @@ import type { Metrics } from '../metrics.js';
 import { appEntry } from '../query/tokens.js';
 import { TABLES, type Warehouse } from '../warehouse/warehouse.js';
 import { revokeForFlag } from './for-flag.js';
-import type { RevocationService, RevokeRequest } from './service.js';
+import type { RevocationRequests, RevokeRequest } from './requests.js';
+import type { RevocationTargets } from './targets.js';
 
 const HOUR_MS = 3_600_000;
 
@@ -49,7 +50,7 @@ export class PolicyEngine {
   constructor(
     private readonly config: Config,
     private readonly warehouse: Warehouse,
-    private readonly service: RevocationService,
+    private readonly revoke: { targets: RevocationTargets; requests: RevocationRequests },
     private readonly flags: FlagReviews,
     private readonly metrics: Metrics,
     private readonly logger: Logger,
@@ -117,7 +118,7 @@ export class PolicyEngine {
 
   private async act(flag: NewFlag, index: number): Promise<PolicyOutcome> {
     const policy = this.config.revocation.policies[index]!;
-    const target = this.service.resolveTarget(policy.target);
+    const target = this.revoke.targets.resolve(policy.target);
     const f = flag.finding;
     const fp = f.token_fingerprint ?? (f.subject_type === 'token' ? f.subject : '');
     const outcome: PolicyOutcome = { flag_id: flag.id, policy: index, action: policy.action, revocations: [] };
@@ -132,7 +133,7 @@ export class PolicyEngine {
     if ((policy.action === 'revoke_token' || policy.action === 'revoke_family') && fp) {
       let held: PolicyOutcome['held'];
       const result = await revokeForFlag(
-        { warehouse: this.warehouse, service: this.service },
+        { warehouse: this.warehouse, ...this.revoke },
         { flag_id: flag.id, token_fingerprint: fp, app_id: f.app_id, user_id: f.user_id },
         policy.action === 'revoke_token' ? 'token' : 'family',
         { target, source: 'detector', actor, reason, dry_run: policy.dry_run, hold: async (requests) => (held = await this.hold(flag, index, requests)) !== undefined },
@@ -160,7 +161,7 @@ export class PolicyEngine {
     if (requests.length === 0) return outcome;
     const held = await this.hold(flag, index, requests);
     if (held) return { ...outcome, held };
-    const results = await this.service.request(requests);
+    const results = await this.revoke.requests.request(requests);
     return { ...outcome, revocations: results.map((r) => r.revocation.id) };
   }
 

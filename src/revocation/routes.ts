@@ -15,7 +15,8 @@ import { decodeCursor } from './feed.js';
 import { tokensToRevoke, revokeRequest } from './for-flag.js';
 import { REVOCATION_SOURCES, type Job, type Revocation } from './outbox.js';
 import { presentRevocation } from './present.js';
-import type { Selector } from './service.js';
+import type { JobSelector } from './jobs.js';
+import type { Selector } from './live-tokens.js';
 
 /** How long POST /v1/revocations waits for a single revocation to finish before answering 202. */
 const SETTLE_MS = 3000;
@@ -48,7 +49,7 @@ function selectorOf(scope: Selector['scope'], q: { token_fingerprint?: string; u
 
 export async function revocationRoutes(app: App, ctx: Context): Promise<void> {
   const rev = ctx.revocations;
-  const { service, feed } = rev;
+  const { targets, requests, jobs, estimates, feed } = rev;
 
   app.post(
     '/v1/revocations',
@@ -80,21 +81,21 @@ export async function revocationRoutes(app: App, ctx: Context): Promise<void> {
       const b = request.body;
       // A bulk dry run is the estimate, which needs no target (it assumes a default pace).
       const estimateOnly = b.scope !== 'token' && (b.dry_run ?? true);
-      if (estimateOnly && service.noTarget(b.target)) {
+      if (estimateOnly && targets.noTarget(b.target)) {
         if (b.scope === 'all' && b.confirm !== CONFIRM_ALL) {
           throw new HttpError(400, 'confirmation_required', `revoking every token needs confirm: "${CONFIRM_ALL}"`, [{ field: 'body.confirm', error: 'missing or wrong' }]);
         }
         const fp = b.token !== undefined ? fingerprint(ctx.secrets.pepper, b.token) : undefined;
-        return reply.code(200).send({ dry_run: true, estimate: await service.estimate(selectorOf(b.scope, b, fp), undefined) });
+        return reply.code(200).send({ dry_run: true, estimate: await estimates.estimate(selectorOf(b.scope, b, fp), undefined) });
       }
-      const target = service.resolveTarget(b.target);
+      const target = targets.resolve(b.target);
       const fpFromToken = b.token !== undefined ? fingerprint(ctx.secrets.pepper, b.token) : undefined;
       const selector = selectorOf(b.scope, b, fpFromToken);
       const actor = actorOf(request, b.actor);
       if (selector.scope === 'token') {
         const [token] = await tokensToRevoke(ctx.warehouse, selector.value, 'token');
-        const [result] = await service.request([{ ...revokeRequest(token!, {}, { target, source: b.source, actor, reason: b.reason, dry_run: b.dry_run ?? false }), token: b.token }]);
-        const settled = (await service.settle(result!.revocation.id, b.dry_run ? 0 : SETTLE_MS)) ?? result!.revocation;
+        const [result] = await requests.request([{ ...revokeRequest(token!, {}, { target, source: b.source, actor, reason: b.reason, dry_run: b.dry_run ?? false }), token: b.token }]);
+        const settled = (await requests.settle(result!.revocation.id, b.dry_run ? 0 : SETTLE_MS)) ?? result!.revocation;
         const final = settled.status !== 'pending';
         return reply.code(final ? 200 : 202).send({ ...presentRevocation(settled), created: result!.created });
       }
@@ -102,10 +103,10 @@ export async function revocationRoutes(app: App, ctx: Context): Promise<void> {
         throw new HttpError(400, 'confirmation_required', `revoking every token needs confirm: "${CONFIRM_ALL}"`, [{ field: 'body.confirm', error: 'missing or wrong' }]);
       }
       if (b.dry_run ?? true) {
-        return reply.code(200).send({ dry_run: true, estimate: await service.estimate(selector, target) });
+        return reply.code(200).send({ dry_run: true, estimate: await estimates.estimate(selector, target) });
       }
-      const job = await service.createJob(selector as Selector & { scope: Exclude<Selector['scope'], 'token'> }, target, b.source, actor, b.reason);
-      return reply.code(202).send(service.jobProgress(job));
+      const job = await jobs.create(selector as JobSelector, target, b.source, actor, b.reason);
+      return reply.code(202).send(jobs.progress(job));
     },
   );
 
@@ -145,8 +146,8 @@ export async function revocationRoutes(app: App, ctx: Context): Promise<void> {
          ORDER BY r.requested_at DESC, r.revocation_id LIMIT {limit:UInt32} OFFSET {offset:UInt32}`,
         { ...q, ...range },
       );
-      const jobs = [...rev.outbox.jobs.values()].sort((a, b) => b.created_at - a.created_at).map((j) => service.jobProgress(j));
-      return { revocations: rows, jobs, limit: q.limit, offset: q.offset, next_offset: rows.length === q.limit ? q.offset + q.limit : null };
+      const progress = [...rev.outbox.jobs.values()].sort((a, b) => b.created_at - a.created_at).map((j) => jobs.progress(j));
+      return { revocations: rows, jobs: progress, limit: q.limit, offset: q.offset, next_offset: rows.length === q.limit ? q.offset + q.limit : null };
     },
   );
 
@@ -159,8 +160,8 @@ export async function revocationRoutes(app: App, ctx: Context): Promise<void> {
     async (request) => {
       const { id } = request.params;
       const job = rev.outbox.jobs.get(id);
-      if (job) return service.jobProgress(job);
-      const found = await service.get(id);
+      if (job) return jobs.progress(job);
+      const found = await requests.get(id);
       if (!found) throw new HttpError(404, 'not_found', `no revocation ${id}`);
       await rev.audit.flush();
       const attempts = await ctx.warehouse.query(
@@ -178,12 +179,12 @@ export async function revocationRoutes(app: App, ctx: Context): Promise<void> {
       { config: { roles: ['admin'] }, schema: { summary, tags: ['revocation'], params: z.object({ id: z.string().regex(/^(rev|job)_[0-9a-f]{32}$/, 'must be a revocation or job id') }) } },
       async (request) => {
         const result = await act(request.params.id);
-        return 'exhausted' in result ? service.jobProgress(result) : presentRevocation(result);
+        return 'exhausted' in result ? jobs.progress(result) : presentRevocation(result);
       },
     );
-  control('cancel', 'Cancel a pending revocation or a bulk job', (id) => service.cancel(id));
-  control('pause', 'Pause a bulk job', (id) => service.setJobStatus(id, 'paused'));
-  control('resume', 'Resume a paused bulk job', (id) => service.setJobStatus(id, 'running'));
+  control('cancel', 'Cancel a pending revocation or a bulk job', (id) => (rev.outbox.jobs.has(id) ? jobs.cancel(id) : requests.cancel(id)));
+  control('pause', 'Pause a bulk job', (id) => jobs.setStatus(id, 'paused'));
+  control('resume', 'Resume a paused bulk job', (id) => jobs.setStatus(id, 'running'));
 
   app.get(
     '/v1/estimates/revocation',
@@ -202,7 +203,7 @@ export async function revocationRoutes(app: App, ctx: Context): Promise<void> {
         }),
       },
     },
-    async (request) => service.estimate(selectorOf(request.query.scope, request.query), request.query.target),
+    async (request) => estimates.estimate(selectorOf(request.query.scope, request.query), request.query.target),
   );
 
   app.get(

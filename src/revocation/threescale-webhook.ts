@@ -87,9 +87,9 @@ export async function threescaleWebhookRoutes(app: App, ctx: Context): Promise<v
         actions.push({ rule: rule.on, field: rule.field, outcome: 'field_missing' });
         continue;
       }
-      const target = rev.service.resolveTarget(rule.target);
+      const target = rev.targets.resolve(rule.target);
       const fp = fingerprint(ctx.secrets.pepper, token);
-      const [result] = await rev.service.request([
+      const [result] = await rev.requests.request([
         {
           token_fingerprint: fp,
           token,

@@ -7,7 +7,7 @@
 import { createHash, randomUUID } from 'node:crypto';
 import { z } from 'zod';
 import { TOKEN_TYPES, type Config } from '../config.js';
-import { HttpError } from '../http/errors.js';
+import { Invalid, TooLarge } from '../errors.js';
 import { describeIssues } from '../ingest/event-schema.js';
 import { FINGERPRINT, fingerprintField, scopesField, timestampField } from '../ingest/fields.js';
 import { FINGERPRINT_MISMATCH } from '../ingest/normalise.js';
@@ -154,7 +154,7 @@ export class LifecycleIngestor {
     keyId = '',
   ): Promise<{ accepted: number; duplicates: number; rejected: Rejection[] }> {
     if (items.length > this.config.server.max_events_per_request) {
-      throw new HttpError(413, 'too_many_events', `a request may carry at most ${this.config.server.max_events_per_request} events; this one has ${items.length}`);
+      throw new TooLarge('too_many_events', `a request may carry at most ${this.config.server.max_events_per_request} events; this one has ${items.length}`);
     }
     const rejected = [...parseRejections];
     const skip = new Set(parseRejections.map((r) => r.index));
@@ -183,7 +183,7 @@ export class LifecycleIngestor {
       valid.push({ e, fp, parent });
     }
     rejected.sort((a, b) => a.index - b.index);
-    if (valid.length === 0) throw new HttpError(400, 'invalid_events', 'no valid event in the request', rejected);
+    if (valid.length === 0) throw new Invalid('invalid_events', 'no valid event in the request', rejected);
 
     // A refreshed token joins the family of the token it replaces (its root grant).
     const parents = [...new Set(valid.filter((v) => v.parent).map((v) => v.parent))];

@@ -131,10 +131,10 @@ export function defineQuery<P extends z.ZodType<QueryParams>, R extends z.ZodTyp
   sql: string;
   params: P;
   row: R;
-}): (warehouse: Warehouse, params: z.input<P>) => Promise<z.output<R>[]> {
-  return async (warehouse, params) => {
+}): (warehouse: Warehouse, params: z.input<P>, options?: StatementOptions) => Promise<z.output<R>[]> {
+  return async (warehouse, params, options) => {
     const bound = definition.params.parse(params);
-    const rows = await warehouse.query(definition.sql, bound);
+    const rows = await warehouse.query(definition.sql, bound, options);
     return rows.map((row) => {
       const parsed = definition.row.safeParse(row);
       if (!parsed.success) {

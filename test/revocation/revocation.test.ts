@@ -46,7 +46,7 @@ describe('single tokens', () => {
     // 200 when done within 3 s, 202 while still in flight (a loaded machine).
     expect([200, 202]).toContain(res.statusCode);
     expect(res.json()).toMatchObject({ created: true, target: 'idp', token_fingerprint: fp('raw-one') });
-    const body = { ...res.json(), ...(await t.ctx.revocations.service.settle(res.json().id, 15_000)) };
+    const body = { ...res.json(), ...(await t.ctx.revocations.requests.settle(res.json().id, 15_000)) };
     expect(body).toMatchObject({ status: 'done', target: 'idp', source: 'subscriber', reason: 'lost laptop', token_fingerprint: fp('raw-one'), attempts: 1 });
     expect(res.json()).not.toHaveProperty('sealed_token');
     const [call] = idp.callsFor('raw-one');
@@ -95,7 +95,7 @@ describe('single tokens', () => {
   it('retries a 503 after its Retry-After, then succeeds', async () => {
     idp.respond = (call, i) => (call.token === 'busy' && idp.callsFor('busy').length === 1 ? { status: 503, headers: { 'retry-after': '1' } } : { status: 200 });
     const res = await revoke({ scope: 'token', token: 'busy' });
-    const done = await t.ctx.revocations.service.settle(res.json().id, 5000);
+    const done = await t.ctx.revocations.requests.settle(res.json().id, 5000);
     expect(done).toMatchObject({ status: 'done', attempts: 2 });
     const [first, second] = idp.callsFor('busy');
     expect(second!.at - first!.at).toBeGreaterThanOrEqual(1000);
@@ -108,7 +108,7 @@ describe('single tokens', () => {
     const weird = await revoke({ scope: 'token', token: 'weird' });
     expect(weird.json()).toMatchObject({ status: 'failed', last_http_status: 400 });
     expect(weird.json().last_error).toContain('no such type');
-    expect(await t.ctx.revocations.service.settle(slow.json().id, 5000)).toMatchObject({ status: 'done', attempts: 2 });
+    expect(await t.ctx.revocations.requests.settle(slow.json().id, 5000)).toMatchObject({ status: 'done', attempts: 2 });
     expect(idp.callsFor('slow').length).toBe(2);
     idp.respond = () => ({ status: 200 });
   });
@@ -162,7 +162,7 @@ describe('policies', () => {
     expect((await t.ctx.runner.store.get(flags[2]!.id))!.status).toBe('needs_review');
     expect(await t.ctx.metrics.registry.getSingleMetricAsString('tokenwatch_alarms_total')).toContain('kind="blast_radius"} 1');
     const [first] = outcomes;
-    const done = await t.ctx.revocations.service.settle(first!.revocations[0]!, 3000);
+    const done = await t.ctx.revocations.requests.settle(first!.revocations[0]!, 3000);
     expect(done).toMatchObject({ source: 'detector', actor: 'policy:0', flag_id: flags[0]!.id });
   });
 });
@@ -191,7 +191,7 @@ describe('a flag to its refresh family', () => {
     finding: { subject_type: 'token', subject: fp(token), token_fingerprint: fp(token), window_start: new Date(Date.now() - 300_000), window_end: new Date(), severity: 'high', score: 5, explanation: 'Oslo then Quito', evidence: {} },
   });
   const revoked = async (ids: string[]) =>
-    (await Promise.all(ids.map((id) => t.ctx.revocations.service.get(id)))).map((r) => ({ fp: r!.token_fingerprint, scope: r!.scope, app_id: r!.app_id, user_id: r!.user_id, source: r!.source, actor: r!.actor, reason: r!.reason }));
+    (await Promise.all(ids.map((id) => t.ctx.revocations.requests.get(id)))).map((r) => ({ fp: r!.token_fingerprint, scope: r!.scope, app_id: r!.app_id, user_id: r!.user_id, source: r!.source, actor: r!.actor, reason: r!.reason }));
 
   it('the policies and the review API revoke the same live members, with the registry’s app and user', async () => {
     await family('fam-policy');
@@ -201,7 +201,7 @@ describe('a flag to its refresh family', () => {
 
     // The automatic path: a revoke_family policy (its own engine, so its own budget).
     const config = { ...t.ctx.config, revocation: { ...t.ctx.config.revocation, policies: [{ ...t.ctx.config.revocation.policies[0]!, action: 'revoke_family' as const }] } };
-    const engine = new PolicyEngine(config, t.ctx.warehouse, t.ctx.revocations.service, t.ctx.runner.store, t.ctx.metrics, t.ctx.logger);
+    const engine = new PolicyEngine(config, t.ctx.warehouse, t.ctx.revocations, t.ctx.runner.store, t.ctx.metrics, t.ctx.logger);
     const [outcome] = await engine.apply([flagOf(a, 'fam-policy-2')]);
     expect(outcome).toMatchObject({ action: 'revoke_family', revocations: [expect.any(String), expect.any(String)] });
     expect(outcome!.held).toBeUndefined();
