@@ -11,11 +11,11 @@ import { Scheduler } from './detectors/scheduler.js';
 import { Flusher } from './ingest/flusher.js';
 import { openGeo, type GeoLookup } from './ingest/geo.js';
 import { Ingestor } from './ingest/ingestor.js';
+import { spooledEventIds, storedEventIds } from './ingest/known-ids.js';
 import { createNormaliser } from './ingest/normalise.js';
 import { Spool } from './ingest/spool.js';
 import { ensureInitialKeys, KeyRing } from './keys/keyring.js';
 import { loadSecrets, type Secrets } from './keys/secrets.js';
-import { parseJson } from './json.js';
 import { createLogger } from './logger.js';
 import { createMetrics, type Metrics } from './metrics.js';
 import { openRevocations, type Revocations } from './revocation/index.js';
@@ -23,7 +23,7 @@ import type { Adapter } from './revocation/adapters/types.js';
 import { openChdb } from './warehouse/chdb.js';
 import { openClickHouseServer } from './warehouse/clickhouse-server.js';
 import { migrate, migrationVariables } from './warehouse/migrate.js';
-import { TABLES, withStatementTimeout, type Warehouse } from './warehouse/warehouse.js';
+import { withStatementTimeout, type Warehouse } from './warehouse/warehouse.js';
 
 export interface Context {
   config: Config;
@@ -73,20 +73,6 @@ export function openWarehouse(config: Config): Warehouse {
   return openChdb(join(config.dataDir, 'warehouse'));
 }
 
-/** Event ids stored within the dedup window, so a retry after a restart is still caught. */
-async function recentEventIds(warehouse: Warehouse, config: Config): Promise<string[]> {
-  const { dedup_window_seconds: window, dedup_max_ids: max } = config.ingest;
-  if (window === 0 || max === 0) return [];
-  const rows = await warehouse.query(
-    `SELECT event_id FROM ${TABLES.usageEvents}
-     WHERE ts >= now64(3) - toIntervalSecond({window:UInt32} + {skew:UInt32}) - toIntervalDay({age:UInt32})
-       AND received_at >= now64(3) - toIntervalSecond({window:UInt32})
-     LIMIT {max:UInt32}`,
-    { window, skew: config.ingest.max_future_skew_seconds, age: config.ingest.max_age_days, max },
-  );
-  return rows.map((r) => (r as { event_id: string }).event_id);
-}
-
 export async function openContext(config: Config, options: ContextOptions = {}): Promise<Context> {
   validateDetectorConfig(config);
   const logger = options.logger ?? createLogger(config.logLevel);
@@ -126,22 +112,11 @@ export async function openContext(config: Config, options: ContextOptions = {}):
     logger,
   });
   try {
-    ingestor.remember(await recentEventIds(warehouse, config));
+    ingestor.remember(await storedEventIds(warehouse, config));
   } catch (error) {
     logger.warn({ err: error }, 'could not read recent event ids; retries across this restart may count twice');
   }
-  ingestor.remember(
-    (function* () {
-      for (const line of spool.pendingLines()) {
-        // The spool's own lines; a damaged one is left to the flusher, and its text never reaches a message.
-        try {
-          yield (parseJson(line) as { event_id: string }).event_id;
-        } catch {
-          continue;
-        }
-      }
-    })(),
-  );
+  ingestor.remember(spooledEventIds(spool));
   const flusher = new Flusher(spool, warehouse, metrics, logger, {
     intervalMs: config.ingest.flush_interval_ms,
     maxBytes: config.ingest.flush_max_bytes,

@@ -7,10 +7,11 @@ import { join } from 'node:path';
 import type { Logger } from 'pino';
 import type { Config } from '../config.js';
 import type { Metrics } from '../metrics.js';
-import { TABLES, type Warehouse } from '../warehouse/warehouse.js';
+import type { Warehouse } from '../warehouse/warehouse.js';
 import { createAdapter } from './adapters/index.js';
 import type { Adapter } from './adapters/types.js';
 import { AuditWriter } from './audit.js';
+import { revokedEventsOf } from './audit-rows.js';
 import { Dispatcher } from './dispatcher.js';
 import { RevocationFeed } from './feed.js';
 import { FeedStreams } from './feed-streams.js';
@@ -95,9 +96,7 @@ export async function openRevocations(deps: {
     const done = final.filter((r) => r.status === 'done' && r.action === 'revoke_token');
     for (let i = 0; i < done.length; i += RECOVER_BATCH) {
       const chunk = done.slice(i, i + RECOVER_BATCH);
-      const rows = (await warehouse.query(`SELECT event_id FROM ${TABLES.tokenEvents} WHERE token_fingerprint IN {fps:Array(String)} AND event = 'revoked'`, {
-        fps: chunk.map((r) => r.token_fingerprint),
-      })) as { event_id: string }[];
+      const rows = await revokedEventsOf(warehouse, { fps: chunk.map((r) => r.token_fingerprint) });
       const written = new Set(rows.map((r) => r.event_id));
       for (const rev of chunk) if (!written.has(`revocation-${rev.id}`)) audit.revoked(rev, rev.updated_at);
       handles.forget(chunk.map((r) => r.token_fingerprint));

@@ -15,7 +15,7 @@ import type { NewFlag } from '../detectors/flags.js';
 import { SEVERITY_ORDER } from '../detectors/types.js';
 import type { Metrics } from '../metrics.js';
 import { appEntry } from '../query/tokens.js';
-import { TABLES, type Warehouse } from '../warehouse/warehouse.js';
+import { count64, defineQuery, TABLES, type Warehouse } from '../warehouse/warehouse.js';
 import { revokeForFlag } from './for-flag.js';
 import type { RevocationRequests, RevokeRequest } from './requests.js';
 import type { RevocationTargets } from './targets.js';
@@ -32,6 +32,23 @@ function reportingKeys(evidence: Record<string, unknown>): string[] {
 export interface FlagReviews {
   review(id: string, status: 'needs_review', actor: string, reason: string): Promise<unknown>;
 }
+
+/** Automatic revocations (source detector, a policy's actor) of the last hour, for the budgets after a restart. */
+const automaticLastHour = defineQuery({
+  name: 'automatic_revocations_last_hour',
+  sql: `SELECT toUnixTimestamp64Milli(requested_at) AS at, flag_id FROM ${TABLES.revocations} FINAL
+        WHERE source = 'detector' AND match(actor, {automatic:String}) AND requested_at >= now64(3) - toIntervalHour(1)`,
+  params: z.object({ automatic: z.string() }),
+  row: z.object({ at: count64, flag_id: z.string() }),
+});
+
+/** The reporting keys behind flags (evidence.reported_by). */
+const reportingKeysOf = defineQuery({
+  name: 'flag_reporting_keys',
+  sql: `SELECT flag_id, JSONExtract(evidence, 'reported_by', 'Array(String)') AS keys FROM ${TABLES.flags} FINAL WHERE flag_id IN {ids:Array(String)}`,
+  params: z.object({ ids: z.array(z.string()) }),
+  row: z.object({ flag_id: z.string(), keys: z.array(z.string()) }),
+});
 
 export interface PolicyOutcome {
   flag_id: string;
@@ -58,31 +75,14 @@ export class PolicyEngine {
 
   /** Counts the automatic revocations of the last hour already in the audit (after a restart). */
   async load(): Promise<void> {
-    const rows = z
-      .object({ at: z.coerce.number(), flag_id: z.string() })
-      .array()
-      .parse(
-        await this.warehouse.query(
-          `SELECT toUnixTimestamp64Milli(requested_at) AS at, flag_id FROM ${TABLES.revocations} FINAL
-           WHERE source = 'detector' AND match(actor, {automatic:String}) AND requested_at >= now64(3) - toIntervalHour(1)`,
-          // Only what a policy did counts: the API can write neither this source nor these actors.
-          { automatic: AUTOMATIC_ACTOR.source },
-        ),
-      );
+    // Only what a policy did counts: the API can write neither this source nor these actors.
+    const rows = await automaticLastHour(this.warehouse, { automatic: AUTOMATIC_ACTOR.source });
     this.recent = rows.map((r) => r.at);
     // Per key: the keys behind each of those revocations' flags (their evidence.reported_by).
     const flagIds = [...new Set(rows.map((r) => r.flag_id).filter(Boolean))];
     const keysOf = new Map<string, string[]>();
     if (flagIds.length > 0) {
-      const flags = z
-        .object({ flag_id: z.string(), keys: z.array(z.string()) })
-        .array()
-        .parse(
-          await this.warehouse.query(
-            `SELECT flag_id, JSONExtract(evidence, 'reported_by', 'Array(String)') AS keys FROM ${TABLES.flags} FINAL WHERE flag_id IN {ids:Array(String)}`,
-            { ids: flagIds },
-          ),
-        );
+      const flags = await reportingKeysOf(this.warehouse, { ids: flagIds });
       for (const f of flags) keysOf.set(f.flag_id, f.keys.filter(Boolean));
     }
     this.recentByKey = new Map();

@@ -10,8 +10,8 @@ import { actorField, actorOf } from '../http/actor.js';
 import { HttpError } from '../http/errors.js';
 import { fingerprint } from '../ingest/fingerprint.js';
 import { fingerprintParam, resolveRange, timeParam } from '../query/params.js';
-import { TABLES } from '../warehouse/warehouse.js';
 import { decodeCursor } from './feed.js';
+import { attemptsOf, auditPage } from './audit-rows.js';
 import { tokensToRevoke, revokeRequest } from './for-flag.js';
 import { REVOCATION_SOURCES, type Job, type Revocation } from './outbox.js';
 import { presentRevocation } from './present.js';
@@ -135,17 +135,7 @@ export async function revocationRoutes(app: App, ctx: Context): Promise<void> {
       const q = request.query;
       const range = resolveRange(q.from, q.to, 30 * 86_400_000);
       await rev.audit.flush();
-      // Columns qualified by the table alias: the output names (formatted) shadow them otherwise.
-      const where = ['r.requested_at >= {from:DateTime64(3)}', 'r.requested_at < {to:DateTime64(3)}'];
-      for (const f of ['status', 'target', 'source', 'token_fingerprint', 'flag_id', 'job_id'] as const) if (q[f]) where.push(`r.${f} = {${f}:String}`);
-      const rows = await ctx.warehouse.query(
-        `SELECT revocation_id AS id, token_fingerprint, scope, target, toString(source) AS source, actor, reason, flag_id, job_id, app_id, user_id,
-                toString(status) AS status, attempts, last_http_status, last_error,
-                formatDateTime(requested_at, '%Y-%m-%dT%H:%i:%S.%fZ', 'UTC') AS requested_at, formatDateTime(updated_at, '%Y-%m-%dT%H:%i:%S.%fZ', 'UTC') AS updated_at
-         FROM ${TABLES.revocations} AS r FINAL WHERE ${where.join(' AND ')}
-         ORDER BY r.requested_at DESC, r.revocation_id LIMIT {limit:UInt32} OFFSET {offset:UInt32}`,
-        { ...q, ...range },
-      );
+      const rows = await auditPage(ctx.warehouse, { ...q, ...range });
       const progress = [...rev.outbox.jobs.values()].sort((a, b) => b.created_at - a.created_at).map((j) => jobs.progress(j));
       return { revocations: rows, jobs: progress, limit: q.limit, offset: q.offset, next_offset: rows.length === q.limit ? q.offset + q.limit : null };
     },
@@ -164,11 +154,7 @@ export async function revocationRoutes(app: App, ctx: Context): Promise<void> {
       const found = await requests.get(id);
       if (!found) throw new HttpError(404, 'not_found', `no revocation ${id}`);
       await rev.audit.flush();
-      const attempts = await ctx.warehouse.query(
-        `SELECT attempt, formatDateTime(ts, '%Y-%m-%dT%H:%i:%S.%fZ', 'UTC') AS ts, toString(target) AS target, http_status, latency_ms, toString(outcome) AS outcome, error
-         FROM ${TABLES.revocationAttempts} WHERE revocation_id = {id:String} ORDER BY attempt`,
-        { id },
-      );
+      const attempts = await attemptsOf(ctx.warehouse, { id });
       return { ...presentRevocation(found), attempts };
     },
   );
