@@ -26,8 +26,6 @@ const STILL_DIRECT: readonly string[] = [
   // The flusher writes spool bytes as they are: the events were checked by the event schema
   // at ingest, and parsing them again per row would cost the ingest path.
   'src/ingest/flusher.ts',
-  // Lifecycle and app events: their own schemas check the events; the rows are built by hand.
-  'src/tokens/lifecycle.ts',
 ];
 
 const DIRECT_CALL = /\.\s*(?:query|command|insertJsonEachRow)\s*\(/;
