@@ -12,6 +12,13 @@ import type { RevocationTargets } from './targets.js';
 /** The pace an estimate assumes with no revocation target configured: a target's default rate_limit_per_sec. */
 export const DEFAULT_PACE_PER_SEC = 50;
 
+/** Assumptions every estimate states. */
+const ASSUME = {
+  live: 'live tokens: seen by tokenwatch (lifecycle or usage), not revoked, not expired, not rotated away by a refresh',
+  users: 'users and apps: exact up to 65,536 distinct values, within about 1% beyond',
+  traffic: 'traffic share: requests of these tokens in the last hour over all requests in the last hour',
+};
+
 const sumRow = z.object({ n: count64 });
 const since = z.object({ from: z.date() });
 const sinceFor = since.extend({ v: z.string() });
@@ -86,13 +93,13 @@ export class Estimates {
         bound_by: rate.bound,
       },
       assumptions: [
-        'live tokens: seen by tokenwatch (lifecycle or usage), not revoked, not expired, not rotated away by a refresh',
-        'users and apps: exact up to 65,536 distinct values, within about 1% beyond',
+        ASSUME.live,
+        ASSUME.users,
         rate.measured
           ? `throughput measured on ${target}: ${rate.latency_ms} ms per call, ${(rate.success_rate * 100).toFixed(1)}% success`
           : `no history for ${target} yet: assuming ${DEFAULT_LATENCY_MS} ms per call and ${DEFAULT_SUCCESS_RATE * 100}% success`,
         `throughput = min(rate limit ${t.rate_limit_per_sec}/s, concurrency ${t.concurrency} / latency) × success rate`,
-        'traffic share: requests of these tokens in the last hour over all requests in the last hour',
+        ASSUME.traffic,
         'tokens that need a revocation handle (RFC 7009, 3scale, WSO2) and have none will fail with no_revocation_handle',
       ],
     };
@@ -120,10 +127,10 @@ export class Estimates {
         bound_by: 'default_pace',
       },
       assumptions: [
-        'live tokens: seen by tokenwatch (lifecycle or usage), not revoked, not expired, not rotated away by a refresh',
-        'users and apps: exact up to 65,536 distinct values, within about 1% beyond',
+        ASSUME.live,
+        ASSUME.users,
         `no revocation target is configured: assuming the default pace of ${DEFAULT_PACE_PER_SEC} revocations/s (a target's default rate_limit_per_sec); revoking needs a target under revocation.targets`,
-        'traffic share: requests of these tokens in the last hour over all requests in the last hour',
+        ASSUME.traffic,
       ],
     };
   }
