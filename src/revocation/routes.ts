@@ -5,7 +5,8 @@
 import type { Logger } from 'pino';
 import { z } from 'zod';
 import type { App } from '../http/app-type.js';
-import type { Context } from '../context.js';
+import type { Secrets } from '../keys/secrets.js';
+import type { Warehouse } from '../warehouse/warehouse.js';
 import { actorField, actorOf } from '../http/actor.js';
 import { HttpError } from '../http/errors.js';
 import { fingerprint } from '../ingest/fingerprint.js';
@@ -14,6 +15,7 @@ import { decodeCursor } from './feed.js';
 import { attemptsOf, auditPage } from './audit-rows.js';
 import { tokensToRevoke, revokeRequest } from './for-flag.js';
 import { REVOCATION_SOURCES, type Job, type Revocation } from './outbox.js';
+import type { Revocations } from './index.js';
 import { presentRevocation } from './present.js';
 import type { JobSelector } from './jobs.js';
 import type { Selector } from './live-tokens.js';
@@ -47,7 +49,14 @@ function selectorOf(scope: Selector['scope'], q: { token_fingerprint?: string; u
   }
 }
 
-export async function revocationRoutes(app: App, ctx: Context): Promise<void> {
+/** What the revocation routes use of the running parts. */
+export interface RevocationRouteDeps {
+  warehouse: Warehouse;
+  secrets: Pick<Secrets, 'pepper'>;
+  revocations: Revocations;
+}
+
+export async function revocationRoutes(app: App, ctx: RevocationRouteDeps): Promise<void> {
   const rev = ctx.revocations;
   const { targets, requests, jobs, estimates, feed } = rev;
 
