@@ -20,6 +20,7 @@ import { createLogger } from './logger.js';
 import { createMetrics, type Metrics } from './metrics.js';
 import { openRevocations, type Revocations } from './revocation/index.js';
 import type { Adapter } from './revocation/adapters/types.js';
+import { LifecycleIngestor } from './tokens/lifecycle.js';
 import { openChdb } from './warehouse/chdb.js';
 import { openClickHouseServer } from './warehouse/clickhouse-server.js';
 import { migrate, migrationVariables } from './warehouse/migrate.js';
@@ -39,6 +40,8 @@ export interface Context {
   runner: DetectionRunner;
   scheduler: Scheduler;
   revocations: Revocations;
+  /** Lifecycle events (POST /v1/tokens): raw tokens to the handle store, revocations to the feed. */
+  lifecycle: LifecycleIngestor;
   /** The raw-keys file written at first start, if this start wrote it. */
   initialKeysFile: string | undefined;
   close(): Promise<void>;
@@ -104,6 +107,19 @@ export async function openContext(config: Config, options: ContextOptions = {}):
     if (outcomes.length > 0) logger.info({ outcomes }, 'policies applied to new flags');
   });
   const handles = revocations.handles;
+  // Lifecycle events: raw tokens a target needs go to the handle store, and revocations
+  // reported by identity providers to the feed's live stream.
+  const lifecycle = new LifecycleIngestor(
+    config,
+    warehouse,
+    secrets.pepper,
+    (fp, token, type, exp) => type && handles.remember(fp, token, type, exp),
+    (rows, receivedAt) => {
+      for (const r of rows) {
+        revocations.feed.publish({ token_fingerprint: r.token_fingerprint, revoked_at: `${r.ts.replace(' ', 'T')}Z`, source: r.source, reason: r.reason }, receivedAt);
+      }
+    },
+  );
   const ingestor = new Ingestor({
     config,
     spool,
@@ -150,6 +166,7 @@ export async function openContext(config: Config, options: ContextOptions = {}):
     runner,
     scheduler,
     revocations,
+    lifecycle,
     initialKeysFile,
     async close() {
       if (closed) return;

@@ -9,10 +9,9 @@ import { imports, LAYERS, nodeOf, upwardImports } from '../scripts/import-graph.
 const KNOWN_UPWARD: readonly string[] = [
   // Configuration validates the gateways' settings with the schema that lives beside their mappers.
   'src/config.ts -> src/ingest/gateways/settings.ts',
-  // Routes plugins that still take the whole Context from context.ts instead of the parts they
-  // use (the others declare their own deps: RevocationRouteDeps, OpsRouteDeps, …).
+  // The one routes plugin that still takes the whole Context from context.ts instead of the
+  // parts it uses (the others declare their own deps: RevocationRouteDeps, OpsRouteDeps, …).
   'src/detectors/routes.ts -> src/context.ts',
-  'src/tokens/routes.ts -> src/context.ts',
   // Features reaching into each other: the review API shows revocations in revocation's
   // shape, the policy reads detectors' flag and severity types, and both use the token read
   // model and the time parameters from query/.
