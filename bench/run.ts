@@ -21,7 +21,7 @@ const bench = name === undefined ? undefined : BENCHMARKS[name];
 if (!bench) {
   if (name !== undefined) console.error(`unknown benchmark "${name}"\n`);
   console.error('usage: npm run bench -- <name> [--record]   (--record: write the tracked bench/RESULTS file, else bench/results/)\n\navailable benchmarks:');
-  for (const [n, b] of Object.entries(BENCHMARKS)) console.error(`  ${n.padEnd(10)} ${b.about}`);
+  for (const [n, b] of Object.entries(BENCHMARKS)) console.error(`  ${n.padEnd(13)} ${b.about}`);
   process.exit(2);
 }
 const code = await (await bench.load()).run(args);

@@ -38,8 +38,8 @@ function decodeOr(text: string): string {
 }
 
 /**
- * URLs as logged: webhook secrets (path or query) and any parameter whose name says
- * secret, token, key or password are cut out. Names are compared decoded, as the router
+ * URLs as logged: webhook secrets (path or query), a /v1/tokens/ segment that is no
+ * fingerprint, and any parameter whose name says secret, token, key or password are cut out. Names are compared decoded, as the router
  * reads them: `?%73ecret=` authenticates like `?secret=` and is redacted like it.
  */
 export function redactUrl(url: string): string {
@@ -47,7 +47,10 @@ export function redactUrl(url: string): string {
   const path = q < 0 ? url : url.slice(0, q);
   const webhook = /^(\/v1\/webhooks\/[^/?]+\/)[^/?]+/i;
   const decodedPath = decodeOr(path);
-  const safePath = webhook.test(decodedPath) ? decodedPath.replace(webhook, '$1[redacted]') : path;
+  let safePath = webhook.test(decodedPath) ? decodedPath.replace(webhook, '$1[redacted]') : path;
+  // Where a fingerprint belongs, anything else is likely the raw token pasted by mistake
+  // (red-team pass, 2026-12-07): /v1/tokens/<token> reached the access log.
+  safePath = safePath.replace(/^(\/v1\/tokens\/)(?![0-9a-f]{64}(?:\/|$))[^/]+/i, '$1[redacted]');
   if (q < 0) return safePath;
   const query = url
     .slice(q + 1)

@@ -9,7 +9,7 @@ import { parseArgs } from 'node:util';
 import { ConfigError, DETECTOR_NAMES, loadConfig, ROLES, type Config, type DetectorName, type Role } from './config.js';
 import { timeParam } from './query/params.js';
 import { openContext, openWarehouse } from './context.js';
-import { createKey, initialAdminKey, initialKeysPath } from './keys/keyring.js';
+import { createKey, initialKey, initialKeysPath } from './keys/keyring.js';
 import { createLogger } from './logger.js';
 import { runningServer, warehouseHolder, type RunningServer } from './running-server.js';
 import { handleSignals, PortInUseError, startServer } from './server.js';
@@ -25,7 +25,6 @@ commands:
     [--name NAME]
   detect --from T [--to T]     run the detectors over a past range now and print the new flags
     [--detectors a,b] [--json]   (T: RFC 3339, epoch ms, or now-24h)
-  simulate --url U --key K     post realistic gateway traffic with injected attacks to a running
   simulate --url U --key K     post realistic gateway traffic with injected attacks to a running
     [--idp-key K]                tokenwatch (lifecycle events with the idp key), then run the
     [--seed 1] [--tokens 1000]   retro-hunt over it
@@ -142,11 +141,10 @@ interface HuntResult {
 
 function printHunt(result: HuntResult, json: boolean): void {
   const flags = result.flags.filter((f): f is PrintedFlag => Boolean(f));
-  if (json) {
-    for (const f of flags) console.log(JSON.stringify(f));
-    return;
+  for (const f of flags) {
+    console.log(json ? JSON.stringify(f) : `${f.severity.padEnd(8)} ${f.detector.padEnd(17)} ${f.subject_type}:${f.subject.slice(0, 16)}  ${f.window_start}  ${f.explanation}`);
   }
-  for (const f of flags) console.log(`${f.severity.padEnd(8)} ${f.detector.padEnd(17)} ${f.subject_type}:${f.subject.slice(0, 16)}  ${f.window_start}  ${f.explanation}`);
+  // The summary (and any failed detector) goes to stderr in both forms: stdout stays flags only.
   const failed = result.detectors.filter((d) => d.outcome === 'failed');
   console.error(
     `${flags.length} new flags from ${result.detectors.length} detectors over ${result.from} .. ${result.to}` +
@@ -156,7 +154,7 @@ function printHunt(result: HuntResult, json: boolean): void {
 
 /** The admin key to ask a running server with: TOKENWATCH_ADMIN_KEY, an admin key in the config, or the initial keys file. */
 function adminKeyFor(config: Config): string | undefined {
-  return config.adminKey ?? config.api_keys.find((k) => k.role === 'admin' && k.key !== undefined)?.key ?? initialAdminKey(config.dataDir);
+  return config.adminKey ?? config.api_keys.find((k) => k.role === 'admin' && k.key !== undefined)?.key ?? initialKey(config.dataDir, 'admin');
 }
 
 /** Asks a running server for a retro-hunt over its API (the embedded engine is locked by it). */
@@ -190,8 +188,10 @@ async function detect(config: Config, args: string[]): Promise<void> {
   });
   const from = values.from ? timeParam.safeParse(values.from) : undefined;
   const to = values.to ? timeParam.safeParse(values.to) : undefined;
-  if (!from?.success) throw new UsageError('detect: --from is required: RFC 3339, epoch milliseconds or now-<n><s|m|h|d>');
-  if (to && !to.success) throw new UsageError('detect: --to: RFC 3339, epoch milliseconds or now-<n><s|m|h|d>');
+  const TIME_FORMS = 'RFC 3339, epoch milliseconds or now-<n><s|m|h|d>';
+  if (!from) throw new UsageError(`detect: --from is required: ${TIME_FORMS}`);
+  if (!from.success) throw new UsageError(`detect: --from: expected ${TIME_FORMS}, got ${JSON.stringify(values.from)}`);
+  if (to && !to.success) throw new UsageError(`detect: --to: expected ${TIME_FORMS}, got ${JSON.stringify(values.to)}`);
   const only = values.detectors?.split(',').map((d) => d.trim());
   const unknown = only?.filter((d) => !(DETECTOR_NAMES as readonly string[]).includes(d));
   if (unknown?.length) throw new UsageError(`detect: unknown detector ${unknown.join(', ')}; known: ${DETECTOR_NAMES.join(', ')}`);
@@ -254,7 +254,7 @@ export async function main(argv: string[]): Promise<number> {
     config = loadConfig(process.env);
     switch (command) {
       case 'simulate':
-        await simulateCommand(rest, undefined, { dataDir: config.dataDir, adminKey: adminKeyFor(config) });
+        await simulateCommand(rest, undefined, { dataDir: config.dataDir, adminKey: adminKeyFor(config), idpKey: initialKey(config.dataDir, 'idp') });
         return 0;
       case 'serve':
         await serve(config);

@@ -57,6 +57,9 @@ const targetCommon = {
   max_attempts: z.number().int().min(1).max(100).default(8),
 };
 
+/** A 3scale account id as it goes into an Account Management API path. */
+const threescaleAccount = z.string().regex(/^[0-9A-Za-z_-]{1,64}$/, 'a 3scale account id (digits, letters, _ or -)');
+
 const revocationTarget = z.discriminatedUnion('type', [
   z.strictObject({
     type: z.literal('rfc7009'),
@@ -76,6 +79,13 @@ const revocationTarget = z.discriminatedUnion('type', [
     type: z.literal('threescale_app'),
     admin_url: url,
     admin_access_token: z.string().min(1),
+    /**
+     * The 3scale account of each application (app_id → account id), then one account for
+     * all; an application in neither is looked up at 3scale (applications/find.xml). Never
+     * taken from POST /v1/apps: an event's `owner` must not choose whose application is suspended.
+     */
+    accounts: z.record(z.string().min(1), threescaleAccount).default({}),
+    account_id: threescaleAccount.optional(),
     ...targetCommon,
   }),
   z.strictObject({

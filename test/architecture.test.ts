@@ -21,7 +21,6 @@ const KNOWN_UPWARD: readonly string[] = [
   'src/revocation/policy.ts -> src/detectors/flags.ts',
   'src/revocation/policy.ts -> src/detectors/types.ts',
   'src/revocation/for-flag.ts -> src/query/tokens.ts',
-  'src/revocation/policy.ts -> src/query/tokens.ts',
   'src/revocation/routes.ts -> src/query/params.ts',
 ];
 

@@ -3,7 +3,7 @@
  * `npm run build` first), its messages, exit codes, and what it must not leave behind.
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { existsSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:net';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -82,6 +82,13 @@ describe('--help and -h (issue 15, item 2)', () => {
     expect(none.status).toBe(2);
     expect(none.stderr).toContain('usage: tokenwatch <command>');
   });
+
+  it('tokenwatch --help lists each command once, every one of them', () => {
+    const lines = cli(['--help']).stdout.split('\n');
+    for (const command of ['serve', 'migrate', 'keys create', 'detect', 'simulate']) {
+      expect(lines.filter((l) => l.startsWith(`  ${command} `)), command).toHaveLength(1);
+    }
+  });
 });
 
 describe('a port in use (issue 15, item 4)', () => {
@@ -146,6 +153,21 @@ describe('detect and migrate while a server holds the data directory (issue 15, 
     expect(r.all).not.toMatch(STACK);
   });
 
+  it('detect --json keeps stdout for flags and still says on stderr what ran', () => {
+    const r = cli(['detect', '--from', 'now-1h', '--json'], env);
+    expect(r.status).toBe(0);
+    expect(r.stdout).toBe('');
+    expect(r.stderr).toMatch(/0 new flags from 8 detectors over /);
+  });
+
+  it('detect --from with an unreadable time says what came, not that it is missing (exit 2)', () => {
+    const r = cli(['detect', '--from', 'yesterday'], env);
+    expect(r.status).toBe(2);
+    expect(r.stderr).toContain('tokenwatch: detect: --from: expected RFC 3339, epoch milliseconds or now-<n><s|m|h|d>, got "yesterday"');
+    expect(r.stderr).not.toContain('is required');
+    expect(cli(['detect', '--from', 'now-1h', '--to', 'later'], env).stderr).toContain('--to: expected RFC 3339, epoch milliseconds or now-<n><s|m|h|d>, got "later"');
+  });
+
   it('detect without any admin key says which variable to set, exit 1', () => {
     const keysFile = join(dataDir, 'secrets', 'initial-api-keys.txt');
     const saved = readFileSync(keysFile, 'utf8');
@@ -205,7 +227,7 @@ describe('simulate runs the retro-hunt over what it posted (issue 15, item 6)', 
   it('says how many flags the retro-hunt found, writes the labels under the data directory, not the working directory', async () => {
     const cwd = tempDir();
     const dataDir = join(tempDir(), 'client-data');
-    const args = ['simulate', '--url', server.url, '--key', KEYS.ingest, '--idp-key', KEYS.idp, '--tokens', '50', '--days', '1', '--seed', '3'];
+    const args = ['simulate', '--url', server.url, '--key', KEYS.ingest, '--tokens', '50', '--days', '1', '--seed', '3'];
     const r = await cliAsync([...args, '--admin-key', KEYS.admin], { TOKENWATCH_DATA_DIR: dataDir }, cwd);
     expect(r.status).toBe(0);
     expect(r.stderr).toContain(`labels written to ${join(dataDir, 'simulation-labels.json')}`);
@@ -216,9 +238,13 @@ describe('simulate runs the retro-hunt over what it posted (issue 15, item 6)', 
     expect(existsSync(join(dataDir, 'simulation-labels.json'))).toBe(true);
     expect(r.all).not.toMatch(STACK);
 
-    const skipped = await cliAsync([...args, '--no-retro-hunt', '--labels', join(cwd, 'labels.json')], { TOKENWATCH_DATA_DIR: dataDir }, cwd);
+    // Without an admin key, lifecycle events need the idp key (refreshed and revoked are the identity provider's).
+    const skipped = await cliAsync([...args, '--idp-key', KEYS.idp, '--no-retro-hunt', '--labels', join(cwd, 'labels.json')], { TOKENWATCH_DATA_DIR: dataDir }, cwd);
     expect(skipped.status).toBe(0);
     expect(skipped.stderr).not.toContain('retro-hunt');
+    // With neither: the idp key comes from the data dir's initial keys file (here without an admin line).
+    mkdirSync(join(dataDir, 'secrets'), { recursive: true });
+    writeFileSync(join(dataDir, 'secrets', 'initial-api-keys.txt'), `idp:${KEYS.idp}\n`, { mode: 0o600 });
     const keyless = await cliAsync(args, { TOKENWATCH_DATA_DIR: dataDir }, cwd);
     expect(keyless.status).toBe(0);
     expect(keyless.stderr).toMatch(/the retro-hunt did not run; .* run: tokenwatch detect --from \S+\n$/);

@@ -44,6 +44,27 @@ async function newPlaceTokens(
   return new Map(rows.map((r) => [r.token_fingerprint, new Set(r.places)]));
 }
 
+/**
+ * A finding in words. Uses that overlap (the token used from both places at once) are said
+ * so: "A 11:51 then B 11:43: 11,600 km in 0 min" read like a bug.
+ */
+export function travelExplanation(
+  a: Pick<Visit, 'country' | 'city' | 'first' | 'last'>,
+  b: Pick<Visit, 'country' | 'city' | 'first' | 'last'>,
+  km: number,
+  minutes: number,
+  speedText: string,
+): string {
+  const distance = `${fmt(Math.round(km / 100) * 100)} km`;
+  if (b.first.getTime() > a.last.getTime()) {
+    return `${placeLabel(a)} ${hhmm(a.last)} then ${placeLabel(b)} ${hhmm(b.first)}: ${distance} in ${fmt(Math.round(minutes))} min = ${speedText}`;
+  }
+  const from = hhmm(new Date(Math.max(a.first.getTime(), b.first.getTime())));
+  const to = hhmm(new Date(Math.min(a.last.getTime(), b.last.getTime())));
+  const when = from === to ? `at ${from}` : from < to ? `between ${from} and ${to}` : `around ${to}–${from}`;
+  return `used from ${placeLabel(a)} and ${placeLabel(b)} at once (${when}), ${distance} apart`;
+}
+
 export const impossibleTravel = defineDetector({
   name: 'impossible_travel',
   description: 'consecutive uses whose distance over elapsed time exceeds a plausible speed',
@@ -114,9 +135,7 @@ export const impossibleTravel = defineDetector({
         window_end: new Date(start.getTime() + range.windowMs),
         severity: !Number.isFinite(speed) || speed >= 5 * t.MAX_SPEED_KMH ? 'high' : 'medium',
         score: Number.isFinite(speed) ? speed / t.MAX_SPEED_KMH : 100,
-        explanation:
-          `${placeLabel(a)} ${hhmm(a.last)} then ${placeLabel(b)} ${hhmm(b.first)}: ${fmt(Math.round(km / 100) * 100)} km in ` +
-          `${fmt(Math.round(minutes))} min = ${speedText}`,
+        explanation: travelExplanation(a, b, km, minutes, speedText),
         evidence: {
           from: { place: placeLabel(a), country: a.country, city: a.city, lat: a.lat, lon: a.lon, asn: a.asn, asn_org: a.asn_org, ip: a.ip, last_seen: a.last.toISOString() },
           to: { place: placeLabel(b), country: b.country, city: b.city, lat: b.lat, lon: b.lon, asn: b.asn, asn_org: b.asn_org, ip: b.ip, first_seen: b.first.toISOString() },

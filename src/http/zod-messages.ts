@@ -11,15 +11,20 @@ import { z } from 'zod';
 type Bag = { minimum?: number; maximum?: number; format?: string; maxLength?: number };
 type Issue = z.core.$ZodRawIssue;
 
-const MAX_SHOWN = 40;
+/**
+ * The longest string a message quotes. A longer one is described by its length only: a
+ * credential sent in the wrong field (a token as token_type, a key as a status) was quoted
+ * up to 40 characters into the 400 and, on the gateway routes, into the WARN log
+ * (red-team pass, 2026-12-07). Words such as an enum's value are shorter.
+ */
+const MAX_SHOWN = 16;
 
-/** What came, in words: `the string "abc"`, `the number 12`, `true`, `null`, `an array`. */
+/** What came, in words: `the string "abc"`, `a string of 80 characters`, `the number 12`, `true`, `null`, `an array`. */
 export function describeInput(input: unknown): string {
   if (input === undefined) return 'nothing';
   if (input === null) return 'null';
   if (typeof input === 'string') {
-    const shown = input.length > MAX_SHOWN ? `${input.slice(0, MAX_SHOWN)}…` : input;
-    return `the string ${JSON.stringify(shown)}`;
+    return input.length > MAX_SHOWN ? `a string of ${input.length} characters` : `the string ${JSON.stringify(input)}`;
   }
   if (typeof input === 'number') return Number.isNaN(input) ? 'NaN' : `the number ${input}`;
   if (typeof input === 'boolean') return String(input);

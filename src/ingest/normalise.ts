@@ -80,6 +80,16 @@ export interface Normaliser {
   (event: UsageEventInput, receivedAt: number, reporter?: Reporter): UsageRow | Refused;
 }
 
+/**
+ * A path without its query or fragment: a middleware that sends the request URL as `path`
+ * would otherwise store `?access_token=…` or `?apikey=…` (RFC 6750 §2.3), which the token
+ * detail then shows to any read key (red-team pass, 2026-12-07). The gateway mappers cut it too.
+ */
+function pathOnly(path: string): string {
+  const q = path.search(/[?#]/);
+  return q < 0 ? path : path.slice(0, q);
+}
+
 export const FINGERPRINT_MISMATCH = 'token_fingerprint: is not the fingerprint of token (send one of them, or the token with its own fingerprint)';
 
 const TRUST_REPORTED: Reporter = { keyId: '', trustReported: true };
@@ -129,7 +139,7 @@ export function createNormaliser(pepper: string, geo: GeoLookup | undefined, onR
       user_agent: event.user_agent ?? '',
       method: event.method?.toUpperCase() ?? '',
       host: event.host ?? '',
-      path: event.path ?? '',
+      path: event.path === undefined ? '' : pathOnly(event.path),
       status: event.status ?? 0,
       latency_ms: event.latency_ms ?? null,
       bytes: event.bytes ?? null,

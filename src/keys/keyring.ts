@@ -32,11 +32,11 @@ export function initialKeysPath(dataDir: string): string {
   return join(dataDir, 'secrets', 'initial-api-keys.txt');
 }
 
-/** The admin key in the initial keys file, if that file is still there. */
-export function initialAdminKey(dataDir: string): string | undefined {
+/** A role's key in the initial keys file, if that file is still there. */
+export function initialKey(dataDir: string, role: Role): string | undefined {
   try {
-    const line = readFileSync(initialKeysPath(dataDir), 'utf8').split('\n').find((l) => l.startsWith('admin:'));
-    return line?.slice('admin:'.length).trim() || undefined;
+    const line = readFileSync(initialKeysPath(dataDir), 'utf8').split('\n').find((l) => l.startsWith(`${role}:`));
+    return line?.slice(role.length + 1).trim() || undefined;
   } catch {
     return undefined;
   }

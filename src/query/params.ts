@@ -34,7 +34,7 @@ export const timeParam = z
 const MAX_INTERVAL_S = MAX_RANGE_MS / 1000;
 
 /**
- * A bucket size: seconds (`3600`) or a duration (`30s`, `5m`, `1h`, `1d`), as seconds.
+ * A bucket size: seconds (`3600`) or a duration (`120s`, `5m`, `1h`, `1d`), as seconds.
  * Bounded so it never overflows the engine's UInt32 (that was a misleading 503).
  */
 export const intervalParam = z
@@ -42,7 +42,7 @@ export const intervalParam = z
   .transform((value, ctx) => {
     const m = /^(\d{1,12})([smhd]?)$/.exec(value.trim());
     if (!m) {
-      ctx.addIssue({ code: 'custom', message: `expected seconds (3600) or a duration (30s, 5m, 1h, 1d), got "${value.slice(0, 40)}"` });
+      ctx.addIssue({ code: 'custom', message: `expected seconds (3600) or a duration (120s, 5m, 1h, 1d), got "${value.slice(0, 40)}"` });
       return z.NEVER;
     }
     const seconds = (Number(m[1]) * UNIT_MS[(m[2] || 's') as keyof typeof UNIT_MS]) / 1000;
@@ -52,7 +52,7 @@ export const intervalParam = z
     }
     return seconds;
   })
-  .describe('seconds (3600) or a duration: 30s, 5m, 1h, 1d; a whole number of minutes');
+  .describe('seconds (3600) or a duration: 120s, 5m, 1h, 1d; a whole number of minutes');
 
 export const fingerprintParam = z.string().regex(/^[0-9a-f]{64}$/, 'must be a token fingerprint: 64 lowercase hex characters');
 

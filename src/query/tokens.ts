@@ -357,16 +357,19 @@ export async function tokenFamily(warehouse: Warehouse, fp: string) {
   };
 }
 
+/** A warehouse time answered as RFC 3339 UTC, like every other time in the API. */
+const stamp = time.transform(isoTime);
+
 export const appRow = z.object({
   app_id: z.string(),
   state: z.enum(['blocked', 'active', 'registered']),
   name: z.string(),
   owner: z.string(),
-  registered_at: time,
-  first_active_at: time,
-  last_seen: time,
-  blocked_at: time,
-  unblocked_at: time,
+  registered_at: stamp,
+  first_active_at: stamp,
+  last_seen: stamp,
+  blocked_at: stamp,
+  unblocked_at: stamp,
   block_reason: z.string(),
 });
 

@@ -1,7 +1,7 @@
 /**
  * From a flag to revocation requests, the one way both the automatic policies
  * (policy.ts) and the review API (POST /v1/flags/:id/confirm) take: the flag's token, or
- * its refresh family minus the tokens already revoked or expired, each with what the
+ * its refresh family minus the tokens already revoked, each with what the
  * registry knows of it, the flag's app and user where it knows nothing.
  */
 import { familyEntries, registryEntries, type TokenRegistryRow } from '../query/tokens.js';
@@ -39,7 +39,12 @@ export interface TokenToRevoke {
   entry: TokenRegistryRow | undefined;
 }
 
-/** The tokens a revocation of `fp` covers: the token itself, or its family's tokens that are neither revoked nor expired. */
+/**
+ * The tokens a revocation of `fp` covers: the token itself, or its family's tokens not
+ * revoked yet. Expired ones are revoked too: "expired" may be a gateway's word, which must
+ * not shield a live member of a compromised family, and revoking an expired token costs
+ * one call.
+ */
 export async function tokensToRevoke(warehouse: Warehouse, fp: string, scope: 'token' | 'family'): Promise<TokenToRevoke[]> {
   if (scope === 'token') {
     const [entry] = await registryEntries(warehouse, { fps: [fp] });
@@ -47,7 +52,7 @@ export async function tokensToRevoke(warehouse: Warehouse, fp: string, scope: 't
   }
   const family = await familyEntries(warehouse, fp);
   if (!family) return [{ token_fingerprint: fp, entry: undefined }];
-  return family.entries.filter((e) => e.state !== 'revoked' && e.state !== 'expired').map((entry) => ({ token_fingerprint: entry.token_fingerprint, entry }));
+  return family.entries.filter((e) => e.state !== 'revoked').map((entry) => ({ token_fingerprint: entry.token_fingerprint, entry }));
 }
 
 /** One request for one token: the registry's type, app and user, else the fallback's. */

@@ -14,7 +14,6 @@ import type { Config } from '../config.js';
 import type { NewFlag } from '../detectors/flags.js';
 import { SEVERITY_ORDER } from '../detectors/types.js';
 import type { Metrics } from '../metrics.js';
-import { appEntry } from '../query/tokens.js';
 import { count64, defineQuery, TABLES, type Warehouse } from '../warehouse/warehouse.js';
 import { revokeForFlag } from './for-flag.js';
 import type { RevocationRequests, RevokeRequest } from './requests.js';
@@ -144,8 +143,8 @@ export class PolicyEngine {
     const base = { target, source: 'detector' as const, actor, reason, flag_id: flag.id, dry_run: policy.dry_run };
     let requests: RevokeRequest[] = [];
     if (policy.action === 'block_app' && f.app_id) {
-      const [app] = await appEntry(this.warehouse, { app_id: f.app_id });
-      requests = [{ ...base, action: 'block_app', token_fingerprint: `app:${f.app_id}`, app_id: f.app_id, account_id: app?.owner ?? '', scope: 'app' }];
+      // No account id: the adapter takes it from configuration or the identity provider, never from /v1/apps.
+      requests = [{ ...base, action: 'block_app', token_fingerprint: `app:${f.app_id}`, app_id: f.app_id, scope: 'app' }];
     } else if (policy.action === 'notify') {
       requests = [
         {

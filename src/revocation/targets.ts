@@ -16,7 +16,7 @@ export class RevocationTargets {
     if (!target) {
       throw new Conflict(
         'no_target',
-        'no revocation target is configured: add one under revocation.targets in the config file (docs/revocation.md); estimates and dry runs work without one',
+        'no revocation target is configured: add one under revocation.targets in the config file (docs/revocation.md); estimates and bulk dry runs (scope family, user, app or all) work without one',
       );
     }
     if (!(target in this.config.revocation.targets)) {

@@ -16,7 +16,8 @@ export const SIMULATE_USAGE = `usage: tokenwatch simulate --url URL --key INGEST
   --url URL               the tokenwatch server, e.g. http://127.0.0.1:8080
   --key KEY               an API key with the ingest role (usage events)
   --idp-key KEY           an API key with the idp or admin role (lifecycle events:
-                          refreshed and revoked need it; default: --key)
+                          refreshed and revoked need it; default: the data dir's
+                          initial idp key, else the admin key, else --key)
   --seed N                PRNG seed (default 1): same seed, same traffic
   --tokens N              token holders (default 1000, at least ${MIN_TOKENS})
   --days N                days of traffic up to now (default 7, at most ${MAX_HISTORY_DAYS})
@@ -65,6 +66,8 @@ export interface SimulateEnvironment {
   dataDir: string;
   /** An admin key for the retro-hunt when --admin-key is not given. */
   adminKey?: string;
+  /** An idp key for lifecycle events when --idp-key is not given (the initial keys file's). */
+  idpKey?: string;
 }
 
 /** Runs the command; progress and the summary go to `log`. Throws SimulateUsageError on bad arguments. */
@@ -115,7 +118,8 @@ export async function simulateCommand(
   let lastReport = 0;
   const result = await post(
     sim,
-    { url: a.url!, key: a.key!, idpKey: a['idp-key'] },
+    // admin implies idp: without an idp key the admin key carries the lifecycle events.
+    { url: a.url!, key: a.key!, idpKey: a['idp-key'] ?? env.idpKey ?? a['admin-key'] ?? env.adminKey },
     {
       batchSize: a['batch-size'],
       concurrency: a.concurrency,

@@ -12,16 +12,21 @@ import { describeIssues } from '../ingest/event-schema.js';
 import { FINGERPRINT, fingerprintField, scopesField, timestampField } from '../ingest/fields.js';
 import { FINGERPRINT_MISMATCH } from '../ingest/normalise.js';
 import { decodeJwtClaims, fingerprint } from '../ingest/fingerprint.js';
-import type { Rejection } from '../ingest/ingestor.js';
 import type { RawTokenHook } from '../ingest/normalise.js';
+import { dedupKey, type Rejection } from '../ingest/ingestor.js';
 import { RecentIds } from '../ingest/recent-ids.js';
 import { clickHouseTime, defineInsert, defineQuery, TABLES, toClickHouseTime, type Warehouse } from '../warehouse/warehouse.js';
 
 export const LIFECYCLE_EVENTS = ['issued', 'refreshed', 'revoked', 'expired'] as const;
 export const REVOCATION_SOURCES = ['detector', 'api_provider', 'app_owner', 'subscriber', 'governance', 'webhook'] as const;
 export const APP_EVENTS = ['registered', 'blocked', 'unblocked'] as const;
-/** The lifecycle events a gateway's ingest key may send: neither makes a gateway reject a token nor changes a family. */
-export const INGEST_KEY_EVENTS: ReadonlySet<string> = new Set(['issued', 'expired']);
+/**
+ * The lifecycle events a gateway's ingest key may send: `issued` (without expires_at) neither
+ * makes a gateway reject a token, nor changes a family, nor takes a token out of
+ * revocation's reach. `expired` did the last: an expired token is skipped by family and
+ * bulk revocations, so a stolen key marked its stolen token expired (red-team pass, 2026-12-07).
+ */
+export const INGEST_KEY_EVENTS: ReadonlySet<string> = new Set(['issued']);
 
 /**
  * Words identity providers use for who revoked, mapped onto the documented sources
@@ -166,12 +171,18 @@ export class LifecycleIngestor {
     return createHash('sha256').update(`${e.event}|${fp}|${e.ts}|${parent}`).digest('hex').slice(0, 32);
   }
 
-  /** `keyId`: the key that sent the events (request.keyId), recorded as reported_by. */
+  /**
+   * `keyId`: the key that sent the events (request.keyId), recorded as reported_by.
+   * `fromGateway`: sent with an ingest key, whose `issued` starts no family: a family is the
+   * identity provider's word, and a gateway's later `issued` for a refreshed token moved it
+   * into a family of its own, out of its real family's revocation (red-team pass, 2026-12-07).
+   */
   async ingest(
     items: unknown[],
     parseRejections: Rejection[],
     receivedAt = Date.now(),
     keyId = '',
+    fromGateway = false,
   ): Promise<{ accepted: number; duplicates: number; rejected: Rejection[] }> {
     if (items.length > this.config.server.max_events_per_request) {
       throw new TooLarge('too_many_events', `a request may carry at most ${this.config.server.max_events_per_request} events; this one has ${items.length}`);
@@ -216,7 +227,8 @@ export class LifecycleIngestor {
     let duplicates = 0;
     for (const { e, fp, parent } of valid) {
       const eventId = this.eventId(e, fp, parent);
-      if (this.recent.has(eventId)) {
+      // Per reporting key: another key sending the id first must not swallow this event.
+      if (this.recent.has(dedupKey(keyId, eventId))) {
         duplicates += 1;
         continue;
       }
@@ -227,7 +239,7 @@ export class LifecycleIngestor {
         this.onRawToken?.(fp, e.token, e.token_type, expiresAt);
       }
       let family = '';
-      if (e.event === 'issued') family = fp;
+      if (e.event === 'issued' && !fromGateway) family = fp;
       if (e.event === 'refreshed') family = families.get(parent) ?? parent;
       if (family) families.set(fp, family);
       rows.push({
@@ -260,7 +272,7 @@ export class LifecycleIngestor {
       const token = createHash('sha256').update(JSON.stringify(rows)).digest('hex');
       // A warehouse failure propagates as 503: nothing was acknowledged, the caller retries.
       await insertTokenEvents(this.warehouse, rows, { dedupToken: `token-events-${token}` });
-      for (const r of rows) this.recent.add(r.event_id);
+      for (const r of rows) this.recent.add(dedupKey(keyId, r.event_id));
       const revoked = rows.filter((r) => r.event === 'revoked');
       if (revoked.length > 0) this.onRevoked?.(revoked, receivedAt);
     }

@@ -14,10 +14,11 @@ import { appEventSchema, INGEST_KEY_EVENTS, insertAppEvents, LIFECYCLE_EVENTS, t
 const KNOWN_EVENTS: ReadonlySet<unknown> = new Set(LIFECYCLE_EVENTS);
 
 /**
- * What a gateway's ingest key may not send here: refreshed and revoked events, and any
- * event that names a token it replaces. A revocation makes every gateway reject the token
- * and a refresh changes its family: only the identity provider (role idp) or an admin may
- * say so. One such event refuses the whole request (403), each named by index. An event
+ * What a gateway's ingest key may not send here: refreshed, revoked and expired events, any
+ * event that names a token it replaces, and an expiry. A revocation makes every gateway
+ * reject the token, a refresh changes its family, and an expiry (reported, or an
+ * expires_at) takes a live token out of family and bulk revocations: only the identity
+ * provider (role idp) or an admin may say so. One such event refuses the whole request (403), each named by index. An event
  * that is no lifecycle event at all is left to the schema (400, like any invalid event).
  */
 export function ingestKeyViolations(items: unknown[]): Rejection[] {
@@ -27,17 +28,19 @@ export function ingestKeyViolations(items: unknown[]): Rejection[] {
     const e = item as Record<string, unknown>;
     if (!KNOWN_EVENTS.has(e.event)) return;
     if (!INGEST_KEY_EVENTS.has(e.event as string)) {
-      out.push({ index, error: `event ${JSON.stringify(String(e.event).slice(0, 32))} needs a key with role idp or admin; an ingest key may send issued and expired` });
+      out.push({ index, error: `event ${JSON.stringify(String(e.event).slice(0, 32))} needs a key with role idp or admin; an ingest key may send issued only` });
     } else if (e.rotated_from !== undefined || e.rotated_from_fingerprint !== undefined) {
       out.push({ index, error: 'rotated_from needs a key with role idp or admin: it changes a refresh family' });
+    } else if (e.expires_at !== undefined) {
+      out.push({ index, error: 'expires_at needs a key with role idp or admin: an expired token is left out of revocations' });
     }
   });
   return out;
 }
 
-function batchOf(body: unknown, contentType: string | undefined) {
+function batchOf(body: unknown, contentType: string | undefined, maxItems: number) {
   if (!Buffer.isBuffer(body) || body.length === 0) throw new HttpError(400, 'empty_body', 'the body is empty: send a JSON array or NDJSON of events');
-  return parseBatch(body, isNdjson(contentType));
+  return parseBatch(body, isNdjson(contentType), maxItems);
 }
 
 /** What the lifecycle routes use of the running parts: the lifecycle ingestor is wired in context.ts. */
@@ -64,20 +67,20 @@ export async function tokenRoutes(app: App, ctx: TokenRouteDeps): Promise<void> 
         summary: 'Record token lifecycle events',
         description:
           'issued, refreshed (rotated_from: the refresh token it replaces), revoked (source, reason) or expired; ' +
-          'a JSON array or NDJSON, validated like usage events. Role idp or admin; an ingest key may send only issued and expired (else 403).',
+          'a JSON array or NDJSON, validated like usage events. Role idp or admin; an ingest key may send only issued, without expires_at (else 403).',
         tags: ['tokens'],
         response: { 202: ingestResponse },
       },
     },
     async (request, reply) => {
-      const { items, rejected } = batchOf(request.body, request.headers['content-type']);
+      const { items, rejected } = batchOf(request.body, request.headers['content-type'], ctx.config.server.max_events_per_request);
       if (request.role === 'ingest') {
         const refused = ingestKeyViolations(items);
         if (refused.length > 0) {
           throw new HttpError(403, 'forbidden', `${refused.length} event(s) need a key with role idp or admin; nothing was stored`, refused);
         }
       }
-      return reply.code(202).send(await lifecycle.ingest(items, rejected, Date.now(), request.keyId));
+      return reply.code(202).send(await lifecycle.ingest(items, rejected, Date.now(), request.keyId, request.role === 'ingest'));
     },
   );
 
@@ -95,7 +98,7 @@ export async function tokenRoutes(app: App, ctx: TokenRouteDeps): Promise<void> 
       },
     },
     async (request, reply) => {
-      const { items, rejected: parseRejected } = batchOf(request.body, request.headers['content-type']);
+      const { items, rejected: parseRejected } = batchOf(request.body, request.headers['content-type'], ctx.config.server.max_events_per_request);
       if (items.length > ctx.config.server.max_events_per_request) {
         throw new HttpError(413, 'too_many_events', `a request may carry at most ${ctx.config.server.max_events_per_request} events`);
       }

@@ -160,6 +160,14 @@ describe('detectors catch the attack and spare the look-alike', () => {
     expect(flags.filter((f) => f.subject === '81.2.3.4')).toEqual([]);
   });
 
+  it('every flag names the key that reported its evidence, whatever its subject (token or address)', () => {
+    const gateway = configKeyId(sha256(KEYS.ingest));
+    const named = flags.map((f) => [f.detector, f.subject_type, (f as unknown as { evidence: { reported_by: string[] } }).evidence.reported_by]);
+    expect(named.length).toBeGreaterThanOrEqual(8);
+    for (const [detector, subjectType, keys] of named) expect(keys, `${detector} (${subjectType})`).toEqual([gateway]);
+    expect(named.some(([, subjectType]) => subjectType === 'ip')).toBe(true);
+  });
+
   it('raises nothing else', () => {
     const expected = ['spiky', 'leaked', 'traveller-thief', 'shared', 'zombie', 'rt-1', 'sleeper'].map(fp).concat('45.9.8.7');
     expect(flags.filter((f) => !expected.includes(f.subject)).map((f) => `${f.detector}: ${f.explanation}`)).toEqual([]);

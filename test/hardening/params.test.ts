@@ -47,4 +47,14 @@ describe('time and interval parameters', () => {
     expect(res.statusCode).toBe(400);
     expect(res.json().error.message).toMatch(/whole number of minutes/);
   });
+
+  it('every duration a bad interval is told to use is itself accepted (no 30s example for minute rollups)', async () => {
+    const res = await get('/v1/usage/timeseries?from=now-1h&interval=abc');
+    expect(res.statusCode).toBe(400);
+    const examples = /a duration \(([^)]*)\)/.exec(res.json().error.message)?.[1]?.split(', ') ?? [];
+    expect(examples.length).toBeGreaterThan(2);
+    for (const example of examples) {
+      expect((await get(`/v1/usage/timeseries?from=now-2d&interval=${example}`)).statusCode, example).toBe(200);
+    }
+  });
 });

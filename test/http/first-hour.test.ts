@@ -74,6 +74,13 @@ describe('estimates without a revocation target (item 8)', () => {
     expect(real.status).toBe(409);
     expect(real.body.error).toMatchObject({ code: 'no_target', message: expect.stringContaining('add one under revocation.targets in the config file') });
   });
+
+  it("a single token's dry run needs a target, and the 409 does not promise that dry runs work without one", async () => {
+    const r = await send('POST', '/v1/revocations', 'admin', JSON.stringify({ scope: 'token', token: 'drill-token', reason: 'drill', dry_run: true }), 'application/json');
+    expect(r.status).toBe(409);
+    expect(r.body.error.code).toBe('no_target');
+    expect(r.body.error.message).toContain('bulk dry runs (scope family, user, app or all) work without one');
+  });
 });
 
 describe('content types and empty batches (smaller items)', () => {

@@ -405,7 +405,7 @@ const TYK_BASE = {
   ts: ms('2024-12-07T09:30:00.123Z'),
   token_fingerprint: '',
   token_kind: 'reference',
-  token_ref: 'tyk:key:5f3a9c1e7b2d4a68',
+  token_ref: 'tyk:key:5f3a9c1e…',
   ip: '203.0.113.9',
   country: 'NL',
   city: 'Amsterdam',
@@ -486,6 +486,21 @@ describe('limits and documentation', () => {
     const notJson = await post('kong', '{"request": ');
     expect(notJson.status).toBe(400);
     expect(notJson.body.error?.code).toBe('invalid_json');
+  });
+
+  it.each([
+    ['kong', '[]'],
+    ['apisix', '[]'],
+    ['apisix', 'INSERT INTO usage FORMAT JSONEachRow '],
+    ['envoy', '[]'],
+    ['tyk', '[]'],
+  ])('%s: %j is 400 empty_batch that says why (not an empty details list); a blank body is empty_body', async (gateway, body) => {
+    const r = await post(gateway, body);
+    expect(r.status).toBe(400);
+    expect(r.body.error).toEqual({ code: 'empty_batch', message: `the body holds no ${gateway} log records: send at least one`, details: [{ field: 'body', error: 'no records' }] });
+    const blank = await post(gateway, ' \n ');
+    expect(blank.status).toBe(400);
+    expect(blank.body.error?.code).toBe('empty_body');
   });
 
   it('lists the four routes in the OpenAPI document', async () => {

@@ -160,7 +160,14 @@ describe('application lifecycle', () => {
     expect((await get('/v1/apps/billing')).json()).toMatchObject({ state: 'active', tokens_by_state: { issued: 1 } });
 
     await post('/v1/apps', [{ event: 'blocked', app_id: 'billing', reason: 'abuse', ts: minutesAgo(20) }], 'admin');
-    expect((await get('/v1/apps/billing')).json()).toMatchObject({ state: 'blocked', block_reason: 'abuse' });
+    const blocked = (await get('/v1/apps/billing')).json();
+    expect(blocked).toMatchObject({ state: 'blocked', block_reason: 'abuse' });
+    // Times are RFC 3339 UTC like everywhere else in the API (they were ClickHouse's "YYYY-MM-DD hh:mm:ss.sss").
+    const rfc3339 = /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?Z$/;
+    expect(blocked.registered_at).toMatch(rfc3339);
+    expect(blocked.blocked_at).toMatch(rfc3339);
+    expect(Math.abs(Date.parse(blocked.registered_at) - Date.parse(minutesAgo(100)))).toBeLessThan(60_000);
+    expect(Math.abs(Date.parse(blocked.blocked_at) - Date.parse(minutesAgo(20)))).toBeLessThan(60_000);
 
     await post('/v1/apps', [{ event: 'unblocked', app_id: 'billing', ts: minutesAgo(1) }]);
     expect((await get('/v1/apps/billing')).json().state).toBe('active');

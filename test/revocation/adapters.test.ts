@@ -460,40 +460,74 @@ describe('threescale_pat', () => {
 });
 
 describe('threescale_app', () => {
-  const app = (url: string) => adapterFor({ type: 'threescale_app', admin_url: url, admin_access_token: 'admin-token-3scale' });
+  const app = (url: string, extra: Record<string, unknown> = {}) =>
+    adapterFor({ type: 'threescale_app', admin_url: url, admin_access_token: 'admin-token-3scale', account_id: '42', ...extra });
 
   it('suspends the application: exact PUT path and form body', async () => {
     const server = await standIn(answer(200, '<?xml version="1.0"?><application><state>suspended</state></application>'));
     const adapter = app(server.url);
     expect(adapter.needsToken).toBe(false);
-    expect(await attempt(adapter, task({ app_id: '7', account_id: '42' }))).toMatchObject({ kind: 'done', http_status: 200 });
+    expect(await attempt(adapter, task({ app_id: '7' }))).toMatchObject({ kind: 'done', http_status: 200 });
     const [req] = server.seen;
     expect(req).toMatchObject({ method: 'PUT', url: '/admin/api/accounts/42/applications/7/suspend.xml' });
     expect(req!.headers['content-type']).toMatch(/^application\/x-www-form-urlencoded/);
     expect(Object.fromEntries(new URLSearchParams(req!.body))).toEqual({ access_token: 'admin-token-3scale' });
   });
 
+  it("takes the account from configuration, never from the task (an event's owner must not choose it)", async () => {
+    const server = await standIn(answer(200, '<application/>'));
+    const adapter = app(server.url, { accounts: { '7': '1001' } });
+    await attempt(adapter, task({ app_id: '7', account_id: '666' }));
+    await attempt(adapter, task({ app_id: '8', account_id: '666' }));
+    expect(server.seen.map((r) => r.url)).toEqual(['/admin/api/accounts/1001/applications/7/suspend.xml', '/admin/api/accounts/42/applications/8/suspend.xml']);
+  });
+
+  it('asks 3scale whose application it is when configuration does not say (applications/find.xml)', async () => {
+    const server = await standIn((req, res) => {
+      if (req.method === 'GET') {
+        res.writeHead(200, { 'content-type': 'application/xml' });
+        res.end('<?xml version="1.0"?><application><id>7</id><state>live</state><user_account_id>2445</user_account_id></application>');
+        return;
+      }
+      res.writeHead(200);
+      res.end('<application/>');
+    });
+    const adapter = adapterFor({ type: 'threescale_app', admin_url: server.url, admin_access_token: 'admin-token-3scale' });
+    expect(await attempt(adapter, task({ app_id: '7', account_id: '666' }))).toMatchObject({ kind: 'done', http_status: 200 });
+    const [find, suspend] = server.seen;
+    expect(find!.method).toBe('GET');
+    expect(find!.url.split('?')[0]).toBe('/admin/api/applications/find.xml');
+    expect(Object.fromEntries(new URLSearchParams(find!.url.split('?')[1]))).toEqual({ access_token: 'admin-token-3scale', application_id: '7' });
+    expect(suspend).toMatchObject({ method: 'PUT', url: '/admin/api/accounts/2445/applications/7/suspend.xml' });
+  });
+
+  it('fails without suspending when 3scale does not know the application', async () => {
+    const server = await standIn(answer(404, '<?xml version="1.0"?><error>Application not found</error>'));
+    const adapter = adapterFor({ type: 'threescale_app', admin_url: server.url, admin_access_token: 'admin-token-3scale' });
+    expect(await attempt(adapter, task({ app_id: '7' }))).toMatchObject({ kind: 'failed', http_status: 404 });
+    expect(server.seen).toHaveLength(1);
+  });
+
   it('treats an already suspended application as done', async () => {
     const server = await standIn(answer(422, '<?xml version="1.0"?><errors><error>State cannot transition via "suspend"</error></errors>'));
-    expect(await attempt(app(server.url), task({ app_id: '7', account_id: '42' }))).toMatchObject({ kind: 'done', http_status: 422 });
+    expect(await attempt(app(server.url), task({ app_id: '7' }))).toMatchObject({ kind: 'done', http_status: 422 });
   });
 
   it('fails an unknown application without an alarm, and a refused admin token with one', async () => {
     const missing = await standIn(answer(404, '<?xml version="1.0"?><error>Not found</error>'));
-    const outcome = await attempt(app(missing.url), task({ app_id: '7', account_id: '42' }));
+    const outcome = await attempt(app(missing.url), task({ app_id: '7' }));
     expect(outcome).toMatchObject({ kind: 'failed', http_status: 404 });
     expect(outcome.kind === 'failed' && outcome.alarm).toBeFalsy();
     const forbidden = await standIn(answer(403));
-    expect(await attempt(app(forbidden.url), task({ app_id: '7', account_id: '42' }))).toMatchObject({
+    expect(await attempt(app(forbidden.url), task({ app_id: '7' }))).toMatchObject({
       kind: 'failed',
       http_status: 403,
       alarm: true,
     });
   });
 
-  it('needs an account id and an app id', async () => {
+  it('needs an app id', async () => {
     const server = await standIn(answer(200));
-    expect(await attempt(app(server.url), task({ app_id: '7' }))).toEqual({ kind: 'failed', error: 'missing_account_id' });
     expect(await attempt(app(server.url), task({ account_id: '42' }))).toEqual({ kind: 'failed', error: 'missing_app_id' });
     expect(server.seen).toHaveLength(0);
   });

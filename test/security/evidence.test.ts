@@ -28,7 +28,10 @@ beforeAll(async () => {
       ingest: { place_trust: { default: 'lookup', keys: { [idB]: 'reported' } } },
       revocation: {
         targets: { idp: { type: 'rfc7009', url: 'http://127.0.0.1:9/revoke', client_id: 'tw', client_secret: 'secret' } },
-        policies: [{ detectors: ['impossible_travel'], min_severity: 'medium', action: 'revoke_token', target: 'idp' }],
+        policies: [
+          { detectors: ['impossible_travel'], min_severity: 'medium', action: 'revoke_token', target: 'idp' },
+          { detectors: ['refresh_reuse'], min_severity: 'high', action: 'revoke_family', target: 'idp' },
+        ],
         max_auto_revocations_per_hour_per_key: 1,
       },
       scheduler: { enabled: false },
@@ -116,5 +119,43 @@ describe('who said so', () => {
     const fresh = { ...travel[0]!, id: 'f'.repeat(32) };
     await t.ctx.runner.store.insert([fresh]);
     expect((await t.ctx.revocations.policy.apply([fresh]))[0]!.held).toBe('key_budget');
+  });
+
+  it('a gateway key that calls a family member "expired" does not take it out of an automatic family revocation', async () => {
+    const post = (url: string, body: unknown, role: 'idp' | 'ingest') =>
+      t.app.inject({ method: 'POST', url, headers: { 'content-type': 'application/json', ...auth(role) }, payload: JSON.stringify(body) });
+    const family = [
+      { event: 'issued', token: 'fam-rt-1', token_type: 'refresh_token', ts: new Date(now - 60 * MIN).toISOString() },
+      { event: 'refreshed', token: 'fam-rt-2', token_type: 'refresh_token', rotated_from: 'fam-rt-1', ts: new Date(now - 30 * MIN).toISOString() },
+    ];
+    expect((await post('/v1/tokens', family, 'idp')).statusCode).toBe(202);
+    // A gateway key may no longer say "expired" (red-team pass): refused. And where an expiry
+    // is on record (here the identity provider's), a family revocation still covers the token.
+    const expired = [{ event: 'expired', token_fingerprint: fp('fam-rt-2'), ts: new Date(now - MIN).toISOString() }];
+    expect((await post('/v1/tokens', expired, 'ingest')).statusCode).toBe(403);
+    expect((await post('/v1/tokens', expired, 'idp')).statusCode).toBe(202);
+    const flag = {
+      id: 'e'.repeat(32),
+      detector: 'refresh_reuse' as const,
+      status: 'open' as const,
+      finding: {
+        subject_type: 'token' as const,
+        subject: fp('fam-rt-1'),
+        token_fingerprint: fp('fam-rt-1'),
+        window_start: new Date(now - 5 * MIN),
+        window_end: new Date(now),
+        severity: 'high' as const,
+        score: 1,
+        explanation: 'rotated refresh token used again',
+        evidence: {},
+      },
+    };
+    await t.ctx.runner.store.insert([flag]);
+    const [outcome] = await t.ctx.revocations.policy.apply([flag]);
+    expect(outcome!.held).toBeUndefined();
+    expect(outcome!.revocations).toHaveLength(2);
+    await t.ctx.revocations.audit.flush();
+    const revoked = (await t.ctx.warehouse.query(`SELECT token_fingerprint FROM revocations FINAL WHERE flag_id = {id:String}`, { id: flag.id })) as { token_fingerprint: string }[];
+    expect(revoked.map((r) => r.token_fingerprint).sort()).toEqual([fp('fam-rt-1'), fp('fam-rt-2')].sort());
   });
 });

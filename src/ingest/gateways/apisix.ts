@@ -31,14 +31,14 @@ export const apisixRecord = z.object({
 const INSERT = /^\s*INSERT\s+INTO\s+\S+\s+FORMAT\s+JSONEachRow\s*/i;
 
 /** Which of APISIX's body forms this is, from its first bytes. */
-export function splitApisix(text: string): Split {
+export function splitApisix(text: string, max = Infinity): Split {
   const insert = INSERT.exec(text);
-  if (insert) return splitConcatenated(text.slice(insert[0].length));
+  if (insert) return splitConcatenated(text.slice(insert[0].length), max);
   const first = text.trimStart()[0];
-  if (first === '[') return splitJson(text);
+  if (first === '[') return splitJson(text, max);
   // One object, or several separated by newlines: a lone object may itself span lines only
   // if pretty-printed, which APISIX never does.
-  const lines = splitLines(text);
+  const lines = splitLines(text, /\n/, max);
   return lines;
 }
 

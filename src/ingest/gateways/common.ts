@@ -5,10 +5,14 @@
 import { isIP } from 'node:net';
 import { z } from 'zod';
 import type { Rejection } from '../ingestor.js';
+import { TooLarge } from '../../errors.js';
 import { parseJson as parseJsonSafely } from '../../json.js';
 
 /** The token a record names: a clear credential, or the gateway's reference to one. */
-export type TokenFound = { raw: string; type?: 'api_key' | 'access_token' } | { ref: string };
+export type TokenFound =
+  | { raw: string; type?: 'api_key' | 'access_token' }
+  /** `shown`: what token_ref stores and the API shows, when the reference itself must not be kept (it may be the key). */
+  | { ref: string; shown?: string };
 
 export interface Mapped {
   /** A usage event of the contract, without its token (the route adds it); an undefined field is absent. */
@@ -116,19 +120,31 @@ export function issues(error: z.ZodError): string {
   return error.issues.map((i) => (i.path.length ? `${i.path.map(String).join('.')}: ${i.message}` : i.message)).join('; ');
 }
 
+/**
+ * 413 for a body past server.max_events_per_request, raised while splitting: a 10 MiB body
+ * of tiny invalid records ("x\n", "{}") used to be split, parsed and mapped in full before
+ * the count was checked, tens of seconds of a blocked event loop and hundreds of MB per
+ * request (red-team pass, 2026-12-07).
+ */
+export function tooManyRecords(max: number): TooLarge {
+  return new TooLarge('too_many_events', `a request may carry at most ${max} events; this one has more`);
+}
+
 /** JSON: an array of records, or one record. */
-export function splitJson(text: string): Split {
+export function splitJson(text: string, max = Infinity): Split {
   const parsed = parseJson(text);
+  if (Array.isArray(parsed) && parsed.length > max) throw tooManyRecords(max);
   if (Array.isArray(parsed)) return { items: parsed, rejected: [] };
   return { items: [parsed], rejected: [] };
 }
 
 /** Records separated by newlines (APISIX concat_method new_line, NDJSON from a forwarder). */
-export function splitLines(text: string, separator: RegExp = /\n/): Split {
+export function splitLines(text: string, separator: RegExp = /\n/, max = Infinity): Split {
   const items: unknown[] = [];
   const rejected: Rejection[] = [];
   for (const line of text.split(separator)) {
     if (line.trim() === '') continue;
+    if (items.length >= max) throw tooManyRecords(max);
     try {
       items.push(parseJsonSafely(line));
     } catch (error) {
@@ -156,7 +172,7 @@ function parseJson(text: string): unknown {
  * not JSON is rejected by its index and the scan goes on at the next `{` that starts a line
  * or follows a closing brace.
  */
-export function splitConcatenated(text: string): Split {
+export function splitConcatenated(text: string, max = Infinity): Split {
   const items: unknown[] = [];
   const rejected: Rejection[] = [];
   let i = 0;
@@ -164,6 +180,7 @@ export function splitConcatenated(text: string): Split {
   while (i < n) {
     while (i < n && /\s/.test(text[i]!)) i++;
     if (i >= n) break;
+    if (items.length >= max) throw tooManyRecords(max);
     const end = objectEnd(text, i);
     const chunk = end < 0 ? text.slice(i) : text.slice(i, end + 1);
     try {

@@ -8,9 +8,10 @@
  * A forwarder's envelope (`message`, `log`) is unwrapped. The token is the record's
  * `authorization` key (add `"authorization": "%REQ(AUTHORIZATION)%"` to the format).
  */
+import { BlockList } from 'node:net';
 import { z } from 'zod';
 import type { GatewaySettings } from './settings.js';
-import { addressIp, bearer, fail, num, pathOf, present, splitJson, splitLines, unwrapLine, type MapOutcome, type Split, type TokenFound } from './common.js';
+import { addressIp, bearer, fail, tooManyRecords, num, pathOf, present, splitJson, splitLines, unwrapLine, type MapOutcome, type Split, type TokenFound } from './common.js';
 
 type EnvoySettings = GatewaySettings['envoy'];
 type Field = keyof EnvoySettings['keys'];
@@ -64,14 +65,37 @@ export function parseEnvoyText(line: string): Record<string, string> | undefined
 }
 
 /** JSON (array or object), NDJSON, or plain text lines (which start with "[<start time>]"). */
-export function splitEnvoy(text: string): Split {
+export function splitEnvoy(text: string, max = Infinity): Split {
   const start = text.trimStart();
-  if (/^\[\s*[{"\]]/.test(start)) return splitJson(text);
-  if (start[0] === '{') return splitLines(text);
-  return { items: text.split('\n').filter((l) => l.trim() !== ''), rejected: [] };
+  if (/^\[\s*[{"\]]/.test(start)) return splitJson(text, max);
+  if (start[0] === '{') return splitLines(text, /\n/, max);
+  const items = text.split('\n').filter((l) => l.trim() !== '');
+  if (items.length > max) throw tooManyRecords(max);
+  return { items, rejected: [] };
 }
 
 const envoyRecord = z.record(z.string(), z.unknown());
+
+/** Addresses of a private network: proxies and load balancers in front of Envoy. */
+const INTERNAL = new BlockList();
+for (const [net, bits] of [['10.0.0.0', 8], ['172.16.0.0', 12], ['192.168.0.0', 16], ['127.0.0.0', 8], ['169.254.0.0', 16], ['100.64.0.0', 10]] as const) INTERNAL.addSubnet(net, bits, 'ipv4');
+for (const [net, bits] of [['fc00::', 7], ['fe80::', 10], ['::1', 128]] as const) INTERNAL.addSubnet(net, bits, 'ipv6');
+const internal = (ip: string) => INTERNAL.check(ip, ip.includes(':') ? 'ipv6' : 'ipv4');
+
+/**
+ * The client in an X-Forwarded-For chain: the rightmost address that is not a private
+ * network's (each proxy appends the address it saw, so everything left of the first public
+ * hop from the right is whatever the client sent). All private: the leftmost. The first
+ * address, as read before, was the client's to choose: a stolen token used with
+ * `X-Forwarded-For: <the victim's usual address>` passed for the victim at home
+ * (red-team pass, 2026-12-07).
+ */
+export function forwardedClient(xff: string): string | undefined {
+  const chain = xff.split(',').map((a) => addressIp(a));
+  if (chain.some((a) => a === undefined)) return undefined;
+  for (let i = chain.length - 1; i >= 0; i--) if (!internal(chain[i]!)) return chain[i];
+  return chain[0];
+}
 
 /** `bearer`: only a bearer token; `authorization`: a bearer token or a bare key (Authorization: <api key>). */
 function tokenOf(r: Record<string, unknown>, key: string, settings: EnvoySettings): TokenFound | undefined {
@@ -109,7 +133,8 @@ export function mapEnvoy(input: unknown, settings: EnvoySettings): MapOutcome {
 
   const token = tokenOf(record, key('authorization'), settings);
   if (!token) return fail(`no token: the record has no "${key('authorization')}" value (add "%REQ(AUTHORIZATION)%" to the access-log format)`);
-  const forwarded = settings.trust_x_forwarded_for ? addressIp(str('x_forwarded_for')?.split(',')[0]) : undefined;
+  const xff = str('x_forwarded_for');
+  const forwarded = settings.trust_x_forwarded_for && xff !== undefined ? forwardedClient(xff) : undefined;
   const ip = forwarded ?? addressIp(str('downstream_remote_address'));
   if (!ip) return fail(`ip: neither "${key('x_forwarded_for')}" nor "${key('downstream_remote_address')}" holds an IP address`);
   const start = get('start_time');

@@ -66,8 +66,8 @@ function fastKongRecord(input: unknown): KongRecord | undefined {
   return input as KongRecord;
 }
 
-export function splitKong(text: string): Split {
-  return splitJson(text);
+export function splitKong(text: string, max = Infinity): Split {
+  return splitJson(text, max);
 }
 
 function tokenOf(r: KongRecord, settings: GatewaySettings['kong']): TokenFound | undefined {

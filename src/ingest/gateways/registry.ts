@@ -15,7 +15,8 @@ import type { GatewayName, GatewaySettings } from './settings.js';
 import { mapTyk, splitTyk } from './tyk.js';
 
 export interface Gateway {
-  split(text: string): Split;
+  /** At most `max` records (server.max_events_per_request), else 413 before any is parsed further. */
+  split(text: string, max?: number): Split;
   map(record: unknown): MapOutcome;
 }
 
@@ -74,7 +75,7 @@ export function ingestGatewayBatch(
       if (token.type) event.token_type = token.type;
     } else {
       event.token_fingerprint = referenceFingerprint(pepper, name, token.ref);
-      extras[index] = { token_kind: 'reference', token_ref: `${name}:${token.ref}` };
+      extras[index] = { token_kind: 'reference', token_ref: `${name}:${token.shown ?? token.ref}` };
     }
     if (requestId) {
       event.event_id = `${name}:${requestId.slice(0, MAX_REQUEST_ID)}`;

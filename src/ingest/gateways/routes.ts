@@ -56,13 +56,18 @@ export async function gatewayRoutes(app: App, ctx: GatewayRouteDeps): Promise<vo
       },
       async (request, reply) => {
         const body = request.body as Buffer | undefined;
-        if (!body || body.length === 0) throw new HttpError(400, 'empty_body', `the body is empty: send ${name} log records`);
+        const text = body?.toString('utf8') ?? '';
+        if (text.trim() === '') throw new HttpError(400, 'empty_body', `the body is empty: send ${name} log records`);
         let split: Split;
         try {
-          split = gateway.split(body.toString('utf8'));
+          split = gateway.split(text, config.server.max_events_per_request);
         } catch (error) {
           if (error instanceof BodyError) throw new HttpError(400, 'invalid_json', error.message);
           throw error;
+        }
+        if (split.items.length === 0) {
+          // `[]` or a clickhouse-logger INSERT with no row: say so, as /v1/events does, rather than an empty details list.
+          throw new HttpError(400, 'empty_batch', `the body holds no ${name} log records: send at least one`, [{ field: 'body', error: 'no records' }]);
         }
         const result = await ingestGatewayBatch(ingestor, secrets.pepper, name, gateway, split, request.keyId);
         if (result.rejected.length > 0) {

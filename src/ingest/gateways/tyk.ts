@@ -63,9 +63,9 @@ function fromGoFields(value: unknown, depth = 0): unknown {
   return out;
 }
 
-export function splitTyk(text: string): Split {
+export function splitTyk(text: string, max = Infinity): Split {
   const first = text.trimStart()[0];
-  return first === '[' ? splitJson(text) : splitLines(text);
+  return first === '[' ? splitJson(text, max) : splitLines(text, /\n/, max);
 }
 
 /** A raw request as Tyk records it: base64, or already decoded (Pump's `raw_request_decoded`). */
@@ -105,7 +105,10 @@ function tokenOf(r: z.infer<typeof tykRecord>, settings: TykSettings): TokenFoun
       if (t) return t;
     } else if (source === 'api_key' && r.api_key) {
       const hashed = settings.api_key_is === 'hash' || (settings.api_key_is === 'auto' && HASH.test(r.api_key));
-      return hashed ? { ref: `key:${r.api_key}` } : { raw: r.api_key, type: 'api_key' };
+      // Only a prefix is kept as token_ref: a 32 or 64-hex value read as a hash under `auto`
+      // may be the key itself (a deployment without hash_keys), and token_ref is on disk and
+      // in the API (red-team pass, 2026-12-07). The fingerprint covers the whole value.
+      return hashed ? { ref: `key:${r.api_key}`, shown: `key:${r.api_key.slice(0, 8)}…` } : { raw: r.api_key, type: 'api_key' };
     }
   }
   return undefined;

@@ -55,7 +55,8 @@ export function createThreescalePatAdapter(name: string, target: TargetConfig<'t
 
 /**
  * `PUT {admin_url}/admin/api/accounts/{account_id}/applications/{application_id}/suspend.xml`
- * with `access_token` in a form body. Suspending an application that is already suspended
+ * with `access_token` in a form body. The account is the target's `accounts[app_id]`, else
+ * its `account_id`, else 3scale's answer to applications/find.xml. Suspending an application that is already suspended
  * is not a failure: the state we want is the state it is in.
  */
 export function createThreescaleAppAdapter(name: string, target: TargetConfig<'threescale_app'>): NamedAdapter {
@@ -65,11 +66,18 @@ export function createThreescaleAppAdapter(name: string, target: TargetConfig<'t
     needsToken: false,
     attempt: guarded([target.admin_access_token], async (task, signal) => {
       if (!task.app_id) return { kind: 'failed', error: 'missing_app_id' };
-      if (!task.account_id) return { kind: 'failed', error: 'missing_account_id' };
-      const account = pathSegment(task.account_id);
       const appSegment = pathSegment(task.app_id);
-      if (!account) return { kind: 'failed', error: 'invalid_account_id' };
       if (!appSegment) return { kind: 'failed', error: 'invalid_app_id' };
+      // The account comes from configuration or from 3scale itself, never from the task:
+      // a task's account id traces back to events a caller posted.
+      let accountId = target.accounts[task.app_id] ?? target.account_id;
+      if (accountId === undefined) {
+        const found = await findAccount(target, appSegment, signal);
+        if (found.kind !== 'found') return found.outcome;
+        accountId = found.account;
+      }
+      const account = pathSegment(accountId);
+      if (!account) return { kind: 'failed', error: 'invalid_account_id' };
       const path = `/admin/api/accounts/${account}/applications/${appSegment}/suspend.xml`;
       const sent = await exchange(
         joinUrl(target.admin_url, path),
@@ -93,6 +101,27 @@ export function createThreescaleAppAdapter(name: string, target: TargetConfig<'t
       return common(answer);
     }),
   };
+}
+
+type Found = { kind: 'found'; account: string } | { kind: 'not_found'; outcome: AttemptOutcome };
+
+/**
+ * `GET {admin_url}/admin/api/applications/find.xml?application_id=…`: 3scale's own answer
+ * to whose application this is (`<user_account_id>`).
+ */
+async function findAccount(target: TargetConfig<'threescale_app'>, appSegment: string, signal: AbortSignal): Promise<Found> {
+  const query = new URLSearchParams({ access_token: target.admin_access_token, application_id: decodeURIComponent(appSegment) });
+  const sent = await exchange(joinUrl(target.admin_url, `/admin/api/applications/find.xml?${query}`), { method: 'GET', headers: { accept: 'application/xml' } }, signal, target.timeout_ms);
+  if (!sent.ok) return { kind: 'not_found', outcome: sent.outcome };
+  const { answer } = sent;
+  if (answer.status >= 200 && answer.status < 300) {
+    const account = /<user_account_id>\s*([0-9A-Za-z_-]{1,64})\s*<\/user_account_id>/.exec(answer.body)?.[1];
+    if (account) return { kind: 'found', account };
+    return { kind: 'not_found', outcome: failed(answer, { why: 'applications/find.xml named no user_account_id' }) };
+  }
+  if (answer.status === 404) return { kind: 'not_found', outcome: failed(answer, { why: 'unknown application (applications/find.xml)' }) };
+  if (answer.status === 401 || answer.status === 403) return { kind: 'not_found', outcome: failed(answer, { alarm: true, why: 'the admin access token was refused' }) };
+  return { kind: 'not_found', outcome: common(answer) };
 }
 
 /**
