@@ -342,6 +342,26 @@ ORDER BY (token_fingerprint, ts)
 TTL toDateTime(ts) + toIntervalDay(90)
 SETTINGS non_replicated_deduplication_window = 10000, ttl_only_drop_parts = 1, index_granularity = 8192;
 
+CREATE TABLE usage_principal_place_1h_v1
+(
+    `principal` String,
+    `hour` DateTime('UTC'),
+    `country` LowCardinality(String),
+    `city` String,
+    `asn` UInt32,
+    `lat` SimpleAggregateFunction(anyLast, Nullable(Float32)),
+    `lon` SimpleAggregateFunction(anyLast, Nullable(Float32)),
+    `asn_org` SimpleAggregateFunction(anyLast, String),
+    `requests` SimpleAggregateFunction(sum, UInt64),
+    `first_seen` SimpleAggregateFunction(min, DateTime64(3, 'UTC')),
+    `last_seen` SimpleAggregateFunction(max, DateTime64(3, 'UTC'))
+)
+ENGINE = AggregatingMergeTree
+PARTITION BY toYYYYMM(hour)
+ORDER BY (principal, hour, country, city, asn)
+TTL hour + toIntervalDay(400)
+SETTINGS non_replicated_deduplication_window = 10000, index_granularity = 8192;
+
 CREATE TABLE usage_token_1d_v1
 (
     `token_fingerprint` String,
@@ -837,6 +857,41 @@ GROUP BY
     hour,
     app_id,
     value;
+
+CREATE MATERIALIZED VIEW usage_principal_place_1h_mv TO usage_principal_place_1h_v1
+(
+    `principal` String,
+    `hour` DateTime('UTC'),
+    `country` LowCardinality(String),
+    `city` LowCardinality(String),
+    `asn` UInt32,
+    `lat` Nullable(Float32),
+    `lon` Nullable(Float32),
+    `asn_org` String,
+    `requests` UInt64,
+    `first_seen` DateTime64(3, 'UTC'),
+    `last_seen` DateTime64(3, 'UTC')
+)
+AS SELECT
+    if(user_id != '', concat('u:', user_id), concat('t:', token_fingerprint)) AS principal,
+    toStartOfHour(ts) AS hour,
+    country,
+    toString(city) AS city,
+    asn,
+    anyLast(lat) AS lat,
+    anyLast(lon) AS lon,
+    anyLast(toString(asn_org)) AS asn_org,
+    toUInt64(count()) AS requests,
+    min(ts) AS first_seen,
+    max(ts) AS last_seen
+FROM usage_events
+WHERE ((country != '') OR (asn != 0))
+GROUP BY
+    principal,
+    hour,
+    country,
+    city,
+    asn;
 
 CREATE MATERIALIZED VIEW usage_token_1d_mv TO usage_token_1d_v1
 (

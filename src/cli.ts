@@ -242,6 +242,7 @@ export async function main(argv: string[]): Promise<number> {
         console.log(HELP[topic]);
         return 0;
       }
+      if (topic) throw new UsageError(`help: unknown command "${topic}"`);
       if (command) console.log(USAGE);
       else console.error(USAGE);
       return command ? 0 : 2;
@@ -275,7 +276,8 @@ export async function main(argv: string[]): Promise<number> {
       return 2;
     }
     if (error instanceof SimulateUsageError) {
-      console.error(`tokenwatch simulate: ${error.message}\n\n${SIMULATE_USAGE}`);
+      // Its message starts with "simulate:", like every usage error here ("tokenwatch: detect: …").
+      console.error(`tokenwatch: ${error.message}\n\n${SIMULATE_USAGE}`);
       return 2;
     }
     if (error instanceof UsageError) {
@@ -283,7 +285,8 @@ export async function main(argv: string[]): Promise<number> {
       return 2;
     }
     if ((error as { code?: string }).code?.startsWith('ERR_PARSE_ARGS_')) {
-      console.error(`tokenwatch ${command}: ${(error as Error).message}\n\n${HELP[command!] ?? USAGE}`);
+      // The same form as every other usage error: "tokenwatch: keys: Unknown option '--bogus'…".
+      console.error(`tokenwatch: ${command}: ${(error as Error).message}\n\n${HELP[command!] ?? USAGE}`);
       return 2;
     }
     if (error instanceof PortInUseError || error instanceof CommandError) {

@@ -126,6 +126,7 @@ export async function openContext(config: Config, options: ContextOptions = {}):
     normalise: createNormaliser(secrets.pepper, geo, handles.types.size > 0 ? (fp, token, type, exp) => type && handles.remember(fp, token, type, exp) : undefined),
     metrics,
     logger,
+    admit: (n) => handles.hasRoom(n),
   });
   try {
     ingestor.remember(await storedEventIds(warehouse, config));

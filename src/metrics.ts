@@ -9,7 +9,7 @@ export function createMetrics() {
     eventsAccepted: new Counter({ name: 'tokenwatch_events_accepted_total', help: 'Usage events acknowledged (durable)', registers: [registry] }),
     eventsRejected: new Counter({ name: 'tokenwatch_events_rejected_total', help: 'Usage events refused as invalid', registers: [registry] }),
     eventsDuplicate: new Counter({ name: 'tokenwatch_events_duplicate_total', help: 'Usage events dropped as retries of events already stored', registers: [registry] }),
-    ingestRefused: new Counter({ name: 'tokenwatch_ingest_refused_total', help: 'Ingest requests refused with 503 (spool full or overload)', labelNames: ['reason'], registers: [registry] }),
+    ingestRefused: new Counter({ name: 'tokenwatch_ingest_refused_total', help: 'Ingest requests refused with 503 (spool full, overload, or handles: the revocation-handle buffer is full)', labelNames: ['reason'], registers: [registry] }),
     ingestInflightBytes: new Gauge({ name: 'tokenwatch_ingest_inflight_bytes', help: 'Ingest body bytes reserved by requests being read or processed (server.max_inflight_bytes bounds it)', registers: [registry] }),
     feedStreams: new Gauge({ name: 'tokenwatch_feed_streams', help: 'Open SSE streams of the revocation feed', registers: [registry] }),
     feedStreamsRefused: new Counter({ name: 'tokenwatch_feed_streams_refused_total', help: 'Revocation-feed streams refused with 429 (reason: total or per_key cap)', labelNames: ['reason'], registers: [registry] }),

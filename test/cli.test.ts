@@ -83,6 +83,21 @@ describe('--help and -h (issue 15, item 2)', () => {
     expect(none.stderr).toContain('usage: tokenwatch <command>');
   });
 
+  it('help for an unknown command and an unknown option are usage errors in the one form (exit 2)', () => {
+    const topic = cli(['help', 'frobnicate']);
+    expect(topic.status).toBe(2);
+    expect(topic.stderr).toMatch(/^tokenwatch: help: unknown command "frobnicate"\n\nusage: tokenwatch <command>/);
+    const option = cli(['keys', 'create', '--role', 'idp', '--bogus'], { TOKENWATCH_DATA_DIR: join(tempDir(), 'data') });
+    expect(option.status).toBe(2);
+    expect(option.stderr).toMatch(/^tokenwatch: keys: Unknown option '--bogus'/);
+  });
+
+  it('simulate usage errors read like the others: "tokenwatch: simulate: …", exit 2', () => {
+    const r = cli(['simulate', '--key', 'k'], { TOKENWATCH_DATA_DIR: join(tempDir(), 'data') });
+    expect(r.status).toBe(2);
+    expect(r.stderr).toMatch(/^tokenwatch: simulate: --url and --key are required \(or --dry-run\)\n\nusage: tokenwatch simulate /);
+  });
+
   it('tokenwatch --help lists each command once, every one of them', () => {
     const lines = cli(['--help']).stdout.split('\n');
     for (const command of ['serve', 'migrate', 'keys create', 'detect', 'simulate']) {

@@ -3,7 +3,7 @@ import { spawnSync } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { ConfigError, loadConfig } from '../src/config.js';
+import { AUTOMATIC_DETECTORS, ConfigError, loadConfig } from '../src/config.js';
 import { tempDir } from './helpers.js';
 
 const smallest = {
@@ -53,10 +53,24 @@ describe('loadConfig', () => {
     expect(c.revocation.targets.idp).toMatchObject({ type: 'rfc7009', auth_method: 'client_secret_basic' });
   });
 
+  it('with a target and no policies, revokes automatically only for the detectors precise enough; [] means none', () => {
+    const { policies: _configured, ...revocation } = smallest.revocation;
+    const c = loadConfig({}, { revocation });
+    expect(c.revocation.policies).toEqual([{ detectors: [...AUTOMATIC_DETECTORS], min_severity: 'high', action: 'revoke_token', dry_run: false }]);
+    expect(AUTOMATIC_DETECTORS.length).toBeGreaterThan(0);
+    expect(loadConfig({}, { revocation: { ...revocation, policies: [] } }).revocation.policies).toEqual([]);
+    expect(loadConfig({}).revocation.policies).toEqual([]);
+  });
+
   it('lets the environment win over the file', () => {
     const c = loadConfig({ TOKENWATCH_PORT: '9999', CLICKHOUSE_URL: 'http://ch:8123', CLICKHOUSE_DATABASE: 'tw' }, { server: { port: 1 } });
     expect(c.server.port).toBe(9999);
     expect(c.clickhouse).toMatchObject({ url: 'http://ch:8123', database: 'tw' });
+  });
+
+  it('an empty TOKENWATCH_PORT is unset (the default 8080), not port 0', () => {
+    expect(loadConfig({ TOKENWATCH_PORT: '' }).server.port).toBe(8080);
+    expect(loadConfig({ TOKENWATCH_PORT: ' 9090 ' }).server.port).toBe(9090);
   });
 
   it('reads role:key pairs from TOKENWATCH_API_KEYS', () => {
@@ -65,7 +79,9 @@ describe('loadConfig', () => {
   });
 
   it.each([
-    [{ TOKENWATCH_PORT: 'eighty' }, {}, /TOKENWATCH_PORT/],
+    [{ TOKENWATCH_PORT: 'eighty' }, {}, /TOKENWATCH_PORT: expected an integer 0–65535, got "eighty"/],
+    [{ TOKENWATCH_PORT: '70000' }, {}, /TOKENWATCH_PORT: expected an integer 0–65535, got "70000"/],
+    [{ TOKENWATCH_PORT: '80.5' }, {}, /TOKENWATCH_PORT: expected an integer 0–65535, got "80.5"/],
     [{ TOKENWATCH_API_KEYS: 'admin:short' }, {}, /TOKENWATCH_API_KEYS: entry 1: .*16 characters/],
     [{ TOKENWATCH_API_KEYS: 'root:aaaaaaaaaaaaaaaaaaaa' }, {}, /TOKENWATCH_API_KEYS: entry 1/],
     [{ TOKENWATCH_VAULT_KEY: 'abc' }, {}, /TOKENWATCH_VAULT_KEY/],

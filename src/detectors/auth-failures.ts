@@ -1,39 +1,38 @@
 /**
- * auth_failures: bursts of 401/403 for one token, user or IP (credential stuffing, scope
- * probing, a script with a dead key), and for a whole app against its own baseline.
- * Mostly failing traffic is the signal: a NAT address with many users has some 401s
- * among thousands of successes, a stuffing source has little else.
+ * auth_failures: bursts of 401/403 for one token or user (scope probing, a script with a
+ * dead key), credential stuffing and brute force from one address or network (many
+ * credentials, each failing once or twice: stuffing.ts), and a whole app against its own
+ * baseline. Mostly failing traffic is the signal: a NAT address with many users has some
+ * 401s among thousands of successes, a stuffing source has little else.
  */
 import { median, medianAbsoluteDeviation } from 'simple-statistics';
 import { z } from 'zod';
 import { TABLES } from '../warehouse/warehouse.js';
+import { stuffing } from './stuffing.js';
 import { chTime, defineDetector, fmt, focusCondition, focusParams, focusSql, type DetectionRange, type Finding, type SubjectType } from './types.js';
 
 const MAD_TO_SIGMA = 1.4826;
 
 /** The raw-table expression naming the subject, per subject type (constant SQL only). */
-const SUBJECT_SQL: Record<Exclude<SubjectType, 'app'>, string> = {
+const SUBJECT_SQL: Record<PerCredential, string> = {
   token: 'token_fingerprint',
   user: 'user_id',
-  ip: "replaceRegexpOne(IPv6NumToString(ip), '^::ffff:', '')",
 };
 
-/** Address candidates need this share of MIN_TOKENS_PER_IP in the hourly rollup's distinct tokens (uniq, see below). */
-const CANDIDATE_SLACK = 0.9;
+/** Tokens and users are judged per window here; addresses and networks per sliding hour in stuffing.ts. */
+type PerCredential = Extract<SubjectType, 'token' | 'user'>;
 
 /**
  * Where the subjects with enough failures are found before raw rows are read, each from a
  * rollup: the per-minute rollups count the requests and 401/403s of each token and user,
- * exactly, per (subject, window); addresses only have the hourly dimension rollup, whose
- * failures and distinct tokens (of all requests, so at least the failing ones) in the hour
- * around a window bound the window's from above: a superset, the raw rows decide.
- * `column` is the raw table's column for the subject, `type` its parameter type.
+ * exactly, per (subject, window). `column` is the raw table's column for the subject,
+ * `type` its parameter type.
  *
- * Tokens' candidates keep only the windows in focus (see focusSql); users' and addresses'
- * rollups do not know which tokens were used, so their raw rows say whether a late token
- * took part (focusCondition).
+ * Tokens' candidates keep only the windows in focus (see focusSql); users' rollup does not
+ * know which tokens were used, so their raw rows say whether a late token took part
+ * (focusCondition).
  */
-const CANDIDATE_SQL: Record<Exclude<SubjectType, 'app'>, { column: string; type: string; sql: (range: DetectionRange) => string }> = {
+const CANDIDATE_SQL: Record<PerCredential, { column: string; type: string; sql: (range: DetectionRange) => string }> = {
   token: {
     column: 'token_fingerprint',
     type: 'String',
@@ -52,15 +51,6 @@ const CANDIDATE_SQL: Record<Exclude<SubjectType, 'app'>, { column: string; type:
       GROUP BY subject, win
       HAVING sum(auth_failures) >= {min:UInt32} AND sum(auth_failures) >= {ratio:Float64} * sum(requests)`,
   },
-  ip: {
-    column: 'ip',
-    type: 'IPv6',
-    sql: () => `SELECT value AS subject, toUnixTimestamp(hour) AS win
-      FROM ${TABLES.usageDim1h}
-      WHERE dimension = 'ip' AND hour >= toStartOfHour({from:DateTime64(3)}) AND hour < {to:DateTime64(3)}
-      GROUP BY subject, hour
-      HAVING sum(auth_failures) >= {min:UInt32} AND uniqMerge(tokens) >= {candidate_tokens:UInt32}`,
-  },
 };
 
 /**
@@ -77,7 +67,11 @@ export const authFailures = defineDetector({
   thresholds: {
     MIN_FAILURES: { value: 20, reason: 'an expired session retried a few times is not a burst' },
     MIN_FAILURE_RATIO: { value: 0.5, reason: 'most of the subject’s traffic failing: a NAT with many users fails a little among many successes' },
-    MIN_TOKENS_PER_IP: { value: 5, reason: 'one address failing with five or more different tokens is trying credentials' },
+    MIN_TOKENS_PER_IP: { value: 5, reason: 'one address failing with five or more different tokens or user names in an hour is trying credentials (a /24 or /48: twice that, from 3 addresses)' },
+    MIN_TRIES_PER_IP: { value: 5, reason: 'five refused tries in an hour, nothing accepted, with credentials that never worked: guessing a secret, not a typo corrected' },
+    IP_WINDOW_MINUTES: { value: 60, reason: 'a slow campaign spreads its tries: an address is judged over the last hour, not one window' },
+    MIN_NEVER_SUCCEEDED_SHARE: { value: 0.5, reason: 'most tried tokens never worked: a NAT’s failures are expired sessions that worked before' },
+    MIN_ADDRESSES_PER_NETWORK: { value: 3, reason: 'a network is a subject when the campaign spreads over three or more of its addresses' },
     MIN_APP_FAILURES: { value: 200, reason: 'an app-wide burst must be large in absolute terms' },
     APP_MAD_MULTIPLIER: { value: 10, reason: 'app failures above median + 10 robust sigmas of its own windows' },
     BASELINE_DAYS: { value: 7, reason: 'a week of the app’s windows' },
@@ -107,11 +101,9 @@ export const authFailures = defineDetector({
       to: range.to,
       min: t.MIN_FAILURES,
       ratio: t.MIN_FAILURE_RATIO,
-      min_tokens: t.MIN_TOKENS_PER_IP,
-      candidate_tokens: Math.ceil(t.MIN_TOKENS_PER_IP * CANDIDATE_SLACK),
       ...focusParams(range),
     };
-    for (const [type, expr] of Object.entries(SUBJECT_SQL) as [Exclude<SubjectType, 'app'>, string][]) {
+    for (const [type, expr] of Object.entries(SUBJECT_SQL) as [PerCredential, string][]) {
       const { column, type: columnType, sql } = CANDIDATE_SQL[type];
       const candidates = z
         .object({ subject: z.string(), win: z.coerce.number() })
@@ -119,14 +111,14 @@ export const authFailures = defineDetector({
         .parse(await warehouse.query(sql(range), params));
       if (candidates.length === 0) continue;
       const subjects = [...new Set(candidates.map((c) => c.subject))];
-      // Token and user candidates are exact (subject, window) pairs; addresses' are hours.
-      const wanted = type === 'ip' ? undefined : new Set(candidates.map((c) => `${c.subject}|${c.win * 1000}`));
+      // Candidates are exact (subject, window) pairs.
+      const wanted = new Set(candidates.map((c) => `${c.subject}|${c.win * 1000}`));
       const rows = row
         .array()
         .parse(
           await warehouse.query(
             `SELECT ${expr} AS subject, toString(toStartOfInterval(ts, toIntervalSecond({w:UInt32}))) AS win,
-                    ${type === 'ip' ? 'IPv6NumToString(ip)' : expr} AS key,
+                    ${expr} AS key,
                     countIf(status IN (401, 403)) AS failures, count() AS total,
                     uniqExactIf(token_fingerprint, status IN (401, 403)) AS tokens,
                     groupUniqArrayIf(10)(path, status IN (401, 403)) AS paths,
@@ -137,31 +129,32 @@ export const authFailures = defineDetector({
              FROM ${TABLES.usageEvents}
              WHERE ${type === 'token' ? '' : `${ACTIVE_TOKENS_SQL} AND `}ts >= {from:DateTime64(3)} AND ts < {to:DateTime64(3)} AND ${column} IN {subjects:Array(${columnType})}
              GROUP BY ${column}, win
-             HAVING failures >= {min:UInt32} AND failures >= {ratio:Float64} * total ${type === 'ip' ? 'AND tokens >= {min_tokens:UInt32}' : ''}`,
+             HAVING failures >= {min:UInt32} AND failures >= {ratio:Float64} * total`,
             { ...params, subjects },
           ),
         )
-        .filter((r) => r.focused > 0 && (!wanted || wanted.has(`${r.key}|${chTime(r.win).getTime()}`)));
+        .filter((r) => r.focused > 0 && wanted.has(`${r.key}|${chTime(r.win).getTime()}`));
       for (const r of rows) {
         const start = chTime(r.win);
-        const who = type === 'token' ? 'this token' : type === 'user' ? `user ${r.subject}` : `${r.subject}`;
+        const who = type === 'token' ? 'this token' : `user ${r.subject}`;
         findings.push({
           subject_type: type,
           subject: r.subject,
-          token_fingerprint: type === 'token' ? r.subject : type === 'ip' && r.tokens === 1 ? r.last_token : undefined,
+          token_fingerprint: type === 'token' ? r.subject : undefined,
           app_id: r.last_app,
-          user_id: type === 'ip' ? undefined : r.last_user,
+          user_id: r.last_user,
           window_start: start,
           window_end: new Date(start.getTime() + range.windowMs),
-          severity: r.failures >= 5 * t.MIN_FAILURES || r.tokens >= 4 * t.MIN_TOKENS_PER_IP ? 'high' : 'medium',
+          severity: r.failures >= 5 * t.MIN_FAILURES ? 'high' : 'medium',
           score: r.failures / t.MIN_FAILURES,
           explanation:
-            `${fmt(r.failures)} of ${fmt(r.total)} requests from ${who} failed with ${r.statuses.join('/')} in ${fmt(windowS / 60)} min` +
-            (type === 'ip' ? `, using ${fmt(r.tokens)} different tokens` : `, on ${r.paths.length} paths`),
+            `${fmt(r.failures)} of ${fmt(r.total)} requests from ${who} failed with ${r.statuses.join('/')} in ${fmt(windowS / 60)} min, on ${r.paths.length} paths`,
           evidence: { failures: r.failures, total: r.total, failure_ratio: r.failures / r.total, tokens: r.tokens, paths: r.paths, statuses: r.statuses, ips: r.ips },
         });
       }
     }
+
+    findings.push(...(await stuffing(warehouse, range, t)));
 
     // Whole apps: the window's failures against the app's own history of windows.
     const apps = z

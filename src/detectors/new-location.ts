@@ -1,107 +1,208 @@
 /**
- * new_location: a country never seen for this token before, after a baseline exists,
- * while the token is still in use at its usual places. A traveller takes the token with
- * them (home goes quiet); a thief uses it beside its owner.
+ * new_location: an established credential used from a country its owner (the user, else
+ * the app) never used in a month, on a network it never used: the classic stolen-session
+ * signal (unfamiliar sign-in properties). The history is the owner's, not the token's:
+ * access tokens rotate every hour, and a fresh token's own history is empty.
+ *
+ * Flags when the owner's usual places are still in use within the hour (two hands); when
+ * home is quiet but was used too recently for anyone to have flown there; and when home
+ * is quiet and the new network is a cloud network of a kind the owner never used (a
+ * traveller lands on hotel Wi-Fi or a local carrier, a stolen credential is replayed from
+ * rented servers). One flag per owner and new country an hour: the owner's next access
+ * token in the same place is the same incident.
+ * A cloud, VPN or carrier network is not new for an owner whose history already spans
+ * networks of that kind (CI runners, VPN users picking exits).
  */
 import { z } from 'zod';
 import { TABLES, type Warehouse } from '../warehouse/warehouse.js';
-import { defineDetector, windowStart, type Finding } from './types.js';
-import { activeTokens, groupByToken, placeLabel, startOfHour, visits, type Visit } from './places.js';
+import { defineDetector, fmt, windowStart, type Finding } from './types.js';
+import { classifyNetwork, moves } from './networks.js';
+import { INCIDENT_GAP_MS } from './flags.js';
+import { activeTokens, distanceKm, groupByToken, hhmm, placeLabel, PRINCIPAL_SQL, principalHistories, startOfHour, visits, withinSpread } from './places.js';
 
-interface Baseline {
-  countries: Set<string>;
-  networks: Set<number>;
-  requests: number;
-}
+
+const tokenRow = z.object({ token_fingerprint: z.string(), principal: z.string() });
 
 /**
- * The baselines of the tokens that can be flagged: an established history (old and busy
- * enough), two countries around the range (the token in two hands at once), and a country
- * in the range's hours that the history does not have. Settled in the engine, one row per
- * token, so that only these tokens' visits are read.
+ * Active tokens in the range's hours with the principal each belongs to, kept only when
+ * that principal is established (old and busy enough) and one of its countries in the
+ * range's hours is missing from its history. Settled in the engine: one row per token.
  */
-async function baselines(
+async function candidates(
   warehouse: Warehouse,
   fps: string[],
-  p: { from: Date; to: Date; nearFrom: Date; nearTo: Date; baselineFrom: Date; baselineTo: Date; establishedBy: Date; minRequests: number },
-): Promise<Map<string, Baseline>> {
+  p: { from: Date; to: Date; baselineFrom: Date; baselineTo: Date; establishedBy: Date; minRequests: number },
+): Promise<Map<string, string>> {
+  const tokens = tokenRow.array().parse(
+    await warehouse.query(
+      `SELECT token_fingerprint, anyLast(${PRINCIPAL_SQL}) AS principal
+       FROM ${TABLES.usageTokenPlace1h}
+       WHERE token_fingerprint IN {fps:Array(String)} AND country != ''
+         AND hour >= toStartOfHour({from:DateTime64(3)}) AND hour < {to:DateTime64(3)}
+       GROUP BY token_fingerprint`,
+      { fps, from: p.from, to: p.to },
+    ),
+  );
+  if (tokens.length === 0) return new Map();
   const inBaseline = 'hour >= toStartOfHour({bfrom:DateTime64(3)}) AND hour < {bto:DateTime64(3)}';
-  const rows = z
-    .object({ token_fingerprint: z.string(), countries: z.array(z.string()), networks: z.array(z.coerce.number()), requests: z.coerce.number() })
-    .array()
-    .parse(
-      await warehouse.query(
-        `SELECT token_fingerprint, groupUniqArrayIf(toString(country), country != '' AND ${inBaseline}) AS countries,
-                groupUniqArrayIf(asn, asn != 0 AND ${inBaseline}) AS networks, sumIf(requests, ${inBaseline}) AS requests
-         FROM ${TABLES.usageTokenPlace1h}
-         WHERE token_fingerprint IN {fps:Array(String)}
-           AND hour >= toStartOfHour(least({bfrom:DateTime64(3)}, {near_from:DateTime64(3)})) AND hour < {near_to:DateTime64(3)}
-         GROUP BY token_fingerprint
-         HAVING countIf(${inBaseline}) > 0 AND minIf(first_seen, ${inBaseline}) <= {established_by:DateTime64(3)}
-            AND requests >= {min_requests:UInt64}
-            AND uniqExactIf(country, country != '' AND hour >= toStartOfHour({near_from:DateTime64(3)})) >= 2
-            AND arrayExists(c -> NOT has(countries, c),
-                  groupUniqArrayIf(toString(country), country != '' AND hour >= toStartOfHour({from:DateTime64(3)}) AND hour < {to:DateTime64(3)}))
-         SETTINGS optimize_aggregation_in_order = 1`,
-        {
-          fps,
-          from: p.from,
-          to: p.to,
-          near_from: p.nearFrom,
-          near_to: p.nearTo,
-          bfrom: p.baselineFrom,
-          bto: p.baselineTo,
-          established_by: p.establishedBy,
-          min_requests: p.minRequests,
-        },
-      ),
-    );
-  return new Map(rows.map((r) => [r.token_fingerprint, { countries: new Set(r.countries), networks: new Set(r.networks), requests: r.requests }]));
+  const principals = new Set(
+    z
+      .object({ principal: z.string() })
+      .array()
+      .parse(
+        await warehouse.query(
+          `SELECT principal FROM ${TABLES.usagePrincipalPlace1h}
+           WHERE principal IN {principals:Array(String)} AND hour >= toStartOfHour({bfrom:DateTime64(3)}) AND hour < {to:DateTime64(3)}
+           GROUP BY principal
+           HAVING countIf(${inBaseline}) > 0 AND minIf(first_seen, ${inBaseline}) <= {established_by:DateTime64(3)}
+              AND sumIf(requests, ${inBaseline}) >= {min_requests:UInt64}
+              AND arrayExists(c -> NOT has(groupUniqArrayIf(toString(country), country != '' AND ${inBaseline}), c),
+                    groupUniqArrayIf(toString(country), country != '' AND hour >= toStartOfHour({from:DateTime64(3)})))`,
+          {
+            principals: [...new Set(tokens.map((t) => t.principal))],
+            from: p.from,
+            to: p.to,
+            bfrom: p.baselineFrom,
+            bto: p.baselineTo,
+            established_by: p.establishedBy,
+            min_requests: p.minRequests,
+          },
+        ),
+      )
+      .map((r) => r.principal),
+  );
+  return new Map(tokens.filter((t) => principals.has(t.principal)).map((t) => [t.token_fingerprint, t.principal]));
+}
+
+const recentRow = z.object({
+  principal: z.string(),
+  country: z.string(),
+  city: z.string(),
+  lat: z.coerce.number().nullable(),
+  lon: z.coerce.number().nullable(),
+  first_seen: z.number(),
+  last_seen: z.number(),
+});
+type Recent = { country: string; city: string; lat: number | null; lon: number | null; first: Date; last: Date };
+
+/** The principals' uses, per hour and place, between from and to: where the owner was lately. */
+async function recentUses(warehouse: Warehouse, principals: string[], from: Date, to: Date): Promise<Map<string, Recent[]>> {
+  const out = new Map<string, Recent[]>();
+  if (principals.length === 0) return out;
+  const rows = await warehouse.query(
+    `SELECT principal, country, city, anyLast(lat) AS lat, anyLast(lon) AS lon,
+            toUnixTimestamp64Milli(min(first_seen)) AS first_seen, toUnixTimestamp64Milli(max(last_seen)) AS last_seen
+     FROM ${TABLES.usagePrincipalPlace1h}
+     WHERE principal IN {principals:Array(String)} AND hour >= toStartOfHour({from:DateTime64(3)}) AND hour < {to:DateTime64(3)} AND country != ''
+     GROUP BY principal, hour, country, city`,
+    { principals, from, to },
+  );
+  for (const r of rows) {
+    const p = recentRow.parse(r);
+    const list = out.get(p.principal) ?? [];
+    list.push({ country: p.country, city: p.city, lat: p.lat, lon: p.lon, first: new Date(p.first_seen), last: new Date(p.last_seen) });
+    out.set(p.principal, list);
+  }
+  return out;
 }
 
 export const newLocation = defineDetector({
   name: 'new_location',
-  description: 'a country or network never seen for this token before, after a baseline exists, used alongside its usual places',
+  description: "a country and network its owner (user, else app) never used in a month, while home is in use or too recently used for the journey",
   thresholds: {
-    BASELINE_DAYS: { value: 30, reason: 'a month of history says where a token lives' },
-    MIN_BASELINE_DAYS: { value: 1, reason: 'a token seen for less than a day has no established places yet' },
+    BASELINE_DAYS: { value: 30, reason: 'a month of history says where a user or app lives' },
+    MIN_BASELINE_DAYS: { value: 1, reason: 'an owner seen for less than a day has no established places yet' },
     MIN_BASELINE_REQUESTS: { value: 20, reason: 'a handful of requests is not a baseline; twenty over a day or more is a pattern of use' },
-    CONCURRENT_MINUTES: { value: 60, reason: 'the usual place still in use within an hour of the new one: the token is in two hands' },
+    CONCURRENT_MINUTES: { value: 60, reason: 'the usual place still in use within an hour of the new one: the credential is in two hands' },
+    JOURNEY_KMH: { value: 900, reason: 'an airliner’s cruising speed: nobody gets there faster' },
+    JOURNEY_OVERHEAD_HOURS: { value: 0.5, reason: 'taxiing and climbing: a phone is used at the gate and again on landing' },
+    LOOKBACK_HOURS: { value: 48, reason: 'the last use at home that a journey must fit after' },
   },
   async detect({ warehouse, range, t }) {
     const tokens = await activeTokens(warehouse, range);
     if (tokens.length === 0) return [];
-    const windowMs = t.CONCURRENT_MINUTES * 60_000;
-    const nearFrom = new Date(range.from.getTime() - windowMs);
-    const nearTo = new Date(range.to.getTime() + windowMs);
+    const concurrentMs = t.CONCURRENT_MINUTES * 60_000;
+    const baselineFrom = new Date(range.from.getTime() - t.BASELINE_DAYS * 86_400_000);
     // Whole hours before the range only: the hour it starts in holds current uses too.
-    const history = await baselines(warehouse, tokens, {
+    const baselineTo = startOfHour(range.from);
+    const owners = await candidates(warehouse, tokens, {
       from: range.from,
       to: range.to,
-      nearFrom,
-      nearTo,
-      baselineFrom: new Date(range.from.getTime() - t.BASELINE_DAYS * 86_400_000),
-      baselineTo: startOfHour(range.from),
+      baselineFrom,
+      baselineTo,
       establishedBy: new Date(range.from.getTime() - t.MIN_BASELINE_DAYS * 86_400_000),
       minRequests: t.MIN_BASELINE_REQUESTS,
     });
-    const now = groupByToken((await visits(warehouse, [...history.keys()], nearFrom, nearTo)).filter((v) => v.country !== ''));
+    if (owners.size === 0) return [];
+    const principals = [...new Set(owners.values())];
+    const histories = await principalHistories(warehouse, principals, baselineFrom, baselineTo);
+    const lately = await recentUses(warehouse, principals, new Date(range.from.getTime() - t.LOOKBACK_HOURS * 3_600_000), new Date(range.to.getTime() + concurrentMs));
+    const now = groupByToken((await visits(warehouse, [...owners.keys()], range.from, range.to)).filter((v) => v.country !== ''));
 
+    // The owners' incidents already flagged within the hour: (user, country) pairs.
+    const flaggedUsers = [...new Set([...owners.values()].filter((p) => p.startsWith('u:')).map((p) => p.slice(2)))];
+    const recentFlags = new Set(
+      flaggedUsers.length === 0
+        ? []
+        : z
+            .object({ user_id: z.string(), country: z.string() })
+            .array()
+            .parse(
+              await warehouse.query(
+                `SELECT user_id, JSONExtractString(evidence, 'new_place', 'country') AS country FROM ${TABLES.flags} FINAL
+                 WHERE detector = 'new_location' AND user_id IN {users:Array(String)} AND window_end >= {since:DateTime64(3)} AND status != 'dismissed'`,
+                { users: flaggedUsers, since: new Date(range.from.getTime() - INCIDENT_GAP_MS) },
+              ),
+            )
+            .map((r) => `u:${r.user_id}|${r.country}`),
+    );
     const findings: Finding[] = [];
     for (const [fp, current] of now) {
-      const { requests, countries, networks } = history.get(fp)!;
-      const fresh = current.filter((v) => v.country && !countries.has(v.country) && v.last >= range.from && v.first < range.to);
-      if (fresh.length === 0) continue;
-      const newcomer = fresh.sort((a, b) => a.first.getTime() - b.first.getTime())[0]!;
-      const alongside = current.find(
-        (v: Visit) =>
-          countries.has(v.country) &&
-          v.last.getTime() >= newcomer.first.getTime() - windowMs &&
-          v.first.getTime() <= newcomer.last.getTime() + windowMs,
+      const principal = owners.get(fp)!;
+      const history = histories.get(principal);
+      if (!history) continue;
+      const fresh = current
+        .filter((v) => !history.countries.has(v.country) && v.last >= range.from && v.first < range.to && !withinSpread(history, v))
+        .sort((a, b) => a.first.getTime() - b.first.getTime());
+      const newcomer = fresh[0];
+      if (!newcomer) continue;
+      const newNetwork = newcomer.asn !== 0 && !history.networks.has(newcomer.asn);
+      const home = (lately.get(principal) ?? []).filter((u) => history.countries.has(u.country));
+      const alongside = home.find(
+        (u) => u.last.getTime() >= newcomer.first.getTime() - concurrentMs && u.first.getTime() <= newcomer.last.getTime() + concurrentMs,
       );
-      if (!alongside) continue;
+      // Home quiet: the latest use at home before the new place, and whether a journey fits in between.
+      let journey: { from: Recent; km: number; hours: number; needed: number } | undefined;
+      // Only between places known to the city on networks that stay put: a country-level
+      // guess is off by up to the country's size, and a VPN exit or cloud address says
+      // nothing about where its user is.
+      const located = (v: { city: string; lat: number | null; lon: number | null }) => v.city !== '' && v.lat !== null && v.lon !== null;
+      if (!alongside && newNetwork && located(newcomer) && !moves(newcomer.asn, newcomer.asn_org)) {
+        const before = home.filter((u) => u.last <= newcomer.first && located(u)).sort((a, b) => b.last.getTime() - a.last.getTime())[0];
+        if (before) {
+          const km = distanceKm({ lat: before.lat!, lon: before.lon! }, { lat: newcomer.lat!, lon: newcomer.lon! });
+          const hours = (newcomer.first.getTime() - before.last.getTime()) / 3_600_000;
+          const needed = km / t.JOURNEY_KMH + t.JOURNEY_OVERHEAD_HOURS;
+          if (hours < needed) journey = { from: before, km, hours, needed };
+        }
+      }
+      // Home quiet, journey possible: a traveller lands on hotel Wi-Fi or a local carrier;
+      // a cloud server in a new country, for an owner who never used one, is where stolen
+      // credentials are replayed from. (A first VPN is not: people start using VPNs.)
+      const network = classifyNetwork(newcomer.asn, newcomer.asn_org);
+      const datacentre = !alongside && !journey && newNetwork && network === 'hosting';
+      if (!alongside && !journey && !datacentre) continue;
+      const incident = `${principal}|${newcomer.country}`;
+      if (recentFlags.has(incident)) continue;
+      recentFlags.add(incident);
       const start = new Date(windowStart(Math.max(newcomer.first.getTime(), range.from.getTime()), range.windowMs));
-      const newNetwork = newcomer.asn !== 0 && !networks.has(newcomer.asn);
+      const whose = principal.startsWith('u:') ? `user ${principal.slice(2)}'s` : 'its';
+      const networkText = newNetwork ? ` (new network AS${newcomer.asn}${newcomer.asn_org ? ` ${newcomer.asn_org}` : ''})` : '';
+      const where = alongside
+        ? `while still in use from ${placeLabel(alongside)}`
+        : datacentre
+          ? 'from a cloud/hosting network, never used before, while home is quiet'
+          : `${fmt(journey!.hours)} h after a use in ${placeLabel(journey!.from)} ${fmt(Math.round(journey!.km / 100) * 100)} km away (the journey takes ${fmt(journey!.needed)} h)`;
       findings.push({
         subject_type: 'token',
         subject: fp,
@@ -110,15 +211,28 @@ export const newLocation = defineDetector({
         user_id: newcomer.user_id,
         window_start: start,
         window_end: new Date(start.getTime() + range.windowMs),
-        severity: newNetwork ? 'high' : 'medium',
-        score: newNetwork ? 2 : 1,
-        explanation:
-          `first use from ${placeLabel(newcomer)}${newNetwork ? ` (new network AS${newcomer.asn}${newcomer.asn_org ? ` ${newcomer.asn_org}` : ''})` : ''} ` +
-          `in ${t.BASELINE_DAYS} days of history (${[...countries].join(', ')}), while still in use from ${placeLabel(alongside)}`,
+        // Two hands at once on a new network is the stolen-session picture; one of the two signals alone is for review.
+        severity: alongside && newNetwork ? 'high' : 'medium',
+        score: (newNetwork ? 2 : 1) * (alongside ? 2 : 1),
+        explanation: `first use from ${placeLabel(newcomer)}${networkText} in ${t.BASELINE_DAYS} days of ${whose} history (${[...history.countries].join(', ')}), ${where}`,
         evidence: {
-          new_place: { place: placeLabel(newcomer), country: newcomer.country, city: newcomer.city, asn: newcomer.asn, asn_org: newcomer.asn_org, ip: newcomer.ip, first_seen: newcomer.first.toISOString(), requests: newcomer.requests },
-          usual_place: { place: placeLabel(alongside), asn: alongside.asn, ip: alongside.ip, last_seen: alongside.last.toISOString() },
-          baseline: { days: t.BASELINE_DAYS, countries: [...countries], networks: [...networks].slice(0, 20), requests },
+          new_place: {
+            place: placeLabel(newcomer),
+            country: newcomer.country,
+            city: newcomer.city,
+            asn: newcomer.asn,
+            asn_org: newcomer.asn_org,
+            network,
+            ip: newcomer.ip,
+            first_seen: newcomer.first.toISOString(),
+            requests: newcomer.requests,
+          },
+          usual_place: alongside ? { place: placeLabel(alongside), last_seen: alongside.last.toISOString() } : undefined,
+          journey: journey
+            ? { from: placeLabel(journey.from), last_seen: journey.from.last.toISOString(), km: Math.round(journey.km), hours: journey.hours, hours_needed: journey.needed }
+            : undefined,
+          baseline: { owner: principal, days: t.BASELINE_DAYS, countries: [...history.countries], networks: [...history.networks].slice(0, 20), kinds: [...history.classes.keys()], requests: history.requests },
+          at: hhmm(newcomer.first),
         },
       });
     }

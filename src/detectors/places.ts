@@ -1,6 +1,7 @@
 /** Where tokens were used: hourly place rows from the place rollup, and distances between them. */
 import { z } from 'zod';
 import { TABLES, type Warehouse } from '../warehouse/warehouse.js';
+import { classifyNetwork, MOVING_CLASSES, type NetworkClass } from './networks.js';
 import { focusParams, focusTokensSql, type DetectionRange } from './types.js';
 
 export interface Visit {
@@ -117,4 +118,99 @@ export function startOfHour(d: Date): Date {
 
 export function hhmm(d: Date): string {
   return d.toISOString().slice(11, 16);
+}
+
+/**
+ * Whose history a token's uses are compared with: its user's, else its own. Access tokens
+ * live minutes to hours and rotate; a fresh token's own history is empty, its user's is
+ * not. An app's tokens are used all over the world, so an app is no owner to compare a
+ * client with. The same expression as the principal places rollup (sql/014), over a
+ * row's user_id and token_fingerprint.
+ */
+export const PRINCIPAL_SQL = "if(user_id != '', concat('u:', user_id), concat('t:', token_fingerprint))";
+
+/** A principal's places over a history: what is normal for it. */
+export interface PrincipalHistory {
+  countries: Set<string>;
+  networks: Set<number>;
+  /** The countries each network (ASN) was seen in. */
+  networkCountries: Map<number, Set<string>>;
+  /** country/city keys (placeKey). */
+  places: Set<string>;
+  /** The network classes it was seen from, with the countries of each. */
+  classes: Map<NetworkClass, Set<string>>;
+  requests: number;
+  first: Date;
+}
+
+const principalRow = z.object({
+  principal: z.string(),
+  country: z.string(),
+  city: z.string(),
+  asn: z.coerce.number(),
+  asn_org: z.string(),
+  requests: z.coerce.number(),
+  first_seen: z.number(),
+});
+
+/** The places of the given principals between from and to (whole hours), one entry per principal seen. */
+export async function principalHistories(warehouse: Warehouse, principals: string[], from: Date, to: Date): Promise<Map<string, PrincipalHistory>> {
+  const out = new Map<string, PrincipalHistory>();
+  if (principals.length === 0) return out;
+  const rows = await warehouse.query(
+    `SELECT principal, country, city, asn, anyLast(asn_org) AS asn_org, sum(requests) AS requests,
+            toUnixTimestamp64Milli(min(first_seen)) AS first_seen
+     FROM ${TABLES.usagePrincipalPlace1h}
+     WHERE principal IN {principals:Array(String)} AND hour >= toStartOfHour({from:DateTime64(3)}) AND hour < {to:DateTime64(3)}
+     GROUP BY principal, country, city, asn`,
+    { principals, from, to },
+  );
+  for (const r of rows) {
+    const p = principalRow.parse(r);
+    let h = out.get(p.principal);
+    if (!h) {
+      h = { countries: new Set(), networks: new Set(), networkCountries: new Map(), places: new Set(), classes: new Map(), requests: 0, first: new Date(p.first_seen) };
+      out.set(p.principal, h);
+    }
+    if (p.country) h.countries.add(p.country);
+    if (p.asn) {
+      h.networks.add(p.asn);
+      const where = h.networkCountries.get(p.asn) ?? new Set<string>();
+      if (p.country) where.add(p.country);
+      h.networkCountries.set(p.asn, where);
+    }
+    h.places.add(placeKey(p));
+    const kind = classifyNetwork(p.asn, p.asn_org);
+    const seen = h.classes.get(kind) ?? new Set<string>();
+    if (p.country) seen.add(p.country);
+    h.classes.set(kind, seen);
+    h.requests += p.requests;
+    if (p.first_seen < h.first.getTime()) h.first = new Date(p.first_seen);
+  }
+  return out;
+}
+
+/**
+ * A network the principal used that explains a use: one that moves without travel (cloud,
+ * VPN, carrier) anywhere, a fixed line only in a country it was seen in. A home ISP seen
+ * only in Germany does not explain a use "from Sydney" on it: that is a forged or wrong
+ * place, or another customer, not the principal at home.
+ */
+export function knownNetwork(history: PrincipalHistory, v: Pick<Visit, 'asn' | 'asn_org' | 'country'>): boolean {
+  if (v.asn === 0 || !history.networks.has(v.asn)) return false;
+  if (MOVING_CLASSES.has(classifyNetwork(v.asn, v.asn_org)) || !v.country) return true;
+  return history.networkCountries.get(v.asn)?.has(v.country) ?? false;
+}
+
+/**
+ * A place whose network moves without travel (cloud, VPN, carrier) and that the
+ * principal's own spread already covers: it was seen from networks of that kind before
+ * (VPN exits and cloud egress count as one kind: VPNs run on hosting networks). A token
+ * seen from several cloud regions is normal in another; a home broadband user is not.
+ */
+export function withinSpread(history: PrincipalHistory, v: Pick<Visit, 'asn' | 'asn_org'>): boolean {
+  const kind = classifyNetwork(v.asn, v.asn_org);
+  if (!MOVING_CLASSES.has(kind)) return false;
+  if (kind === 'mobile') return history.classes.has('mobile');
+  return history.classes.has('hosting') || history.classes.has('vpn');
 }

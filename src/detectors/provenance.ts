@@ -23,6 +23,8 @@ const SUBJECT_SQL: Record<Finding['subject_type'], string> = {
   ip: 'ip = toIPv6({subject:String})',
   app: 'app_id = {subject:String}',
   user: 'user_id = {subject:String}',
+  // A /24 or /48 in CIDR form; IPv4 addresses are stored IPv4-mapped, so unmap them first.
+  network: "isIPAddressInRange(if(startsWith(toString(ip), '::ffff:'), substring(toString(ip), 8), toString(ip)), {subject:String})",
 };
 
 const DISPUTED_SQL = `(

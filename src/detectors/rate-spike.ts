@@ -1,12 +1,18 @@
 /**
  * rate_spike: a token's request rate in a window is far above its own robust baseline.
  * Observed: the busiest minute of the window. Baseline: the token's per-minute counts
- * over the previous days (active minutes only): median, MAD and its own previous peak.
+ * over the previous days (active minutes only): median, MAD and its own previous peak;
+ * for a token too new to have them (an access token an hour old), its user's.
  */
 import { median, medianAbsoluteDeviation, quantile } from 'simple-statistics';
 import { z } from 'zod';
 import { TABLES } from '../warehouse/warehouse.js';
 import { chTime, defineDetector, fmt, focusParams, focusSql, type Finding } from './types.js';
+
+/** Per-minute counts sent as (count, minutes with that count), expanded. */
+function expand(h: { counts: number[]; minutes: number[] }): number[] {
+  return h.counts.flatMap((c, i) => new Array<number>(h.minutes[i]!).fill(c));
+}
 
 /** MAD of a normal distribution times this is its standard deviation. */
 const MAD_TO_SIGMA = 1.4826;
@@ -51,45 +57,92 @@ export const rateSpike = defineDetector({
       );
     if (observed.length === 0) return [];
 
-    // One read of the week: in the engine, only tokens with history enough whose window
-    // peak at least doubles their previous peak keep their per-minute counts, sent as
+    // One read of the week: in the engine, of the tokens with history enough, only those whose
+    // window peak at least doubles their previous peak keep their per-minute counts, sent as
     // (count, minutes with that count): a few dozen pairs instead of thousands of minutes.
     // FINAL sums a minute's rows from all parts in the table's order (token, minute), twice
     // as fast as grouping them (and exact on a cluster: the rollup is sharded by token).
+    const bfrom = new Date(range.from.getTime() - t.BASELINE_DAYS * 86_400_000);
+    const oldEnough = new Date(range.from.getTime() - t.MIN_HISTORY_HOURS * 3_600_000);
     const peaks = new Map<string, number>();
     for (const o of observed) peaks.set(o.token_fingerprint, Math.max(o.peak, peaks.get(o.token_fingerprint) ?? 0));
     const history = z
-      .object({ token_fingerprint: z.string(), counts: z.array(z.number()), minutes: z.array(z.number()) })
+      .object({ token_fingerprint: z.string(), spiking: z.coerce.number(), counts: z.array(z.number()), minutes: z.array(z.number()) })
       .array()
       .parse(
         await warehouse.query(
-          `SELECT token_fingerprint, groupArray(c) AS counts, groupArray(n) AS minutes
+          `SELECT token_fingerprint, {ratio:Float64} * max(c) <= {peaks:Array(UInt64)}[indexOf({fps:Array(String)}, token_fingerprint)] AS spiking,
+                  if(spiking, groupArray(c), []) AS counts, if(spiking, groupArray(n), []) AS minutes
            FROM (SELECT token_fingerprint, c, count() AS n, min(minute) AS first
                  FROM (SELECT token_fingerprint, minute, requests AS c FROM ${TABLES.usageToken1m} FINAL
                        WHERE token_fingerprint IN {fps:Array(String)} AND minute >= {bfrom:DateTime64(3)} AND minute < {from:DateTime64(3)})
                  GROUP BY token_fingerprint, c)
            GROUP BY token_fingerprint
-           HAVING sum(n) >= {min_minutes:UInt32} AND min(first) <= {old_enough:DateTime64(3)}
-              AND {ratio:Float64} * max(c) <= {peaks:Array(UInt64)}[indexOf({fps:Array(String)}, token_fingerprint)]`,
+           HAVING sum(n) >= {min_minutes:UInt32} AND min(first) <= {old_enough:DateTime64(3)}`,
           {
             fps: [...peaks.keys()],
             peaks: [...peaks.values()],
-            bfrom: new Date(range.from.getTime() - t.BASELINE_DAYS * 86_400_000),
+            bfrom,
             from: range.from,
             min_minutes: t.MIN_HISTORY_MINUTES,
-            old_enough: new Date(range.from.getTime() - t.MIN_HISTORY_HOURS * 3_600_000),
+            old_enough: oldEnough,
             ratio: t.MIN_RATIO_TO_PEAK,
           },
         ),
       );
-    if (history.length === 0) return [];
-    const counts = new Map(history.map((h) => [h.token_fingerprint, h.counts.flatMap((c, i) => new Array<number>(h.minutes[i]!).fill(c))]));
-    const candidates = observed.filter((o) => counts.has(o.token_fingerprint));
+    // Tokens with an established history of their own; only those whose peak at least
+    // doubles their previous one came with their counts.
+    const established = new Set(history.map((h) => h.token_fingerprint));
+    const counts = new Map(history.filter((h) => h.spiking).map((h) => [h.token_fingerprint, expand(h)]));
+
+    // A fresh token (access tokens rotate every hour) has no history of its own: compare it
+    // with its user's, minute by minute over all the user's tokens. A token whose own
+    // history says "not a spike" is not judged again against its user.
+    const userPeaks = new Map<string, number>();
+    for (const o of observed) {
+      if (counts.has(o.token_fingerprint) || established.has(o.token_fingerprint) || !o.user_id) continue;
+      userPeaks.set(o.user_id, Math.max(o.peak, userPeaks.get(o.user_id) ?? 0));
+    }
+    const users = new Map<string, number[]>();
+    if (userPeaks.size > 0) {
+      const rows = z
+        .object({ user_id: z.string(), counts: z.array(z.number()), minutes: z.array(z.number()) })
+        .array()
+        .parse(
+          await warehouse.query(
+            `SELECT user_id, groupArray(c) AS counts, groupArray(n) AS minutes
+             FROM (SELECT user_id, c, count() AS n, min(minute) AS first
+                   FROM (SELECT user_id, minute, requests AS c FROM ${TABLES.usageUser1m} FINAL
+                         WHERE user_id IN {users:Array(String)} AND minute >= {bfrom:DateTime64(3)} AND minute < {from:DateTime64(3)})
+                   GROUP BY user_id, c)
+             GROUP BY user_id
+             HAVING sum(n) >= {min_minutes:UInt32} AND min(first) <= {old_enough:DateTime64(3)}
+                AND {ratio:Float64} * max(c) <= {peaks:Array(UInt64)}[indexOf({users:Array(String)}, user_id)]`,
+            {
+              users: [...userPeaks.keys()],
+              peaks: [...userPeaks.values()],
+              bfrom,
+              from: range.from,
+              min_minutes: t.MIN_HISTORY_MINUTES,
+              old_enough: oldEnough,
+              ratio: t.MIN_RATIO_TO_PEAK,
+            },
+          ),
+        );
+      for (const r of rows) users.set(r.user_id, expand({ counts: r.counts, minutes: r.minutes }));
+    }
+    const baselineOf = (o: (typeof observed)[number]): { values: number[]; of: 'token' | 'user' } | undefined => {
+      const own = counts.get(o.token_fingerprint);
+      if (own) return { values: own, of: 'token' };
+      const user = !established.has(o.token_fingerprint) && o.user_id ? users.get(o.user_id) : undefined;
+      return user ? { values: user, of: 'user' } : undefined;
+    };
 
     const findings: Finding[] = [];
-    for (const o of candidates) {
-      const values = counts.get(o.token_fingerprint);
-      if (!values || values.length === 0) continue;
+    for (const o of observed) {
+      const baseline = baselineOf(o);
+      if (!baseline || baseline.values.length === 0) continue;
+      const values = baseline.values;
       const med = median(values);
       const mad = medianAbsoluteDeviation(values);
       const p99 = quantile(values, 0.99);
@@ -109,11 +162,12 @@ export const rateSpike = defineDetector({
         severity: overPeak >= 10 ? 'critical' : overPeak >= 4 ? 'high' : 'medium',
         score: o.peak / Math.max(limit, 1),
         explanation:
-          `${fmt(o.peak)} requests/min against a baseline median of ${fmt(med)} (MAD ${fmt(mad)}) over ${t.BASELINE_DAYS} days; ` +
-          `its previous peak was ${fmt(prevPeak)}/min`,
+          `${fmt(o.peak)} requests/min against a baseline median of ${fmt(med)} (MAD ${fmt(mad)}) over ${t.BASELINE_DAYS} days` +
+          (baseline.of === 'user' ? ` of user ${o.user_id} (all tokens; this token is new)` : '') +
+          `; ${baseline.of === 'user' ? 'the user’s' : 'its'} previous peak was ${fmt(prevPeak)}/min`,
         evidence: {
           observed: { peak_per_minute: o.peak, peak_minute: chTime(o.peak_minute).toISOString(), window_requests: o.total },
-          baseline: { days: t.BASELINE_DAYS, active_minutes: values.length, median: med, mad, p99, previous_peak: prevPeak },
+          baseline: { of: baseline.of, days: t.BASELINE_DAYS, active_minutes: values.length, median: med, mad, p99, previous_peak: prevPeak },
           limit,
         },
       });

@@ -2,6 +2,10 @@
  * refresh_reuse: a refresh token used again after it was rotated. Either it shows up in
  * usage after its rotation, or the identity provider reports a second refresh from the
  * same parent. Either way someone else holds a copy and the whole family is compromised.
+ * Only a refresh that yields a new refresh token rotates its parent: an identity provider
+ * that does not rotate refresh tokens mints an access token from the same refresh token
+ * every time (a `refreshed` event whose token is an access token), and an old access token
+ * stays valid until it expires.
  */
 import { z } from 'zod';
 import { TABLES } from '../warehouse/warehouse.js';
@@ -41,7 +45,7 @@ export const refreshReuse = defineDetector({
         await warehouse.query(
           `WITH rotated AS (
              SELECT rotated_from AS token_fingerprint, min(ts) AS rotated_at, any(family_id) AS family_id FROM ${TABLES.tokenEvents}
-             WHERE event = 'refreshed' AND rotated_from IN (
+             WHERE event = 'refreshed' AND token_type != 'access_token' AND rotated_from IN (
                SELECT token_fingerprint FROM ${TABLES.usageToken1m}
                WHERE minute >= toStartOfMinute({from:DateTime64(3)}) AND minute < {to:DateTime64(3)}${focusTokensSql(range, 'minute')})
              GROUP BY rotated_from)
@@ -82,7 +86,7 @@ export const refreshReuse = defineDetector({
                   groupUniqArray(5)(token_fingerprint) AS children, any(family_id) AS family_id,
                   anyLast(toString(app_id)) AS app_id, anyLast(user_id) AS user_id
            FROM ${TABLES.tokenEvents}
-           WHERE event = 'refreshed' AND rotated_from != '' AND rotated_from IN (
+           WHERE event = 'refreshed' AND token_type != 'access_token' AND rotated_from != '' AND rotated_from IN (
              SELECT rotated_from FROM ${TABLES.tokenEvents}
              WHERE event = 'refreshed' AND ts >= {from:DateTime64(3)} AND ts < {to:DateTime64(3)})
            GROUP BY rotated_from

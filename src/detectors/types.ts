@@ -8,7 +8,8 @@ import type { Warehouse } from '../warehouse/warehouse.js';
 
 export const SEVERITY_ORDER = { low: 1, medium: 2, high: 3, critical: 4 } as const;
 export type Severity = keyof typeof SEVERITY_ORDER;
-export type SubjectType = 'token' | 'app' | 'user' | 'ip';
+/** `network`: a /24 (IPv4) or /48 (IPv6) in CIDR form, e.g. 203.0.113.0/24. */
+export type SubjectType = 'token' | 'app' | 'user' | 'ip' | 'network';
 
 export interface Threshold {
   value: number;

@@ -93,6 +93,13 @@ export interface IngestorDeps {
   normalise: Normaliser;
   metrics: Metrics;
   logger: Logger;
+  /** Whether a request of `n` events may go on now (room for their revocation handles); else 503. */
+  admit?: (n: number) => boolean;
+}
+
+/** 503 for a request whose raw tokens' revocation handles would not fit (HandleStore.hasRoom). */
+export function handlesBacklog(): Unavailable {
+  return new Unavailable('overloaded', 'revocation handles are being written; retry shortly', [], 1);
 }
 
 export class Ingestor {
@@ -169,6 +176,10 @@ export class Ingestor {
         'too_many_events',
         `a request may carry at most ${config.server.max_events_per_request} events; this one has ${items.length}`,
       );
+    }
+    if (this.deps.admit && !this.deps.admit(items.length)) {
+      metrics.ingestRefused.inc({ reason: 'handles' });
+      throw handlesBacklog();
     }
     const rejected = [...parseRejections];
     // One string grown by appends, encoded once: cheaper than an array join (the rope is

@@ -123,6 +123,7 @@ export async function simulateCommand(
     {
       batchSize: a['batch-size'],
       concurrency: a.concurrency,
+      onRetry: log,
       onProgress: (sent) => {
         if (sent - lastReport >= 100_000 || sent === sim.events.length) {
           lastReport = sent;

@@ -24,6 +24,8 @@ export interface PostOptions {
   onProgress?: (sent: number) => void;
   /** Attempts per request on 429/502/503/504 or a network error before giving up. */
   maxAttempts?: number;
+  /** Told before each wait, so a wrong --url is not two silent minutes of backoff. */
+  onRetry?: (message: string) => void;
 }
 
 const DEFAULT_BATCH = 5000;
@@ -72,7 +74,21 @@ interface IngestAnswer {
 }
 
 /** POSTs one batch, waiting and retrying on 429/502/503/504 (honouring Retry-After) and network errors. */
-async function send(target: PostTarget, route: string, body: string, contentType: string, count: number, maxAttempts: number): Promise<number> {
+/** fetch says only "fetch failed": the reason (ECONNREFUSED, ENOTFOUND …) is in its cause. */
+function networkReason(error: unknown): string {
+  const cause = (error as { cause?: { code?: string; message?: string } }).cause;
+  return cause?.code ?? cause?.message ?? (error as Error).message;
+}
+
+async function send(
+  target: PostTarget,
+  route: string,
+  body: string,
+  contentType: string,
+  count: number,
+  maxAttempts: number,
+  onRetry?: (message: string) => void,
+): Promise<number> {
   const url = `${target.url.replace(/\/+$/, '')}${route}`;
   const key = route === '/v1/tokens' ? (target.idpKey ?? target.key) : target.key;
   for (let attempt = 1; ; attempt++) {
@@ -81,14 +97,18 @@ async function send(target: PostTarget, route: string, body: string, contentType
     try {
       response = await fetch(url, { method: 'POST', headers: { authorization: `Bearer ${key}`, 'content-type': contentType }, body });
     } catch (error) {
-      if (attempt >= maxAttempts) throw new Error(`POST ${route}: ${(error as Error).message} (after ${attempt} attempts)`, { cause: error });
+      const reason = `cannot reach ${url}: ${networkReason(error)}`;
+      if (attempt >= maxAttempts) throw new Error(`POST ${route}: ${reason} (after ${attempt} attempts)`, { cause: error });
+      onRetry?.(`${reason}; retrying in ${backoff / 1000} s (attempt ${attempt} of ${maxAttempts})`);
       await sleep(backoff);
       continue;
     }
     const text = await response.text();
     if (RETRYABLE.has(response.status)) {
       if (attempt >= maxAttempts) throw new PostError(response.status, `POST ${route}: ${response.status} ${serverMessage(text)} (after ${attempt} attempts)`);
-      await sleep(Math.min(MAX_WAIT_MS, retryAfterMs(response.headers.get('retry-after')) ?? backoff));
+      const wait = Math.min(MAX_WAIT_MS, retryAfterMs(response.headers.get('retry-after')) ?? backoff);
+      onRetry?.(`POST ${route}: ${response.status} ${serverMessage(text)}; retrying in ${wait / 1000} s (attempt ${attempt} of ${maxAttempts})`);
+      await sleep(wait);
       continue;
     }
     if (!response.ok) {
@@ -128,7 +148,7 @@ export async function post(sim: Simulation, target: PostTarget, opts: PostOption
     const due: LifecycleEvent[] = [];
     while (next < sim.lifecycle.length && (ts === undefined || sim.lifecycle[next]!.ts <= ts)) due.push(sim.lifecycle[next++]!);
     for (const batch of chunks(due, batchSize)) {
-      totals.lifecycle += await send(target, '/v1/tokens', JSON.stringify(batch), 'application/json', batch.length, maxAttempts);
+      totals.lifecycle += await send(target, '/v1/tokens', JSON.stringify(batch), 'application/json', batch.length, maxAttempts, opts.onRetry);
     }
   };
   const batches = chunks(sim.events, batchSize);
@@ -137,7 +157,7 @@ export async function post(sim: Simulation, target: PostTarget, opts: PostOption
     const group = batches.slice(g, g + concurrency);
     await lifecycleUntil(group.at(-1)!.at(-1)!.ts);
     const accepted = await Promise.all(
-      group.map((batch: UsageEvent[]) => send(target, '/v1/events', batch.map((e) => JSON.stringify(e)).join('\n') + '\n', 'application/x-ndjson', batch.length, maxAttempts)),
+      group.map((batch: UsageEvent[]) => send(target, '/v1/events', batch.map((e) => JSON.stringify(e)).join('\n') + '\n', 'application/x-ndjson', batch.length, maxAttempts, opts.onRetry)),
     );
     for (const n of accepted) totals.events += n;
     sent += group.reduce((n, b) => n + b.length, 0);

@@ -2,10 +2,11 @@
 import { z } from 'zod';
 import type { App } from '../http/app-type.js';
 import type { Config } from '../config.js';
+import type { Metrics } from '../metrics.js';
 import { batchBody, isNdjson, registerBatchBodies } from '../http/batch-body.js';
 import { HttpError } from '../http/errors.js';
 import { describeIssues } from '../ingest/event-schema.js';
-import { parseBatch } from '../ingest/ingestor.js';
+import { handlesBacklog, parseBatch } from '../ingest/ingestor.js';
 import { ingestResponse } from '../ingest/routes.js';
 import type { Rejection } from '../ingest/ingestor.js';
 import type { Warehouse } from '../warehouse/warehouse.js';
@@ -47,12 +48,16 @@ function batchOf(body: unknown, contentType: string | undefined, maxItems: numbe
 export interface TokenRouteDeps {
   config: Config;
   warehouse: Warehouse;
+  metrics: Metrics;
   lifecycle: LifecycleIngestor;
+  /** Room for the revocation handles of a request's raw tokens (HandleStore.hasRoom). */
+  revocations: { handles: { hasRoom(n: number): boolean } };
 }
 
 export async function tokenRoutes(app: App, ctx: TokenRouteDeps): Promise<void> {
   registerBatchBodies(app);
   const { lifecycle } = ctx;
+  const handles = ctx.revocations.handles;
   const appSchema = appEventSchema(ctx.config);
   const tokensBody = batchBody(lifecycleEventSchema(ctx.config));
   const appsBody = batchBody(appSchema);
@@ -79,6 +84,10 @@ export async function tokenRoutes(app: App, ctx: TokenRouteDeps): Promise<void> 
         if (refused.length > 0) {
           throw new HttpError(403, 'forbidden', `${refused.length} event(s) need a key with role idp or admin; nothing was stored`, refused);
         }
+      }
+      if (!handles.hasRoom(items.length)) {
+        ctx.metrics.ingestRefused.inc({ reason: 'handles' });
+        throw handlesBacklog();
       }
       return reply.code(202).send(await lifecycle.ingest(items, rejected, Date.now(), request.keyId, request.role === 'ingest'));
     },

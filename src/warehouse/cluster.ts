@@ -66,6 +66,10 @@ export const SHARDING_KEYS: Readonly<Record<string, ShardingKey>> = {
   usage_token_1d_v1: { key: BY_TOKEN, reason: 'per-token rollup of the minute rollup, on the same shard' },
   usage_token_breakdown_1d_v1: { key: BY_TOKEN, reason: "per-token daily breakdowns (token detail), filled on the shard of the token's raw rows" },
   usage_token_place_1h_v1: { key: BY_TOKEN, reason: 'per-token places rollup (location detectors), filled on the shard of the token' },
+  usage_principal_place_1h_v1: {
+    key: 'cityHash64(principal)',
+    reason: 'per-user (or client) places rollup (filled per shard from usage_events; reads merge across shards)',
+  },
   app_events: { key: BY_APP, reason: "an app's lifecycle events on one shard" },
   apps_v1: { key: BY_APP, reason: 'app tables by app_id (rows from usage and token events are merged across shards at read time)' },
   usage_app_1m_v1: { key: BY_APP, reason: 'app tables by app_id (filled per shard from usage_events; reads merge across shards)' },

@@ -17,6 +17,7 @@ export const TABLES = {
   usageUser1m: 'usage_user_1m_v1',
   usageDim1h: 'usage_dim_1h_v1',
   usageTokenPlace1h: 'usage_token_place_1h_v1',
+  usagePrincipalPlace1h: 'usage_principal_place_1h_v1',
   usageTokenBreakdown1d: 'usage_token_breakdown_1d_v1',
   tokens: 'tokens_v2',
   tokenStats: 'v_token_stats',

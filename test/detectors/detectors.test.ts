@@ -58,6 +58,13 @@ function scenario() {
   habit('batch', 3, 10, 500, {}, -0.5);
   use('batch', NOW - 30 * MIN, 5000, 10 * MIN);
 
+  // rate_spike on a fresh access token: its user's history is the baseline. Benign: another
+  // user's new token at the user's usual rate.
+  habit('alice-old', 3, 60, 10, { user_id: 'alice' });
+  use('alice-new', NOW - 20 * MIN, 900, 3 * MIN, { user_id: 'alice' });
+  habit('bob-old', 3, 60, 40, { user_id: 'bob' });
+  use('bob-new', NOW - 20 * MIN, 135, 3 * MIN, { user_id: 'bob' });
+
   // ip_fanout: one token from 30 addresses in 10 networks. Benign: a phone hopping addresses in one carrier.
   habit('leaked', 3, 30, 2);
   for (let i = 0; i < 30; i++) use('leaked', NOW - 40 * MIN + i * 5000, 2, 4000, { ip: `203.0.${i}.9`, asn: 64500 + (i % 10), country: ['US', 'NL', 'SG'][i % 3], city: '' });
@@ -81,6 +88,14 @@ function scenario() {
 
   // auth_failures: one address trying 12 tokens. Benign: an office NAT with some expired sessions.
   for (let i = 0; i < 12; i++) use(`stuffed-${i}`, NOW - 15 * MIN, 5, 3 * MIN, { ip: '45.9.8.7', status: 401, path: '/login' });
+  // Brute force in the sshd style (user names as credentials, one try each): slowly from one
+  // address over most of an hour, and spread over four addresses of one /24 (three each).
+  const names = ['root', 'admin', 'oracle', 'test', 'ubuntu', 'postgres', 'git', 'pi'];
+  names.forEach((name, i) => use(`ssh:${name}`, NOW - 55 * MIN + i * 6 * MIN, 1, MIN, { ip: '198.18.7.7', user_id: name, status: 401, path: '/ssh' }));
+  use('ssh:root', NOW - 40 * MIN, 8, 20 * MIN, { ip: '198.18.9.9', user_id: 'root', status: 401, path: '/ssh' });
+  for (let a = 0; a < 4; a++) {
+    for (let k = 0; k < 3; k++) use(`ssh-net:${a}:${k}`, NOW - 30 * MIN + (a * 3 + k) * MIN, 1, MIN, { ip: `203.0.113.${10 + a}`, user_id: `user${a}${k}`, status: 401, path: '/ssh' });
+  }
   for (let i = 0; i < 40; i++) {
     use(`office-${i}`, NOW - 50 * MIN, 20, 40 * MIN, { ip: '81.2.3.4' });
     use(`office-${i}`, NOW - 20 * MIN, 1, MIN, { ip: '81.2.3.4', status: 401 });
@@ -99,6 +114,11 @@ function scenario() {
   lifecycle.push({ event: 'issued', token: 'rt-ok-1', token_type: 'refresh_token', ts: new Date(NOW - 2 * DAY).toISOString() });
   lifecycle.push({ event: 'refreshed', token: 'rt-ok-2', token_type: 'refresh_token', rotated_from: 'rt-ok-1', ts: new Date(NOW - 40 * MIN).toISOString() });
   use('rt-ok-2', NOW - 8 * MIN, 1, MIN, { path: '/oauth/token', method: 'POST', token_type: 'refresh_token' });
+  // Benign too: an identity provider that does not rotate refresh tokens mints access tokens from the same one.
+  lifecycle.push({ event: 'issued', token: 'rt-keep', token_type: 'refresh_token', ts: new Date(NOW - 2 * DAY).toISOString() });
+  lifecycle.push({ event: 'refreshed', token: 'at-keep-1', token_type: 'access_token', rotated_from: 'rt-keep', ts: new Date(NOW - 50 * MIN).toISOString() });
+  lifecycle.push({ event: 'refreshed', token: 'at-keep-2', token_type: 'access_token', rotated_from: 'rt-keep', ts: new Date(NOW - 20 * MIN).toISOString() });
+  use('rt-keep', NOW - 20 * MIN, 1, MIN, { path: '/oauth/token', method: 'POST', token_type: 'refresh_token' });
 
   // dormant_reuse: silent for 25 days, then Moscow. Benign: silent, then back home.
   use('sleeper', NOW - 26 * DAY, 30, HOUR, PLACES.berlin);
@@ -140,6 +160,7 @@ const flagged = (detector: string, subject: string) => flags.filter((f) => f.det
 describe('detectors catch the attack and spare the look-alike', () => {
   it.each([
     ['rate_spike', 'spiky', 'batch', /^300 requests\/min against a baseline median of 10 \(MAD 0\) over 7 days; its previous peak was 10\/min$/],
+    ['rate_spike', 'alice-new', 'bob-new', /^300 requests\/min against a baseline median of 10 \(MAD 0\) over 7 days of user alice \(all tokens; this token is new\); the user’s previous peak was 10\/min$/],
     ['ip_fanout', 'leaked', 'phone', /^30 IPs in 10 networks \(3 countries\)/],
     ['impossible_travel', 'traveller-thief', 'flyer', /^Frankfurt am Main, DE \d\d:\d\d then São Paulo, BR \d\d:\d\d: 9,[0-9]00 km in \d+ min = [\d,]+ km\/h$/],
     ['new_location', 'shared', 'tourist', /^first use from Seoul, KR \(new network AS4766\).*while still in use from Berlin, DE$/],
@@ -156,7 +177,7 @@ describe('detectors catch the attack and spare the look-alike', () => {
   it('auth_failures flags the stuffing address, not the office NAT', () => {
     const hits = flagged('auth_failures', '45.9.8.7');
     expect(hits).toHaveLength(1);
-    expect(hits[0]!.explanation).toMatch(/^60 of 60 requests from 45\.9\.8\.7 failed with 401 in 5 min, using 12 different tokens$/);
+    expect(hits[0]!.explanation).toMatch(/^60 of 60 requests from 45\.9\.8\.7 failed with 401 in 60 min, trying 12 different tokens, 12 of 12 tokens never accepted before$/);
     expect(flags.filter((f) => f.subject === '81.2.3.4')).toEqual([]);
   });
 
@@ -168,8 +189,23 @@ describe('detectors catch the attack and spare the look-alike', () => {
     expect(named.some(([, subjectType]) => subjectType === 'ip')).toBe(true);
   });
 
+  it('auth_failures flags a slow brute force of user names, and a network whose addresses each try a few', () => {
+    const slow = flagged('auth_failures', '198.18.7.7');
+    expect(slow, JSON.stringify(flags.map((f) => [f.detector, f.subject, f.explanation]), null, 1)).toHaveLength(1);
+    expect(slow[0]!.explanation).toMatch(/^[5-8] of [5-8] requests from 198\.18\.7\.7 failed with 401 in 60 min, trying [5-8] user names/);
+    expect(slow[0]!.subject_type).toBe('ip');
+    const guess = flagged('auth_failures', '198.18.9.9');
+    expect(guess).toHaveLength(1);
+    expect(guess[0]!.explanation).toMatch(/^[5-8] of [5-8] requests from 198\.18\.9\.9 failed with 401 in 60 min, trying one user name \(root\) again and again/);
+    const net = flagged('auth_failures', '203.0.113.0/24');
+    expect(net).toHaveLength(1);
+    expect(net[0]!.subject_type).toBe('network');
+    expect(net[0]!.explanation).toMatch(/^1[0-2] of 1[0-2] requests from 203\.0\.113\.0\/24 \([34] addresses\) failed with 401 in 60 min, trying 1[0-2] user names/);
+    expect(flags.filter((f) => f.subject.startsWith('203.0.113.1'))).toEqual([]);
+  });
+
   it('raises nothing else', () => {
-    const expected = ['spiky', 'leaked', 'traveller-thief', 'shared', 'zombie', 'rt-1', 'sleeper'].map(fp).concat('45.9.8.7');
+    const expected = ['spiky', 'alice-new', 'leaked', 'traveller-thief', 'shared', 'zombie', 'rt-1', 'sleeper'].map(fp).concat('45.9.8.7', '198.18.7.7', '198.18.9.9', '203.0.113.0/24');
     expect(flags.filter((f) => !expected.includes(f.subject)).map((f) => `${f.detector}: ${f.explanation}`)).toEqual([]);
   });
 });
@@ -190,7 +226,7 @@ describe('flags', () => {
 
   it('list with filters and sorting', async () => {
     const byDetector = (await get('/v1/flags?detector=impossible_travel,rate_spike')).json().flags;
-    expect(byDetector.map((f: { detector: string }) => f.detector).sort()).toEqual(['impossible_travel', 'impossible_travel', 'rate_spike']);
+    expect(byDetector.map((f: { detector: string }) => f.detector).sort()).toEqual(['impossible_travel', 'impossible_travel', 'rate_spike', 'rate_spike']);
     const critical = (await get('/v1/flags?severity=critical')).json().flags;
     expect(critical.length).toBeGreaterThan(0);
     expect(critical.every((f: { severity: string }) => f.severity === 'critical')).toBe(true);

@@ -488,6 +488,26 @@ describe('limits and documentation', () => {
     expect(notJson.body.error?.code).toBe('invalid_json');
   });
 
+  it("names the record's own field when a mapped value is refused (started_at, not the contract's ts)", async () => {
+    const kong = JSON.parse(fixture('kong/single.json').toString()) as Record<string, unknown>;
+    const batch = [
+      { ...kong, client_ip: 'not-an-address', request: { ...(kong.request as object), id: 'terms-1' } },
+      { ...kong, started_at: 'yesterday', request: { ...(kong.request as object), id: 'terms-2' } },
+      { ...kong, started_at: Date.now() + 3_600_000, response: { status: 999 }, request: { ...(kong.request as object), id: 'terms-3' } },
+    ];
+    const r = await post('kong', JSON.stringify(batch));
+    expect(r.status).toBe(400);
+    const details = (r.body as unknown as { error: { details: { index: number; error: string }[] } }).error.details;
+    expect(details).toEqual([
+      { index: 0, error: "ip (the record's client_ip): must be an IPv4 or IPv6 address" },
+      // A wrong type is the record schema's own message, already in Kong's terms.
+      { index: 1, error: 'started_at: expected a number, got the string "yesterday"' },
+      { index: 2, error: expect.stringMatching(/^ts \(the record's started_at\): is more than 300 s in the future; status \(the record's response\.status\): expected an integer 100–599, got the number 999$/) },
+    ]);
+    const tyk = await post('tyk', JSON.stringify([{ method: 'GET', path: '/p', response_code: 200, api_key: 'abc', timestamp: 'yesterday', ip_address: '203.0.113.7' }]));
+    expect((tyk.body as unknown as { error: { details: { error: string }[] } }).error.details[0]!.error).toBe("ts (the record's timestamp): must be RFC 3339 or epoch milliseconds");
+  });
+
   it.each([
     ['kong', '[]'],
     ['apisix', '[]'],

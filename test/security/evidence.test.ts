@@ -10,7 +10,7 @@ import { fingerprint } from '../../src/ingest/fingerprint.js';
 import { configKeyId, sha256 } from '../../src/keys/keyring.js';
 import { auth, KEYS, openTestApp, tempDir, testConfig, type TestApp } from '../helpers.js';
 
-const FRANKFURT = '46.114.1.1'; // Telefonica Germany, Frankfurt am Main in the bundled MMDB
+const FRANKFURT = '84.128.1.1'; // Deutsche Telekom (a fixed line), Frankfurt am Main in the bundled MMDB
 const SECOND_GATEWAY = 'second-gateway-ingest-key-0123';
 const idA = configKeyId(sha256(KEYS.ingest));
 const idB = configKeyId(sha256(SECOND_GATEWAY));

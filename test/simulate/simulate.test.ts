@@ -408,6 +408,18 @@ describe('post', () => {
     await expect(post(sim, { url, key: 'k' })).rejects.toThrow(/401 unauthorized/);
   });
 
+  it('a server it cannot reach is named with the reason, and each wait is said, not silent backoff', async () => {
+    const closed = createServer();
+    await new Promise<void>((resolve) => closed.listen(0, '127.0.0.1', resolve));
+    const port = (closed.address() as AddressInfo).port;
+    await new Promise((resolve) => closed.close(resolve));
+    const waits: string[] = [];
+    await expect(post(sim, { url: `http://127.0.0.1:${port}`, key: 'k' }, { maxAttempts: 2, onRetry: (m) => waits.push(m) })).rejects.toThrow(
+      `POST /v1/tokens: cannot reach http://127.0.0.1:${port}/v1/tokens: ECONNREFUSED (after 2 attempts)`,
+    );
+    expect(waits).toEqual([`cannot reach http://127.0.0.1:${port}/v1/tokens: ECONNREFUSED; retrying in 0.5 s (attempt 1 of 2)`]);
+  });
+
   it('writes labels and behaviours, and no key', async () => {
     const file = path.join(dir, 'out', 'labels.json');
     await writeLabels(sim, file);

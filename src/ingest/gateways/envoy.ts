@@ -34,6 +34,11 @@ const DEFAULT_KEYS: Record<Field, string> = {
   user_id: 'user_id',
 };
 
+/** The record key (of a JSON record) that holds a field, with the configured key map. */
+export function envoyKey(settings: EnvoySettings, field: Field): string {
+  return settings.keys[field] ?? DEFAULT_KEYS[field];
+}
+
 const Q = '"([^"]*)"';
 const W = '(\\S+)';
 /** Envoy's default format (docs: access log usage, "Default format string"). */

@@ -4,12 +4,13 @@
  * ingestor, so a gateway's event and a /v1/events event for the same key are one token.
  */
 import { createHash } from 'node:crypto';
+import { Invalid } from '../../errors.js';
 import { fingerprint } from '../fingerprint.js';
 import type { Ingestor, IngestResult, Rejection } from '../ingestor.js';
 import type { UsageRow } from '../normalise.js';
 import { mapApisix, splitApisix } from './apisix.js';
 import type { MapOutcome, Split } from './common.js';
-import { mapEnvoy, splitEnvoy } from './envoy.js';
+import { envoyKey, mapEnvoy, splitEnvoy } from './envoy.js';
 import { mapKong, splitKong } from './kong.js';
 import type { GatewayName, GatewaySettings } from './settings.js';
 import { mapTyk, splitTyk } from './tyk.js';
@@ -18,15 +19,66 @@ export interface Gateway {
   /** At most `max` records (server.max_events_per_request), else 413 before any is parsed further. */
   split(text: string, max?: number): Split;
   map(record: unknown): MapOutcome;
+  /** Where in the gateway's record each event field came from, for rejections in the record's terms. */
+  sources: Record<string, string>;
 }
 
 export function gateways(settings: GatewaySettings): Record<GatewayName, Gateway> {
+  const envoy = (field: Parameters<typeof envoyKey>[1]) => envoyKey(settings.envoy, field);
   return {
-    kong: { split: splitKong, map: (r) => mapKong(r, settings.kong) },
-    apisix: { split: splitApisix, map: (r) => mapApisix(r, settings.apisix) },
-    envoy: { split: splitEnvoy, map: (r) => mapEnvoy(r, settings.envoy) },
-    tyk: { split: splitTyk, map: (r) => mapTyk(r, settings.tyk) },
+    kong: {
+      split: splitKong,
+      map: (r) => mapKong(r, settings.kong),
+      sources: {
+        ts: 'started_at', ip: 'client_ip', method: 'request.method', path: 'request.uri', host: 'request.url',
+        user_agent: 'request.headers.user-agent', status: 'response.status', latency_ms: 'latencies.request',
+        bytes: 'response.size', user_id: 'consumer.username', app_id: 'consumer.custom_id',
+      },
+    },
+    apisix: {
+      split: splitApisix,
+      map: (r) => mapApisix(r, settings.apisix),
+      sources: {
+        ts: 'start_time', ip: 'client_ip', method: 'request.method', path: 'request.uri', host: 'request.url',
+        user_agent: 'request.headers.user-agent', status: 'response.status', latency_ms: 'latency',
+        bytes: 'response.size', user_id: 'consumer.username', app_id: 'consumer.group_id',
+      },
+    },
+    envoy: {
+      split: splitEnvoy,
+      map: (r) => mapEnvoy(r, settings.envoy),
+      sources: {
+        ts: envoy('start_time'), ip: `${envoy('x_forwarded_for')} or ${envoy('downstream_remote_address')}`, method: envoy('method'),
+        path: envoy('path'), host: envoy('authority'), user_agent: envoy('user_agent'), status: envoy('status'),
+        latency_ms: envoy('duration'), bytes: envoy('bytes_sent'), user_id: envoy('user_id'), app_id: envoy('app_id'),
+      },
+    },
+    tyk: {
+      split: splitTyk,
+      map: (r) => mapTyk(r, settings.tyk),
+      sources: {
+        ts: 'timestamp', ip: 'ip_address', method: 'method', path: 'raw_path', host: 'host', user_agent: 'user_agent',
+        status: 'response_code', latency_ms: 'request_time', bytes: 'network.bytes_out', user_id: 'alias',
+        app_id: 'oauth_id', client_id: 'oauth_id', country: 'geo.country.iso_code',
+      },
+    },
   };
+}
+
+/**
+ * A mapped record's rejection in the gateway's terms: "ts: is older than 90 days" becomes
+ * "ts (the record's started_at): is older than 90 days", since the operator reading it
+ * sees Kong's field names, not the event contract's.
+ */
+export function inRecordTerms(error: string, sources: Record<string, string>): string {
+  return error
+    .split('; ')
+    .map((part) => {
+      const m = /^([a-z_]+): /.exec(part);
+      const source = m ? sources[m[1]!] : undefined;
+      return source && source !== m![1] ? `${m![1]} (the record's ${source}): ${part.slice(m![0].length)}` : part;
+    })
+    .join('; ');
 }
 
 /**
@@ -49,7 +101,7 @@ const MAX_REQUEST_ID = 128;
  * token, so it needs no key. Raw tokens go on as `token`: the normaliser fingerprints
  * them (and reads JWT claims, keeps revocation handles) as for /v1/events.
  */
-export function ingestGatewayBatch(
+export async function ingestGatewayBatch(
   ingestor: Ingestor,
   pepper: string,
   name: GatewayName,
@@ -88,5 +140,16 @@ export function ingestGatewayBatch(
     if ('raw' in token) event.token = token.raw;
     events[index] = event;
   }
-  return ingestor.ingest(events, rejections, receivedAt, keyId, extras);
+  // Split and map rejections already speak the record's language; validation ones speak the contract's.
+  const mapped = new Set(events.flatMap((e, i) => (e === undefined ? [] : [i])));
+  const translate = (list: Rejection[]) => list.map((r) => (mapped.has(r.index) ? { ...r, error: inRecordTerms(r.error, gateway.sources) } : r));
+  try {
+    const result = await ingestor.ingest(events, rejections, receivedAt, keyId, extras);
+    return { ...result, rejected: translate(result.rejected) };
+  } catch (error) {
+    if (error instanceof Invalid && error.code === 'invalid_events') {
+      throw new Invalid(error.code, error.message, translate(error.details as Rejection[]));
+    }
+    throw error;
+  }
 }

@@ -1,0 +1,11 @@
+/**
+ * Detection quality on independent traffic (issue 13):
+ * `npx tsx bench/quality.ts --size test|medium --seed N --mode backfill|streaming [--json] [--verbose]`.
+ * See test/quality/README.md.
+ */
+import { main } from '../test/quality/run-one.js';
+
+main().catch((error: unknown) => {
+  console.error(error instanceof Error ? error.message : error);
+  process.exitCode = 1;
+});

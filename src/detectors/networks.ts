@@ -1,0 +1,70 @@
+/**
+ * What kind of network an address belongs to, from its ASN and the organisation name the
+ * ASN data carries (ip-location-db's asn package, stored with every event as asn_org).
+ *
+ * Location detectors need it because networks move "where" differently: cloud and hosting
+ * egress changes region with a deployment, VPN exits are chosen by the user from a list of
+ * countries, mobile carriers route through gateways hundreds of kilometres away. None of
+ * that is anyone travelling. A home broadband line or an office does not move.
+ *
+ * The classification is by name patterns of the organisation plus the best-known ASNs
+ * whose names say nothing (Verizon Business also runs Verizon Wireless). It is
+ * deliberately coarse: a wrong "fixed" makes a location detector as strict as it was
+ * before, a wrong "hosting" only makes it ask for corroboration it would otherwise skip.
+ */
+
+/** hosting: cloud and data centres; vpn: commercial VPN exits; mobile: carriers; fixed: everything else. */
+export type NetworkClass = 'hosting' | 'vpn' | 'mobile' | 'fixed';
+
+/** Networks that move without anyone travelling. */
+export const MOVING_CLASSES: ReadonlySet<NetworkClass> = new Set(['hosting', 'vpn', 'mobile']);
+
+const HOSTING_ORG =
+  /\b(amazon|aws|google|microsoft|azure|digitalocean|ovh|hetzner|linode|akamai|vultr|the constant company|choopa|scaleway|online s\.?a\.?s|leaseweb|contabo|selectel|oracle|alibaba|tencent|huawei cloud|cloudflare|fastly|ionos|hostinger|hostwinds|godaddy|rackspace|softlayer|ibm cloud|equinix|colocrossing|psychz|quadranet|servers\.com|hivelocity|limestone|kamatera|upcloud|timeweb|aeza|serverius|worldstream|nforce|i3d|gcore|g-core|stark industries|cherry servers|hosting|datacenter|data center|data centre|cloud|colo|server|vps)\b/i;
+
+const VPN_ORG =
+  /\b(m247|datacamp|cdn77|packethub|nordvpn|tefincom|mullvad|31173 services|proton|private internet access|london trust media|expressvpn|express vpn|surfshark|ipvanish|cyberghost|hide\.?me|windscribe|torguard|vpn|tor exit|zenlayer|tzulo|performive|xtom)\b/i;
+
+const MOBILE_ORG =
+  /(mobile|mobil\b|movil|móvil|movel|móvel|wireless|cellular|selular|celular|\b3g\b|hutchison|telcel|radiomovil|megafon|safaricom|vodacom|reliance jio|kyivstar|\bmtn\b|telkomsel|free mobile|odido|one new zealand|wind tre|\bm1 limited|emirates integrated|cellco|sprint|boost|cricket|jazz|ooredoo|zain|globe telecom|smart communications|ais\b|dtac|true move|xl axiata|indosat|ncell|grameenphone|robi)/i;
+
+/** ASNs of carriers whose organisation name does not say "mobile" (or says a business name). */
+const MOBILE_ASNS = new Set([
+  6167, 22394, // Verizon Wireless (Cellco), named "Verizon Business"
+  20057, // AT&T Mobility, named "AT&T Enterprises"
+  6805, // Telefonica Germany (O2)
+  12430, // Vodafone Spain
+  30722, // Vodafone Italia
+  26599, // Vivo (Telefonica Brasil)
+  15802, // du
+  50266, // Odido
+  206067, // Three UK
+  8359, // MTS
+  45609, // Bharti Airtel mobile (its fixed lines are AS24560)
+  29465, // MTN Nigeria
+]);
+
+/** Big clouds by ASN, whatever their name data says this year. */
+const HOSTING_ASNS = new Set([16509, 14618, 8987, 15169, 396982, 19527, 8075, 8068, 14061, 16276, 24940, 63949, 20473, 12876, 60781, 51167, 49505, 31898, 45102, 37963, 132203, 13335]);
+
+const VPN_ASNS = new Set([9009, 60068, 212238, 136787, 207137, 39351, 147049]);
+
+const cache = new Map<string, NetworkClass>();
+
+export function classifyNetwork(asn: number, org: string): NetworkClass {
+  const key = `${asn}|${org}`;
+  let kind = cache.get(key);
+  if (kind) return kind;
+  if (VPN_ASNS.has(asn) || VPN_ORG.test(org)) kind = 'vpn';
+  else if (MOBILE_ASNS.has(asn) || MOBILE_ORG.test(org)) kind = 'mobile';
+  else if (HOSTING_ASNS.has(asn) || HOSTING_ORG.test(org)) kind = 'hosting';
+  else kind = 'fixed';
+  if (cache.size > 100_000) cache.clear();
+  cache.set(key, kind);
+  return kind;
+}
+
+/** The network of a place moves without travel (cloud, VPN, carrier). */
+export function moves(asn: number, org: string): boolean {
+  return MOVING_CLASSES.has(classifyNetwork(asn, org));
+}

@@ -1,0 +1,226 @@
+/**
+ * Credential stuffing and brute force, judged per place rather than per credential: one
+ * address (or one /24 or /48 network) trying many tokens or user names, most of which
+ * never worked anywhere, each failing once or twice; or one address failing again and
+ * again with credentials that never worked and nothing accepted (guessing a password). Per credential there is nothing to
+ * see; per place, over a sliding hour, the campaign is plain. The tokens and user names
+ * tried are the evidence. Part of auth_failures.
+ */
+import { z } from 'zod';
+import { TABLES, type Warehouse } from '../warehouse/warehouse.js';
+import { moves } from './networks.js';
+import { fmt, windowStart, type DetectionRange, type Finding } from './types.js';
+
+export interface StuffingThresholds {
+  MIN_TOKENS_PER_IP: number;
+  MIN_TRIES_PER_IP: number;
+  MIN_FAILURE_RATIO: number;
+  IP_WINDOW_MINUTES: number;
+  MIN_NEVER_SUCCEEDED_SHARE: number;
+  MIN_ADDRESSES_PER_NETWORK: number;
+  BASELINE_DAYS: number;
+}
+
+const IP_TEXT = "replaceRegexpOne(IPv6NumToString(ip), '^::ffff:', '')";
+
+/** The /24 of an IPv4 address or the /48 of an IPv6 one, as CIDR text. */
+export function networkOf(ip: string): string {
+  if (ip.includes('.')) return `${ip.split('.').slice(0, 3).join('.')}.0/24`;
+  const groups = expandV6(ip);
+  return `${groups.slice(0, 3).join(':')}::/48`;
+}
+
+function expandV6(ip: string): string[] {
+  const [head = '', tail = ''] = ip.split('::');
+  const h = head ? head.split(':') : [];
+  const t = tail ? tail.split(':') : [];
+  return [...h, ...Array<string>(Math.max(0, 8 - h.length - t.length)).fill('0'), ...t].map((g) => g.replace(/^0+(?=.)/, ''));
+}
+
+const row = z.object({
+  address: z.string(),
+  minute: z.number(),
+  credential: z.string(),
+  token_fingerprint: z.string(),
+  user_id: z.string(),
+  failures: z.coerce.number(),
+  total: z.coerce.number(),
+  app_id: z.string(),
+  asn: z.coerce.number(),
+  asn_org: z.string(),
+  statuses: z.array(z.coerce.number()),
+});
+type Row = z.infer<typeof row>;
+
+export async function stuffing(warehouse: Warehouse, range: DetectionRange, t: StuffingThresholds): Promise<Finding[]> {
+  const spanMs = t.IP_WINDOW_MINUTES * 60_000;
+  const since = new Date(range.from.getTime() - spanMs);
+  // Candidates from the hourly address rollup: addresses failing at least as often as the
+  // credentials they need, mostly failing, in the hours the sliding hour can reach; and all
+  // failing addresses of a /24 or /48 whose addresses together do.
+  const candidates = z
+    .object({ ip: z.string() })
+    .array()
+    .parse(
+      await warehouse.query(
+        `SELECT arrayJoin(ips) AS ip FROM (
+           SELECT groupArray(value) AS ips, max(f) AS most, sum(f) AS all_failures, count() AS addresses FROM (
+             SELECT value, sum(auth_failures) AS f, sum(requests) AS r,
+                    if(position(value, '.') > 0, replaceRegexpOne(value, '[.][0-9]+$', ''),
+                       IPv6NumToString(tupleElement(IPv6CIDRToRange(toIPv6(value), 48), 1))) AS net
+             FROM ${TABLES.usageDim1h}
+             WHERE dimension = 'ip' AND hour >= toStartOfHour({since:DateTime64(3)}) AND hour < {to:DateTime64(3)}
+             GROUP BY value
+             HAVING f > 0 AND f >= {ratio:Float64} * r)
+           GROUP BY net
+           HAVING most >= {min:UInt32} OR (addresses >= {min_addresses:UInt32} AND all_failures >= {net_min:UInt32}))`,
+        {
+          since,
+          to: range.to,
+          min: t.MIN_TOKENS_PER_IP,
+          net_min: 2 * t.MIN_TOKENS_PER_IP,
+          min_addresses: t.MIN_ADDRESSES_PER_NETWORK,
+          ratio: t.MIN_FAILURE_RATIO / 2,
+        },
+      ),
+    )
+    .map((r) => r.ip);
+  if (candidates.length === 0) return [];
+  // Their raw rows, per minute and credential (a token, or a user name tried with it). The
+  // tokens used in the span first (minute rollup): a condition on the primary key.
+  const rows = row.array().parse(
+    await warehouse.query(
+      `SELECT ${IP_TEXT} AS address, toUnixTimestamp(toStartOfMinute(ts)) * 1000 AS minute,
+              concat(token_fingerprint, '|', user_id) AS credential, token_fingerprint, user_id,
+              countIf(status IN (401, 403)) AS failures, count() AS total, anyLast(toString(app_id)) AS app_id,
+              anyLast(asn) AS asn, anyLast(toString(asn_org)) AS asn_org, groupUniqArrayIf(2)(status, status IN (401, 403)) AS statuses
+       FROM ${TABLES.usageEvents}
+       WHERE token_fingerprint IN (
+               SELECT token_fingerprint FROM ${TABLES.usageToken1m} WHERE minute >= toStartOfMinute({since:DateTime64(3)}) AND minute < {to:DateTime64(3)})
+         AND ts >= {since:DateTime64(3)} AND ts < {to:DateTime64(3)} AND ip IN {ips:Array(IPv6)}
+       GROUP BY address, minute, token_fingerprint, user_id`,
+      { since, to: range.to, ips: candidates },
+    ),
+  );
+  const byIp = group(rows, (r) => r.address);
+  const byNetwork = group(rows, (r) => networkOf(r.address));
+
+  // Every window of the range, a tick's earlier ones too: an address's late events are
+  // judged in their own window (no token list says which addresses had late events; the
+  // flag store keeps a flagged incident from being raised twice).
+  const first = windowStart(range.from.getTime(), range.windowMs);
+  type Hit = { subject: string; type: 'ip' | 'network'; end: number; failing: Row[]; failures: number; total: number; addresses: Set<string> };
+  const hits: Hit[] = [];
+  const judge = (subject: string, type: Hit['type'], list: Row[]) => {
+    for (let w = first; w < range.to.getTime(); w += range.windowMs) {
+      const end = w + range.windowMs;
+      const inWindow = list.filter((r) => r.minute >= w && r.minute < end && r.failures > 0);
+      if (inWindow.length === 0) continue;
+      const span = list.filter((r) => r.minute >= end - spanMs && r.minute < end);
+      const failing = span.filter((r) => r.failures > 0);
+      const failures = failing.reduce((s, r) => s + r.failures, 0);
+      const total = span.reduce((s, r) => s + r.total, 0);
+      const credentials = new Set(failing.map((r) => r.credential));
+      const addresses = new Set(failing.map((r) => r.address));
+      const needed = type === 'ip' ? t.MIN_TOKENS_PER_IP : 2 * t.MIN_TOKENS_PER_IP;
+      // Many credentials (stuffing), or one address guessing one credential's secret again
+      // and again (a password brute force); either way mostly failing.
+      const guessing = type === 'ip' && failures >= t.MIN_TRIES_PER_IP && successes(span) === 0;
+      if ((credentials.size < needed && !guessing) || failures < t.MIN_FAILURE_RATIO * total) continue;
+      if (type === 'network' && addresses.size < t.MIN_ADDRESSES_PER_NETWORK) continue;
+      hits.push({ subject, type, end, failing, failures, total, addresses });
+      return;
+    }
+  };
+  for (const [ip, list] of byIp) judge(ip, 'ip', list);
+  // A /24 of a cloud, VPN or carrier network is shared egress: many unrelated customers
+  // behind neighbouring addresses, not one actor. Networks are subjects on fixed lines only
+  // (botnets, residential proxies, one campaign's hosts); their addresses still are.
+  for (const [net, list] of byNetwork) if (!moves(list[0]!.asn, list[0]!.asn_org)) judge(net, 'network', list);
+  if (hits.length === 0) return [];
+
+  // "Mostly never seen": the share of tried tokens that never got a response other than
+  // 401/403 in the history (a NAT's expired sessions worked yesterday).
+  const tried = [...new Set(hits.flatMap((h) => h.failing.map((r) => r.token_fingerprint)))];
+  const worked = new Set(
+    z
+      .object({ token_fingerprint: z.string() })
+      .array()
+      .parse(
+        await warehouse.query(
+          `SELECT token_fingerprint FROM ${TABLES.usageToken1d}
+           WHERE token_fingerprint IN {fps:Array(String)} AND day >= toDate({bfrom:DateTime64(3)})
+           GROUP BY token_fingerprint HAVING sum(requests) > sum(auth_failures)`,
+          { fps: tried, bfrom: new Date(range.from.getTime() - t.BASELINE_DAYS * 86_400_000) },
+        ),
+      )
+      .map((r) => r.token_fingerprint),
+  );
+
+  const findings: Finding[] = [];
+  for (const h of hits) {
+    const credentials = new Map<string, Row>();
+    for (const r of h.failing) credentials.set(r.credential, r);
+    const tokens = new Set(h.failing.map((r) => r.token_fingerprint));
+    const users = new Set(h.failing.map((r) => r.user_id).filter(Boolean));
+    const never = [...tokens].filter((fp) => !worked.has(fp)).length;
+    const neverShare = never / tokens.size;
+    if (neverShare < t.MIN_NEVER_SUCCEEDED_SHARE) continue;
+    const start = new Date(h.end - range.windowMs);
+    const last = h.failing.at(-1)!;
+    const statuses = [...new Set(h.failing.flatMap((r) => r.statuses))].sort();
+    const where = h.type === 'ip' ? h.subject : `${h.subject} (${h.addresses.size} addresses)`;
+    const what =
+      credentials.size === 1
+        ? `one ${users.size === 1 ? `user name (${[...users][0]})` : 'token'} again and again`
+        : users.size >= tokens.size
+          ? `${fmt(users.size)} user names`
+          : `${fmt(tokens.size)} different tokens`;
+    findings.push({
+      subject_type: h.type,
+      subject: h.subject,
+      token_fingerprint: tokens.size === 1 ? last.token_fingerprint : undefined,
+      app_id: last.app_id,
+      window_start: start,
+      window_end: new Date(h.end),
+      severity: credentials.size >= 4 * t.MIN_TOKENS_PER_IP && neverShare >= 0.8 ? 'high' : 'medium',
+      score: credentials.size / t.MIN_TOKENS_PER_IP,
+      explanation:
+        `${fmt(h.failures)} of ${fmt(h.total)} requests from ${where} failed with ${statuses.join('/')} in ${fmt(t.IP_WINDOW_MINUTES)} min, ` +
+        `trying ${what}, ${fmt(never)} of ${fmt(tokens.size)} tokens never accepted before`,
+      evidence: {
+        failures: h.failures,
+        total: h.total,
+        failure_ratio: h.failures / Math.max(1, h.total),
+        credentials: credentials.size,
+        tokens: tokens.size,
+        never_accepted: never,
+        sample_tokens: [...tokens].slice(0, 20),
+        users: [...users].slice(0, 20),
+        addresses: [...h.addresses].slice(0, 20),
+        asn: last.asn,
+        asn_org: last.asn_org,
+        statuses,
+        span_minutes: t.IP_WINDOW_MINUTES,
+      },
+    });
+  }
+  return findings;
+}
+
+/** Requests that were not refused (anything but 401/403). */
+function successes(rows: Row[]): number {
+  return rows.reduce((s, r) => s + r.total - r.failures, 0);
+}
+
+function group<T>(rows: T[], key: (r: T) => string): Map<string, T[]> {
+  const out = new Map<string, T[]>();
+  for (const r of rows) {
+    const k = key(r);
+    const list = out.get(k);
+    if (list) list.push(r);
+    else out.set(k, [r]);
+  }
+  for (const list of out.values()) list.sort((a, b) => (a as { minute: number }).minute - (b as { minute: number }).minute);
+  return out;
+}

@@ -1,0 +1,80 @@
+/**
+ * Issue 13: the detectors on traffic they were never tuned on (test/quality/README.md).
+ * Two seeds × backfill and streaming, each run in its own process (chDB allows one data
+ * directory per process). Prints per-kind recall, time to detect and benign flags per
+ * 1,000 per day, and every miss of the issue's targets.
+ *
+ * The targets are not all met yet (docs/detectors.md#measured-quality says which and why),
+ * so what this test holds is the floor today's detectors reach on every run, a little
+ * below the measured figures: a change that loses what was won fails here. Raise the
+ * floor towards TARGET as the detectors improve; when a floor reaches its target, the
+ * target is what the test holds.
+ */
+import { execFile } from 'node:child_process';
+import { promisify } from 'node:util';
+import { describe, expect, it } from 'vitest';
+import type { Score } from './score.js';
+
+const run = promisify(execFile);
+
+/** Issue 13's targets, on traffic the detectors were not tuned on. */
+const TARGET = { kindRecall: 0.95, benignPer1000PerDay: 1, precision: 0.95, medianTtdMin: 10 };
+/**
+ * What every run reaches today, with a margin for the variation between runs. Measured
+ * 2026-12-07 on seeds 11 and 12, both modes: every kind ≥ 0.5 (impossible_travel 2/4 on
+ * seed 12), all attacks 0.94–0.97, precision 0.94–0.96, 1.0–3.7 benign tokens per 1,000
+ * per day (6.3 once on an earlier generator), median TTD 2.8–3.5 min. Before issue 13's
+ * changes: all attacks 0.44, two kinds at 0, precision 0.71–0.83, 4.5–5.4 benign.
+ */
+const FLOOR = { kindRecall: 0.25, recallAll: 0.85, benignPer1000PerDay: 7, precision: 0.88, medianTtdMin: 10 };
+const SEEDS = [11, 12];
+const MODES = ['backfill', 'streaming'] as const;
+
+interface Result {
+  seed: number;
+  mode: (typeof MODES)[number];
+  score: Score;
+  seconds: number;
+  table: string;
+}
+
+async function one(seed: number, mode: (typeof MODES)[number]): Promise<Result> {
+  const args = ['tsx', 'bench/quality.ts', '--size', 'test', '--seed', String(seed), '--mode', mode, '--json', '--table'];
+  const { stdout } = await run('npx', args, { maxBuffer: 64 * 1024 * 1024, timeout: 400_000 });
+  const json = stdout.slice(stdout.indexOf('\n{') + 1);
+  const parsed = JSON.parse(json) as { score: Score; seconds: number };
+  return { seed, mode, score: parsed.score, seconds: parsed.seconds, table: stdout.slice(0, stdout.indexOf('\n{')) };
+}
+
+describe('detection quality on independent traffic (issue 13)', () => {
+  it('holds the measured floor on 2 seeds × backfill and streaming, and prints the gap to the targets', { timeout: 900_000 }, async () => {
+    const results: Result[] = [];
+    for (const seed of SEEDS) {
+      // The two modes of a seed run side by side: two processes, two data directories.
+      results.push(...(await Promise.all(MODES.map((mode) => one(seed, mode)))));
+    }
+    for (const r of results) console.log(`\n${r.table}`);
+
+    const misses = (limits: typeof TARGET): string[] => {
+      const out: string[] = [];
+      for (const r of results) {
+        const at = `seed ${r.seed} ${r.mode}`;
+        for (const k of r.score.kinds) if (k.recall < limits.kindRecall) out.push(`${at}: ${k.kind} recall ${k.recall.toFixed(2)} < ${limits.kindRecall}`);
+        if (r.score.benignPer1000PerDay > limits.benignPer1000PerDay) {
+          out.push(`${at}: ${r.score.benignPer1000PerDay.toFixed(1)} benign tokens flagged per 1,000 per day > ${limits.benignPer1000PerDay}`);
+        }
+        if (r.score.precision < limits.precision) out.push(`${at}: precision of flagged subjects ${r.score.precision.toFixed(2)} < ${limits.precision}`);
+        if (r.mode === 'streaming' && (r.score.medianTtdMin === null || r.score.medianTtdMin > limits.medianTtdMin)) {
+          out.push(`${at}: median time to detect ${r.score.medianTtdMin?.toFixed(1) ?? 'none'} min > ${limits.medianTtdMin}`);
+        }
+      }
+      return out;
+    };
+    const gap = misses(TARGET);
+    console.log(gap.length ? `\nissue 13 targets not yet met:\n${gap.join('\n')}` : '\nissue 13 targets: all met');
+
+    const below = misses(FLOOR);
+    for (const r of results) if (r.score.recallAll < FLOOR.recallAll) below.push(`seed ${r.seed} ${r.mode}: all attacks recall ${r.score.recallAll.toFixed(2)} < ${FLOOR.recallAll}`);
+    expect(below, 'below the floor the detectors reached: a change lost detection quality').toEqual([]);
+  });
+});
