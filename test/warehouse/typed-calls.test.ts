@@ -10,10 +10,10 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 
 const STILL_DIRECT: readonly string[] = [
-  // Detectors and their flag store: being reworked on another branch; convert after it lands.
+  // The detectors' queries and the runner's run log: they parse rows with zod but bind their
+  // parameters unchecked; next to convert (they were being reworked while this list was made).
   'src/detectors/auth-failures.ts',
   'src/detectors/dormant-reuse.ts',
-  'src/detectors/flags.ts',
   'src/detectors/impossible-travel.ts',
   'src/detectors/ip-fanout.ts',
   'src/detectors/new-location.ts',
