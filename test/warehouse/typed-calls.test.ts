@@ -22,7 +22,6 @@ const STILL_DIRECT: readonly string[] = [
   'src/detectors/rate-spike.ts',
   'src/detectors/refresh-reuse.ts',
   'src/detectors/revoked-use.ts',
-  'src/detectors/runner.ts',
   'src/detectors/stuffing.ts',
   // The flusher writes spool bytes as they are: the events were checked by the event schema
   // at ingest, and parsing them again per row would cost the ingest path.
