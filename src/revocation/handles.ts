@@ -87,6 +87,8 @@ export class HandleStore {
   private forgetTimer: NodeJS.Timeout | undefined;
   private deleting: Promise<void> | undefined;
   dropped = 0;
+  /** The last write of handles failed (the warehouse is down): hasRoom() does not hold ingest back then. */
+  private failing = false;
 
   constructor(
     private readonly warehouse: Warehouse,
@@ -108,7 +110,9 @@ export class HandleStore {
    * batch (the gateways retry) instead of silently dropping a real token's handle.
    */
   hasRoom(n: number): boolean {
-    return this.types.size === 0 || this.buffer.length + n <= MAX_BUFFER;
+    // While the warehouse refuses the writes, ingest goes on into the spool as it always did
+    // (an outage must not stop ingest), and what does not fit is dropped and counted.
+    return this.types.size === 0 || this.failing || this.buffer.length + n <= MAX_BUFFER;
   }
 
   /** Keeps a sealed copy of a raw token (cheap; the write happens later). */
@@ -131,7 +135,7 @@ export class HandleStore {
         created_at: toClickHouseTime(new Date()),
       },
     });
-    if (this.buffer.length >= FLUSH_ROWS && !this.flushing) void this.flush();
+    if (this.buffer.length >= FLUSH_ROWS && !this.flushing && !this.failing) void this.flush();
     else this.timer ??= setTimeout(() => void this.flush(), FLUSH_MS);
   }
 
@@ -142,7 +146,11 @@ export class HandleStore {
     if (rows.length === 0) return;
     this.buffer = [];
     this.flushing = insertHandles(this.warehouse, rows.map((r) => r.row))
+      .then(() => {
+        this.failing = false;
+      })
       .catch((error: unknown) => {
+        this.failing = true;
         this.logger.warn({ err: error, handles: rows.length }, 'could not store revocation handles; will retry');
         this.metrics?.warehouseErrors.inc({ operation: 'handles' });
         for (const r of rows) {
@@ -154,7 +162,9 @@ export class HandleStore {
       })
       .finally(() => {
         this.flushing = undefined;
-        // What arrived meanwhile goes now if it is a flush's worth, else at the next tick.
+        // What arrived meanwhile goes now if it is a flush's worth, else at the next tick;
+        // after a failure only the retry timer set above runs (never a loop of failing writes).
+        if (this.failing) return;
         if (this.buffer.length >= FLUSH_ROWS) void this.flush();
         else if (this.buffer.length > 0) this.timer ??= setTimeout(() => void this.flush(), FLUSH_MS);
       });

@@ -52,7 +52,7 @@ describe('adapter URLs', () => {
       {
         revocation: {
           targets: {
-            app: { type: 'threescale_app', admin_url: url, admin_access_token: 'admin-token-3scale' },
+            app: { type: 'threescale_app', admin_url: url, admin_access_token: 'admin-token-3scale', account_id: '1' },
             wso2: { type: 'wso2_apikey', base_url: url, bearer_token: 'wso2-bearer-token' },
             pat: { type: 'threescale_pat', admin_url: url, admin_access_token: 'admin-token-3scale' },
           },
@@ -62,11 +62,14 @@ describe('adapter URLs', () => {
     const signal = new AbortController().signal;
     const base = { revocation_id: 'rev-1', token_fingerprint: 'f'.repeat(64) };
     expect(await createAdapter('app', targets.app!).attempt({ ...base, account_id: '1', app_id: '..' }, signal)).toMatchObject({ kind: 'failed', error: 'invalid_app_id' });
-    expect(await createAdapter('app', targets.app!).attempt({ ...base, account_id: '%2e%2e', app_id: '7' }, signal)).toMatchObject({ kind: 'failed', error: 'invalid_account_id' });
+    // The 3scale account never comes from the task (config or applications/find.xml), and neither lets a dot segment through.
+    expect(() =>
+      loadConfig({}, { revocation: { targets: { app: { type: 'threescale_app', admin_url: url, admin_access_token: 'x', accounts: { '7': '..' } } } } }),
+    ).toThrow(/accounts/);
     expect(await createAdapter('wso2', targets.wso2!).attempt({ ...base, token: 'k', app_id: '%2E%2E' }, signal)).toMatchObject({ kind: 'failed', error: 'invalid_app_id' });
     expect(await createAdapter('pat', targets.pat!).attempt({ ...base, token: '..' }, signal)).toMatchObject({ kind: 'failed', error: 'invalid_token_for_url' });
     expect(seen).toEqual([]);
-    expect(await createAdapter('app', targets.app!).attempt({ ...base, account_id: '1', app_id: '7' }, signal)).toMatchObject({ kind: 'done' });
+    expect(await createAdapter('app', targets.app!).attempt({ ...base, account_id: '%2e%2e', app_id: '7' }, signal)).toMatchObject({ kind: 'done' });
     expect(seen).toEqual(['/admin/api/accounts/1/applications/7/suspend.xml']);
   });
 });

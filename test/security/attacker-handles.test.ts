@@ -6,8 +6,13 @@
  * fail later with no_revocation_handle. Now ingest answers 503 (retry) while there is no
  * room, and no acknowledged handle is dropped.
  */
+import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { fingerprint } from '../../src/ingest/fingerprint.js';
+import { createLogger } from '../../src/logger.js';
+import { HandleStore } from '../../src/revocation/handles.js';
+import { Vault } from '../../src/revocation/vault.js';
+import type { Warehouse } from '../../src/warehouse/warehouse.js';
 import { auth, openTestApp, tempDir, testConfig, type TestApp } from '../helpers.js';
 
 let t: TestApp;
@@ -46,4 +51,52 @@ describe('a flood of raw tokens cannot push a real token’s revocation handle o
     const fp = fingerprint(t.ctx.secrets.pepper, 'victim-real-token');
     expect((await t.ctx.revocations.handles.lookup([fp])).get(fp)).toBe('victim-real-token');
   }, 120_000);
+});
+
+describe('HandleStore.hasRoom', () => {
+  /** A warehouse whose handle inserts wait for release(), or fail. */
+  function warehouse(mode: 'slow' | 'down') {
+    const waiting: (() => void)[] = [];
+    const w: Warehouse = {
+      kind: 'chdb',
+      async query() {
+        return [];
+      },
+      async command() {},
+      insertJsonEachRow() {
+        if (mode === 'down') return Promise.reject(new Error('warehouse down'));
+        return new Promise<void>((resolve) => waiting.push(resolve));
+      },
+      async ping() {},
+      async close() {},
+    };
+    return { w, release: () => waiting.splice(0).forEach((r) => r()) };
+  }
+  const fill = (store: HandleStore, n: number) => {
+    for (let i = 0; i < n; i++) store.remember(`fp-${i}`, `tok-${i}`, 'access_token');
+  };
+
+  it('a healthy but busy warehouse: no room past the buffer, room again once written', async () => {
+    const { w, release } = warehouse('slow');
+    const store = new HandleStore(w, new Vault(randomBytes(32)), new Set(['access_token']), 30, createLogger('silent'));
+    // 5,000 rows go to the warehouse at once (and wait there); 50,000 fill the buffer.
+    fill(store, 55_000);
+    expect(store.hasRoom(1)).toBe(false);
+    expect(store.dropped).toBe(0);
+    release();
+    await new Promise((r) => setTimeout(r, 50));
+    release();
+    await store.flush();
+    expect(store.hasRoom(10_000)).toBe(true);
+    await store.close();
+  });
+
+  it('a warehouse that is down does not stop ingest (the spool takes it): handles past the buffer are dropped and counted, as before', async () => {
+    const { w } = warehouse('down');
+    const store = new HandleStore(w, new Vault(randomBytes(32)), new Set(['access_token']), 30, createLogger('silent'));
+    fill(store, 6_000);
+    await store.flush();
+    expect(store.hasRoom(50_000)).toBe(true);
+    await store.close();
+  });
 });
