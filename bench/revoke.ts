@@ -2,13 +2,13 @@
  * Revocation benchmark (issue 5): `npm run bench -- revoke [--registry=1000000] [--runs=20]
  * [--bulk=3000] [--attacks=6] [--attack-seconds=210]`.
  *
- *  (a) estimate latency, service.estimate() for an app, a user and everything, with
+ *  (a) estimate latency, estimates.estimate() for an app, a user and everything, with
  *      `registry` live tokens in the registry (token_events `issued` rows generated in the
  *      engine; 3% revoked and 2% expired besides): p50/p95 over `runs` runs each.
  *  (b) bulk job throughput: a local RFC 7009 stand-in that accepts 200 revocations/s (a
  *      token bucket; beyond it 429), the target configured at rate_limit_per_sec 200;
  *      `bulk` tokens of one app whose revocation handles were stored through
- *      ctx.revocations.handles.remember() + flush(); service.createJob({scope: 'app'});
+ *      ctx.revocations.handles.remember() + flush(); jobs.create({scope: 'app'});
  *      revocations/s at the stand-in over the steady state (10th to 90th percentile of
  *      the calls) against the allowed 200/s.
  *  (c) detection to revocation: the real scheduler (ctx.scheduler.start(), cron every
@@ -26,7 +26,7 @@ import { join } from 'node:path';
 import { fingerprint } from '../src/ingest/fingerprint.js';
 import { startServer, type Server } from '../src/server.js';
 import { openChdb } from '../src/warehouse/chdb.js';
-import type { Selector } from '../src/revocation/service.js';
+import type { Selector } from '../src/revocation/live-tokens.js';
 import { TABLES, toClickHouseTime, type Warehouse } from '../src/warehouse/warehouse.js';
 import { Rfc7009StandIn, rfc7009Target, type Call } from '../test/revocation/standin.js';
 import {
@@ -162,7 +162,7 @@ async function bulkJob(
   const before = copyStats(timing.stats);
   const watch = contention();
   const started = Date.now();
-  const job = await ctx.revocations.service.createJob({ scope: 'app', value: appId }, TARGET, 'api_provider', 'bench', 'bench: bulk revocation');
+  const job = await ctx.revocations.jobs.create({ scope: 'app', value: appId }, TARGET, 'api_provider', 'bench', 'bench: bulk revocation');
   let ended = 0;
   for (;;) {
     const j = ctx.revocations.outbox.jobs.get(job.id)!;
@@ -261,7 +261,7 @@ export async function run(args: string[]): Promise<number> {
     for (let i = 0; i < runs + 2; i++) {
       for (const [name, make] of selectors) {
         const sel = make();
-        const r = await timed(() => ctx.revocations.service.estimate(sel, TARGET));
+        const r = await timed(() => ctx.revocations.estimates.estimate(sel, TARGET));
         if (i >= 2) estimates.get(name)!.push(r.ms);
         if (name === 'all') allLive = r.value.live_tokens;
       }
@@ -274,7 +274,7 @@ export async function run(args: string[]): Promise<number> {
     const parts: Record<string, number> = {};
     for (const [name, make] of selectors) {
       const sel = make();
-      parts[`countLive scope=${name}`] = (await timed(() => ctx.revocations.service.countLive(sel))).ms;
+      parts[`countLive scope=${name}`] = (await timed(() => ctx.revocations.estimates.countLive(sel))).ms;
     }
 
     // ---- (b) bulk job ----------------------------------------------------------------------
@@ -406,7 +406,7 @@ export async function run(args: string[]): Promise<number> {
 ${resultsPreamble(`npm run bench -- revoke${args.length ? ` ${args.join(' ')}` : ''}`, began)}
 Other processes kept ${busyA.otherCores.toFixed(2)} / ${busyB.otherCores.toFixed(2)} / ${busyC.otherCores.toFixed(2)} cores busy during (a) / (b) / (c).
 
-**(a) estimate** — \`service.estimate(selector, '${TARGET}')\` with ${fmtInt(allLive)} live tokens (${fmtInt(registry)} issued, 3% revoked, 2% expired; ${apps} apps, 200,000 users), ${runs} runs per scope after 2 warm-ups:
+**(a) estimate** — \`estimates.estimate(selector, '${TARGET}')\` with ${fmtInt(allLive)} live tokens (${fmtInt(registry)} issued, 3% revoked, 2% expired; ${apps} apps, 200,000 users), ${runs} runs per scope after 2 warm-ups:
 
 | scope | p50 | p95 |
 |---|---:|---:|

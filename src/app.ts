@@ -4,16 +4,17 @@
  */
 import fastifySwagger from '@fastify/swagger';
 import fastifySwaggerUi from '@fastify/swagger-ui';
-import Fastify, { LogController, type FastifyBaseLogger, type FastifyError, type FastifyInstance, type RawServerDefault, type RouteOptions } from 'fastify';
-import type { IncomingMessage, ServerResponse } from 'node:http';
+import Fastify, { LogController, type FastifyBaseLogger, type FastifyError, type RouteOptions } from 'fastify';
 import { hasZodFastifySchemaValidationErrors, jsonSchemaTransform, serializerCompiler, validatorCompiler, type ZodTypeProvider } from 'fastify-type-provider-zod';
 import { randomUUID } from 'node:crypto';
 import type { Context } from './context.js';
 import { consoleRoutes } from './console/routes.js';
 import { flagRoutes } from './detectors/routes.js';
+import type { App, RoutePlugin } from './http/app-type.js';
 import { registerAuth } from './http/auth.js';
 import { NDJSON_TYPES } from './http/batch-body.js';
-import { errorBody, HttpError } from './http/errors.js';
+import { DomainError } from './errors.js';
+import { errorBody, HttpError, httpErrorOf } from './http/errors.js';
 import { hasPoisonKey, parseJson } from './json.js';
 import './http/zod-messages.js';
 import { ingestRoutes } from './ingest/routes.js';
@@ -62,9 +63,6 @@ export function redactUrl(url: string): string {
     .join('&');
   return `${safePath}?${query}`;
 }
-
-/** The app with zod schemas as its type provider; route modules take this. */
-export type App = FastifyInstance<RawServerDefault, IncomingMessage, ServerResponse, FastifyBaseLogger, ZodTypeProvider>;
 
 /** fastify's own client errors, by code, in the API's words. */
 const FASTIFY_CODES: Record<string, string> = {
@@ -123,7 +121,9 @@ export async function buildApp(ctx: Context, options: BuildOptions = {}): Promis
   app.setValidatorCompiler(validatorCompiler);
   app.setSerializerCompiler(serializerCompiler);
 
-  app.setErrorHandler((error: FastifyError, request, reply) => {
+  app.setErrorHandler((thrown: FastifyError | DomainError, request, reply) => {
+    // Domain errors become HTTP errors here and nowhere else.
+    const error = thrown instanceof DomainError ? httpErrorOf(thrown) : thrown;
     if (error instanceof HttpError) {
       if (error.statusCode >= 500) request.log.error({ err: error }, error.message);
       else request.log.warn({ code: error.code }, error.message);
@@ -192,13 +192,15 @@ export async function buildApp(ctx: Context, options: BuildOptions = {}): Promis
   await app.register(fastifySwaggerUi, { routePrefix: '/docs' });
 
   registerAuth(app, ctx.keys);
-  await app.register(async (scope) => ingestRoutes(scope as App, ctx));
-  await app.register(async (scope) => tokenRoutes(scope as App, ctx));
-  await app.register(async (scope) => queryRoutes(scope as App, ctx));
-  await app.register(async (scope) => flagRoutes(scope as App, ctx, ctx.runner));
-  await app.register(async (scope) => revocationRoutes(scope as App, ctx, ctx.revocations));
-  await app.register(async (scope) => threescaleWebhookRoutes(scope as App, ctx, ctx.revocations));
-  await app.register(async (scope) => opsRoutes(scope as App, ctx));
-  await app.register(async (scope) => consoleRoutes(scope as App, ctx));
+  // Each routes module in its own encapsulated scope, given the parts it uses.
+  const mount = <D>(routes: RoutePlugin<D>, deps: D) => app.register(async (scope) => routes(scope as App, deps));
+  await mount(ingestRoutes, ctx);
+  await mount(tokenRoutes, ctx);
+  await mount(queryRoutes, ctx);
+  await mount(flagRoutes, ctx);
+  await mount(revocationRoutes, ctx);
+  await mount(threescaleWebhookRoutes, ctx);
+  await mount(opsRoutes, ctx);
+  await mount(consoleRoutes, ctx);
   return app;
 }

@@ -11,19 +11,20 @@ import { Scheduler } from './detectors/scheduler.js';
 import { Flusher } from './ingest/flusher.js';
 import { openGeo, type GeoLookup } from './ingest/geo.js';
 import { Ingestor } from './ingest/ingestor.js';
+import { spooledEventIds, storedEventIds } from './ingest/known-ids.js';
 import { createNormaliser } from './ingest/normalise.js';
 import { Spool } from './ingest/spool.js';
 import { ensureInitialKeys, KeyRing } from './keys/keyring.js';
 import { loadSecrets, type Secrets } from './keys/secrets.js';
-import { parseJson } from './json.js';
 import { createLogger } from './logger.js';
 import { createMetrics, type Metrics } from './metrics.js';
 import { openRevocations, type Revocations } from './revocation/index.js';
 import type { Adapter } from './revocation/adapters/types.js';
+import { LifecycleIngestor } from './tokens/lifecycle.js';
 import { openChdb } from './warehouse/chdb.js';
 import { openClickHouseServer } from './warehouse/clickhouse-server.js';
 import { migrate, migrationVariables } from './warehouse/migrate.js';
-import { TABLES, withStatementTimeout, type Warehouse } from './warehouse/warehouse.js';
+import { withStatementTimeout, type Warehouse } from './warehouse/warehouse.js';
 
 export interface Context {
   config: Config;
@@ -39,6 +40,8 @@ export interface Context {
   runner: DetectionRunner;
   scheduler: Scheduler;
   revocations: Revocations;
+  /** Lifecycle events (POST /v1/tokens): raw tokens to the handle store, revocations to the feed. */
+  lifecycle: LifecycleIngestor;
   /** The raw-keys file written at first start, if this start wrote it. */
   initialKeysFile: string | undefined;
   close(): Promise<void>;
@@ -73,20 +76,6 @@ export function openWarehouse(config: Config): Warehouse {
   return openChdb(join(config.dataDir, 'warehouse'));
 }
 
-/** Event ids stored within the dedup window, so a retry after a restart is still caught. */
-async function recentEventIds(warehouse: Warehouse, config: Config): Promise<{ reported_by: string; event_id: string }[]> {
-  const { dedup_window_seconds: window, dedup_max_ids: max } = config.ingest;
-  if (window === 0 || max === 0) return [];
-  const rows = await warehouse.query(
-    `SELECT reported_by, event_id FROM ${TABLES.usageEvents}
-     WHERE ts >= now64(3) - toIntervalSecond({window:UInt32} + {skew:UInt32}) - toIntervalDay({age:UInt32})
-       AND received_at >= now64(3) - toIntervalSecond({window:UInt32})
-     LIMIT {max:UInt32}`,
-    { window, skew: config.ingest.max_future_skew_seconds, age: config.ingest.max_age_days, max },
-  );
-  return rows as { reported_by: string; event_id: string }[];
-}
-
 export async function openContext(config: Config, options: ContextOptions = {}): Promise<Context> {
   validateDetectorConfig(config);
   const logger = options.logger ?? createLogger(config.logLevel);
@@ -111,8 +100,26 @@ export async function openContext(config: Config, options: ContextOptions = {}):
     maxBytes: config.spool.max_bytes,
   });
   const runner = new DetectionRunner(background, config, metrics, logger, warehouse);
-  const revocations = await openRevocations({ config, warehouse, vaultKey: secrets.vaultKey, runner, metrics, logger, adapters: options.adapters });
+  const revocations = await openRevocations({ config, warehouse, vaultKey: secrets.vaultKey, flags: runner.store, metrics, logger, adapters: options.adapters });
+  // Detector findings → policies → revocation: wired here, so neither side imports the other.
+  runner.onFlags(async (flags) => {
+    const outcomes = await revocations.policy.apply(flags);
+    if (outcomes.length > 0) logger.info({ outcomes }, 'policies applied to new flags');
+  });
   const handles = revocations.handles;
+  // Lifecycle events: raw tokens a target needs go to the handle store, and revocations
+  // reported by identity providers to the feed's live stream.
+  const lifecycle = new LifecycleIngestor(
+    config,
+    warehouse,
+    secrets.pepper,
+    (fp, token, type, exp) => type && handles.remember(fp, token, type, exp),
+    (rows, receivedAt) => {
+      for (const r of rows) {
+        revocations.feed.publish({ token_fingerprint: r.token_fingerprint, revoked_at: `${r.ts.replace(' ', 'T')}Z`, source: r.source, reason: r.reason }, receivedAt);
+      }
+    },
+  );
   const ingestor = new Ingestor({
     config,
     spool,
@@ -122,23 +129,11 @@ export async function openContext(config: Config, options: ContextOptions = {}):
     admit: (n) => handles.hasRoom(n),
   });
   try {
-    ingestor.remember(await recentEventIds(warehouse, config));
+    ingestor.remember(await storedEventIds(warehouse, config));
   } catch (error) {
     logger.warn({ err: error }, 'could not read recent event ids; retries across this restart may count twice');
   }
-  ingestor.remember(
-    (function* () {
-      for (const line of spool.pendingLines()) {
-        // The spool's own lines; a damaged one is left to the flusher, and its text never reaches a message.
-        try {
-          const row = parseJson(line) as { reported_by?: string; event_id: string };
-          yield { reported_by: row.reported_by ?? '', event_id: row.event_id };
-        } catch {
-          continue;
-        }
-      }
-    })(),
-  );
+  ingestor.remember(spooledEventIds(spool));
   const flusher = new Flusher(spool, warehouse, metrics, logger, {
     intervalMs: config.ingest.flush_interval_ms,
     maxBytes: config.ingest.flush_max_bytes,
@@ -172,6 +167,7 @@ export async function openContext(config: Config, options: ContextOptions = {}):
     runner,
     scheduler,
     revocations,
+    lifecycle,
     initialKeysFile,
     async close() {
       if (closed) return;

@@ -4,7 +4,8 @@
  * spool replays at the next start, so nothing acknowledged is lost either way.
  */
 import { createServer } from 'node:net';
-import { buildApp, type App } from './app.js';
+import { buildApp } from './app.js';
+import type { App } from './http/app-type.js';
 import type { Config } from './config.js';
 import { openContext, type Context, type ContextOptions } from './context.js';
 import { removeServerFile, writeServerFile } from './running-server.js';

@@ -1,7 +1,7 @@
 /** The console's one API addition: which role the presented key has, so the UI shows only what the key may do. */
 import { z } from 'zod';
 import { ROLES } from '../config.js';
-import type { App } from '../app.js';
+import type { App } from '../http/app-type.js';
 
 export async function consoleApiRoutes(app: App): Promise<void> {
   app.get(

@@ -9,9 +9,9 @@ import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { dirname, extname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { FastifyReply, FastifyRequest } from 'fastify';
+import type { Logger } from 'pino';
 import { z } from 'zod';
-import type { App } from '../app.js';
-import type { Context } from '../context.js';
+import type { App } from '../http/app-type.js';
 import { HttpError } from '../http/errors.js';
 import { consoleApiRoutes } from './api.js';
 
@@ -73,7 +73,7 @@ function send(request: FastifyRequest, reply: FastifyReply, asset: Asset) {
   return reply.send(asset.body);
 }
 
-export async function consoleRoutes(app: App, ctx: Context): Promise<void> {
+export async function consoleRoutes(app: App, ctx: { logger: Pick<Logger, 'error'> }): Promise<void> {
   await consoleApiRoutes(app);
 
   const dir = findStaticDir();

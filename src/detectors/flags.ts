@@ -6,8 +6,8 @@
 import { createHash } from 'node:crypto';
 import { z } from 'zod';
 import type { DetectorName } from '../config.js';
-import { HttpError } from '../http/errors.js';
-import { defineQuery, TABLES, toClickHouseTime, type Warehouse } from '../warehouse/warehouse.js';
+import { Conflict, NotFound } from '../errors.js';
+import { clickHouseTime, defineInsert, defineQuery, TABLES, toClickHouseTime, type Warehouse } from '../warehouse/warehouse.js';
 import { SEVERITY_ORDER, type Finding, type Severity } from './types.js';
 
 export const FLAG_STATUSES = ['open', 'needs_review', 'confirmed', 'dismissed'] as const;
@@ -22,6 +22,7 @@ export function flagId(detector: string, f: Pick<Finding, 'subject_type' | 'subj
 }
 
 const num = z.coerce.number();
+const SEVERITIES = ['low', 'medium', 'high', 'critical'] as const;
 export const flagRow = z.object({
   flag_id: z.string(),
   detector: z.string(),
@@ -32,7 +33,7 @@ export const flagRow = z.object({
   user_id: z.string(),
   window_start: z.string(),
   window_end: z.string(),
-  severity: z.enum(['low', 'medium', 'high', 'critical']),
+  severity: z.enum(SEVERITIES),
   score: num,
   explanation: z.string(),
   evidence: z.string(),
@@ -62,9 +63,107 @@ export function presentFlag(row: FlagRow) {
 }
 export type Flag = ReturnType<typeof presentFlag>;
 
+/** One version of a flag's row (a review writes a newer one). */
+const insertFlags = defineInsert({
+  table: TABLES.flags,
+  row: z.object({
+    flag_id: z.string(),
+    detector: z.string(),
+    subject_type: z.string(),
+    subject: z.string(),
+    token_fingerprint: z.string(),
+    app_id: z.string(),
+    user_id: z.string(),
+    window_start: clickHouseTime,
+    window_end: clickHouseTime,
+    severity: z.enum(SEVERITIES),
+    score: z.number(),
+    explanation: z.string(),
+    evidence: z.string(),
+    status: z.enum(FLAG_STATUSES),
+    created_at: clickHouseTime,
+    updated_at: clickHouseTime,
+  }),
+});
+
+/** Each status a flag went through, with who and why. */
+const insertHistory = defineInsert({
+  table: TABLES.flagHistory,
+  row: z.object({ flag_id: z.string(), ts: clickHouseTime, status: z.enum(FLAG_STATUSES), actor: z.string(), reason: z.string() }),
+});
+
+/** Same detector and subject stay quiet until `until`. */
+const insertSuppression = defineInsert({
+  table: TABLES.suppressions,
+  row: z.object({
+    detector: z.string(),
+    subject_type: z.string(),
+    subject: z.string(),
+    until: clickHouseTime,
+    flag_id: z.string(),
+    actor: z.string(),
+    reason: z.string(),
+    created_at: clickHouseTime,
+  }),
+});
+
 const FLAG_COLUMNS = `flag_id, detector, subject_type, subject, token_fingerprint, app_id, user_id,
   toString(window_start) AS window_start, toString(window_end) AS window_end, severity, score, explanation, evidence,
   status, toString(created_at) AS created_at, toString(updated_at) AS updated_at`;
+
+const flagById = defineQuery({
+  name: 'flag_by_id',
+  sql: `SELECT ${FLAG_COLUMNS} FROM ${TABLES.flags} FINAL WHERE flag_id = {id:String}`,
+  params: z.object({ id: z.string() }),
+  row: flagRow,
+});
+
+const historyOf = defineQuery({
+  name: 'flag_history',
+  sql: `SELECT toString(ts) AS ts, status, actor, reason FROM ${TABLES.flagHistory} WHERE flag_id = {id:String} ORDER BY ts, status`,
+  params: z.object({ id: z.string() }),
+  row: z.object({ ts: z.string(), status: z.string(), actor: z.string(), reason: z.string() }),
+});
+
+/** A page of flags; each filter given adds its condition (constant fragments, values as parameters). */
+const flagPage = defineQuery({
+  name: 'flags_page',
+  sql: (filter) => {
+    const where: string[] = ['1'];
+    if (filter.status) where.push('status IN {status:Array(String)}');
+    if (filter.detector) where.push('detector IN {detector:Array(String)}');
+    if (filter.severities) where.push('severity IN {severities:Array(String)}');
+    if (filter.app_id) where.push('app_id = {app_id:String}');
+    if (filter.user_id) where.push('user_id = {user_id:String}');
+    if (filter.token_fingerprint) where.push('token_fingerprint = {token_fingerprint:String}');
+    if (filter.subject) where.push('subject = {subject:String}');
+    // Qualified: the SELECT aliases window_start/window_end to strings, and an alias shadows the column.
+    if (filter.from) where.push(`${TABLES.flags}.window_end >= {from:DateTime64(3)}`);
+    if (filter.to) where.push(`${TABLES.flags}.window_start < {to:DateTime64(3)}`);
+    const order =
+      filter.sort === 'severity'
+        ? `multiIf(severity = 'critical', 4, severity = 'high', 3, severity = 'medium', 2, 1) DESC, created_at DESC`
+        : filter.sort === 'score'
+          ? 'score DESC, created_at DESC'
+          : 'window_start DESC, created_at DESC';
+    return `SELECT ${FLAG_COLUMNS} FROM ${TABLES.flags} FINAL WHERE ${where.join(' AND ')} ORDER BY ${order}, flag_id LIMIT {limit:UInt32} OFFSET {offset:UInt32}`;
+  },
+  params: z.object({
+    status: z.array(z.string()).optional(),
+    detector: z.array(z.string()).optional(),
+    severities: z.array(z.enum(SEVERITIES)).optional(),
+    app_id: z.string().optional(),
+    user_id: z.string().optional(),
+    token_fingerprint: z.string().optional(),
+    subject: z.string().optional(),
+    from: z.date().optional(),
+    to: z.date().optional(),
+    sort: z.enum(['time', 'severity', 'score']).optional(),
+    limit: z.number().int().positive(),
+    offset: z.number().int().nonnegative(),
+  }),
+  row: flagRow,
+});
 
 /**
  * The detector's flags whose windows reach into [since, until], whatever their status: a
@@ -127,97 +226,63 @@ export class FlagStore {
   async insert(flags: NewFlag[], now = new Date()): Promise<void> {
     if (flags.length === 0) return;
     const at = toClickHouseTime(now);
-    const rows = flags.map(({ id, detector, finding: f, status }) =>
-      JSON.stringify({
-        flag_id: id,
-        detector,
-        subject_type: f.subject_type,
-        subject: f.subject,
-        token_fingerprint: f.token_fingerprint ?? (f.subject_type === 'token' ? f.subject : ''),
-        app_id: f.app_id ?? '',
-        user_id: f.user_id ?? '',
-        window_start: toClickHouseTime(f.window_start),
-        window_end: toClickHouseTime(f.window_end),
-        severity: f.severity,
-        score: Number.isFinite(f.score) ? f.score : 0,
-        explanation: f.explanation,
-        evidence: JSON.stringify(f.evidence),
-        status,
-        created_at: at,
-        updated_at: at,
-      }),
-    );
-    await this.warehouse.insertJsonEachRow(TABLES.flags, rows.join('\n') + '\n');
-    await this.warehouse.insertJsonEachRow(
-      TABLES.flagHistory,
-      flags.map((f) => JSON.stringify({ flag_id: f.id, ts: at, status: f.status, actor: `detector:${f.detector}`, reason: 'raised' })).join('\n') + '\n',
-    );
+    const rows = flags.map(({ id, detector, finding: f, status }) => ({
+      flag_id: id,
+      detector,
+      subject_type: f.subject_type,
+      subject: f.subject,
+      token_fingerprint: f.token_fingerprint ?? (f.subject_type === 'token' ? f.subject : ''),
+      app_id: f.app_id ?? '',
+      user_id: f.user_id ?? '',
+      window_start: toClickHouseTime(f.window_start),
+      window_end: toClickHouseTime(f.window_end),
+      severity: f.severity,
+      score: Number.isFinite(f.score) ? f.score : 0,
+      explanation: f.explanation,
+      evidence: JSON.stringify(f.evidence),
+      status,
+      created_at: at,
+      updated_at: at,
+    }));
+    await insertFlags(this.warehouse, rows);
+    await insertHistory(this.warehouse, flags.map((f) => ({ flag_id: f.id, ts: at, status: f.status, actor: `detector:${f.detector}`, reason: 'raised' })));
   }
 
   async get(id: string): Promise<Flag | undefined> {
-    const rows = await this.warehouse.query(`SELECT ${FLAG_COLUMNS} FROM ${TABLES.flags} FINAL WHERE flag_id = {id:String}`, { id });
-    return rows[0] ? presentFlag(flagRow.parse(rows[0])) : undefined;
+    const [row] = await flagById(this.warehouse, { id });
+    return row ? presentFlag(row) : undefined;
   }
 
   async history(id: string) {
-    const rows = await this.warehouse.query(
-      `SELECT toString(ts) AS ts, status, actor, reason FROM ${TABLES.flagHistory} WHERE flag_id = {id:String} ORDER BY ts, status`,
-      { id },
-    );
-    return rows.map((r) => {
-      const row = r as { ts: string; status: string; actor: string; reason: string };
-      return { ...row, ts: iso(row.ts) };
-    });
+    return (await historyOf(this.warehouse, { id })).map((row) => ({ ...row, ts: iso(row.ts) }));
   }
 
   async list(filter: FlagFilter): Promise<Flag[]> {
-    const where: string[] = ['1'];
-    if (filter.status) where.push('status IN {status:Array(String)}');
-    if (filter.detector) where.push('detector IN {detector:Array(String)}');
-    if (filter.severity) where.push('severity IN {severities:Array(String)}');
-    if (filter.app_id) where.push('app_id = {app_id:String}');
-    if (filter.user_id) where.push('user_id = {user_id:String}');
-    if (filter.token_fingerprint) where.push('token_fingerprint = {token_fingerprint:String}');
-    if (filter.subject) where.push('subject = {subject:String}');
-    // Qualified: the SELECT aliases window_start/window_end to strings, and an alias shadows the column.
-    if (filter.from) where.push(`${TABLES.flags}.window_end >= {from:DateTime64(3)}`);
-    if (filter.to) where.push(`${TABLES.flags}.window_start < {to:DateTime64(3)}`);
-    const order =
-      filter.sort === 'severity'
-        ? `multiIf(severity = 'critical', 4, severity = 'high', 3, severity = 'medium', 2, 1) DESC, created_at DESC`
-        : filter.sort === 'score'
-          ? 'score DESC, created_at DESC'
-          : 'window_start DESC, created_at DESC';
     const severities = filter.severity
       ? (Object.keys(SEVERITY_ORDER) as Severity[]).filter((s) => SEVERITY_ORDER[s] >= SEVERITY_ORDER[filter.severity!])
       : undefined;
-    const rows = await this.warehouse.query(
-      `SELECT ${FLAG_COLUMNS} FROM ${TABLES.flags} FINAL WHERE ${where.join(' AND ')} ORDER BY ${order}, flag_id LIMIT {limit:UInt32} OFFSET {offset:UInt32}`,
-      { ...filter, severities, limit: filter.limit, offset: filter.offset },
-    );
-    return rows.map((r) => presentFlag(flagRow.parse(r)));
+    return (await flagPage(this.warehouse, { ...filter, severities })).map(presentFlag);
   }
 
   /** Moves a flag to a new review status, recording who and why. */
   async review(id: string, status: FlagStatus, actor: string, reason: string, now = new Date()): Promise<Flag> {
     const flag = await this.get(id);
-    if (!flag) throw new HttpError(404, 'not_found', `no flag ${id}`);
+    if (!flag) throw new NotFound('not_found', `no flag ${id}`);
     if (flag.status === status) return flag;
     if (flag.status === 'confirmed' || flag.status === 'dismissed') {
-      throw new HttpError(409, 'already_reviewed', `flag ${id} was already ${flag.status}`);
+      throw new Conflict('already_reviewed', `flag ${id} was already ${flag.status}`);
     }
     const at = toClickHouseTime(now);
     const row = { ...flag, window_start: toClickHouseTime(new Date(flag.window_start)), window_end: toClickHouseTime(new Date(flag.window_end)),
       created_at: toClickHouseTime(new Date(flag.created_at)), evidence: JSON.stringify(flag.evidence), status, updated_at: at };
-    await this.warehouse.insertJsonEachRow(TABLES.flags, JSON.stringify(row) + '\n');
-    await this.warehouse.insertJsonEachRow(TABLES.flagHistory, JSON.stringify({ flag_id: id, ts: at, status, actor, reason }) + '\n');
+    await insertFlags(this.warehouse, [row]);
+    await insertHistory(this.warehouse, [{ flag_id: id, ts: at, status, actor, reason }]);
     return (await this.get(id))!;
   }
 
   async suppress(flag: Flag, hours: number, actor: string, reason: string, now = new Date()): Promise<void> {
-    await this.warehouse.insertJsonEachRow(
-      TABLES.suppressions,
-      JSON.stringify({
+    await insertSuppression(this.warehouse, [
+      {
         detector: flag.detector,
         subject_type: flag.subject_type,
         subject: flag.subject,
@@ -226,8 +291,8 @@ export class FlagStore {
         actor,
         reason,
         created_at: toClickHouseTime(now),
-      }) + '\n',
-    );
+      },
+    ]);
   }
 }
 

@@ -8,23 +8,23 @@ import { newLocation } from './new-location.js';
 import { rateSpike } from './rate-spike.js';
 import { refreshReuse } from './refresh-reuse.js';
 import { revokedUse } from './revoked-use.js';
-import type { Detector, Threshold } from './types.js';
+import type { Detector } from './types.js';
 
 export const DETECTORS: Record<DetectorName, Detector> = {
-  rate_spike: rateSpike as unknown as Detector,
-  ip_fanout: ipFanout as unknown as Detector,
-  impossible_travel: impossibleTravel as unknown as Detector,
-  new_location: newLocation as unknown as Detector,
-  auth_failures: authFailures as unknown as Detector,
-  revoked_use: revokedUse as unknown as Detector,
-  refresh_reuse: refreshReuse as unknown as Detector,
-  dormant_reuse: dormantReuse as unknown as Detector,
+  rate_spike: rateSpike,
+  ip_fanout: ipFanout,
+  impossible_travel: impossibleTravel,
+  new_location: newLocation,
+  auth_failures: authFailures,
+  revoked_use: revokedUse,
+  refresh_reuse: refreshReuse,
+  dormant_reuse: dormantReuse,
 };
 
 export function resolveThresholds(detector: Detector, config: Config): Record<string, number> {
   const overrides = config.detectors[detector.name]?.thresholds ?? {};
   const values: Record<string, number> = {};
-  for (const [name, t] of Object.entries(detector.thresholds as Record<string, Threshold>)) values[name] = overrides[name] ?? t.value;
+  for (const [name, t] of Object.entries(detector.thresholds)) values[name] = overrides[name] ?? t.value;
   return values;
 }
 

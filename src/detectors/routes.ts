@@ -1,15 +1,14 @@
 /** Flags and review (GET /v1/flags, GET /v1/flags/:id, confirm, dismiss) and retro-hunts (POST /v1/detections/run). */
 import { z } from 'zod';
-import type { App } from '../app.js';
+import type { App } from '../http/app-type.js';
 import { DETECTOR_NAMES, SEVERITIES } from '../config.js';
 import type { Context } from '../context.js';
 import { actorField, actorOf } from '../http/actor.js';
 import { HttpError } from '../http/errors.js';
 import { fingerprintParam, resolveRange, timeParam } from '../query/params.js';
-import { registryEntries, tokenFamily } from '../query/tokens.js';
-import { presentRevocation } from '../revocation/routes.js';
+import { registryEntries } from '../query/tokens.js';
+import { presentRevocation } from '../revocation/present.js';
 import { FLAG_STATUSES } from './flags.js';
-import type { DetectionRunner } from './runner.js';
 
 const csv = <const V extends readonly [string, ...string[]]>(values: V) =>
   z
@@ -17,25 +16,11 @@ const csv = <const V extends readonly [string, ...string[]]>(values: V) =>
     .transform((s) => s.split(',').map((x) => x.trim()).filter(Boolean))
     .pipe(z.array(z.enum(values)).min(1));
 
-/** Confirming a flag revokes through the same machinery as the policies (source: governance). */
-async function revokeForFlag(ctx: Context, flag: { flag_id: string; token_fingerprint: string; app_id: string; user_id: string }, scope: 'token' | 'family', target: string | undefined, actor: string, reason: string) {
-  const service = ctx.revocations.service;
-  const to = service.resolveTarget(target);
-  const fps = scope === 'family' ? ((await tokenFamily(ctx.warehouse, flag.token_fingerprint))?.tokens.filter((t) => t.state !== 'revoked' && t.state !== 'expired').map((t) => t.token_fingerprint) ?? [flag.token_fingerprint]) : [flag.token_fingerprint];
-  const entries = await registryEntries(ctx.warehouse, { fps });
-  const results = await service.request(
-    fps.map((fp) => {
-      const e = entries.find((x) => x.token_fingerprint === fp);
-      return { token_fingerprint: fp, token_type: e?.token_type, app_id: e?.app_id ?? flag.app_id, user_id: e?.user_id ?? flag.user_id, target: to, source: 'governance' as const, actor, reason: `confirmed flag ${flag.flag_id}: ${reason}`, flag_id: flag.flag_id, scope };
-    }),
-  );
-  return results.map((r) => presentRevocation(r.revocation));
-}
-
 /** A retro-hunt may cover at most this much at once (the API call is synchronous). */
 const MAX_HUNT_DAYS = 31;
 
-export async function flagRoutes(app: App, ctx: Context, runner: DetectionRunner): Promise<void> {
+export async function flagRoutes(app: App, ctx: Context): Promise<void> {
+  const runner = ctx.runner;
   const store = runner.store;
 
   app.get(
@@ -116,7 +101,9 @@ export async function flagRoutes(app: App, ctx: Context, runner: DetectionRunner
       if (revoke !== 'none' && !existing.token_fingerprint) {
         throw new HttpError(400, 'invalid_request', `revoke: flag ${existing.flag_id} is about ${existing.subject_type} ${existing.subject}, not a token`, [{ field: 'body.revoke', error: 'no token' }]);
       }
-      const revocations = revoke === 'none' ? [] : await revokeForFlag(ctx, existing, revoke, target, who, reason);
+      // Confirming revokes the way the policies do (source: governance); no budget holds a human.
+      const revoked = revoke === 'none' ? undefined : await ctx.revocations.revokeForFlag(existing, revoke, { target, source: 'governance', actor: who, reason: `confirmed flag ${existing.flag_id}: ${reason}` });
+      const revocations = (revoked?.revocations ?? []).map(presentRevocation);
       const flag = await store.review(request.params.id, 'confirmed', who, reason);
       return { ...flag, revocations };
     },

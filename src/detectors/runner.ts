@@ -8,12 +8,56 @@ import type { Logger } from 'pino';
 import { z } from 'zod';
 import type { Config, DetectorName } from '../config.js';
 import type { Metrics } from '../metrics.js';
-import { TABLES, toClickHouseTime, type Warehouse } from '../warehouse/warehouse.js';
+import { clickHouseTime, count64, defineInsert, defineQuery, TABLES, toClickHouseTime, type Warehouse } from '../warehouse/warehouse.js';
 import { FlagStore, type NewFlag } from './flags.js';
 import { attachProvenance } from './provenance.js';
 import { resolveThresholds, enabledDetectors } from './registry.js';
 import type { Detector, DetectionRange } from './types.js';
 import { windowStart } from './types.js';
+
+/** One detector's run over one chunk of a range (the run log, for operators and Grafana). */
+const runColumns = z.object({
+  run_id: z.string(),
+  detector: z.string(),
+  trigger: z.string(),
+  window_from: clickHouseTime,
+  window_to: clickHouseTime,
+  started_at: clickHouseTime,
+  duration_ms: z.number().nonnegative(),
+  findings: z.number().int().nonnegative(),
+  new_flags: z.number().int().nonnegative(),
+  outcome: z.enum(['ok', 'failed']),
+  error: z.string(),
+});
+const insertRuns = defineInsert({ table: TABLES.detectorRuns, row: runColumns });
+
+/**
+ * Tokens with events in [from, before) received since `since`, and their windows. The raw
+ * rows of the tokens used in those windows (minute rollup): a condition on the primary
+ * key, where one on time alone reads every part of the day overlapping them, most of the
+ * day once parts merge. ts too: a gateway clock ahead of ours stamps events after their receipt.
+ */
+const lateUses = defineQuery({
+  name: 'late_uses',
+  sql: `SELECT token_fingerprint, groupUniqArray(toUnixTimestamp(toStartOfInterval(ts, toIntervalSecond({w:UInt32})))) AS wins
+        FROM ${TABLES.usageEvents}
+        WHERE token_fingerprint IN (
+                SELECT token_fingerprint FROM ${TABLES.usageToken1m}
+                WHERE minute >= toStartOfMinute({from:DateTime64(3)}) AND minute < {before:DateTime64(3)})
+          AND ts >= {from:DateTime64(3)} AND ts < {before:DateTime64(3)} AND (received_at >= {since:DateTime64(3)} OR ts >= {since:DateTime64(3)})
+        GROUP BY token_fingerprint`,
+  params: z.object({ from: z.date(), before: z.date(), since: z.date(), w: z.number().int().positive() }),
+  row: z.object({ token_fingerprint: z.string(), wins: z.array(count64) }),
+});
+
+/** Tokens revoked or rotated (or rotated away from) by lifecycle events received since `since`. */
+const lateLifecycle = defineQuery({
+  name: 'late_lifecycle',
+  sql: `SELECT DISTINCT arrayJoin([token_fingerprint, rotated_from]) AS fp FROM ${TABLES.tokenEvents}
+        WHERE ts >= {oldest:DateTime64(3)} AND received_at >= {since:DateTime64(3)} AND event IN ('revoked', 'refreshed') AND fp != ''`,
+  params: z.object({ oldest: z.date(), since: z.date() }),
+  row: z.object({ fp: z.string() }),
+});
 
 /** Retro-hunts walk the range six hours at a time: baselines are "the history before the chunk". */
 const CHUNK_MS = 6 * 60 * 60_000;
@@ -110,7 +154,7 @@ export class DetectionRunner {
       return undefined;
     }) : undefined;
     const totals = new Map<DetectorName, RunResult['detectors'][number]>();
-    const runRows: string[] = [];
+    const runRows: z.input<typeof runColumns>[] = [];
 
     const first = windowStart(range.from.getTime(), this.windowMs);
     for (let chunkFrom = first; chunkFrom < range.to.getTime(); chunkFrom += CHUNK_MS) {
@@ -129,21 +173,19 @@ export class DetectionRunner {
         if (outcome.error) Object.assign(total, { outcome: 'failed', error: outcome.error });
         totals.set(detector.name, total);
         result.flags.push(...outcome.flags);
-        runRows.push(
-          JSON.stringify({
-            run_id,
-            detector: detector.name,
-            trigger,
-            window_from: toClickHouseTime(chunk.from),
-            window_to: toClickHouseTime(chunk.to),
-            started_at: toClickHouseTime(outcome.started),
-            duration_ms: outcome.duration_ms,
-            findings: outcome.findings,
-            new_flags: outcome.flags.length,
-            outcome: outcome.error ? 'failed' : 'ok',
-            error: outcome.error ?? '',
-          }),
-        );
+        runRows.push({
+          run_id,
+          detector: detector.name,
+          trigger,
+          window_from: toClickHouseTime(chunk.from),
+          window_to: toClickHouseTime(chunk.to),
+          started_at: toClickHouseTime(outcome.started),
+          duration_ms: outcome.duration_ms,
+          findings: outcome.findings,
+          new_flags: outcome.flags.length,
+          outcome: outcome.error ? 'failed' : 'ok',
+          error: outcome.error ?? '',
+        });
       }
     }
     result.detectors = [...totals.values()];
@@ -152,7 +194,7 @@ export class DetectionRunner {
     }
     if (runRows.length > 0) {
       try {
-        await this.warehouse.insertJsonEachRow(TABLES.detectorRuns, runRows.join('\n') + '\n');
+        await insertRuns(this.warehouse, runRows);
       } catch (error) {
         this.logger.warn({ err: error }, 'could not record detector runs');
       }
@@ -173,34 +215,10 @@ export class DetectionRunner {
     const since = new Date(previous.getTime() - LATE_SLACK_MS);
     if (since <= from) return undefined;
     if (before <= from) return { before, tokens: [], windows: [] };
-    // ts too: a gateway clock ahead of ours stamps events after their receipt. The raw rows
-    // of the tokens used in those windows (minute rollup): a condition on the primary key,
-    // where one on time alone reads every part of the day overlapping them, most of the day
-    // once parts merge.
-    const rows = z
-      .object({ token_fingerprint: z.string(), wins: z.array(z.coerce.number()) })
-      .array()
-      .parse(
-        await this.warehouse.query(
-          `SELECT token_fingerprint, groupUniqArray(toUnixTimestamp(toStartOfInterval(ts, toIntervalSecond({w:UInt32})))) AS wins
-           FROM ${TABLES.usageEvents}
-           WHERE token_fingerprint IN (
-                   SELECT token_fingerprint FROM ${TABLES.usageToken1m}
-                   WHERE minute >= toStartOfMinute({from:DateTime64(3)}) AND minute < {before:DateTime64(3)})
-             AND ts >= {from:DateTime64(3)} AND ts < {before:DateTime64(3)} AND (received_at >= {since:DateTime64(3)} OR ts >= {since:DateTime64(3)})
-           GROUP BY token_fingerprint`,
-          { from, before, since, w: this.windowMs / 1000 },
-        ),
-      );
+    const rows = await lateUses(this.warehouse, { from, before, since, w: this.windowMs / 1000 });
     // A lifecycle event reported late (a revocation, a rotation) changes how the token's
     // earlier uses are judged (revoked_use, refresh_reuse): all its earlier windows again.
-    const lifecycle = (
-      await this.warehouse.query(
-        `SELECT DISTINCT arrayJoin([token_fingerprint, rotated_from]) AS fp FROM ${TABLES.tokenEvents}
-         WHERE ts >= {oldest:DateTime64(3)} AND received_at >= {since:DateTime64(3)} AND event IN ('revoked', 'refreshed') AND fp != ''`,
-        { oldest: new Date(from.getTime() - LATE_LIFECYCLE_DAYS * 86_400_000), since },
-      )
-    ).map((r) => (r as { fp: string }).fp);
+    const lifecycle = (await lateLifecycle(this.warehouse, { oldest: new Date(from.getTime() - LATE_LIFECYCLE_DAYS * 86_400_000), since })).map((r) => r.fp);
     const earlier: number[] = [];
     for (let w = windowStart(from.getTime(), this.windowMs); w < before.getTime(); w += this.windowMs) earlier.push(w / 1000);
     rows.push(...lifecycle.map((fp) => ({ token_fingerprint: fp, wins: earlier })));

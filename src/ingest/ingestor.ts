@@ -5,7 +5,7 @@
 import type { Logger } from 'pino';
 import type { Config } from '../config.js';
 import { parseJson } from '../json.js';
-import { HttpError } from '../http/errors.js';
+import { Invalid, TooLarge, Unavailable } from '../errors.js';
 import type { Metrics } from '../metrics.js';
 import { createEventParser, describeIssues, type EventParseResult } from './event-schema.js';
 import { reporterFor, type Normaliser, type Reporter, type UsageRow } from './normalise.js';
@@ -46,16 +46,16 @@ export function parseBatch(body: Buffer | string, ndjson: boolean, maxItems = In
       parsed = parseJson(text);
     } catch (error) {
       // Never V8's message: it quotes the body around the fault, a token as often as not.
-      throw new HttpError(400, 'invalid_json', `the body is ${(error as Error).message}`);
+      throw new Invalid('invalid_json', `the body is ${(error as Error).message}`);
     }
     if (Array.isArray(parsed)) {
       if (parsed.length === 0) {
-        throw new HttpError(400, 'empty_batch', 'the array holds no events: send at least one', [{ field: 'body', error: 'an empty array' }]);
+        throw new Invalid('empty_batch', 'the array holds no events: send at least one', [{ field: 'body', error: 'an empty array' }]);
       }
       return { items: parsed, rejected: [] };
     }
     if (typeof parsed === 'object' && parsed !== null) return { items: [parsed], rejected: [] };
-    throw new HttpError(400, 'invalid_body', 'the body must be a JSON array of events, an event object, or NDJSON');
+    throw new Invalid('invalid_body', 'the body must be a JSON array of events, an event object, or NDJSON');
   }
   const items: unknown[] = [];
   const rejected: Rejection[] = [];
@@ -64,7 +64,7 @@ export function parseBatch(body: Buffer | string, ndjson: boolean, maxItems = In
     if (line.trim() === '') continue;
     // Counted as the lines are read: 10 MiB of "x\n" was 4.5 M failed parses (52 s of a
     // blocked event loop, ~1 GB) before the 413 (red-team pass, 2026-12-07).
-    if (index >= maxItems) throw new HttpError(413, 'too_many_events', `a request may carry at most ${maxItems} events; this one has more`);
+    if (index >= maxItems) throw new TooLarge('too_many_events', `a request may carry at most ${maxItems} events; this one has more`);
     try {
       items[index] = parseJson(line);
     } catch (error) {
@@ -73,7 +73,7 @@ export function parseBatch(body: Buffer | string, ndjson: boolean, maxItems = In
     }
     index += 1;
   }
-  if (index === 0) throw new HttpError(400, 'empty_batch', 'the body holds no events: send at least one, one per line', [{ field: 'body', error: 'no lines' }]);
+  if (index === 0) throw new Invalid('empty_batch', 'the body holds no events: send at least one, one per line', [{ field: 'body', error: 'no lines' }]);
   return { items, rejected };
 }
 
@@ -98,8 +98,8 @@ export interface IngestorDeps {
 }
 
 /** 503 for a request whose raw tokens' revocation handles would not fit (HandleStore.hasRoom). */
-export function handlesBacklog(): HttpError {
-  return new HttpError(503, 'overloaded', 'revocation handles are being written; retry shortly', [], { 'retry-after': '1' });
+export function handlesBacklog(): Unavailable {
+  return new Unavailable('overloaded', 'revocation handles are being written; retry shortly', [], 1);
 }
 
 export class Ingestor {
@@ -172,8 +172,7 @@ export class Ingestor {
   ): Prepared {
     const { config, normalise, metrics } = this.deps;
     if (items.length > config.server.max_events_per_request) {
-      throw new HttpError(
-        413,
+      throw new TooLarge(
         'too_many_events',
         `a request may carry at most ${config.server.max_events_per_request} events; this one has ${items.length}`,
       );
@@ -216,7 +215,7 @@ export class Ingestor {
     rejected.sort((a, b) => a.index - b.index);
     metrics.eventsRejected.inc(rejected.length);
     if (ids.length === 0 && duplicates === 0) {
-      throw new HttpError(400, 'invalid_events', 'no valid event in the request', rejected);
+      throw new Invalid('invalid_events', 'no valid event in the request', rejected);
     }
     return { data: ids.length > 0 ? Buffer.from(lines) : undefined, ids, duplicates, rejected };
   }
@@ -230,12 +229,11 @@ export class Ingestor {
     } catch (error) {
       if (error instanceof SpoolFullError) {
         metrics.ingestRefused.inc({ reason: 'spool_full' });
-        throw new HttpError(
-          503,
+        throw new Unavailable(
           'spool_full',
           'the warehouse is not keeping up and the spool is full; retry later',
           [],
-          { 'retry-after': String(RETRY_AFTER_SECONDS) },
+          RETRY_AFTER_SECONDS,
         );
       }
       throw error;

@@ -1,10 +1,12 @@
 /** POST /v1/events: a JSON array or NDJSON of usage events from a gateway; the native gateway routes beside it. */
-import type { App } from '../app.js';
+import type { App } from '../http/app-type.js';
 import { z } from 'zod';
-import type { Context } from '../context.js';
+import type { Config } from '../config.js';
+import type { Metrics } from '../metrics.js';
 import { batchBody, NDJSON_TYPES } from '../http/batch-body.js';
 import { HttpError } from '../http/errors.js';
-import { gatewayRoutes } from './gateways/routes.js';
+import { gatewayRoutes, type GatewayRouteDeps } from './gateways/routes.js';
+import type { Ingestor } from './ingestor.js';
 import { usageEventSchema } from './event-schema.js';
 
 export const ingestResponse = z.object({
@@ -13,7 +15,14 @@ export const ingestResponse = z.object({
   rejected: z.array(z.object({ index: z.number().int(), error: z.string() })),
 });
 
-export async function ingestRoutes(app: App, ctx: Context): Promise<void> {
+/** What the ingest routes use of the running parts (the native gateway routes' too). */
+export interface IngestRouteDeps extends GatewayRouteDeps {
+  config: Config;
+  ingestor: Ingestor;
+  metrics: Metrics;
+}
+
+export async function ingestRoutes(app: App, ctx: IngestRouteDeps): Promise<void> {
   const { config, ingestor, metrics } = ctx;
   const eventsBody = batchBody(
     usageEventSchema({

@@ -1,11 +1,24 @@
 /** Health, readiness and Prometheus metrics: public, for orchestrators and scrapers. */
-import type { App } from '../app.js';
-import type { Context } from '../context.js';
+import type { App } from '../http/app-type.js';
+import type { Config } from '../config.js';
+import type { Flusher } from '../ingest/flusher.js';
+import type { Spool } from '../ingest/spool.js';
+import type { Metrics } from '../metrics.js';
+import type { Warehouse } from '../warehouse/warehouse.js';
 
 /** Not ready once the spool is this full: a load balancer should send traffic elsewhere. */
 const SPOOL_NOT_READY_FRACTION = 0.9;
 
-export async function opsRoutes(app: App, ctx: Context): Promise<void> {
+/** What the ops routes use of the running parts. */
+export interface OpsRouteDeps {
+  config: Config;
+  warehouse: Warehouse;
+  spool: Spool;
+  flusher: Flusher;
+  metrics: Metrics;
+}
+
+export async function opsRoutes(app: App, ctx: OpsRouteDeps): Promise<void> {
   const hide = { hide: true };
 
   app.get('/healthz', { schema: hide }, async () => ({ status: 'ok' }));

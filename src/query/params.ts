@@ -1,7 +1,7 @@
 /** Query-string schemas shared by the read API: time ranges, filters, paging, format. */
 import { z } from 'zod';
 import { parseTimestamp } from '../ingest/fields.js';
-import { HttpError } from '../http/errors.js';
+import { Invalid } from '../errors.js';
 
 const DAY_MS = 86_400_000;
 /** Long enough for any retention we allow, short enough to stop a typo scanning decades. */
@@ -84,9 +84,9 @@ export interface Range {
 export function resolveRange(from: Date | undefined, to: Date | undefined, defaultMs: number): Range {
   const end = to ?? new Date();
   const start = from ?? new Date(end.getTime() - defaultMs);
-  if (start.getTime() >= end.getTime()) throw new HttpError(400, 'invalid_request', 'from: must be before to', [{ field: 'querystring.from', error: 'must be before to' }]);
+  if (start.getTime() >= end.getTime()) throw new Invalid('invalid_request', 'from: must be before to', [{ field: 'querystring.from', error: 'must be before to' }]);
   if (end.getTime() - start.getTime() > MAX_RANGE_MS) {
-    throw new HttpError(400, 'invalid_request', 'from: the range may span at most 3650 days', [{ field: 'querystring.from', error: 'range too long' }]);
+    throw new Invalid('invalid_request', 'from: the range may span at most 3650 days', [{ field: 'querystring.from', error: 'range too long' }]);
   }
   return { from: start, to: end };
 }

@@ -1,8 +1,9 @@
 /** The read API: token detail and family, applications, usage time series and top lists. */
 import type { FastifyReply } from 'fastify';
 import { z } from 'zod';
-import type { App } from '../app.js';
-import type { Context } from '../context.js';
+import type { App } from '../http/app-type.js';
+import type { Secrets } from '../keys/secrets.js';
+import type { Warehouse } from '../warehouse/warehouse.js';
 import { HttpError } from '../http/errors.js';
 import { toCsv } from './csv.js';
 import { filterParams, intervalParam, fingerprintParam, formatParam, resolveRange, timeParam, wantsCsv } from './params.js';
@@ -20,7 +21,13 @@ function sendCsv(reply: FastifyReply, name: string, columns: readonly string[], 
     .send(toCsv(columns, rows));
 }
 
-export async function queryRoutes(app: App, ctx: Context): Promise<void> {
+/** What the query routes use of the running parts. */
+export interface QueryRouteDeps {
+  warehouse: Warehouse;
+  secrets: Pick<Secrets, 'pepper'>;
+}
+
+export async function queryRoutes(app: App, ctx: QueryRouteDeps): Promise<void> {
   const { warehouse } = ctx;
 
   app.get(

@@ -327,16 +327,23 @@ const familyMembers = defineQuery({
   row: z.object({ token_fingerprint: z.string() }),
 });
 
-/** Every token descended from the same grant (refresh family), oldest first. */
-export async function tokenFamily(warehouse: Warehouse, fp: string) {
+/** The registry entries of every token descended from the same grant (refresh family), oldest first; undefined for an unknown token. */
+export async function familyEntries(warehouse: Warehouse, fp: string): Promise<{ family_id: string; entries: TokenRegistryRow[] } | undefined> {
   const [self] = await registryEntries(warehouse, { fps: [fp] });
   if (!self) return undefined;
   const members = await familyMembers(warehouse, { family: self.family_id });
   const rows = await registryEntries(warehouse, { fps: members.map((m) => m.token_fingerprint) });
   rows.sort((a, b) => (a.issued_at ?? a.first_seen ?? '').localeCompare(b.issued_at ?? b.first_seen ?? ''));
+  return { family_id: self.family_id, entries: rows };
+}
+
+/** Every token descended from the same grant (refresh family), oldest first. */
+export async function tokenFamily(warehouse: Warehouse, fp: string) {
+  const family = await familyEntries(warehouse, fp);
+  if (!family) return undefined;
   return {
-    family_id: self.family_id,
-    tokens: rows.map((r) => ({
+    family_id: family.family_id,
+    tokens: family.entries.map((r) => ({
       token_fingerprint: r.token_fingerprint,
       state: r.state,
       token_type: r.token_type,

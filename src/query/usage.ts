@@ -4,8 +4,8 @@
  * below only; every value is a `{name:Type}` parameter.
  */
 import { z } from 'zod';
-import { HttpError } from '../http/errors.js';
-import { defineQuery, TABLES, type Warehouse } from '../warehouse/warehouse.js';
+import { Invalid } from '../errors.js';
+import { count64, defineQuery, TABLES, WarehouseError, type Warehouse } from '../warehouse/warehouse.js';
 import type { Range } from './params.js';
 
 /** Bucket sizes offered, smallest first; the rollups are per minute, so a minute is the floor. */
@@ -33,10 +33,10 @@ export function chooseInterval(range: Range, requested?: number): number {
   const spanS = (range.to.getTime() - range.from.getTime()) / 1000;
   if (requested !== undefined) {
     if (requested < 60 || requested % 60 !== 0) {
-      throw new HttpError(400, 'invalid_request', 'interval: must be a whole number of minutes: 60, 300, 3600 … seconds, or 1m, 5m, 1h, 1d', [{ field: 'querystring.interval', error: 'must be a multiple of 60' }]);
+      throw new Invalid('invalid_request', 'interval: must be a whole number of minutes: 60, 300, 3600 … seconds, or 1m, 5m, 1h, 1d', [{ field: 'querystring.interval', error: 'must be a multiple of 60' }]);
     }
     if (spanS / requested > MAX_POINTS) {
-      throw new HttpError(400, 'invalid_request', `interval: too small for the range: at most ${MAX_POINTS} points`, [{ field: 'querystring.interval', error: 'too many points' }]);
+      throw new Invalid('invalid_request', `interval: too small for the range: at most ${MAX_POINTS} points`, [{ field: 'querystring.interval', error: 'too many points' }]);
     }
     return requested;
   }
@@ -121,6 +121,29 @@ const seriesRow = z.object({
   auth_failures: z.array(z.coerce.number()),
 });
 
+const filterParams = {
+  app_id: z.string().optional(),
+  user_id: z.string().optional(),
+  token_fingerprint: z.string().optional(),
+  country: z.string().optional(),
+  status: z.number().int().optional(),
+};
+
+const series = defineQuery({
+  name: 'usage_timeseries',
+  sql: (filters) => `
+    SELECT groupArray(bucket) AS buckets, groupArray(requests) AS requests, groupArray(status_4xx) AS status_4xx,
+           groupArray(status_5xx) AS status_5xx, groupArray(auth_failures) AS auth_failures
+    FROM (
+      SELECT toUnixTimestamp(toStartOfInterval(at, toIntervalSecond({interval:UInt32}))) AS bucket,
+             sum(requests) AS requests, sum(status_4xx) AS status_4xx, sum(status_5xx) AS status_5xx, sum(auth_failures) AS auth_failures
+      FROM (${timeseriesSource(filters).sql})
+      GROUP BY bucket
+    )`,
+  params: z.object({ from: z.date(), to: z.date(), interval: z.number().int().positive(), ...filterParams }),
+  row: seriesRow,
+});
+
 export async function usageTimeseries(
   warehouse: Warehouse,
   exact: Range,
@@ -129,18 +152,9 @@ export async function usageTimeseries(
 ): Promise<{ points: TimeseriesPoint[]; source: string; range: Range }> {
   const range = toWholeMinutes(exact);
   const source = timeseriesSource(filters);
-  const sql = `
-    SELECT groupArray(bucket) AS buckets, groupArray(requests) AS requests, groupArray(status_4xx) AS status_4xx,
-           groupArray(status_5xx) AS status_5xx, groupArray(auth_failures) AS auth_failures
-    FROM (
-      SELECT toUnixTimestamp(toStartOfInterval(at, toIntervalSecond({interval:UInt32}))) AS bucket,
-             sum(requests) AS requests, sum(status_4xx) AS status_4xx, sum(status_5xx) AS status_5xx, sum(auth_failures) AS auth_failures
-      FROM (${source.sql})
-      GROUP BY bucket
-    )`;
-  const rows = await warehouse.query(sql, { ...filters, from: range.from, to: range.to, interval: intervalS });
+  const [r] = await series(warehouse, { ...filters, from: range.from, to: range.to, interval: intervalS });
   // An aggregate without GROUP BY: always one row.
-  const r = seriesRow.parse(rows[0]);
+  if (!r) throw new WarehouseError('usage_timeseries: the aggregate returned no row');
   const at = new Map(r.buckets.map((b, i) => [b, i]));
   const points: TimeseriesPoint[] = [];
   const step = intervalS * 1000;
@@ -163,7 +177,8 @@ export const TOP_METRICS = ['requests', 'errors', 'auth_failures'] as const;
 export type TopMetric = (typeof TOP_METRICS)[number];
 
 /** The dimension names in usage_dim_1h_v1. */
-const DIM_VALUE: Record<Exclude<TopDimension, 'tokens'>, string> = {
+const DIMENSIONS = ['app', 'user', 'ip', 'country', 'asn'] as const;
+const DIM_VALUE: Record<Exclude<TopDimension, 'tokens'>, (typeof DIMENSIONS)[number]> = {
   apps: 'app',
   users: 'user',
   ips: 'ip',
@@ -207,14 +222,23 @@ export interface TopQuery {
  * has requests in the range. The ranking reads counts only; the app and user of the
  * tokens listed come from the registry (the latest seen), not from every day's rows.
  */
-async function topTokens(warehouse: Warehouse, range: Range, q: TopQuery): Promise<TopRow[]> {
-  const firstDay = floorTo(range.from, DAY_MS);
-  const afterLastDay = ceilTo(range.to, DAY_MS);
-  // Columns qualified with the table (`e.`) where an alias of the same name would shadow them.
-  const filter = (t: string) =>
-    `${q.app_id !== undefined ? ` AND ${t}app_id = {app_id:String}` : ''}${q.user_id !== undefined ? ` AND ${t}user_id = {user_id:String}` : ''}`;
-  const ranked = (await warehouse.query(
-    `SELECT token_fingerprint AS key, sum(requests) AS requests, sum(errors) AS errors, sum(auth_failures) AS auth_failures
+const topParams = z.object({
+  from: z.date(),
+  to: z.date(),
+  metric: z.enum(TOP_METRICS),
+  app_id: z.string().optional(),
+  user_id: z.string().optional(),
+  limit: z.number().int().positive(),
+  offset: z.number().int().nonnegative(),
+});
+
+const rankedTokens = defineQuery({
+  name: 'top_tokens',
+  sql: (q) => {
+    // Columns qualified with the table (`e.`) where an alias of the same name would shadow them.
+    const filter = (t: string) =>
+      `${q.app_id !== undefined ? ` AND ${t}app_id = {app_id:String}` : ''}${q.user_id !== undefined ? ` AND ${t}user_id = {user_id:String}` : ''}`;
+    return `SELECT token_fingerprint AS key, sum(requests) AS requests, sum(errors) AS errors, sum(auth_failures) AS auth_failures
      FROM (
        SELECT token_fingerprint, toInt64(requests) AS requests, toInt64(status_4xx + status_5xx) AS errors, toInt64(auth_failures) AS auth_failures
        FROM ${TABLES.usageToken1d}
@@ -228,16 +252,19 @@ async function topTokens(warehouse: Warehouse, range: Range, q: TopQuery): Promi
      GROUP BY token_fingerprint
      HAVING requests > 0
      ORDER BY ${METRIC_SQL[q.metric]} DESC, key
-     LIMIT {limit:UInt32} OFFSET {offset:UInt32}`,
-    { ...range, first_day: firstDay, after_last_day: afterLastDay, app_id: q.app_id, user_id: q.user_id, limit: q.limit, offset: q.offset },
-  )) as Record<string, unknown>[];
+     LIMIT {limit:UInt32} OFFSET {offset:UInt32}`;
+  },
+  params: topParams.extend({ first_day: z.date(), after_last_day: z.date() }),
+  row: z.object({ key: z.string(), requests: count64, errors: count64, auth_failures: count64 }),
+});
+
+async function topTokens(warehouse: Warehouse, range: Range, q: TopQuery): Promise<TopRow[]> {
+  const ranked = await rankedTokens(warehouse, { ...q, ...range, first_day: floorTo(range.from, DAY_MS), after_last_day: ceilTo(range.to, DAY_MS) });
   if (ranked.length === 0) return [];
-  const owners = new Map(
-    (await tokenOwners(warehouse, { fps: ranked.map((r) => String(r.key)) })).map((o) => [o.token_fingerprint, o] as const),
-  );
+  const owners = new Map((await tokenOwners(warehouse, { fps: ranked.map((r) => r.key) })).map((o) => [o.token_fingerprint, o] as const));
   return ranked.map((r) => {
-    const owner = owners.get(String(r.key));
-    return topRow.parse({ ...r, label: '', app_id: owner?.app_id ?? '', user_id: owner?.user_id ?? '', tokens: null });
+    const owner = owners.get(r.key);
+    return { key: r.key, label: '', app_id: owner?.app_id ?? '', user_id: owner?.user_id ?? '', requests: r.requests, errors: r.errors, auth_failures: r.auth_failures, tokens: null };
   });
 }
 
@@ -250,13 +277,28 @@ const tokenOwners = defineQuery({
   row: z.object({ token_fingerprint: z.string(), app_id: z.string(), user_id: z.string() }),
 });
 
+/** Top keys of a dimension from the hourly rollup. */
+const topKeys = defineQuery({
+  name: 'top_dimension',
+  sql: (q) => `SELECT value AS key, anyLast(label) AS label, if(uniqExact(app_id) = 1, any(app_id), '') AS app_id, '' AS user_id,
+            sum(requests) AS requests, sum(errors) AS errors, sum(auth_failures) AS auth_failures, uniqMerge(tokens) AS tokens
+     FROM ${TABLES.usageDim1h}
+     WHERE dimension = {dimension:String} AND hour >= {from:DateTime64(3)} AND hour < {to:DateTime64(3)} AND value != ''
+       ${q.app_id !== undefined ? 'AND app_id = {app_id:String}' : ''}
+       ${q.user_id !== undefined ? 'AND value = {user_id:String}' : ''}
+     GROUP BY value
+     ORDER BY ${METRIC_SQL[q.metric]} DESC, key
+     LIMIT {limit:UInt32} OFFSET {offset:UInt32}`,
+  params: topParams.extend({ dimension: z.enum(DIMENSIONS) }),
+  row: topRow,
+});
+
 /**
  * Top keys of a dimension over a range. Tokens: see topTokens (range in whole minutes).
  * Other dimensions: the hourly rollup, with the range widened to whole hours. The range
  * used is returned.
  */
 export async function usageTop(warehouse: Warehouse, exact: Range, q: TopQuery): Promise<{ rows: TopRow[]; range: Range }> {
-  const order = METRIC_SQL[q.metric];
   if (q.by === 'tokens') {
     const range = toWholeMinutes(exact);
     const rows = await topTokens(warehouse, range, q);
@@ -264,20 +306,9 @@ export async function usageTop(warehouse: Warehouse, exact: Range, q: TopQuery):
   }
 
   if (q.user_id !== undefined && q.by !== 'users') {
-    throw new HttpError(400, 'invalid_request', `user_id: filtering top ${q.by} by user is not supported; use by=tokens`, [{ field: 'querystring.user_id', error: 'not supported for this dimension' }]);
+    throw new Invalid('invalid_request', `user_id: filtering top ${q.by} by user is not supported; use by=tokens`, [{ field: 'querystring.user_id', error: 'not supported for this dimension' }]);
   }
   const hourly: Range = { from: floorTo(exact.from, HOUR_MS), to: ceilTo(exact.to, HOUR_MS) };
-  const rows = await warehouse.query(
-    `SELECT value AS key, anyLast(label) AS label, if(uniqExact(app_id) = 1, any(app_id), '') AS app_id, '' AS user_id,
-            sum(requests) AS requests, sum(errors) AS errors, sum(auth_failures) AS auth_failures, uniqMerge(tokens) AS tokens
-     FROM ${TABLES.usageDim1h}
-     WHERE dimension = {dimension:String} AND hour >= {from:DateTime64(3)} AND hour < {to:DateTime64(3)} AND value != ''
-       ${q.app_id !== undefined ? 'AND app_id = {app_id:String}' : ''}
-       ${q.user_id !== undefined ? 'AND value = {user_id:String}' : ''}
-     GROUP BY value
-     ORDER BY ${order} DESC, key
-     LIMIT {limit:UInt32} OFFSET {offset:UInt32}`,
-    { dimension: DIM_VALUE[q.by], ...hourly, app_id: q.app_id, user_id: q.user_id, limit: q.limit, offset: q.offset },
-  );
-  return { rows: rows.map((r) => topRow.parse(r)), range: hourly };
+  const rows = await topKeys(warehouse, { ...q, ...hourly, dimension: DIM_VALUE[q.by] });
+  return { rows, range: hourly };
 }

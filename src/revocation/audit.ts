@@ -5,8 +5,9 @@
  * keeps final revocations until their rows are in.
  */
 import type { Logger } from 'pino';
-import { TABLES, toClickHouseTime, type Warehouse } from '../warehouse/warehouse.js';
-import type { Revocation } from './outbox.js';
+import { z } from 'zod';
+import { clickHouseTime, defineInsert, TABLES, toClickHouseTime, type Warehouse } from '../warehouse/warehouse.js';
+import { REVOCATION_SOURCES, REVOCATION_STATUSES, SCOPES, type Revocation } from './outbox.js';
 
 const FLUSH_MS = 500;
 
@@ -23,8 +24,62 @@ export interface AttemptRecord {
 
 const t = (ms: number) => toClickHouseTime(new Date(ms));
 
-export function revocationRow(r: Revocation): string {
-  return JSON.stringify({
+const count = z.number().int().nonnegative();
+
+/** One version of a revocation's row. */
+const revocationColumns = z.object({
+  revocation_id: z.string(),
+  token_fingerprint: z.string(),
+  scope: z.enum(SCOPES),
+  target: z.string(),
+  source: z.enum(REVOCATION_SOURCES),
+  actor: z.string(),
+  reason: z.string(),
+  flag_id: z.string(),
+  job_id: z.string(),
+  app_id: z.string(),
+  user_id: z.string(),
+  status: z.enum(REVOCATION_STATUSES),
+  attempts: count,
+  last_http_status: count,
+  last_error: z.string(),
+  requested_at: clickHouseTime,
+  updated_at: clickHouseTime,
+});
+const insertRevocations = defineInsert({ table: TABLES.revocations, row: revocationColumns });
+
+/** One attempt against a target. */
+const insertAttempts = defineInsert({
+  table: TABLES.revocationAttempts,
+  row: z.object({
+    revocation_id: z.string(),
+    attempt: count,
+    ts: clickHouseTime,
+    target: z.string(),
+    http_status: count,
+    latency_ms: z.number().nonnegative(),
+    outcome: z.enum(['done', 'retry', 'failed', 'skipped']),
+    error: z.string(),
+  }),
+});
+
+/** The lifecycle `revoked` event of a token tokenwatch revoked. */
+const revokedEventColumns = z.object({
+  event_id: z.string(),
+  event: z.literal('revoked'),
+  ts: clickHouseTime,
+  received_at: clickHouseTime,
+  token_fingerprint: z.string(),
+  token_type: z.string(),
+  app_id: z.string(),
+  user_id: z.string(),
+  source: z.enum(REVOCATION_SOURCES),
+  reason: z.string(),
+});
+const insertRevokedEvents = defineInsert({ table: TABLES.tokenEvents, row: revokedEventColumns });
+
+function revocationRow(r: Revocation): z.input<typeof revocationColumns> {
+  return {
     revocation_id: r.id,
     token_fingerprint: r.token_fingerprint,
     scope: r.scope,
@@ -42,13 +97,13 @@ export function revocationRow(r: Revocation): string {
     last_error: r.last_error,
     requested_at: t(r.requested_at),
     updated_at: t(r.updated_at),
-  });
+  };
 }
 
 export class AuditWriter {
   private revs = new Map<string, Revocation>();
   private attempts: AttemptRecord[] = [];
-  private revokedEvents: string[] = [];
+  private revokedEvents: z.input<typeof revokedEventColumns>[] = [];
   private timer: NodeJS.Timeout | undefined;
   private flushing: Promise<void> | undefined;
 
@@ -74,8 +129,7 @@ export class AuditWriter {
    * revoked and the revocation feed (through its view) carries it to the gateways.
    */
   revoked(rev: Revocation, at: number): void {
-    this.revokedEvents.push(
-      JSON.stringify({
+    this.revokedEvents.push({
         event_id: `revocation-${rev.id}`,
         event: 'revoked',
         ts: t(at),
@@ -87,8 +141,7 @@ export class AuditWriter {
         user_id: rev.user_id,
         source: rev.source,
         reason: rev.reason,
-      }),
-    );
+    });
     // The feed is what gateways wait for: write it now, not at the next tick.
     void this.flush();
   }
@@ -112,14 +165,9 @@ export class AuditWriter {
     this.revokedEvents = [];
     this.flushing = (async () => {
       try {
-        if (events.length > 0) await this.warehouse.insertJsonEachRow(TABLES.tokenEvents, events.join('\n') + '\n');
-        if (revs.size > 0) await this.warehouse.insertJsonEachRow(TABLES.revocations, [...revs.values()].map(revocationRow).join('\n') + '\n');
-        if (attempts.length > 0) {
-          await this.warehouse.insertJsonEachRow(
-            TABLES.revocationAttempts,
-            attempts.map((a) => JSON.stringify({ ...a, ts: t(a.ts) })).join('\n') + '\n',
-          );
-        }
+        await insertRevokedEvents(this.warehouse, events);
+        await insertRevocations(this.warehouse, [...revs.values()].map(revocationRow));
+        await insertAttempts(this.warehouse, attempts.map((a) => ({ ...a, ts: t(a.ts) })));
         this.onWritten([...revs.keys()]);
       } catch (error) {
         this.logger.warn({ err: error }, 'revocation audit not written yet; retrying');

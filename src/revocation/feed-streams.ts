@@ -14,7 +14,7 @@ import { once } from 'node:events';
 import type { ServerResponse } from 'node:http';
 import type { Logger } from 'pino';
 import type { Config } from '../config.js';
-import { HttpError } from '../http/errors.js';
+import { Busy } from '../errors.js';
 import type { Metrics } from '../metrics.js';
 import { decodeCursor, type FeedEntry, type RevocationFeed } from './feed.js';
 
@@ -71,12 +71,11 @@ export class FeedStreams {
     if (this.streams.size >= max_streams || mine >= max_streams_per_key) {
       const perKey = mine >= max_streams_per_key;
       this.metrics.feedStreamsRefused.inc({ reason: perKey ? 'per_key' : 'total' });
-      throw new HttpError(
-        429,
+      throw new Busy(
         'too_many_streams',
         perKey ? `this key already has ${mine} open feed streams (the limit is ${max_streams_per_key}); close one or poll without Accept: text/event-stream` : `the server serves ${max_streams} feed streams already; retry later or poll without Accept: text/event-stream`,
         [],
-        { 'retry-after': '10' },
+        10,
       );
     }
     const stream: Stream = { keyId, res, sent: new Set() };

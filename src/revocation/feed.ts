@@ -6,7 +6,7 @@
  */
 import { EventEmitter } from 'node:events';
 import { z } from 'zod';
-import { TABLES, type Warehouse } from '../warehouse/warehouse.js';
+import { count64, defineQuery, TABLES, type Warehouse } from '../warehouse/warehouse.js';
 
 export interface FeedEntry {
   token_fingerprint: string;
@@ -16,7 +16,18 @@ export interface FeedEntry {
   cursor: string;
 }
 
-const row = z.object({ recorded_ms: z.coerce.number(), token_fingerprint: z.string(), revoked_at: z.string(), source: z.string(), reason: z.string() });
+/** Feed entries after a cursor, in the feed's order. */
+const entriesAfter = defineQuery({
+  name: 'revocation_feed',
+  sql: `SELECT toUnixTimestamp64Milli(recorded_at) AS recorded_ms, token_fingerprint,
+               formatDateTime(revoked_at, '%Y-%m-%dT%H:%i:%S.%fZ', 'UTC') AS revoked_at, toString(source) AS source, reason
+        FROM ${TABLES.revocationFeed} FINAL
+        WHERE (toUnixTimestamp64Milli(recorded_at), token_fingerprint) > ({ms:Int64}, {fp:String})
+        ORDER BY recorded_at, token_fingerprint
+        LIMIT {limit:UInt32}`,
+  params: z.object({ ms: z.number().int(), fp: z.string(), limit: z.number().int().positive() }),
+  row: z.object({ recorded_ms: count64, token_fingerprint: z.string(), revoked_at: z.string(), source: z.string(), reason: z.string() }),
+});
 
 /** Cursor: milliseconds and fingerprint of the last entry seen, opaque to clients. */
 export function encodeCursor(ms: number, fp: string): string {
@@ -36,17 +47,7 @@ export class RevocationFeed {
   }
 
   async read(since: { ms: number; fp: string } | undefined, limit: number): Promise<{ entries: FeedEntry[]; next_cursor: string | null }> {
-    const rows = row.array().parse(
-      await this.warehouse.query(
-        `SELECT toUnixTimestamp64Milli(recorded_at) AS recorded_ms, token_fingerprint,
-                formatDateTime(revoked_at, '%Y-%m-%dT%H:%i:%S.%fZ', 'UTC') AS revoked_at, toString(source) AS source, reason
-         FROM ${TABLES.revocationFeed} FINAL
-         WHERE (toUnixTimestamp64Milli(recorded_at), token_fingerprint) > ({ms:Int64}, {fp:String})
-         ORDER BY recorded_at, token_fingerprint
-         LIMIT {limit:UInt32}`,
-        { ms: since?.ms ?? -1, fp: since?.fp ?? '', limit },
-      ),
-    );
+    const rows = await entriesAfter(this.warehouse, { ms: since?.ms ?? -1, fp: since?.fp ?? '', limit });
     const entries = rows.map((r) => ({
       token_fingerprint: r.token_fingerprint,
       revoked_at: r.revoked_at.replace(/(\.\d{3})\d*Z$/, '$1Z'),

@@ -15,7 +15,7 @@
 import type { Logger } from 'pino';
 import { z } from 'zod';
 import type { Metrics } from '../metrics.js';
-import { TABLES, toClickHouseTime, type Warehouse } from '../warehouse/warehouse.js';
+import { clickHouseTime, defineCommand, defineInsert, defineQuery, TABLES, toClickHouseTime, type Warehouse } from '../warehouse/warehouse.js';
 import type { Vault } from './vault.js';
 
 const FLUSH_MS = 1000;
@@ -36,9 +36,43 @@ const FORGET_BATCH = 5000;
 /** After a failed DELETE, wait this long before the next try. */
 const FORGET_RETRY_MS = 5000;
 
+const handleColumns = z.object({
+  token_fingerprint: z.string(),
+  token_type: z.string(),
+  sealed: z.string(),
+  /** Unix seconds. */
+  expires_at: z.number().int(),
+  created_at: clickHouseTime,
+});
+const insertHandles = defineInsert({ table: TABLES.revocationHandles, row: handleColumns });
+
+/** The newest sealed handle of each token that has one, unexpired. */
+const liveHandles = defineQuery({
+  name: 'revocation_handles',
+  sql: `SELECT token_fingerprint, argMax(sealed, created_at) AS sealed FROM ${TABLES.revocationHandles}
+        WHERE token_fingerprint IN {fps:Array(String)} AND expires_at > now() GROUP BY token_fingerprint`,
+  params: z.object({ fps: z.array(z.string()) }),
+  row: z.object({ token_fingerprint: z.string(), sealed: z.string() }),
+});
+
+const deleteHandles = defineCommand({
+  name: 'revocation_handles_delete',
+  sql: `DELETE FROM ${TABLES.revocationHandles} WHERE token_fingerprint IN {fps:Array(String)}`,
+  params: z.object({ fps: z.array(z.string()) }),
+});
+
+/** Handles of tokens already revoked (a crash came between the revocation and the delete). */
+const revokedHandles = defineQuery({
+  name: 'revocation_handles_revoked',
+  sql: `SELECT DISTINCT token_fingerprint FROM ${TABLES.revocationHandles}
+        WHERE token_fingerprint IN (SELECT token_fingerprint FROM ${TABLES.tokenEvents} WHERE event = 'revoked')`,
+  params: z.object({}),
+  row: z.object({ token_fingerprint: z.string() }),
+});
+
 interface BufferedHandle {
   fp: string;
-  row: string;
+  row: z.input<typeof handleColumns>;
 }
 
 export class HandleStore {
@@ -93,13 +127,13 @@ export class HandleStore {
     const expires = expiresAtMs && expiresAtMs > Date.now() ? expiresAtMs : Date.now() + this.defaultTtlDays * 86_400_000;
     this.buffer.push({
       fp,
-      row: JSON.stringify({
+      row: {
         token_fingerprint: fp,
         token_type: tokenType,
         sealed: this.vault.seal(token, fp),
         expires_at: Math.floor(expires / 1000),
         created_at: toClickHouseTime(new Date()),
-      }),
+      },
     });
     if (this.buffer.length >= FLUSH_ROWS && !this.flushing && !this.failing) void this.flush();
     else this.timer ??= setTimeout(() => void this.flush(), FLUSH_MS);
@@ -111,8 +145,7 @@ export class HandleStore {
     const rows = this.buffer;
     if (rows.length === 0) return;
     this.buffer = [];
-    this.flushing = this.warehouse
-      .insertJsonEachRow(TABLES.revocationHandles, rows.map((r) => r.row).join('\n') + '\n')
+    this.flushing = insertHandles(this.warehouse, rows.map((r) => r.row))
       .then(() => {
         this.failing = false;
       })
@@ -144,16 +177,7 @@ export class HandleStore {
     const wanted = fps.filter((fp) => !this.forgotten.has(fp));
     if (wanted.length === 0) return out;
     await this.flush();
-    const rows = z
-      .object({ token_fingerprint: z.string(), sealed: z.string() })
-      .array()
-      .parse(
-        await this.warehouse.query(
-          `SELECT token_fingerprint, argMax(sealed, created_at) AS sealed FROM ${TABLES.revocationHandles}
-           WHERE token_fingerprint IN {fps:Array(String)} AND expires_at > now() GROUP BY token_fingerprint`,
-          { fps: wanted },
-        ),
-      );
+    const rows = await liveHandles(this.warehouse, { fps: wanted });
     for (const r of rows) {
       // Revoked while the query ran: the mask wins over what the warehouse still holds.
       if (this.forgotten.has(r.token_fingerprint)) continue;
@@ -204,7 +228,7 @@ export class HandleStore {
       try {
         // A handle being written right now lands before the statement that deletes it.
         await this.flushing;
-        await this.warehouse.command(`DELETE FROM ${TABLES.revocationHandles} WHERE token_fingerprint IN {fps:Array(String)}`, { fps });
+        await deleteHandles(this.warehouse, { fps });
       } catch (error) {
         for (const fp of all.slice(i)) this.unsent.add(fp);
         this.logger.warn({ err: error, handles: this.unsent.size }, 'could not delete used revocation handles; they stay masked and will be retried');
@@ -221,15 +245,7 @@ export class HandleStore {
    * tokenwatch or by their identity provider), whose delete had not run yet.
    */
   async sweep(): Promise<number> {
-    const rows = z
-      .object({ token_fingerprint: z.string() })
-      .array()
-      .parse(
-        await this.warehouse.query(
-          `SELECT DISTINCT token_fingerprint FROM ${TABLES.revocationHandles}
-           WHERE token_fingerprint IN (SELECT token_fingerprint FROM ${TABLES.tokenEvents} WHERE event = 'revoked')`,
-        ),
-      );
+    const rows = await revokedHandles(this.warehouse, {});
     this.forget(rows.map((r) => r.token_fingerprint));
     return rows.length;
   }

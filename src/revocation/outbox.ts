@@ -12,9 +12,11 @@ import { GroupCommit } from '../durable/group-commit.js';
 
 export const REVOCATION_SOURCES = ['detector', 'api_provider', 'app_owner', 'subscriber', 'governance', 'webhook'] as const;
 export type RevocationSource = (typeof REVOCATION_SOURCES)[number];
-export type RevocationStatus = 'pending' | 'done' | 'failed' | 'cancelled' | 'dry_run';
+export const REVOCATION_STATUSES = ['pending', 'done', 'failed', 'cancelled', 'dry_run'] as const;
+export type RevocationStatus = (typeof REVOCATION_STATUSES)[number];
 export type RevocationAction = 'revoke_token' | 'block_app' | 'notify';
-export type Scope = 'token' | 'family' | 'user' | 'app' | 'all';
+export const SCOPES = ['token', 'family', 'user', 'app', 'all'] as const;
+export type Scope = (typeof SCOPES)[number];
 
 export interface Revocation {
   id: string;
@@ -197,7 +199,7 @@ export class Outbox {
 
   /**
    * Records a change to a job. Revocations of the job keep finishing while the change is
-   * written, and their counts go straight into memory (see RevocationService.countJob),
+   * written, and their counts go straight into memory (see BulkJobs.count in jobs.ts),
    * so the change is applied again to the job as memory has it then: writing a snapshot
    * taken before would lose them. The log may lag those counts until the job's next write.
    */

@@ -11,12 +11,13 @@ import { AUTOMATIC_ACTOR } from '../http/actor.js';
 import type { Logger } from 'pino';
 import { z } from 'zod';
 import type { Config } from '../config.js';
-import type { FlagStore, NewFlag } from '../detectors/flags.js';
+import type { NewFlag } from '../detectors/flags.js';
 import { SEVERITY_ORDER } from '../detectors/types.js';
 import type { Metrics } from '../metrics.js';
-import { tokenFamily, registryEntries } from '../query/tokens.js';
-import { TABLES, type Warehouse } from '../warehouse/warehouse.js';
-import type { RevocationService, RevokeRequest } from './service.js';
+import { count64, defineQuery, TABLES, type Warehouse } from '../warehouse/warehouse.js';
+import { revokeForFlag } from './for-flag.js';
+import type { RevocationRequests, RevokeRequest } from './requests.js';
+import type { RevocationTargets } from './targets.js';
 
 const HOUR_MS = 3_600_000;
 
@@ -25,6 +26,28 @@ function reportingKeys(evidence: Record<string, unknown>): string[] {
   const keys = evidence.reported_by;
   return Array.isArray(keys) ? keys.filter((k): k is string => typeof k === 'string' && k !== '') : [];
 }
+
+/** What a policy needs of the flag store: holding a flag for a human. */
+export interface FlagReviews {
+  review(id: string, status: 'needs_review', actor: string, reason: string): Promise<unknown>;
+}
+
+/** Automatic revocations (source detector, a policy's actor) of the last hour, for the budgets after a restart. */
+const automaticLastHour = defineQuery({
+  name: 'automatic_revocations_last_hour',
+  sql: `SELECT toUnixTimestamp64Milli(requested_at) AS at, flag_id FROM ${TABLES.revocations} FINAL
+        WHERE source = 'detector' AND match(actor, {automatic:String}) AND requested_at >= now64(3) - toIntervalHour(1)`,
+  params: z.object({ automatic: z.string() }),
+  row: z.object({ at: count64, flag_id: z.string() }),
+});
+
+/** The reporting keys behind flags (evidence.reported_by). */
+const reportingKeysOf = defineQuery({
+  name: 'flag_reporting_keys',
+  sql: `SELECT flag_id, JSONExtract(evidence, 'reported_by', 'Array(String)') AS keys FROM ${TABLES.flags} FINAL WHERE flag_id IN {ids:Array(String)}`,
+  params: z.object({ ids: z.array(z.string()) }),
+  row: z.object({ flag_id: z.string(), keys: z.array(z.string()) }),
+});
 
 export interface PolicyOutcome {
   flag_id: string;
@@ -43,39 +66,22 @@ export class PolicyEngine {
   constructor(
     private readonly config: Config,
     private readonly warehouse: Warehouse,
-    private readonly service: RevocationService,
-    private readonly flags: FlagStore,
+    private readonly revoke: { targets: RevocationTargets; requests: RevocationRequests },
+    private readonly flags: FlagReviews,
     private readonly metrics: Metrics,
     private readonly logger: Logger,
   ) {}
 
   /** Counts the automatic revocations of the last hour already in the audit (after a restart). */
   async load(): Promise<void> {
-    const rows = z
-      .object({ at: z.coerce.number(), flag_id: z.string() })
-      .array()
-      .parse(
-        await this.warehouse.query(
-          `SELECT toUnixTimestamp64Milli(requested_at) AS at, flag_id FROM ${TABLES.revocations} FINAL
-           WHERE source = 'detector' AND match(actor, {automatic:String}) AND requested_at >= now64(3) - toIntervalHour(1)`,
-          // Only what a policy did counts: the API can write neither this source nor these actors.
-          { automatic: AUTOMATIC_ACTOR.source },
-        ),
-      );
+    // Only what a policy did counts: the API can write neither this source nor these actors.
+    const rows = await automaticLastHour(this.warehouse, { automatic: AUTOMATIC_ACTOR.source });
     this.recent = rows.map((r) => r.at);
     // Per key: the keys behind each of those revocations' flags (their evidence.reported_by).
     const flagIds = [...new Set(rows.map((r) => r.flag_id).filter(Boolean))];
     const keysOf = new Map<string, string[]>();
     if (flagIds.length > 0) {
-      const flags = z
-        .object({ flag_id: z.string(), keys: z.array(z.string()) })
-        .array()
-        .parse(
-          await this.warehouse.query(
-            `SELECT flag_id, JSONExtract(evidence, 'reported_by', 'Array(String)') AS keys FROM ${TABLES.flags} FINAL WHERE flag_id IN {ids:Array(String)}`,
-            { ids: flagIds },
-          ),
-        );
+      const flags = await reportingKeysOf(this.warehouse, { ids: flagIds });
       for (const f of flags) keysOf.set(f.flag_id, f.keys.filter(Boolean));
     }
     this.recentByKey = new Map();
@@ -111,7 +117,7 @@ export class PolicyEngine {
 
   private async act(flag: NewFlag, index: number): Promise<PolicyOutcome> {
     const policy = this.config.revocation.policies[index]!;
-    const target = this.service.resolveTarget(policy.target);
+    const target = this.revoke.targets.resolve(policy.target);
     const f = flag.finding;
     const fp = f.token_fingerprint ?? (f.subject_type === 'token' ? f.subject : '');
     const outcome: PolicyOutcome = { flag_id: flag.id, policy: index, action: policy.action, revocations: [] };
@@ -121,19 +127,22 @@ export class PolicyEngine {
       return { ...outcome, held: 'allowlist' };
     }
 
-    const base = { target, source: 'detector' as const, actor: `policy:${index}`, reason: `${flag.detector}: ${f.explanation}`, flag_id: flag.id, dry_run: policy.dry_run };
+    const actor = `policy:${index}`;
+    const reason = `${flag.detector}: ${f.explanation}`;
+    if ((policy.action === 'revoke_token' || policy.action === 'revoke_family') && fp) {
+      let held: PolicyOutcome['held'];
+      const result = await revokeForFlag(
+        { warehouse: this.warehouse, ...this.revoke },
+        { flag_id: flag.id, token_fingerprint: fp, app_id: f.app_id, user_id: f.user_id },
+        policy.action === 'revoke_token' ? 'token' : 'family',
+        { target, source: 'detector', actor, reason, dry_run: policy.dry_run, hold: async (requests) => (held = await this.hold(flag, index, requests)) !== undefined },
+      );
+      return result.held ? { ...outcome, held } : { ...outcome, revocations: result.revocations.map((r) => r.id) };
+    }
+
+    const base = { target, source: 'detector' as const, actor, reason, flag_id: flag.id, dry_run: policy.dry_run };
     let requests: RevokeRequest[] = [];
-    if (policy.action === 'revoke_token' && fp) {
-      const [entry] = await registryEntries(this.warehouse, { fps: [fp] });
-      requests = [{ ...base, token_fingerprint: fp, token_type: entry?.token_type, app_id: entry?.app_id ?? f.app_id, user_id: entry?.user_id ?? f.user_id, scope: 'token' }];
-    } else if (policy.action === 'revoke_family' && fp) {
-      const family = await tokenFamily(this.warehouse, fp);
-      requests = (family?.tokens ?? [{ token_fingerprint: fp, state: 'active', token_type: '' }])
-        // Only what is already revoked is skipped: "expired" may be a gateway's word (an ingest
-        // key may send expired events), and revoking an expired token costs one call.
-        .filter((t) => t.state !== 'revoked')
-        .map((t) => ({ ...base, token_fingerprint: t.token_fingerprint, token_type: t.token_type, app_id: f.app_id, user_id: f.user_id, scope: 'family' as const }));
-    } else if (policy.action === 'block_app' && f.app_id) {
+    if (policy.action === 'block_app' && f.app_id) {
       // No account id: the adapter takes it from configuration or the identity provider, never from /v1/apps.
       requests = [{ ...base, action: 'block_app', token_fingerprint: `app:${f.app_id}`, app_id: f.app_id, scope: 'app' }];
     } else if (policy.action === 'notify') {
@@ -149,17 +158,29 @@ export class PolicyEngine {
       ];
     }
     if (requests.length === 0) return outcome;
+    const held = await this.hold(flag, index, requests);
+    if (held) return { ...outcome, held };
+    const results = await this.revoke.requests.request(requests);
+    return { ...outcome, revocations: results.map((r) => r.revocation.id) };
+  }
 
+  /**
+   * The budgets, before anything is recorded: beyond the blast-radius limit, or a
+   * reporting key's own limit, the flag waits for a human (needs_review) and an alarm
+   * fires. Otherwise the requests are counted against both.
+   */
+  private async hold(flag: NewFlag, index: number, requests: RevokeRequest[]): Promise<PolicyOutcome['held']> {
+    const policy = this.config.revocation.policies[index]!;
     const counted = policy.dry_run || policy.action === 'notify' ? 0 : requests.length;
     const now = Date.now();
     if (counted > 0 && counted > this.budget(now)) {
       await this.flags.review(flag.id, 'needs_review', `policy:${index}`, `blast-radius limit of ${this.config.revocation.max_auto_revocations_per_hour} automatic revocations per hour reached`);
       this.metrics.alarms.inc({ kind: 'blast_radius' });
       this.logger.error({ flag_id: flag.id, limit: this.config.revocation.max_auto_revocations_per_hour }, 'ALARM: blast-radius limit reached; the flag waits for a human');
-      return { ...outcome, held: 'blast_radius' };
+      return 'blast_radius';
     }
     // Every key behind the evidence answers for it: a compromised key cannot hide behind a legitimate one.
-    const keys = reportingKeys(f.evidence);
+    const keys = reportingKeys(flag.finding.evidence);
     const spent = counted > 0 ? keys.filter((key) => counted > this.keyBudget(key, now)) : [];
     if (spent.length > 0) {
       const limit = this.config.revocation.max_auto_revocations_per_hour_per_key;
@@ -167,7 +188,7 @@ export class PolicyEngine {
       for (const key of spent) this.metrics.keyRevocationBudgetExhausted.inc({ key_id: key });
       this.metrics.alarms.inc({ kind: 'key_budget' });
       this.logger.error({ flag_id: flag.id, keys: spent, limit }, 'ALARM: a reporting key used up its automatic-revocation budget; the flag waits for a human');
-      return { ...outcome, held: 'key_budget' };
+      return 'key_budget';
     }
     for (let i = 0; i < counted; i++) this.recent.push(now);
     for (const key of keys) {
@@ -175,7 +196,6 @@ export class PolicyEngine {
       for (let i = 0; i < counted; i++) list.push(now);
       this.recentByKey.set(key, list);
     }
-    const results = await this.service.request(requests);
-    return { ...outcome, revocations: results.map((r) => r.revocation.id) };
+    return undefined;
   }
 }

@@ -4,32 +4,25 @@
  */
 import type { Logger } from 'pino';
 import { z } from 'zod';
-import type { App } from '../app.js';
-import type { Context } from '../context.js';
+import type { App } from '../http/app-type.js';
+import type { Secrets } from '../keys/secrets.js';
+import type { Warehouse } from '../warehouse/warehouse.js';
 import { actorField, actorOf } from '../http/actor.js';
 import { HttpError } from '../http/errors.js';
 import { fingerprint } from '../ingest/fingerprint.js';
 import { fingerprintParam, resolveRange, timeParam } from '../query/params.js';
-import { registryEntries } from '../query/tokens.js';
-import { TABLES } from '../warehouse/warehouse.js';
 import { decodeCursor } from './feed.js';
-import type { Revocations } from './index.js';
+import { attemptsOf, auditPage } from './audit-rows.js';
+import { tokensToRevoke, revokeRequest } from './for-flag.js';
 import { REVOCATION_SOURCES, type Job, type Revocation } from './outbox.js';
-import type { Selector } from './service.js';
+import type { Revocations } from './index.js';
+import { presentRevocation } from './present.js';
+import type { JobSelector } from './jobs.js';
+import type { Selector } from './live-tokens.js';
 
 /** How long POST /v1/revocations waits for a single revocation to finish before answering 202. */
 const SETTLE_MS = 3000;
 const CONFIRM_ALL = 'revoke all tokens';
-
-export function presentRevocation(r: Revocation) {
-  const { sealed_token: _sealed, payload: _payload, next_attempt_at, ...rest } = r;
-  return {
-    ...rest,
-    next_attempt_at: r.status === 'pending' ? new Date(next_attempt_at).toISOString() : null,
-    requested_at: new Date(r.requested_at).toISOString(),
-    updated_at: new Date(r.updated_at).toISOString(),
-  };
-}
 
 const selectorFields = {
   token: z.string().min(1).max(16_384).optional().describe('the raw token (body only, never a URL); fingerprinted at once'),
@@ -56,8 +49,16 @@ function selectorOf(scope: Selector['scope'], q: { token_fingerprint?: string; u
   }
 }
 
-export async function revocationRoutes(app: App, ctx: Context, rev: Revocations): Promise<void> {
-  const { service, feed } = rev;
+/** What the revocation routes use of the running parts. */
+export interface RevocationRouteDeps {
+  warehouse: Warehouse;
+  secrets: Pick<Secrets, 'pepper'>;
+  revocations: Revocations;
+}
+
+export async function revocationRoutes(app: App, ctx: RevocationRouteDeps): Promise<void> {
+  const rev = ctx.revocations;
+  const { targets, requests, jobs, estimates, feed } = rev;
 
   app.post(
     '/v1/revocations',
@@ -89,34 +90,21 @@ export async function revocationRoutes(app: App, ctx: Context, rev: Revocations)
       const b = request.body;
       // A bulk dry run is the estimate, which needs no target (it assumes a default pace).
       const estimateOnly = b.scope !== 'token' && (b.dry_run ?? true);
-      if (estimateOnly && service.noTarget(b.target)) {
+      if (estimateOnly && targets.noTarget(b.target)) {
         if (b.scope === 'all' && b.confirm !== CONFIRM_ALL) {
           throw new HttpError(400, 'confirmation_required', `revoking every token needs confirm: "${CONFIRM_ALL}"`, [{ field: 'body.confirm', error: 'missing or wrong' }]);
         }
         const fp = b.token !== undefined ? fingerprint(ctx.secrets.pepper, b.token) : undefined;
-        return reply.code(200).send({ dry_run: true, estimate: await service.estimate(selectorOf(b.scope, b, fp), undefined) });
+        return reply.code(200).send({ dry_run: true, estimate: await estimates.estimate(selectorOf(b.scope, b, fp), undefined) });
       }
-      const target = service.resolveTarget(b.target);
+      const target = targets.resolve(b.target);
       const fpFromToken = b.token !== undefined ? fingerprint(ctx.secrets.pepper, b.token) : undefined;
       const selector = selectorOf(b.scope, b, fpFromToken);
       const actor = actorOf(request, b.actor);
       if (selector.scope === 'token') {
-        const [entry] = await registryEntries(ctx.warehouse, { fps: [selector.value] });
-        const [result] = await service.request([
-          {
-            token_fingerprint: selector.value,
-            token: b.token,
-            token_type: entry?.token_type,
-            app_id: entry?.app_id,
-            user_id: entry?.user_id,
-            target,
-            source: b.source,
-            actor,
-            reason: b.reason,
-            dry_run: b.dry_run ?? false,
-          },
-        ]);
-        const settled = (await service.settle(result!.revocation.id, b.dry_run ? 0 : SETTLE_MS)) ?? result!.revocation;
+        const [token] = await tokensToRevoke(ctx.warehouse, selector.value, 'token');
+        const [result] = await requests.request([{ ...revokeRequest(token!, {}, { target, source: b.source, actor, reason: b.reason, dry_run: b.dry_run ?? false }), token: b.token }]);
+        const settled = (await requests.settle(result!.revocation.id, b.dry_run ? 0 : SETTLE_MS)) ?? result!.revocation;
         const final = settled.status !== 'pending';
         return reply.code(final ? 200 : 202).send({ ...presentRevocation(settled), created: result!.created });
       }
@@ -124,10 +112,10 @@ export async function revocationRoutes(app: App, ctx: Context, rev: Revocations)
         throw new HttpError(400, 'confirmation_required', `revoking every token needs confirm: "${CONFIRM_ALL}"`, [{ field: 'body.confirm', error: 'missing or wrong' }]);
       }
       if (b.dry_run ?? true) {
-        return reply.code(200).send({ dry_run: true, estimate: await service.estimate(selector, target) });
+        return reply.code(200).send({ dry_run: true, estimate: await estimates.estimate(selector, target) });
       }
-      const job = await service.createJob(selector as Selector & { scope: Exclude<Selector['scope'], 'token'> }, target, b.source, actor, b.reason);
-      return reply.code(202).send(service.jobProgress(job));
+      const job = await jobs.create(selector as JobSelector, target, b.source, actor, b.reason);
+      return reply.code(202).send(jobs.progress(job));
     },
   );
 
@@ -156,19 +144,9 @@ export async function revocationRoutes(app: App, ctx: Context, rev: Revocations)
       const q = request.query;
       const range = resolveRange(q.from, q.to, 30 * 86_400_000);
       await rev.audit.flush();
-      // Columns qualified by the table alias: the output names (formatted) shadow them otherwise.
-      const where = ['r.requested_at >= {from:DateTime64(3)}', 'r.requested_at < {to:DateTime64(3)}'];
-      for (const f of ['status', 'target', 'source', 'token_fingerprint', 'flag_id', 'job_id'] as const) if (q[f]) where.push(`r.${f} = {${f}:String}`);
-      const rows = await ctx.warehouse.query(
-        `SELECT revocation_id AS id, token_fingerprint, scope, target, toString(source) AS source, actor, reason, flag_id, job_id, app_id, user_id,
-                toString(status) AS status, attempts, last_http_status, last_error,
-                formatDateTime(requested_at, '%Y-%m-%dT%H:%i:%S.%fZ', 'UTC') AS requested_at, formatDateTime(updated_at, '%Y-%m-%dT%H:%i:%S.%fZ', 'UTC') AS updated_at
-         FROM ${TABLES.revocations} AS r FINAL WHERE ${where.join(' AND ')}
-         ORDER BY r.requested_at DESC, r.revocation_id LIMIT {limit:UInt32} OFFSET {offset:UInt32}`,
-        { ...q, ...range },
-      );
-      const jobs = [...rev.outbox.jobs.values()].sort((a, b) => b.created_at - a.created_at).map((j) => service.jobProgress(j));
-      return { revocations: rows, jobs, limit: q.limit, offset: q.offset, next_offset: rows.length === q.limit ? q.offset + q.limit : null };
+      const rows = await auditPage(ctx.warehouse, { ...q, ...range });
+      const progress = [...rev.outbox.jobs.values()].sort((a, b) => b.created_at - a.created_at).map((j) => jobs.progress(j));
+      return { revocations: rows, jobs: progress, limit: q.limit, offset: q.offset, next_offset: rows.length === q.limit ? q.offset + q.limit : null };
     },
   );
 
@@ -181,15 +159,11 @@ export async function revocationRoutes(app: App, ctx: Context, rev: Revocations)
     async (request) => {
       const { id } = request.params;
       const job = rev.outbox.jobs.get(id);
-      if (job) return service.jobProgress(job);
-      const found = await service.get(id);
+      if (job) return jobs.progress(job);
+      const found = await requests.get(id);
       if (!found) throw new HttpError(404, 'not_found', `no revocation ${id}`);
       await rev.audit.flush();
-      const attempts = await ctx.warehouse.query(
-        `SELECT attempt, formatDateTime(ts, '%Y-%m-%dT%H:%i:%S.%fZ', 'UTC') AS ts, toString(target) AS target, http_status, latency_ms, toString(outcome) AS outcome, error
-         FROM ${TABLES.revocationAttempts} WHERE revocation_id = {id:String} ORDER BY attempt`,
-        { id },
-      );
+      const attempts = await attemptsOf(ctx.warehouse, { id });
       return { ...presentRevocation(found), attempts };
     },
   );
@@ -200,12 +174,12 @@ export async function revocationRoutes(app: App, ctx: Context, rev: Revocations)
       { config: { roles: ['admin'] }, schema: { summary, tags: ['revocation'], params: z.object({ id: z.string().regex(/^(rev|job)_[0-9a-f]{32}$/, 'must be a revocation or job id') }) } },
       async (request) => {
         const result = await act(request.params.id);
-        return 'exhausted' in result ? service.jobProgress(result) : presentRevocation(result);
+        return 'exhausted' in result ? jobs.progress(result) : presentRevocation(result);
       },
     );
-  control('cancel', 'Cancel a pending revocation or a bulk job', (id) => service.cancel(id));
-  control('pause', 'Pause a bulk job', (id) => service.setJobStatus(id, 'paused'));
-  control('resume', 'Resume a paused bulk job', (id) => service.setJobStatus(id, 'running'));
+  control('cancel', 'Cancel a pending revocation or a bulk job', (id) => (rev.outbox.jobs.has(id) ? jobs.cancel(id) : requests.cancel(id)));
+  control('pause', 'Pause a bulk job', (id) => jobs.setStatus(id, 'paused'));
+  control('resume', 'Resume a paused bulk job', (id) => jobs.setStatus(id, 'running'));
 
   app.get(
     '/v1/estimates/revocation',
@@ -224,7 +198,7 @@ export async function revocationRoutes(app: App, ctx: Context, rev: Revocations)
         }),
       },
     },
-    async (request) => service.estimate(selectorOf(request.query.scope, request.query), request.query.target),
+    async (request) => estimates.estimate(selectorOf(request.query.scope, request.query), request.query.target),
   );
 
   app.get(

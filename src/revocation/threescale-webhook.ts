@@ -8,13 +8,14 @@
 import { timingSafeEqual } from 'node:crypto';
 import { XMLParser } from 'fast-xml-parser';
 import { z } from 'zod';
-import type { App } from '../app.js';
-import type { Context } from '../context.js';
+import type { App } from '../http/app-type.js';
+import type { Config } from '../config.js';
 import { HttpError } from '../http/errors.js';
 import { fingerprint } from '../ingest/fingerprint.js';
 import { sha256 } from '../keys/keyring.js';
+import type { Secrets } from '../keys/secrets.js';
 import type { Revocations } from './index.js';
-import { presentRevocation } from './routes.js';
+import { presentRevocation } from './present.js';
 
 const parser = new XMLParser({ ignoreAttributes: true, parseTagValue: false, trimValues: true, processEntities: false });
 
@@ -58,7 +59,15 @@ function secretMatches(given: string | undefined, expected: string): boolean {
   return timingSafeEqual(sha256(given), sha256(expected));
 }
 
-export async function threescaleWebhookRoutes(app: App, ctx: Context, rev: Revocations): Promise<void> {
+/** What the 3scale webhook uses of the running parts. */
+export interface ThreescaleWebhookDeps {
+  config: Config;
+  secrets: Pick<Secrets, 'pepper'>;
+  revocations: Revocations;
+}
+
+export async function threescaleWebhookRoutes(app: App, ctx: ThreescaleWebhookDeps): Promise<void> {
+  const rev = ctx.revocations;
   const hook = ctx.config.webhooks.threescale;
   app.addContentTypeParser(['application/xml', 'text/xml'], { parseAs: 'string' }, (_req, body, done) => done(null, body));
   app.addContentTypeParser('application/x-www-form-urlencoded', { parseAs: 'string' }, (_req, body, done) => done(null, body));
@@ -87,9 +96,9 @@ export async function threescaleWebhookRoutes(app: App, ctx: Context, rev: Revoc
         actions.push({ rule: rule.on, field: rule.field, outcome: 'field_missing' });
         continue;
       }
-      const target = rev.service.resolveTarget(rule.target);
+      const target = rev.targets.resolve(rule.target);
       const fp = fingerprint(ctx.secrets.pepper, token);
-      const [result] = await rev.service.request([
+      const [result] = await rev.requests.request([
         {
           token_fingerprint: fp,
           token,

@@ -7,7 +7,7 @@
 import { createHash, randomUUID } from 'node:crypto';
 import { z } from 'zod';
 import { TOKEN_TYPES, type Config } from '../config.js';
-import { HttpError } from '../http/errors.js';
+import { Invalid, TooLarge } from '../errors.js';
 import { describeIssues } from '../ingest/event-schema.js';
 import { FINGERPRINT, fingerprintField, scopesField, timestampField } from '../ingest/fields.js';
 import { FINGERPRINT_MISMATCH } from '../ingest/normalise.js';
@@ -15,7 +15,7 @@ import { decodeJwtClaims, fingerprint } from '../ingest/fingerprint.js';
 import type { RawTokenHook } from '../ingest/normalise.js';
 import { dedupKey, type Rejection } from '../ingest/ingestor.js';
 import { RecentIds } from '../ingest/recent-ids.js';
-import { defineQuery, TABLES, toClickHouseTime, type Warehouse } from '../warehouse/warehouse.js';
+import { clickHouseTime, defineInsert, defineQuery, TABLES, toClickHouseTime, type Warehouse } from '../warehouse/warehouse.js';
 
 export const LIFECYCLE_EVENTS = ['issued', 'refreshed', 'revoked', 'expired'] as const;
 export const REVOCATION_SOURCES = ['detector', 'api_provider', 'app_owner', 'subscriber', 'governance', 'webhook'] as const;
@@ -93,30 +93,50 @@ export function lifecycleEventSchema(config: Config) {
 
 export type LifecycleEventInput = z.output<ReturnType<typeof lifecycleEventSchema>>;
 
-export interface TokenEventRow {
-  event_id: string;
-  event: string;
-  ts: string;
-  received_at: string;
-  token_fingerprint: string;
-  token_type: string;
-  jti: string;
-  client_id: string;
-  app_id: string;
-  user_id: string;
-  scopes: string[];
-  grant_type: string;
-  issued_at: string | null;
-  expires_at: string | null;
-  mapped_from: string;
-  rotated_from: string;
-  family_id: string;
-  source: string;
-  source_original: string;
-  reason: string;
-  iss: string;
-  reported_by: string;
-}
+/** A token_events row as the lifecycle ingest writes it. */
+const tokenEventColumns = z.object({
+  event_id: z.string(),
+  event: z.string(),
+  ts: clickHouseTime,
+  received_at: clickHouseTime,
+  token_fingerprint: z.string(),
+  token_type: z.string(),
+  jti: z.string(),
+  client_id: z.string(),
+  app_id: z.string(),
+  user_id: z.string(),
+  scopes: z.array(z.string()),
+  grant_type: z.string(),
+  issued_at: clickHouseTime.nullable(),
+  expires_at: clickHouseTime.nullable(),
+  mapped_from: z.string(),
+  rotated_from: z.string(),
+  family_id: z.string(),
+  source: z.string(),
+  source_original: z.string(),
+  reason: z.string(),
+  iss: z.string(),
+  reported_by: z.string(),
+});
+export type TokenEventRow = z.input<typeof tokenEventColumns>;
+const insertTokenEvents = defineInsert({ table: TABLES.tokenEvents, row: tokenEventColumns });
+
+/** An app_events row. */
+const insertAppRows = defineInsert({
+  table: TABLES.appEvents,
+  row: z.object({
+    event_id: z.string(),
+    event: z.enum(APP_EVENTS),
+    ts: clickHouseTime,
+    received_at: clickHouseTime,
+    app_id: z.string(),
+    name: z.string(),
+    owner: z.string(),
+    source: z.string(),
+    reason: z.string(),
+    reported_by: z.string(),
+  }),
+});
 
 const familyOf = defineQuery({
   name: 'token_families',
@@ -165,7 +185,7 @@ export class LifecycleIngestor {
     fromGateway = false,
   ): Promise<{ accepted: number; duplicates: number; rejected: Rejection[] }> {
     if (items.length > this.config.server.max_events_per_request) {
-      throw new HttpError(413, 'too_many_events', `a request may carry at most ${this.config.server.max_events_per_request} events; this one has ${items.length}`);
+      throw new TooLarge('too_many_events', `a request may carry at most ${this.config.server.max_events_per_request} events; this one has ${items.length}`);
     }
     const rejected = [...parseRejections];
     const skip = new Set(parseRejections.map((r) => r.index));
@@ -194,7 +214,7 @@ export class LifecycleIngestor {
       valid.push({ e, fp, parent });
     }
     rejected.sort((a, b) => a.index - b.index);
-    if (valid.length === 0) throw new HttpError(400, 'invalid_events', 'no valid event in the request', rejected);
+    if (valid.length === 0) throw new Invalid('invalid_events', 'no valid event in the request', rejected);
 
     // A refreshed token joins the family of the token it replaces (its root grant).
     const parents = [...new Set(valid.filter((v) => v.parent).map((v) => v.parent))];
@@ -248,10 +268,10 @@ export class LifecycleIngestor {
       });
     }
     if (rows.length > 0) {
-      const body = rows.map((r) => JSON.stringify(r)).join('\n') + '\n';
-      const token = createHash('sha256').update(body).digest('hex');
+      // The same rows again (a retry) make the same block, which the engine keeps once.
+      const token = createHash('sha256').update(JSON.stringify(rows)).digest('hex');
       // A warehouse failure propagates as 503: nothing was acknowledged, the caller retries.
-      await this.warehouse.insertJsonEachRow(TABLES.tokenEvents, body, { dedupToken: `token-events-${token}` });
+      await insertTokenEvents(this.warehouse, rows, { dedupToken: `token-events-${token}` });
       for (const r of rows) this.recent.add(dedupKey(keyId, r.event_id));
       const revoked = rows.filter((r) => r.event === 'revoked');
       if (revoked.length > 0) this.onRevoked?.(revoked, receivedAt);
@@ -281,22 +301,19 @@ export async function insertAppEvents(
   receivedAt = Date.now(),
   keyId = '',
 ): Promise<void> {
-  const body =
-    events
-      .map((e) =>
-        JSON.stringify({
-          event_id: e.event_id ?? randomUUID(),
-          event: e.event,
-          ts: toClickHouseTime(new Date(e.ts ?? receivedAt)),
-          received_at: toClickHouseTime(new Date(receivedAt)),
-          app_id: e.app_id,
-          name: e.name ?? '',
-          owner: e.owner ?? '',
-          source: e.source ?? '',
-          reason: e.reason ?? '',
-          reported_by: keyId,
-        }),
-      )
-      .join('\n') + '\n';
-  await warehouse.insertJsonEachRow(TABLES.appEvents, body);
+  await insertAppRows(
+    warehouse,
+    events.map((e) => ({
+      event_id: e.event_id ?? randomUUID(),
+      event: e.event,
+      ts: toClickHouseTime(new Date(e.ts ?? receivedAt)),
+      received_at: toClickHouseTime(new Date(receivedAt)),
+      app_id: e.app_id,
+      name: e.name ?? '',
+      owner: e.owner ?? '',
+      source: e.source ?? '',
+      reason: e.reason ?? '',
+      reported_by: keyId,
+    })),
+  );
 }

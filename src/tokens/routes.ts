@@ -1,14 +1,16 @@
 /** POST /v1/tokens (token lifecycle) and POST /v1/apps (application lifecycle). */
 import { z } from 'zod';
-import type { App } from '../app.js';
-import type { Context } from '../context.js';
+import type { App } from '../http/app-type.js';
+import type { Config } from '../config.js';
+import type { Metrics } from '../metrics.js';
 import { batchBody, isNdjson, registerBatchBodies } from '../http/batch-body.js';
 import { HttpError } from '../http/errors.js';
 import { describeIssues } from '../ingest/event-schema.js';
 import { handlesBacklog, parseBatch } from '../ingest/ingestor.js';
 import { ingestResponse } from '../ingest/routes.js';
 import type { Rejection } from '../ingest/ingestor.js';
-import { appEventSchema, INGEST_KEY_EVENTS, insertAppEvents, LIFECYCLE_EVENTS, LifecycleIngestor, lifecycleEventSchema } from './lifecycle.js';
+import type { Warehouse } from '../warehouse/warehouse.js';
+import { appEventSchema, INGEST_KEY_EVENTS, insertAppEvents, LIFECYCLE_EVENTS, type LifecycleIngestor, lifecycleEventSchema } from './lifecycle.js';
 
 const KNOWN_EVENTS: ReadonlySet<unknown> = new Set(LIFECYCLE_EVENTS);
 
@@ -42,20 +44,20 @@ function batchOf(body: unknown, contentType: string | undefined, maxItems: numbe
   return parseBatch(body, isNdjson(contentType), maxItems);
 }
 
-export async function tokenRoutes(app: App, ctx: Context): Promise<void> {
+/** What the lifecycle routes use of the running parts: the lifecycle ingestor is wired in context.ts. */
+export interface TokenRouteDeps {
+  config: Config;
+  warehouse: Warehouse;
+  metrics: Metrics;
+  lifecycle: LifecycleIngestor;
+  /** Room for the revocation handles of a request's raw tokens (HandleStore.hasRoom). */
+  revocations: { handles: { hasRoom(n: number): boolean } };
+}
+
+export async function tokenRoutes(app: App, ctx: TokenRouteDeps): Promise<void> {
   registerBatchBodies(app);
+  const { lifecycle } = ctx;
   const handles = ctx.revocations.handles;
-  const lifecycle = new LifecycleIngestor(
-    ctx.config,
-    ctx.warehouse,
-    ctx.secrets.pepper,
-    (fp, token, type, exp) => type && handles.remember(fp, token, type, exp),
-    (rows, receivedAt) => {
-      for (const r of rows) {
-        ctx.revocations.feed.publish({ token_fingerprint: r.token_fingerprint, revoked_at: `${r.ts.replace(' ', 'T')}Z`, source: r.source, reason: r.reason }, receivedAt);
-      }
-    },
-  );
   const appSchema = appEventSchema(ctx.config);
   const tokensBody = batchBody(lifecycleEventSchema(ctx.config));
   const appsBody = batchBody(appSchema);

@@ -125,17 +125,20 @@ export function encodeParams(params: QueryParams | undefined): QueryParams {
 
 /**
  * A typed warehouse call: parameters validated by one schema, rows by another
- * (STYLE: typed warehouse calls).
+ * (STYLE: typed warehouse calls). The SQL is a constant, or, where filters choose among
+ * constant fragments (an optional filter, the narrowest rollup), a function of the
+ * validated parameters that only picks fragments: values still go in as parameters.
  */
 export function defineQuery<P extends z.ZodType<QueryParams>, R extends z.ZodType>(definition: {
   name: string;
-  sql: string;
+  sql: string | ((params: z.output<P>) => string);
   params: P;
   row: R;
-}): (warehouse: Warehouse, params: z.input<P>) => Promise<z.output<R>[]> {
-  return async (warehouse, params) => {
+}): (warehouse: Warehouse, params: z.input<P>, options?: StatementOptions) => Promise<z.output<R>[]> {
+  return async (warehouse, params, options) => {
     const bound = definition.params.parse(params);
-    const rows = await warehouse.query(definition.sql, bound);
+    const sql = typeof definition.sql === 'string' ? definition.sql : definition.sql(bound);
+    const rows = await warehouse.query(sql, bound, options);
     return rows.map((row) => {
       const parsed = definition.row.safeParse(row);
       if (!parsed.success) {
@@ -145,6 +148,41 @@ export function defineQuery<P extends z.ZodType<QueryParams>, R extends z.ZodTyp
     });
   };
 }
+
+/** A typed statement that returns no rows (DELETE, INSERT … SELECT): parameters validated by one schema. */
+export function defineCommand<P extends z.ZodType<QueryParams>>(definition: {
+  name: string;
+  sql: string;
+  params: P;
+}): (warehouse: Warehouse, params: z.input<P>, options?: StatementOptions) => Promise<void> {
+  return async (warehouse, params, options) => {
+    await warehouse.command(definition.sql, definition.params.parse(params), options);
+  };
+}
+
+/**
+ * A typed insert: every row checked by one schema (its keys are the table's columns)
+ * before the batch is sent as JSONEachRow. A row that does not fit is a bug in the
+ * caller: the whole batch is refused, naming the table, and nothing is written.
+ */
+export function defineInsert<R extends z.ZodType<Record<string, unknown>>>(definition: {
+  table: TableName;
+  row: R;
+}): (warehouse: Warehouse, rows: readonly z.input<R>[], options?: InsertOptions) => Promise<void> {
+  return async (warehouse, rows, options) => {
+    if (rows.length === 0) return;
+    let body = '';
+    for (const [index, row] of rows.entries()) {
+      const parsed = definition.row.safeParse(row);
+      if (!parsed.success) throw new Error(`insert into ${definition.table}: row ${index} does not fit the table: ${parsed.error.message}`);
+      body += `${JSON.stringify(parsed.data)}\n`;
+    }
+    await warehouse.insertJsonEachRow(definition.table, body, options);
+  };
+}
+
+/** ClickHouse's DateTime64(3) text, as toClickHouseTime() writes it. */
+export const clickHouseTime = z.string().regex(/^\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2}(\.\d{1,9})?$/, 'must be ClickHouse time text (toClickHouseTime)');
 
 /** UInt64 and Int64 counts: numbers, or strings from a server configured to quote them. */
 export const count64 = z.coerce.number();

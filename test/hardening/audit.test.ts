@@ -56,10 +56,10 @@ describe('audit', () => {
   });
 
   it('the automatic-revocation budget counts only rows a policy wrote', async () => {
-    const service = t.ctx.revocations.service;
+    const requests = t.ctx.revocations.requests;
     const base = { token_fingerprint: 'ef'.repeat(32), target: 'hook', reason: 'r', dry_run: true };
     // Rows as an older version let an admin write them, and one a policy wrote.
-    await service.request([
+    await requests.request([
       { ...base, source: 'detector', actor: 'mallory' },
       { ...base, token_fingerprint: 'ee'.repeat(32), source: 'detector', actor: 'policy:0 via key:abc' },
       { ...base, token_fingerprint: 'ed'.repeat(32), source: 'governance', actor: 'policy:0' },

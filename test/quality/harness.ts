@@ -11,7 +11,8 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { buildApp, type App } from '../../src/app.js';
+import { buildApp } from '../../src/app.js';
+import type { App } from '../../src/http/app-type.js';
 import { loadConfig } from '../../src/config.js';
 import { openContext, type Context } from '../../src/context.js';
 import { createLogger } from '../../src/logger.js';

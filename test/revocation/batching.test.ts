@@ -144,13 +144,13 @@ describe('bulk revocation against the embedded warehouse', () => {
     let throttled = 0;
     idp.respond = () => (throttled < 8 ? (throttled++, { status: 429, headers: { 'retry-after': '1' } }) : { status: 200 });
 
-    const { service, outbox, dispatcher, audit } = t.ctx.revocations;
+    const { estimates, jobs, requests, outbox, dispatcher, audit } = t.ctx.revocations;
     // The selectors' candidate filters (see liveTokensSql) leave the counts exact.
-    expect(await service.countLive({ scope: 'app', value: 'batched' })).toEqual({ live: 150, users: 0, apps: 1 });
-    expect((await service.countLive({ scope: 'family', value: fp('batch-7') })).live).toBe(1);
-    expect((await service.countLive({ scope: 'token', value: fp('batch-7') })).live).toBe(1);
+    expect(await estimates.countLive({ scope: 'app', value: 'batched' })).toEqual({ live: 150, users: 0, apps: 1 });
+    expect((await estimates.countLive({ scope: 'family', value: fp('batch-7') })).live).toBe(1);
+    expect((await estimates.countLive({ scope: 'token', value: fp('batch-7') })).live).toBe(1);
     statements.length = 0;
-    const job = await service.createJob({ scope: 'app', value: 'batched' }, 'idp', 'governance', 'test', 'batching');
+    const job = await jobs.create({ scope: 'app', value: 'batched' }, 'idp', 'governance', 'test', 'batching');
     const deadline = Date.now() + 30_000;
     while (outbox.jobs.get(job.id)!.status !== 'done' && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
     expect(outbox.jobs.get(job.id)).toMatchObject({ status: 'done', done: 150, failed: 0 });
@@ -170,7 +170,7 @@ describe('bulk revocation against the embedded warehouse', () => {
     expect(outbox.revocations.size).toBe(0);
     statements.length = 0;
     const calls = idp.calls.length;
-    const again = await service.request(tokens.map((tok) => ({ token_fingerprint: fp(tok), target: 'idp', source: 'governance' as const, actor: 'test', reason: 'again' })));
+    const again = await requests.request(tokens.map((tok) => ({ token_fingerprint: fp(tok), target: 'idp', source: 'governance' as const, actor: 'test', reason: 'again' })));
     expect(again.every((r) => !r.created && r.revocation.status === 'done')).toBe(true);
     expect(count(/FROM revocations FINAL/)).toBeLessThanOrEqual(1);
     expect(idp.calls.length).toBe(calls);
@@ -178,16 +178,16 @@ describe('bulk revocation against the embedded warehouse', () => {
   });
 
   it('one revocation per token however the requests arrive: twice in one request, or two requests at once', async () => {
-    const { service } = t.ctx.revocations;
+    const { requests } = t.ctx.revocations;
     const r = (token: string) => ({ token_fingerprint: fp(token), token: token, target: 'idp', source: 'subscriber' as const, actor: 'test', reason: 'dup' });
-    const [a, b] = await service.request([r('dup-1'), r('dup-1')]);
+    const [a, b] = await requests.request([r('dup-1'), r('dup-1')]);
     expect(a!.created).toBe(true);
     expect(b).toMatchObject({ created: false, revocation: { id: a!.revocation.id } });
-    const [[c], [d]] = await Promise.all([service.request([r('dup-2')]), service.request([r('dup-2')])]);
+    const [[c], [d]] = await Promise.all([requests.request([r('dup-2')]), requests.request([r('dup-2')])]);
     expect([c!.created, d!.created].sort()).toEqual([false, true]);
     expect(c!.revocation.id).toBe(d!.revocation.id);
-    await service.settle(a!.revocation.id, 10_000);
-    await service.settle(c!.revocation.id, 10_000);
+    await requests.settle(a!.revocation.id, 10_000);
+    await requests.settle(c!.revocation.id, 10_000);
     expect(idp.callsFor('dup-1')).toHaveLength(1);
     expect(idp.callsFor('dup-2')).toHaveLength(1);
   });

@@ -5,6 +5,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { NewFlag } from '../../src/detectors/flags.js';
+import { PolicyEngine } from '../../src/revocation/policy.js';
 import { fingerprint } from '../../src/ingest/fingerprint.js';
 import { auth, event, openTestApp, readTree, tempDir, testConfig, type TestApp } from '../helpers.js';
 import { Rfc7009StandIn, rfc7009Target } from './standin.js';
@@ -45,7 +46,7 @@ describe('single tokens', () => {
     // 200 when done within 3 s, 202 while still in flight (a loaded machine).
     expect([200, 202]).toContain(res.statusCode);
     expect(res.json()).toMatchObject({ created: true, target: 'idp', token_fingerprint: fp('raw-one') });
-    const body = { ...res.json(), ...(await t.ctx.revocations.service.settle(res.json().id, 15_000)) };
+    const body = { ...res.json(), ...(await t.ctx.revocations.requests.settle(res.json().id, 15_000)) };
     expect(body).toMatchObject({ status: 'done', target: 'idp', source: 'subscriber', reason: 'lost laptop', token_fingerprint: fp('raw-one'), attempts: 1 });
     expect(res.json()).not.toHaveProperty('sealed_token');
     const [call] = idp.callsFor('raw-one');
@@ -94,7 +95,7 @@ describe('single tokens', () => {
   it('retries a 503 after its Retry-After, then succeeds', async () => {
     idp.respond = (call, i) => (call.token === 'busy' && idp.callsFor('busy').length === 1 ? { status: 503, headers: { 'retry-after': '1' } } : { status: 200 });
     const res = await revoke({ scope: 'token', token: 'busy' });
-    const done = await t.ctx.revocations.service.settle(res.json().id, 5000);
+    const done = await t.ctx.revocations.requests.settle(res.json().id, 5000);
     expect(done).toMatchObject({ status: 'done', attempts: 2 });
     const [first, second] = idp.callsFor('busy');
     expect(second!.at - first!.at).toBeGreaterThanOrEqual(1000);
@@ -107,7 +108,7 @@ describe('single tokens', () => {
     const weird = await revoke({ scope: 'token', token: 'weird' });
     expect(weird.json()).toMatchObject({ status: 'failed', last_http_status: 400 });
     expect(weird.json().last_error).toContain('no such type');
-    expect(await t.ctx.revocations.service.settle(slow.json().id, 5000)).toMatchObject({ status: 'done', attempts: 2 });
+    expect(await t.ctx.revocations.requests.settle(slow.json().id, 5000)).toMatchObject({ status: 'done', attempts: 2 });
     expect(idp.callsFor('slow').length).toBe(2);
     idp.respond = () => ({ status: 200 });
   });
@@ -161,7 +162,62 @@ describe('policies', () => {
     expect((await t.ctx.runner.store.get(flags[2]!.id))!.status).toBe('needs_review');
     expect(await t.ctx.metrics.registry.getSingleMetricAsString('tokenwatch_alarms_total')).toContain('kind="blast_radius"} 1');
     const [first] = outcomes;
-    const done = await t.ctx.revocations.service.settle(first!.revocations[0]!, 3000);
+    const done = await t.ctx.revocations.requests.settle(first!.revocations[0]!, 3000);
     expect(done).toMatchObject({ source: 'detector', actor: 'policy:0', flag_id: flags[0]!.id });
+  });
+});
+
+describe('a flag to its refresh family', () => {
+  const minutesAgo = (m: number) => new Date(Date.now() - m * 60_000).toISOString();
+  /** issued → refreshed → refreshed, the first one revoked: two live members, the newest last. */
+  async function family(name: string) {
+    const res = await t.app.inject({
+      method: 'POST',
+      url: '/v1/tokens',
+      headers: { 'content-type': 'application/json', ...auth('idp') },
+      payload: [
+        { event: 'issued', ts: minutesAgo(60), token: `${name}-1`, token_type: 'refresh_token', app_id: 'shop', user_id: 'bob' },
+        { event: 'refreshed', ts: minutesAgo(40), token: `${name}-2`, token_type: 'refresh_token', rotated_from: `${name}-1`, app_id: 'shop', user_id: 'bob' },
+        { event: 'refreshed', ts: minutesAgo(20), token: `${name}-3`, token_type: 'refresh_token', rotated_from: `${name}-2`, app_id: 'shop', user_id: 'bob' },
+        { event: 'revoked', ts: minutesAgo(10), token: `${name}-1`, source: 'app_owner', reason: 'logged out' },
+      ],
+    });
+    expect(res.statusCode, res.body).toBe(202);
+  }
+  const flagOf = (id: string, token: string): NewFlag => ({
+    id,
+    detector: 'impossible_travel',
+    status: 'open',
+    finding: { subject_type: 'token', subject: fp(token), token_fingerprint: fp(token), window_start: new Date(Date.now() - 300_000), window_end: new Date(), severity: 'high', score: 5, explanation: 'Oslo then Quito', evidence: {} },
+  });
+  const revoked = async (ids: string[]) =>
+    (await Promise.all(ids.map((id) => t.ctx.revocations.requests.get(id)))).map((r) => ({ fp: r!.token_fingerprint, scope: r!.scope, app_id: r!.app_id, user_id: r!.user_id, source: r!.source, actor: r!.actor, reason: r!.reason }));
+
+  it('the policies and the review API revoke the same live members, with the registry’s app and user', async () => {
+    await family('fam-policy');
+    await family('fam-review');
+    const [a, b] = ['c'.repeat(31) + '1', 'c'.repeat(31) + '2'];
+    await t.ctx.runner.store.insert([flagOf(a, 'fam-policy-2'), flagOf(b, 'fam-review-3')]);
+
+    // The automatic path: a revoke_family policy (its own engine, so its own budget).
+    const config = { ...t.ctx.config, revocation: { ...t.ctx.config.revocation, policies: [{ ...t.ctx.config.revocation.policies[0]!, action: 'revoke_family' as const }] } };
+    const engine = new PolicyEngine(config, t.ctx.warehouse, t.ctx.revocations, t.ctx.runner.store, t.ctx.metrics, t.ctx.logger);
+    const [outcome] = await engine.apply([flagOf(a, 'fam-policy-2')]);
+    expect(outcome).toMatchObject({ action: 'revoke_family', revocations: [expect.any(String), expect.any(String)] });
+    expect(outcome!.held).toBeUndefined();
+    const reason = 'impossible_travel: Oslo then Quito';
+    expect(await revoked(outcome!.revocations)).toEqual([
+      { fp: fp('fam-policy-2'), scope: 'family', app_id: 'shop', user_id: 'bob', source: 'detector', actor: 'policy:0', reason },
+      { fp: fp('fam-policy-3'), scope: 'family', app_id: 'shop', user_id: 'bob', source: 'detector', actor: 'policy:0', reason },
+    ]);
+
+    // The review API: confirming with revoke=family takes the same members.
+    const res = await t.app.inject({ method: 'POST', url: `/v1/flags/${b}/confirm`, headers: { 'content-type': 'application/json', ...auth('admin') }, payload: { reason: 'stolen', revoke: 'family', actor: 'ana' } });
+    expect(res.statusCode, res.body).toBe(200);
+    const ids = res.json().revocations.map((r: { id: string }) => r.id);
+    expect(await revoked(ids)).toEqual(
+      ['fam-review-2', 'fam-review-3'].map((tok) => ({ fp: fp(tok), scope: 'family', app_id: 'shop', user_id: 'bob', source: 'governance', actor: expect.stringContaining('ana'), reason: `confirmed flag ${b}: stolen` })),
+    );
+    expect(res.json().revocations[0]).not.toHaveProperty('sealed_token');
   });
 });

@@ -67,7 +67,7 @@ describe('3scale webhook', () => {
     const body = (await res.json()) as { event: string; actions: { outcome: string; revocation: { id: string } }[] };
     expect(body.event).toBe('application.created');
     expect(body.actions[0]!.outcome).toBe('revocation_requested');
-    const rev = await server.ctx.revocations.service.settle(body.actions[0]!.revocation.id, 3000);
+    const rev = await server.ctx.revocations.requests.settle(body.actions[0]!.revocation.id, 3000);
     expect(rev).toMatchObject({ status: 'done', source: 'webhook', target: 'threescale' });
     expect(calls).toHaveLength(1);
     expect(calls[0]!.method).toBe('DELETE');

@@ -5,7 +5,7 @@
 import { isIP } from 'node:net';
 import { z } from 'zod';
 import type { Rejection } from '../ingestor.js';
-import { HttpError } from '../../http/errors.js';
+import { TooLarge } from '../../errors.js';
 import { parseJson as parseJsonSafely } from '../../json.js';
 
 /** The token a record names: a clear credential, or the gateway's reference to one. */
@@ -126,8 +126,8 @@ export function issues(error: z.ZodError): string {
  * the count was checked, tens of seconds of a blocked event loop and hundreds of MB per
  * request (red-team pass, 2026-12-07).
  */
-export function tooManyRecords(max: number): HttpError {
-  return new HttpError(413, 'too_many_events', `a request may carry at most ${max} events; this one has more`);
+export function tooManyRecords(max: number): TooLarge {
+  return new TooLarge('too_many_events', `a request may carry at most ${max} events; this one has more`);
 }
 
 /** JSON: an array of records, or one record. */

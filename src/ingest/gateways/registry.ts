@@ -4,7 +4,7 @@
  * ingestor, so a gateway's event and a /v1/events event for the same key are one token.
  */
 import { createHash } from 'node:crypto';
-import { HttpError } from '../../http/errors.js';
+import { Invalid } from '../../errors.js';
 import { fingerprint } from '../fingerprint.js';
 import type { Ingestor, IngestResult, Rejection } from '../ingestor.js';
 import type { UsageRow } from '../normalise.js';
@@ -147,8 +147,8 @@ export async function ingestGatewayBatch(
     const result = await ingestor.ingest(events, rejections, receivedAt, keyId, extras);
     return { ...result, rejected: translate(result.rejected) };
   } catch (error) {
-    if (error instanceof HttpError && error.code === 'invalid_events') {
-      throw new HttpError(error.statusCode, error.code, error.message, translate(error.details as Rejection[]), error.headers);
+    if (error instanceof Invalid && error.code === 'invalid_events') {
+      throw new Invalid(error.code, error.message, translate(error.details as Rejection[]));
     }
     throw error;
   }

@@ -3,8 +3,10 @@
  * events. Success is 200, because some loggers treat anything else as a failure and retry.
  */
 import { z } from 'zod';
-import type { App } from '../../app.js';
-import type { Context } from '../../context.js';
+import type { App } from '../../http/app-type.js';
+import type { Config } from '../../config.js';
+import type { Secrets } from '../../keys/secrets.js';
+import type { Ingestor } from '../ingestor.js';
 import { HttpError } from '../../http/errors.js';
 import { ingestResponse } from '../routes.js';
 import { BodyError, type Split } from './common.js';
@@ -22,7 +24,14 @@ const HOW_IT_SENDS: Record<GatewayName, string> = {
   tyk: "Tyk analytics records as Tyk Pump emits them (snake_case JSON, the stdout pump's envelope) or in Go field names.",
 };
 
-export async function gatewayRoutes(app: App, ctx: Context): Promise<void> {
+/** What the native gateway routes use of the running parts. */
+export interface GatewayRouteDeps {
+  config: Config;
+  ingestor: Ingestor;
+  secrets: Pick<Secrets, 'pepper'>;
+}
+
+export async function gatewayRoutes(app: App, ctx: GatewayRouteDeps): Promise<void> {
   const { config, ingestor, secrets } = ctx;
   const all = gateways(config.gateways);
 
