@@ -26,8 +26,8 @@ const t = (ms: number) => toClickHouseTime(new Date(ms));
 
 const count = z.number().int().nonnegative();
 
-/** One version of a revocation's row. */
-const revocationColumns = z.object({
+/** One version of a revocation's row, as written (audit-rows.ts reads it back with the same columns). */
+export const revocationColumns = z.object({
   revocation_id: z.string(),
   token_fingerprint: z.string(),
   scope: z.enum(SCOPES),
