@@ -212,7 +212,7 @@ class Harness {
       payload: { from: new Date(from).toISOString(), to: new Date(to).toISOString() },
     });
     this.runs++;
-    if (res.statusCode >= 300) throw new Error(`detections/run ${res.statusCode}: ${res.body.slice(0, 500)}`);
+    if (res.statusCode >= 300) throw new Error(`detections/run ${new Date(from).toISOString()}..${new Date(to).toISOString()} ${res.statusCode}: ${res.body.slice(0, 500)}`);
     this.opts.log?.(`detections/run ${new Date(from).toISOString()}..${new Date(to).toISOString()}: ${res.body.slice(0, 300)}`);
     await this.collectFlags(now);
   }
