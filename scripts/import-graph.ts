@@ -34,7 +34,7 @@ export const LAYERS: readonly { name: string; nodes: readonly string[] }[] = [
   { name: 'platform', nodes: ['keys', 'metrics', 'logger', 'durable', 'running-server'] },
   { name: 'warehouse', nodes: ['warehouse'] },
   { name: 'config', nodes: ['config'] },
-  { name: 'foundation', nodes: ['json', 'errors'] },
+  { name: 'foundation', nodes: ['json', 'errors', 'time'] },
 ];
 
 export interface Import {

@@ -10,14 +10,10 @@ const KNOWN_UPWARD: readonly string[] = [
   // Configuration validates the gateways' settings with the schema that lives beside their mappers.
   'src/config.ts -> src/ingest/gateways/settings.ts',
   // Features reaching into each other: the policy reads detectors' flag and severity types,
-  // revoking for a flag walks the token read model, and the flag and revocation routes share
-  // the time and fingerprint parameters of query/ (they parse timestamps with ingest's
-  // parseTimestamp, so they cannot move down to http/ alone).
-  'src/detectors/routes.ts -> src/query/params.ts',
+  // and revoking for a flag walks the token read model of query/.
   'src/revocation/policy.ts -> src/detectors/flags.ts',
   'src/revocation/policy.ts -> src/detectors/types.ts',
   'src/revocation/for-flag.ts -> src/query/tokens.ts',
-  'src/revocation/routes.ts -> src/query/params.ts',
 ];
 
 describe('architecture', () => {

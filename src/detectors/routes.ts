@@ -4,7 +4,7 @@ import type { App } from '../http/app-type.js';
 import { DETECTOR_NAMES, SEVERITIES } from '../config.js';
 import { actorField, actorOf } from '../http/actor.js';
 import { HttpError } from '../http/errors.js';
-import { fingerprintParam, resolveRange, timeParam } from '../query/params.js';
+import { fingerprintParam, resolveRange, timeParam } from '../http/params.js';
 import { FLAG_STATUSES, type Flag } from './flags.js';
 import type { DetectionRunner } from './runner.js';
 
