@@ -28,13 +28,13 @@ export const LAYERS: readonly { name: string; nodes: readonly string[] }[] = [
   { name: 'server', nodes: ['server'] },
   { name: 'HTTP app', nodes: ['app'] },
   { name: 'composition root', nodes: ['context'] },
-  { name: 'features', nodes: ['console', 'ops', 'query', 'detectors', 'revocation', 'tokens', 'gateway', 'simulate'] },
+  { name: 'features', nodes: ['console', 'ops', 'query', 'detectors', 'revocation', 'gateway', 'simulate'] },
   { name: 'ingest path', nodes: ['ingest'] },
   { name: 'HTTP edge', nodes: ['http'] },
   { name: 'platform', nodes: ['keys', 'metrics', 'logger', 'durable', 'running-server'] },
   { name: 'warehouse', nodes: ['warehouse'] },
   { name: 'config', nodes: ['config'] },
-  { name: 'foundation', nodes: ['json', 'errors'] },
+  { name: 'foundation', nodes: ['json', 'errors', 'time'] },
 ];
 
 export interface Import {

@@ -9,7 +9,7 @@ import { hasZodFastifySchemaValidationErrors, jsonSchemaTransform, serializerCom
 import { randomUUID } from 'node:crypto';
 import type { Context } from './context.js';
 import { consoleRoutes } from './console/routes.js';
-import { flagRoutes } from './detectors/routes.js';
+import { flagRoutes, type FlagRouteDeps } from './detectors/routes.js';
 import type { App, RoutePlugin } from './http/app-type.js';
 import { registerAuth } from './http/auth.js';
 import { NDJSON_TYPES } from './http/batch-body.js';
@@ -17,15 +17,27 @@ import { DomainError } from './errors.js';
 import { errorBody, HttpError, httpErrorOf } from './http/errors.js';
 import { hasPoisonKey, parseJson } from './json.js';
 import './http/zod-messages.js';
+import { tokenRoutes } from './ingest/lifecycle-routes.js';
 import { ingestRoutes } from './ingest/routes.js';
 import { opsRoutes } from './ops/routes.js';
 import { queryRoutes } from './query/routes.js';
+import { registryEntries } from './query/tokens.js';
+import { presentRevocation } from './revocation/present.js';
 import { revocationRoutes } from './revocation/routes.js';
 import { threescaleWebhookRoutes } from './revocation/threescale-webhook.js';
-import { tokenRoutes } from './tokens/routes.js';
 import { WarehouseError } from './warehouse/warehouse.js';
 
 export const API_VERSION = '0.1.0';
+
+/** The flag routes' calls into the token read model and revocation, features beside detectors. */
+function flagRouteDeps(ctx: Context): FlagRouteDeps {
+  return {
+    runner: ctx.runner,
+    drained: (timeoutMs) => ctx.flusher.drained(timeoutMs),
+    tokenEntry: async (fingerprint) => (await registryEntries(ctx.warehouse, { fps: [fingerprint] }))[0] ?? null,
+    revokeForFlag: async (flag, scope, how) => (await ctx.revocations.revokeForFlag(flag, scope, how)).revocations.map(presentRevocation),
+  };
+}
 
 const SECRET_PARAM = /secret|token|key|password|signature/i;
 
@@ -197,7 +209,7 @@ export async function buildApp(ctx: Context, options: BuildOptions = {}): Promis
   await mount(ingestRoutes, ctx);
   await mount(tokenRoutes, ctx);
   await mount(queryRoutes, ctx);
-  await mount(flagRoutes, ctx);
+  await mount(flagRoutes, flagRouteDeps(ctx));
   await mount(revocationRoutes, ctx);
   await mount(threescaleWebhookRoutes, ctx);
   await mount(opsRoutes, ctx);

@@ -7,7 +7,7 @@
 import { existsSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { ConfigError, DETECTOR_NAMES, loadConfig, ROLES, type Config, type DetectorName, type Role } from './config.js';
-import { timeParam } from './query/params.js';
+import { timeParam } from './http/params.js';
 import { openContext, openWarehouse } from './context.js';
 import { createKey, initialKey, initialKeysPath } from './keys/keyring.js';
 import { createLogger } from './logger.js';

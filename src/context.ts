@@ -20,7 +20,7 @@ import { createLogger } from './logger.js';
 import { createMetrics, type Metrics } from './metrics.js';
 import { openRevocations, type Revocations } from './revocation/index.js';
 import type { Adapter } from './revocation/adapters/types.js';
-import { LifecycleIngestor } from './tokens/lifecycle.js';
+import { LifecycleIngestor } from './ingest/lifecycle.js';
 import { openChdb } from './warehouse/chdb.js';
 import { openClickHouseServer } from './warehouse/clickhouse-server.js';
 import { migrate, migrationVariables } from './warehouse/migrate.js';

@@ -2,13 +2,11 @@
 import { z } from 'zod';
 import type { App } from '../http/app-type.js';
 import { DETECTOR_NAMES, SEVERITIES } from '../config.js';
-import type { Context } from '../context.js';
 import { actorField, actorOf } from '../http/actor.js';
 import { HttpError } from '../http/errors.js';
-import { fingerprintParam, resolveRange, timeParam } from '../query/params.js';
-import { registryEntries } from '../query/tokens.js';
-import { presentRevocation } from '../revocation/present.js';
-import { FLAG_STATUSES } from './flags.js';
+import { fingerprintParam, resolveRange, timeParam } from '../http/params.js';
+import { FLAG_STATUSES, type Flag } from './flags.js';
+import type { DetectionRunner } from './runner.js';
 
 const csv = <const V extends readonly [string, ...string[]]>(values: V) =>
   z
@@ -19,7 +17,21 @@ const csv = <const V extends readonly [string, ...string[]]>(values: V) =>
 /** A retro-hunt may cover at most this much at once (the API call is synchronous). */
 const MAX_HUNT_DAYS = 31;
 
-export async function flagRoutes(app: App, ctx: Context): Promise<void> {
+/**
+ * What the flag routes use. The token read model and revocation are features beside this
+ * one, so app.ts hands over the two calls into them rather than the features themselves.
+ */
+export interface FlagRouteDeps {
+  runner: DetectionRunner;
+  /** Resolves once the events acknowledged so far are in the warehouse (the flusher's). */
+  drained(timeoutMs: number): Promise<void>;
+  /** The token's registry entry, or null when the registry has none. */
+  tokenEntry(fingerprint: string): Promise<object | null>;
+  /** Revokes a confirmed flag's token or refresh family; the revocations as the API shows them. */
+  revokeForFlag(flag: Flag, scope: 'token' | 'family', how: { target: string | undefined; source: 'governance'; actor: string; reason: string }): Promise<object[]>;
+}
+
+export async function flagRoutes(app: App, ctx: FlagRouteDeps): Promise<void> {
   const runner = ctx.runner;
   const store = runner.store;
 
@@ -64,7 +76,7 @@ export async function flagRoutes(app: App, ctx: Context): Promise<void> {
       if (!flag) throw new HttpError(404, 'not_found', `no flag ${request.params.id}`);
       const [history, token] = await Promise.all([
         store.history(flag.flag_id),
-        flag.token_fingerprint ? registryEntries(ctx.warehouse, { fps: [flag.token_fingerprint] }).then((r) => r[0] ?? null) : Promise.resolve(null),
+        flag.token_fingerprint ? ctx.tokenEntry(flag.token_fingerprint) : Promise.resolve(null),
       ]);
       return { ...flag, history, token };
     },
@@ -102,8 +114,7 @@ export async function flagRoutes(app: App, ctx: Context): Promise<void> {
         throw new HttpError(400, 'invalid_request', `revoke: flag ${existing.flag_id} is about ${existing.subject_type} ${existing.subject}, not a token`, [{ field: 'body.revoke', error: 'no token' }]);
       }
       // Confirming revokes the way the policies do (source: governance); no budget holds a human.
-      const revoked = revoke === 'none' ? undefined : await ctx.revocations.revokeForFlag(existing, revoke, { target, source: 'governance', actor: who, reason: `confirmed flag ${existing.flag_id}: ${reason}` });
-      const revocations = (revoked?.revocations ?? []).map(presentRevocation);
+      const revocations = revoke === 'none' ? [] : await ctx.revokeForFlag(existing, revoke, { target, source: 'governance', actor: who, reason: `confirmed flag ${existing.flag_id}: ${reason}` });
       const flag = await store.review(request.params.id, 'confirmed', who, reason);
       return { ...flag, revocations };
     },
@@ -149,7 +160,7 @@ export async function flagRoutes(app: App, ctx: Context): Promise<void> {
         throw new HttpError(400, 'invalid_request', `from: a retro-hunt covers at most ${MAX_HUNT_DAYS} days per call`, [{ field: 'body.from', error: 'range too long' }]);
       }
       // A retro-hunt covers what was acknowledged: events still in the spool are flushed first.
-      await ctx.flusher.drained(120_000);
+      await ctx.drained(120_000);
       const result = await runner.run(range, 'api', request.body.detectors);
       return {
         run_id: result.run_id,

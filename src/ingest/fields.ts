@@ -1,20 +1,10 @@
 /** Field schemas shared by the usage event and the token lifecycle event. */
 import { z } from 'zod';
+import { parseTimestamp } from '../time.js';
 
 export const FINGERPRINT = /^[0-9a-f]{64}$/;
-/** RFC 3339 with a zone, or a bare date-time that we read as UTC. */
-const RFC3339 = /^\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}(?::\d{2}(?:\.\d{1,9})?)?(?:Z|[+-]\d{2}:?\d{2})?$/i;
-const ZONE = /[zZ]|[+-]\d{2}:?\d{2}$/;
 
 export const fingerprintField = z.string().regex(FINGERPRINT, 'must be 64 lowercase hex characters');
-
-/** Milliseconds since the epoch from RFC 3339 text, epoch-ms text or a number; NaN if neither. */
-export function parseTimestamp(value: string | number): number {
-  if (typeof value === 'number') return value;
-  if (/^\d{10,16}$/.test(value)) return Number(value);
-  if (RFC3339.test(value)) return Date.parse(ZONE.test(value) ? value : `${value.replace(' ', 'T')}Z`);
-  return Number.NaN;
-}
 
 export interface TimeBounds {
   maxFutureSkewMs: number;

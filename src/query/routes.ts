@@ -6,7 +6,7 @@ import type { Secrets } from '../keys/secrets.js';
 import type { Warehouse } from '../warehouse/warehouse.js';
 import { HttpError } from '../http/errors.js';
 import { toCsv } from './csv.js';
-import { filterParams, intervalParam, fingerprintParam, formatParam, resolveRange, timeParam, wantsCsv } from './params.js';
+import { filterParams, intervalParam, fingerprintParam, formatParam, resolveRange, timeParam, wantsCsv } from '../http/params.js';
 import { fingerprint } from '../ingest/fingerprint.js';
 import { appEntry, appTokenCounts, DEFAULT_BREAKDOWN_DAYS, registryEntries, tokenDetail, tokenFamily } from './tokens.js';
 import { chooseInterval, TOP_DIMENSIONS, TOP_METRICS, usageTimeseries, usageTop } from './usage.js';

@@ -6,7 +6,7 @@
 import { z } from 'zod';
 import { Invalid } from '../errors.js';
 import { count64, defineQuery, TABLES, WarehouseError, type Warehouse } from '../warehouse/warehouse.js';
-import type { Range } from './params.js';
+import type { Range } from '../http/params.js';
 
 /** Bucket sizes offered, smallest first; the rollups are per minute, so a minute is the floor. */
 export const INTERVALS_S = [60, 300, 900, 3600, 3 * 3600, 6 * 3600, 86_400, 7 * 86_400] as const;

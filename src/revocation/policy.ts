@@ -10,9 +10,7 @@
 import { AUTOMATIC_ACTOR } from '../http/actor.js';
 import type { Logger } from 'pino';
 import { z } from 'zod';
-import type { Config } from '../config.js';
-import type { NewFlag } from '../detectors/flags.js';
-import { SEVERITY_ORDER } from '../detectors/types.js';
+import { SEVERITIES, type Config, type DetectorName } from '../config.js';
 import type { Metrics } from '../metrics.js';
 import { count64, defineQuery, TABLES, type Warehouse } from '../warehouse/warehouse.js';
 import { revokeForFlag } from './for-flag.js';
@@ -26,6 +24,28 @@ function reportingKeys(evidence: Record<string, unknown>): string[] {
   const keys = evidence.reported_by;
   return Array.isArray(keys) ? keys.filter((k): k is string => typeof k === 'string' && k !== '') : [];
 }
+
+/**
+ * What a policy reads of a new flag. The detectors' new flags (NewFlag) have this shape;
+ * context.ts hands them over, so revocation does not import the detectors.
+ */
+export interface PolicyFlag {
+  id: string;
+  detector: DetectorName;
+  finding: {
+    subject_type: string;
+    subject: string;
+    token_fingerprint?: string;
+    app_id?: string;
+    user_id?: string;
+    severity: (typeof SEVERITIES)[number];
+    explanation: string;
+    evidence: Record<string, unknown>;
+  };
+}
+
+/** SEVERITIES runs from low to critical. */
+const severityRank = (severity: (typeof SEVERITIES)[number]) => SEVERITIES.indexOf(severity);
 
 /** What a policy needs of the flag store: holding a flag for a human. */
 export interface FlagReviews {
@@ -102,12 +122,12 @@ export class PolicyEngine {
     return this.config.revocation.max_auto_revocations_per_hour_per_key - recent.length;
   }
 
-  async apply(newFlags: NewFlag[]): Promise<PolicyOutcome[]> {
+  async apply(newFlags: PolicyFlag[]): Promise<PolicyOutcome[]> {
     const outcomes: PolicyOutcome[] = [];
     for (const flag of newFlags) {
       for (const [index, policy] of this.config.revocation.policies.entries()) {
         if (!policy.detectors.includes(flag.detector)) continue;
-        if (SEVERITY_ORDER[flag.finding.severity] < SEVERITY_ORDER[policy.min_severity]) continue;
+        if (severityRank(flag.finding.severity) < severityRank(policy.min_severity)) continue;
         if (policy.action === 'flag_only') continue;
         outcomes.push(await this.act(flag, index));
       }
@@ -115,7 +135,7 @@ export class PolicyEngine {
     return outcomes;
   }
 
-  private async act(flag: NewFlag, index: number): Promise<PolicyOutcome> {
+  private async act(flag: PolicyFlag, index: number): Promise<PolicyOutcome> {
     const policy = this.config.revocation.policies[index]!;
     const target = this.revoke.targets.resolve(policy.target);
     const f = flag.finding;
@@ -169,7 +189,7 @@ export class PolicyEngine {
    * reporting key's own limit, the flag waits for a human (needs_review) and an alarm
    * fires. Otherwise the requests are counted against both.
    */
-  private async hold(flag: NewFlag, index: number, requests: RevokeRequest[]): Promise<PolicyOutcome['held']> {
+  private async hold(flag: PolicyFlag, index: number, requests: RevokeRequest[]): Promise<PolicyOutcome['held']> {
     const policy = this.config.revocation.policies[index]!;
     const counted = policy.dry_run || policy.action === 'notify' ? 0 : requests.length;
     const now = Date.now();

@@ -10,7 +10,7 @@ import type { Warehouse } from '../warehouse/warehouse.js';
 import { actorField, actorOf } from '../http/actor.js';
 import { HttpError } from '../http/errors.js';
 import { fingerprint } from '../ingest/fingerprint.js';
-import { fingerprintParam, resolveRange, timeParam } from '../query/params.js';
+import { fingerprintParam, resolveRange, timeParam } from '../http/params.js';
 import { decodeCursor } from './feed.js';
 import { attemptsOf, auditPage } from './audit-rows.js';
 import { tokensToRevoke, revokeRequest } from './for-flag.js';

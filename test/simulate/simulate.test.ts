@@ -16,7 +16,7 @@ import { usageEventSchema } from '../../src/ingest/event-schema.js';
 import { isPublicIp, openGeo } from '../../src/ingest/geo.js';
 import { distanceKm } from '../../src/simulate/cities.js';
 import { BEHAVIOURS, generate, post, simulateCommand, SimulateUsageError, writeLabels, type Simulation, type UsageEvent } from '../../src/simulate/index.js';
-import { lifecycleEventSchema } from '../../src/tokens/lifecycle.js';
+import { lifecycleEventSchema } from '../../src/ingest/lifecycle.js';
 import { tempDir, testConfig } from '../helpers.js';
 
 const DAY = 86_400_000;

@@ -5,10 +5,10 @@ import type { Config } from '../config.js';
 import type { Metrics } from '../metrics.js';
 import { batchBody, isNdjson, registerBatchBodies } from '../http/batch-body.js';
 import { HttpError } from '../http/errors.js';
-import { describeIssues } from '../ingest/event-schema.js';
-import { handlesBacklog, parseBatch } from '../ingest/ingestor.js';
-import { ingestResponse } from '../ingest/routes.js';
-import type { Rejection } from '../ingest/ingestor.js';
+import { describeIssues } from './event-schema.js';
+import { handlesBacklog, parseBatch } from './ingestor.js';
+import { ingestResponse } from './routes.js';
+import type { Rejection } from './ingestor.js';
 import type { Warehouse } from '../warehouse/warehouse.js';
 import { appEventSchema, INGEST_KEY_EVENTS, insertAppEvents, LIFECYCLE_EVENTS, type LifecycleIngestor, lifecycleEventSchema } from './lifecycle.js';
 

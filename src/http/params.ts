@@ -1,6 +1,6 @@
-/** Query-string schemas shared by the read API: time ranges, filters, paging, format. */
+/** Query-string schemas shared by the routes modules: time ranges, filters, paging, format. */
 import { z } from 'zod';
-import { parseTimestamp } from '../ingest/fields.js';
+import { parseTimestamp } from '../time.js';
 import { Invalid } from '../errors.js';
 
 const DAY_MS = 86_400_000;
