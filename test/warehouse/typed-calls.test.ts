@@ -13,10 +13,8 @@ const STILL_DIRECT: readonly string[] = [
   // The detectors' queries and the runner's run log: they parse rows with zod but bind their
   // parameters unchecked; next to convert (they were being reworked while this list was made).
   'src/detectors/auth-failures.ts',
-  'src/detectors/impossible-travel.ts',
   'src/detectors/ip-fanout.ts',
   'src/detectors/new-location.ts',
-  'src/detectors/places.ts',
   'src/detectors/provenance.ts',
   'src/detectors/rate-spike.ts',
   'src/detectors/stuffing.ts',
