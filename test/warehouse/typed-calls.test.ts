@@ -13,9 +13,7 @@ const STILL_DIRECT: readonly string[] = [
   // The detectors' queries and the runner's run log: they parse rows with zod but bind their
   // parameters unchecked; next to convert (they were being reworked while this list was made).
   'src/detectors/auth-failures.ts',
-  'src/detectors/ip-fanout.ts',
   'src/detectors/provenance.ts',
-  'src/detectors/rate-spike.ts',
   'src/detectors/stuffing.ts',
   // The flusher writes spool bytes as they are: the events were checked by the event schema
   // at ingest, and parsing them again per row would cost the ingest path.
