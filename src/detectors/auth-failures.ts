@@ -7,9 +7,9 @@
  */
 import { median, medianAbsoluteDeviation } from 'simple-statistics';
 import { z } from 'zod';
-import { TABLES } from '../warehouse/warehouse.js';
+import { defineQuery, TABLES } from '../warehouse/warehouse.js';
 import { stuffing } from './stuffing.js';
-import { chTime, defineDetector, fmt, focusCondition, focusParams, focusSql, type DetectionRange, type Finding, type SubjectType } from './types.js';
+import { chTime, defineDetector, fmt, focusCondition, focusOf, focusParams, focusSql, withFocus, type Focus, type Finding, type SubjectType } from './types.js';
 
 const MAD_TO_SIGMA = 1.4826;
 
@@ -32,7 +32,7 @@ type PerCredential = Extract<SubjectType, 'token' | 'user'>;
  * know which tokens were used, so their raw rows say whether a late token took part
  * (focusCondition).
  */
-const CANDIDATE_SQL: Record<PerCredential, { column: string; type: string; sql: (range: DetectionRange) => string }> = {
+const CANDIDATE_SQL: Record<PerCredential, { column: string; type: string; sql: (range: Focus) => string }> = {
   token: {
     column: 'token_fingerprint',
     type: 'String',
@@ -61,6 +61,83 @@ const CANDIDATE_SQL: Record<PerCredential, { column: string; type: string; sql: 
 const ACTIVE_TOKENS_SQL = `token_fingerprint IN (
   SELECT token_fingerprint FROM ${TABLES.usageToken1m} WHERE minute >= toStartOfMinute({from:DateTime64(3)}) AND minute < {to:DateTime64(3)})`;
 
+const PER_CREDENTIAL = Object.keys(SUBJECT_SQL) as PerCredential[];
+const perCredential = <T>(make: (type: PerCredential) => T) => Object.fromEntries(PER_CREDENTIAL.map((type) => [type, make(type)])) as Record<PerCredential, T>;
+
+const uint = z.number().int().nonnegative();
+const windowShape = { w: uint, from: z.date(), to: z.date(), min: uint, ratio: z.number() };
+
+/** The (subject, window) pairs with enough failures, from the subject type's rollup. */
+const candidateRows = perCredential((type) =>
+  defineQuery({
+    name: `auth_failures_candidates_${type}`,
+    sql: (params) => CANDIDATE_SQL[type].sql(focusOf(params)),
+    params: withFocus(windowShape),
+    row: z.object({ subject: z.string(), win: z.coerce.number() }),
+  }),
+);
+
+/** The candidates' raw rows per window: failures, what they tried, and whether any row is in focus. */
+const subjectRows = perCredential((type) => {
+  const expr = SUBJECT_SQL[type];
+  const { column, type: columnType } = CANDIDATE_SQL[type];
+  return defineQuery({
+    name: `auth_failures_rows_${type}`,
+    sql: (params) => `SELECT ${expr} AS subject, toString(toStartOfInterval(ts, toIntervalSecond({w:UInt32}))) AS win,
+                    ${expr} AS key,
+                    countIf(status IN (401, 403)) AS failures, count() AS total,
+                    uniqExactIf(token_fingerprint, status IN (401, 403)) AS tokens,
+                    groupUniqArrayIf(10)(path, status IN (401, 403)) AS paths,
+                    groupUniqArrayIf(2)(status, status IN (401, 403)) AS statuses,
+                    groupUniqArrayIf(10)(replaceRegexpOne(IPv6NumToString(ip), '^::ffff:', ''), status IN (401, 403)) AS ips,
+                    anyLast(toString(app_id)) AS last_app, anyLast(user_id) AS last_user, anyLast(token_fingerprint) AS last_token,
+                    max(${focusCondition(focusOf(params), 'ts')}) AS focused
+             FROM ${TABLES.usageEvents}
+             WHERE ${type === 'token' ? '' : `${ACTIVE_TOKENS_SQL} AND `}ts >= {from:DateTime64(3)} AND ts < {to:DateTime64(3)} AND ${column} IN {subjects:Array(${columnType})}
+             GROUP BY ${column}, win
+             HAVING failures >= {min:UInt32} AND failures >= {ratio:Float64} * total`,
+    params: withFocus({ ...windowShape, subjects: z.array(z.string()) }),
+    row: z.object({
+      subject: z.string(),
+      win: z.string(),
+      key: z.string(),
+      failures: z.coerce.number(),
+      total: z.coerce.number(),
+      tokens: z.coerce.number(),
+      paths: z.array(z.string()),
+      statuses: z.array(z.coerce.number()),
+      ips: z.array(z.string()),
+      last_app: z.string(),
+      last_user: z.string(),
+      last_token: z.string(),
+      focused: z.coerce.number(),
+    }),
+  });
+});
+
+/** Whole apps: each app's failures per window in the range (minute rollup). */
+const appRows = defineQuery({
+  name: 'auth_failures_apps',
+  sql: `SELECT app_id, toString(toStartOfInterval(minute, toIntervalSecond({w:UInt32}))) AS win, sum(auth_failures) AS failures, sum(requests) AS total
+           FROM ${TABLES.usageApp1m} WHERE minute >= {from:DateTime64(3)} AND minute < {to:DateTime64(3)} AND app_id != ''
+           GROUP BY app_id, win HAVING failures >= {min:UInt32}`,
+  params: z.object({ w: uint, from: z.date(), to: z.date(), min: uint }),
+  row: z.object({ app_id: z.string(), win: z.string(), failures: z.coerce.number(), total: z.coerce.number() }),
+});
+
+/** The apps' failures per window over the baseline (windows without failures are missing). */
+const appHistoryRows = defineQuery({
+  name: 'auth_failures_app_history',
+  sql: `SELECT app_id, groupArray(f) AS counts FROM (
+               SELECT app_id, toStartOfInterval(minute, toIntervalSecond({w:UInt32})) AS win, sum(auth_failures) AS f
+               FROM ${TABLES.usageApp1m}
+               WHERE app_id IN {apps:Array(String)} AND minute >= {bfrom:DateTime64(3)} AND minute < {from:DateTime64(3)}
+               GROUP BY app_id, win)
+             GROUP BY app_id`,
+  params: z.object({ w: uint, apps: z.array(z.string()), bfrom: z.date(), from: z.date() }),
+  row: z.object({ app_id: z.string(), counts: z.array(z.coerce.number()) }),
+});
+
 export const authFailures = defineDetector({
   name: 'auth_failures',
   description: 'bursts of 401/403 for a token, user, IP or app (stuffing, scope probing)',
@@ -81,22 +158,6 @@ export const authFailures = defineDetector({
   async detect({ warehouse, range, t }) {
     const windowS = range.windowMs / 1000;
     const findings: Finding[] = [];
-    const row = z.object({
-      subject: z.string(),
-      win: z.string(),
-      key: z.string(),
-      failures: z.coerce.number(),
-      total: z.coerce.number(),
-      tokens: z.coerce.number(),
-      paths: z.array(z.string()),
-      statuses: z.array(z.coerce.number()),
-      ips: z.array(z.string()),
-      last_app: z.string(),
-      last_user: z.string(),
-      last_token: z.string(),
-      focused: z.coerce.number(),
-    });
-
     const params = {
       w: windowS,
       from: range.from,
@@ -105,37 +166,13 @@ export const authFailures = defineDetector({
       ratio: t.MIN_FAILURE_RATIO,
       ...focusParams(range),
     };
-    for (const [type, expr] of Object.entries(SUBJECT_SQL) as [PerCredential, string][]) {
-      const { column, type: columnType, sql } = CANDIDATE_SQL[type];
-      const candidates = z
-        .object({ subject: z.string(), win: z.coerce.number() })
-        .array()
-        .parse(await warehouse.query(sql(range), params));
+    for (const type of PER_CREDENTIAL) {
+      const candidates = await candidateRows[type](warehouse, params);
       if (candidates.length === 0) continue;
       const subjects = [...new Set(candidates.map((c) => c.subject))];
       // Candidates are exact (subject, window) pairs.
       const wanted = new Set(candidates.map((c) => `${c.subject}|${c.win * 1000}`));
-      const rows = row
-        .array()
-        .parse(
-          await warehouse.query(
-            `SELECT ${expr} AS subject, toString(toStartOfInterval(ts, toIntervalSecond({w:UInt32}))) AS win,
-                    ${expr} AS key,
-                    countIf(status IN (401, 403)) AS failures, count() AS total,
-                    uniqExactIf(token_fingerprint, status IN (401, 403)) AS tokens,
-                    groupUniqArrayIf(10)(path, status IN (401, 403)) AS paths,
-                    groupUniqArrayIf(2)(status, status IN (401, 403)) AS statuses,
-                    groupUniqArrayIf(10)(replaceRegexpOne(IPv6NumToString(ip), '^::ffff:', ''), status IN (401, 403)) AS ips,
-                    anyLast(toString(app_id)) AS last_app, anyLast(user_id) AS last_user, anyLast(token_fingerprint) AS last_token,
-                    max(${focusCondition(range, 'ts')}) AS focused
-             FROM ${TABLES.usageEvents}
-             WHERE ${type === 'token' ? '' : `${ACTIVE_TOKENS_SQL} AND `}ts >= {from:DateTime64(3)} AND ts < {to:DateTime64(3)} AND ${column} IN {subjects:Array(${columnType})}
-             GROUP BY ${column}, win
-             HAVING failures >= {min:UInt32} AND failures >= {ratio:Float64} * total`,
-            { ...params, subjects },
-          ),
-        )
-        .filter((r) => r.focused > 0 && wanted.has(`${r.key}|${chTime(r.win).getTime()}`));
+      const rows = (await subjectRows[type](warehouse, { ...params, subjects })).filter((r) => r.focused > 0 && wanted.has(`${r.key}|${chTime(r.win).getTime()}`));
       for (const r of rows) {
         const start = chTime(r.win);
         const who = type === 'token' ? 'this token' : `user ${r.subject}`;
@@ -159,32 +196,14 @@ export const authFailures = defineDetector({
     findings.push(...(await stuffing(warehouse, range, t)));
 
     // Whole apps: the window's failures against the app's own history of windows.
-    const apps = z
-      .object({ app_id: z.string(), win: z.string(), failures: z.coerce.number(), total: z.coerce.number() })
-      .array()
-      .parse(
-        await warehouse.query(
-          `SELECT app_id, toString(toStartOfInterval(minute, toIntervalSecond({w:UInt32}))) AS win, sum(auth_failures) AS failures, sum(requests) AS total
-           FROM ${TABLES.usageApp1m} WHERE minute >= {from:DateTime64(3)} AND minute < {to:DateTime64(3)} AND app_id != ''
-           GROUP BY app_id, win HAVING failures >= {min:UInt32}`,
-          { w: windowS, from: range.from, to: range.to, min: t.MIN_APP_FAILURES },
-        ),
-      );
+    const apps = await appRows(warehouse, { w: windowS, from: range.from, to: range.to, min: t.MIN_APP_FAILURES });
     if (apps.length > 0) {
-      const history = z
-        .object({ app_id: z.string(), counts: z.array(z.coerce.number()) })
-        .array()
-        .parse(
-          await warehouse.query(
-            `SELECT app_id, groupArray(f) AS counts FROM (
-               SELECT app_id, toStartOfInterval(minute, toIntervalSecond({w:UInt32})) AS win, sum(auth_failures) AS f
-               FROM ${TABLES.usageApp1m}
-               WHERE app_id IN {apps:Array(String)} AND minute >= {bfrom:DateTime64(3)} AND minute < {from:DateTime64(3)}
-               GROUP BY app_id, win)
-             GROUP BY app_id`,
-            { w: windowS, apps: [...new Set(apps.map((a) => a.app_id))], bfrom: new Date(range.from.getTime() - t.BASELINE_DAYS * 86_400_000), from: range.from },
-          ),
-        );
+      const history = await appHistoryRows(warehouse, {
+        w: windowS,
+        apps: [...new Set(apps.map((a) => a.app_id))],
+        bfrom: new Date(range.from.getTime() - t.BASELINE_DAYS * 86_400_000),
+        from: range.from,
+      });
       const counts = new Map(history.map((h) => [h.app_id, h.counts]));
       for (const a of apps) {
         const values = counts.get(a.app_id) ?? [];

@@ -3,9 +3,31 @@
  * network) it never used before: a leaked old credential picked up by someone else.
  */
 import { z } from 'zod';
-import { TABLES } from '../warehouse/warehouse.js';
+import { defineQuery, TABLES } from '../warehouse/warehouse.js';
 import { chTime, defineDetector, fmt, windowStart, type Finding } from './types.js';
 import { activeTokens, groupByToken, placeLabel, startOfHour, visits } from './places.js';
+
+/** Tokens with history before the idle period and none during it (daily rollup). */
+const idleBefore = defineQuery({
+  name: 'dormant_reuse_idle',
+  sql: `SELECT token_fingerprint, toString(max(last_seen)) AS last_before
+           FROM ${TABLES.usageToken1d}
+           WHERE token_fingerprint IN {fps:Array(String)} AND day < toDate({from:DateTime64(3)})
+             AND day >= toDate({hfrom:DateTime64(3)})
+           GROUP BY token_fingerprint
+           HAVING max(last_seen) < {idle_from:DateTime64(3)}`,
+  params: z.object({ fps: z.array(z.string()), from: z.date(), hfrom: z.date(), idle_from: z.date() }),
+  row: z.object({ token_fingerprint: z.string(), last_before: z.string() }),
+});
+
+/** Of those, the ones used earlier today (minute rollup): not idle after all. */
+const usedEarlierToday = defineQuery({
+  name: 'dormant_reuse_today',
+  sql: `SELECT DISTINCT token_fingerprint FROM ${TABLES.usageToken1m}
+           WHERE token_fingerprint IN {fps:Array(String)} AND minute >= toStartOfDay({from:DateTime64(3)}) AND minute < toStartOfMinute({from:DateTime64(3)})`,
+  params: z.object({ fps: z.array(z.string()), from: z.date() }),
+  row: z.object({ token_fingerprint: z.string() }),
+});
 
 export const dormantReuse = defineDetector({
   name: 'dormant_reuse',
@@ -19,31 +41,15 @@ export const dormantReuse = defineDetector({
     if (tokens.length === 0) return [];
     const idleFrom = new Date(range.from.getTime() - t.DORMANT_DAYS * 86_400_000);
     // Tokens with history before the idle period and none during it (daily rollup, then today's minutes).
-    const dormant = z
-      .object({ token_fingerprint: z.string(), last_before: z.string() })
-      .array()
-      .parse(
-        await warehouse.query(
-          `SELECT token_fingerprint, toString(max(last_seen)) AS last_before
-           FROM ${TABLES.usageToken1d}
-           WHERE token_fingerprint IN {fps:Array(String)} AND day < toDate({from:DateTime64(3)})
-             AND day >= toDate({hfrom:DateTime64(3)})
-           GROUP BY token_fingerprint
-           HAVING max(last_seen) < {idle_from:DateTime64(3)}`,
-          { fps: tokens, from: range.from, hfrom: new Date(range.from.getTime() - t.HISTORY_DAYS * 86_400_000), idle_from: idleFrom },
-        ),
-      );
+    const dormant = await idleBefore(warehouse, {
+      fps: tokens,
+      from: range.from,
+      hfrom: new Date(range.from.getTime() - t.HISTORY_DAYS * 86_400_000),
+      idle_from: idleFrom,
+    });
     if (dormant.length === 0) return [];
     const fps = dormant.map((d) => d.token_fingerprint);
-    const todayBefore = new Set(
-      (
-        await warehouse.query(
-          `SELECT DISTINCT token_fingerprint FROM ${TABLES.usageToken1m}
-           WHERE token_fingerprint IN {fps:Array(String)} AND minute >= toStartOfDay({from:DateTime64(3)}) AND minute < toStartOfMinute({from:DateTime64(3)})`,
-          { fps, from: range.from },
-        )
-      ).map((r) => (r as { token_fingerprint: string }).token_fingerprint),
-    );
+    const todayBefore = new Set((await usedEarlierToday(warehouse, { fps, from: range.from })).map((r) => r.token_fingerprint));
     const lastBefore = new Map(dormant.map((d) => [d.token_fingerprint, chTime(d.last_before)]));
     const candidates = fps.filter((fp) => !todayBefore.has(fp));
     const now = groupByToken(await visits(warehouse, candidates, range.from, range.to));

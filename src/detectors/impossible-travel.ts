@@ -11,7 +11,7 @@
  * no home yet.
  */
 import { z } from 'zod';
-import { TABLES, type Warehouse } from '../warehouse/warehouse.js';
+import { defineQuery, TABLES, type Warehouse } from '../warehouse/warehouse.js';
 import { defineDetector, fmt, windowStart, type Finding } from './types.js';
 import { activeTokens, distanceKm, groupByToken, hhmm, placeKey, placeLabel, PRINCIPAL_SQL, knownNetwork, principalHistories, startOfHour, visits, withinSpread, type Visit } from './places.js';
 
@@ -23,22 +23,21 @@ import { classifyNetwork, moves } from './networks.js';
  * belongs to. Settled in the engine over the look-back only, one row per token, so that
  * only these tokens' visits and their principals' histories are read.
  */
-async function movingTokens(warehouse: Warehouse, fps: string[], p: { lookFrom: Date; from: Date; to: Date }): Promise<Map<string, string>> {
-  const rows = z
-    .object({ token_fingerprint: z.string(), principal: z.string() })
-    .array()
-    .parse(
-      await warehouse.query(
-        `SELECT token_fingerprint, anyLast(${PRINCIPAL_SQL}) AS principal
+const movingTokenRows = defineQuery({
+  name: 'impossible_travel_moving',
+  sql: `SELECT token_fingerprint, anyLast(${PRINCIPAL_SQL}) AS principal
          FROM ${TABLES.usageTokenPlace1h}
          WHERE token_fingerprint IN {fps:Array(String)}
            AND hour >= toStartOfHour({look_from:DateTime64(3)}) AND hour < {to:DateTime64(3)}
          GROUP BY token_fingerprint
          HAVING uniqExact(country, city) >= 2 AND countIf(hour >= toStartOfHour({from:DateTime64(3)})) > 0
          SETTINGS optimize_aggregation_in_order = 1`,
-        { fps, look_from: p.lookFrom, from: p.from, to: p.to },
-      ),
-    );
+  params: z.object({ fps: z.array(z.string()), look_from: z.date(), from: z.date(), to: z.date() }),
+  row: z.object({ token_fingerprint: z.string(), principal: z.string() }),
+});
+
+async function movingTokens(warehouse: Warehouse, fps: string[], p: { lookFrom: Date; from: Date; to: Date }): Promise<Map<string, string>> {
+  const rows = await movingTokenRows(warehouse, { fps, look_from: p.lookFrom, from: p.from, to: p.to });
   return new Map(rows.map((r) => [r.token_fingerprint, r.principal]));
 }
 

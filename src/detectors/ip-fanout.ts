@@ -8,8 +8,65 @@
  * partition once its parts merge, the window's rows sharing parts with the whole day.
  */
 import { z } from 'zod';
-import { TABLES } from '../warehouse/warehouse.js';
-import { chTime, defineDetector, fmt, focusParams, focusSql, type Finding } from './types.js';
+import { defineQuery, TABLES } from '../warehouse/warehouse.js';
+import { chTime, defineDetector, fmt, focusOf, focusParams, focusSql, withFocus, type Finding } from './types.js';
+
+const uint = z.number().int().nonnegative();
+
+/** (token, window) pairs whose rollup distinct counts reach the candidates' thresholds. */
+const candidateRows = defineQuery({
+  name: 'ip_fanout_candidates',
+  sql: (params) => `SELECT DISTINCT token_fingerprint FROM (
+             SELECT token_fingerprint, toStartOfInterval(minute, toIntervalSecond({w:UInt32})) AS win
+             FROM ${TABLES.usageToken1m}
+             WHERE minute >= toStartOfMinute({from:DateTime64(3)}) AND minute < {to:DateTime64(3)}${focusSql(focusOf(params), 'minute')}
+             GROUP BY token_fingerprint, win
+             HAVING uniqMerge(asns) >= {min_asns:UInt32} OR uniqMerge(ips) >= {min_ips:UInt32})`,
+  params: withFocus({ w: uint, from: z.date(), to: z.date(), min_asns: uint, min_ips: uint }),
+  row: z.object({ token_fingerprint: z.string() }),
+});
+
+/** The candidates' exact counts and evidence per window, from their raw rows. */
+const observedRows = defineQuery({
+  name: 'ip_fanout_observed',
+  sql: (params) => `SELECT token_fingerprint, toString(toStartOfInterval(ts, toIntervalSecond({w:UInt32}))) AS win,
+                  uniqExact(ip) AS ips, uniqExactIf(asn, asn != 0) AS asns,
+                  groupUniqArrayIf(20)(toString(country), country != '') AS countries,
+                  groupUniqArray(20)(replaceRegexpOne(IPv6NumToString(ip), '^::ffff:', '')) AS sample_ips,
+                  groupUniqArrayIf(20)(asn, asn != 0) AS sample_asns,
+                  count() AS requests, anyLast(toString(app_id)) AS app_id, anyLast(user_id) AS user_id
+           FROM ${TABLES.usageEvents}
+           WHERE token_fingerprint IN {candidates:Array(String)} AND ts >= {from:DateTime64(3)} AND ts < {to:DateTime64(3)}${focusSql(focusOf(params), 'ts')}
+           GROUP BY token_fingerprint, win
+           HAVING asns >= {min_asns:UInt32} OR ips >= {min_ips:UInt32}`,
+  params: withFocus({ w: uint, from: z.date(), to: z.date(), min_asns: uint, min_ips: uint, candidates: z.array(z.string()) }),
+  row: z.object({
+    token_fingerprint: z.string(),
+    win: z.string(),
+    ips: z.coerce.number(),
+    asns: z.coerce.number(),
+    countries: z.array(z.string()),
+    sample_ips: z.array(z.string()),
+    sample_asns: z.array(z.coerce.number()),
+    requests: z.coerce.number(),
+    app_id: z.string(),
+    user_id: z.string(),
+  }),
+});
+
+/** Each token's most IPs and ASNs in one window over the baseline (minute rollup). */
+const baselineRows = defineQuery({
+  name: 'ip_fanout_baseline',
+  sql: `SELECT token_fingerprint, max(ips) AS max_ips, max(asns) AS max_asns
+             FROM (SELECT token_fingerprint, toStartOfInterval(minute, toIntervalSecond({w:UInt32})) AS win,
+                          uniqMerge(ips) AS ips, uniqMerge(asns) AS asns
+                   FROM ${TABLES.usageToken1m}
+                   WHERE token_fingerprint IN {fps:Array(String)} AND minute >= {bfrom:DateTime64(3)} AND minute < {from:DateTime64(3)}
+                   GROUP BY token_fingerprint, win)
+             GROUP BY token_fingerprint`,
+  params: z.object({ w: uint, fps: z.array(z.string()), bfrom: z.date(), from: z.date() }),
+  row: z.object({ token_fingerprint: z.string(), max_ips: z.coerce.number(), max_asns: z.coerce.number() }),
+});
 
 /** Candidates need this share of a threshold in the rollup's distinct counts (see detect). */
 const CANDIDATE_SLACK = 0.9;
@@ -28,82 +85,29 @@ export const ipFanout = defineDetector({
     // uniq() is exact at these counts but for hash collisions, which only lower it: the
     // candidates' thresholds are a little lower (rounded up: 20 addresses become 18, 4
     // networks stay 4, as 3 would make most busy tokens candidates), the raw rows decide.
-    const candidates = z
-      .object({ token_fingerprint: z.string() })
-      .array()
-      .parse(
-        await warehouse.query(
-          `SELECT DISTINCT token_fingerprint FROM (
-             SELECT token_fingerprint, toStartOfInterval(minute, toIntervalSecond({w:UInt32})) AS win
-             FROM ${TABLES.usageToken1m}
-             WHERE minute >= toStartOfMinute({from:DateTime64(3)}) AND minute < {to:DateTime64(3)}${focusSql(range, 'minute')}
-             GROUP BY token_fingerprint, win
-             HAVING uniqMerge(asns) >= {min_asns:UInt32} OR uniqMerge(ips) >= {min_ips:UInt32})`,
-          {
-            w: windowS,
-            from: range.from,
-            to: range.to,
-            min_asns: Math.ceil(t.MIN_ASNS * CANDIDATE_SLACK),
-            min_ips: Math.ceil(t.MIN_IPS * CANDIDATE_SLACK),
-            ...focusParams(range),
-          },
-        ),
-      )
-      .map((c) => c.token_fingerprint);
-    if (candidates.length === 0) return [];
-    const observed = z
-      .object({
-        token_fingerprint: z.string(),
-        win: z.string(),
-        ips: z.coerce.number(),
-        asns: z.coerce.number(),
-        countries: z.array(z.string()),
-        sample_ips: z.array(z.string()),
-        sample_asns: z.array(z.coerce.number()),
-        requests: z.coerce.number(),
-        app_id: z.string(),
-        user_id: z.string(),
+    const candidates = (
+      await candidateRows(warehouse, {
+        w: windowS,
+        from: range.from,
+        to: range.to,
+        min_asns: Math.ceil(t.MIN_ASNS * CANDIDATE_SLACK),
+        min_ips: Math.ceil(t.MIN_IPS * CANDIDATE_SLACK),
+        ...focusParams(range),
       })
-      .array()
-      .parse(
-        await warehouse.query(
-          `SELECT token_fingerprint, toString(toStartOfInterval(ts, toIntervalSecond({w:UInt32}))) AS win,
-                  uniqExact(ip) AS ips, uniqExactIf(asn, asn != 0) AS asns,
-                  groupUniqArrayIf(20)(toString(country), country != '') AS countries,
-                  groupUniqArray(20)(replaceRegexpOne(IPv6NumToString(ip), '^::ffff:', '')) AS sample_ips,
-                  groupUniqArrayIf(20)(asn, asn != 0) AS sample_asns,
-                  count() AS requests, anyLast(toString(app_id)) AS app_id, anyLast(user_id) AS user_id
-           FROM ${TABLES.usageEvents}
-           WHERE token_fingerprint IN {candidates:Array(String)} AND ts >= {from:DateTime64(3)} AND ts < {to:DateTime64(3)}${focusSql(range, 'ts')}
-           GROUP BY token_fingerprint, win
-           HAVING asns >= {min_asns:UInt32} OR ips >= {min_ips:UInt32}`,
-          { w: windowS, from: range.from, to: range.to, min_asns: t.MIN_ASNS, min_ips: t.MIN_IPS, candidates, ...focusParams(range) },
-        ),
-      );
+    ).map((c) => c.token_fingerprint);
+    if (candidates.length === 0) return [];
+    const observed = await observedRows(warehouse, { w: windowS, from: range.from, to: range.to, min_asns: t.MIN_ASNS, min_ips: t.MIN_IPS, candidates, ...focusParams(range) });
     if (observed.length === 0) return [];
 
     const baselines = new Map(
-      z
-        .object({ token_fingerprint: z.string(), max_ips: z.coerce.number(), max_asns: z.coerce.number() })
-        .array()
-        .parse(
-          await warehouse.query(
-            `SELECT token_fingerprint, max(ips) AS max_ips, max(asns) AS max_asns
-             FROM (SELECT token_fingerprint, toStartOfInterval(minute, toIntervalSecond({w:UInt32})) AS win,
-                          uniqMerge(ips) AS ips, uniqMerge(asns) AS asns
-                   FROM ${TABLES.usageToken1m}
-                   WHERE token_fingerprint IN {fps:Array(String)} AND minute >= {bfrom:DateTime64(3)} AND minute < {from:DateTime64(3)}
-                   GROUP BY token_fingerprint, win)
-             GROUP BY token_fingerprint`,
-            {
-              w: windowS,
-              fps: [...new Set(observed.map((o) => o.token_fingerprint))],
-              bfrom: new Date(range.from.getTime() - t.BASELINE_DAYS * 86_400_000),
-              from: range.from,
-            },
-          ),
-        )
-        .map((b) => [b.token_fingerprint, b]),
+      (
+        await baselineRows(warehouse, {
+          w: windowS,
+          fps: [...new Set(observed.map((o) => o.token_fingerprint))],
+          bfrom: new Date(range.from.getTime() - t.BASELINE_DAYS * 86_400_000),
+          from: range.from,
+        })
+      ).map((b) => [b.token_fingerprint, b]),
     );
 
     const findings: Finding[] = [];

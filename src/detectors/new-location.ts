@@ -14,14 +14,46 @@
  * networks of that kind (CI runners, VPN users picking exits).
  */
 import { z } from 'zod';
-import { TABLES, type Warehouse } from '../warehouse/warehouse.js';
+import { defineQuery, TABLES, type Warehouse } from '../warehouse/warehouse.js';
 import { defineDetector, fmt, windowStart, type Finding } from './types.js';
 import { classifyNetwork, moves } from './networks.js';
 import { INCIDENT_GAP_MS } from './flags.js';
 import { activeTokens, distanceKm, groupByToken, hhmm, placeLabel, PRINCIPAL_SQL, principalHistories, startOfHour, visits, withinSpread } from './places.js';
 
 
-const tokenRow = z.object({ token_fingerprint: z.string(), principal: z.string() });
+const candidateTokens = defineQuery({
+  name: 'new_location_tokens',
+  sql: `SELECT token_fingerprint, anyLast(${PRINCIPAL_SQL}) AS principal
+       FROM ${TABLES.usageTokenPlace1h}
+       WHERE token_fingerprint IN {fps:Array(String)} AND country != ''
+         AND hour >= toStartOfHour({from:DateTime64(3)}) AND hour < {to:DateTime64(3)}
+       GROUP BY token_fingerprint`,
+  params: z.object({ fps: z.array(z.string()), from: z.date(), to: z.date() }),
+  row: z.object({ token_fingerprint: z.string(), principal: z.string() }),
+});
+
+const IN_BASELINE = 'hour >= toStartOfHour({bfrom:DateTime64(3)}) AND hour < {bto:DateTime64(3)}';
+
+const candidatePrincipals = defineQuery({
+  name: 'new_location_principals',
+  sql: `SELECT principal FROM ${TABLES.usagePrincipalPlace1h}
+           WHERE principal IN {principals:Array(String)} AND hour >= toStartOfHour({bfrom:DateTime64(3)}) AND hour < {to:DateTime64(3)}
+           GROUP BY principal
+           HAVING countIf(${IN_BASELINE}) > 0 AND minIf(first_seen, ${IN_BASELINE}) <= {established_by:DateTime64(3)}
+              AND sumIf(requests, ${IN_BASELINE}) >= {min_requests:UInt64}
+              AND arrayExists(c -> NOT has(groupUniqArrayIf(toString(country), country != '' AND ${IN_BASELINE}), c),
+                    groupUniqArrayIf(toString(country), country != '' AND hour >= toStartOfHour({from:DateTime64(3)})))`,
+  params: z.object({
+    principals: z.array(z.string()),
+    from: z.date(),
+    to: z.date(),
+    bfrom: z.date(),
+    bto: z.date(),
+    established_by: z.date(),
+    min_requests: z.number().int().nonnegative(),
+  }),
+  row: z.object({ principal: z.string() }),
+});
 
 /**
  * Active tokens in the range's hours with the principal each belongs to, kept only when
@@ -33,43 +65,20 @@ async function candidates(
   fps: string[],
   p: { from: Date; to: Date; baselineFrom: Date; baselineTo: Date; establishedBy: Date; minRequests: number },
 ): Promise<Map<string, string>> {
-  const tokens = tokenRow.array().parse(
-    await warehouse.query(
-      `SELECT token_fingerprint, anyLast(${PRINCIPAL_SQL}) AS principal
-       FROM ${TABLES.usageTokenPlace1h}
-       WHERE token_fingerprint IN {fps:Array(String)} AND country != ''
-         AND hour >= toStartOfHour({from:DateTime64(3)}) AND hour < {to:DateTime64(3)}
-       GROUP BY token_fingerprint`,
-      { fps, from: p.from, to: p.to },
-    ),
-  );
+  const tokens = await candidateTokens(warehouse, { fps, from: p.from, to: p.to });
   if (tokens.length === 0) return new Map();
-  const inBaseline = 'hour >= toStartOfHour({bfrom:DateTime64(3)}) AND hour < {bto:DateTime64(3)}';
   const principals = new Set(
-    z
-      .object({ principal: z.string() })
-      .array()
-      .parse(
-        await warehouse.query(
-          `SELECT principal FROM ${TABLES.usagePrincipalPlace1h}
-           WHERE principal IN {principals:Array(String)} AND hour >= toStartOfHour({bfrom:DateTime64(3)}) AND hour < {to:DateTime64(3)}
-           GROUP BY principal
-           HAVING countIf(${inBaseline}) > 0 AND minIf(first_seen, ${inBaseline}) <= {established_by:DateTime64(3)}
-              AND sumIf(requests, ${inBaseline}) >= {min_requests:UInt64}
-              AND arrayExists(c -> NOT has(groupUniqArrayIf(toString(country), country != '' AND ${inBaseline}), c),
-                    groupUniqArrayIf(toString(country), country != '' AND hour >= toStartOfHour({from:DateTime64(3)})))`,
-          {
-            principals: [...new Set(tokens.map((t) => t.principal))],
-            from: p.from,
-            to: p.to,
-            bfrom: p.baselineFrom,
-            bto: p.baselineTo,
-            established_by: p.establishedBy,
-            min_requests: p.minRequests,
-          },
-        ),
-      )
-      .map((r) => r.principal),
+    (
+      await candidatePrincipals(warehouse, {
+        principals: [...new Set(tokens.map((t) => t.principal))],
+        from: p.from,
+        to: p.to,
+        bfrom: p.baselineFrom,
+        bto: p.baselineTo,
+        established_by: p.establishedBy,
+        min_requests: p.minRequests,
+      })
+    ).map((r) => r.principal),
   );
   return new Map(tokens.filter((t) => principals.has(t.principal)).map((t) => [t.token_fingerprint, t.principal]));
 }
@@ -83,28 +92,38 @@ const recentRow = z.object({
   first_seen: z.number(),
   last_seen: z.number(),
 });
+const recentRows = defineQuery({
+  name: 'new_location_recent',
+  sql: `SELECT principal, country, city, anyLast(lat) AS lat, anyLast(lon) AS lon,
+            toUnixTimestamp64Milli(min(first_seen)) AS first_seen, toUnixTimestamp64Milli(max(last_seen)) AS last_seen
+     FROM ${TABLES.usagePrincipalPlace1h}
+     WHERE principal IN {principals:Array(String)} AND hour >= toStartOfHour({from:DateTime64(3)}) AND hour < {to:DateTime64(3)} AND country != ''
+     GROUP BY principal, hour, country, city`,
+  params: z.object({ principals: z.array(z.string()), from: z.date(), to: z.date() }),
+  row: recentRow,
+});
 type Recent = { country: string; city: string; lat: number | null; lon: number | null; first: Date; last: Date };
 
 /** The principals' uses, per hour and place, between from and to: where the owner was lately. */
 async function recentUses(warehouse: Warehouse, principals: string[], from: Date, to: Date): Promise<Map<string, Recent[]>> {
   const out = new Map<string, Recent[]>();
   if (principals.length === 0) return out;
-  const rows = await warehouse.query(
-    `SELECT principal, country, city, anyLast(lat) AS lat, anyLast(lon) AS lon,
-            toUnixTimestamp64Milli(min(first_seen)) AS first_seen, toUnixTimestamp64Milli(max(last_seen)) AS last_seen
-     FROM ${TABLES.usagePrincipalPlace1h}
-     WHERE principal IN {principals:Array(String)} AND hour >= toStartOfHour({from:DateTime64(3)}) AND hour < {to:DateTime64(3)} AND country != ''
-     GROUP BY principal, hour, country, city`,
-    { principals, from, to },
-  );
-  for (const r of rows) {
-    const p = recentRow.parse(r);
+  for (const p of await recentRows(warehouse, { principals, from, to })) {
     const list = out.get(p.principal) ?? [];
     list.push({ country: p.country, city: p.city, lat: p.lat, lon: p.lon, first: new Date(p.first_seen), last: new Date(p.last_seen) });
     out.set(p.principal, list);
   }
   return out;
 }
+
+/** The owners' incidents already flagged within the hour: (user, country) pairs. */
+const recentFlagRows = defineQuery({
+  name: 'new_location_flagged',
+  sql: `SELECT user_id, JSONExtractString(evidence, 'new_place', 'country') AS country FROM ${TABLES.flags} FINAL
+                 WHERE detector = 'new_location' AND user_id IN {users:Array(String)} AND window_end >= {since:DateTime64(3)} AND status != 'dismissed'`,
+  params: z.object({ users: z.array(z.string()), since: z.date() }),
+  row: z.object({ user_id: z.string(), country: z.string() }),
+});
 
 export const newLocation = defineDetector({
   name: 'new_location',
@@ -144,16 +163,7 @@ export const newLocation = defineDetector({
     const recentFlags = new Set(
       flaggedUsers.length === 0
         ? []
-        : z
-            .object({ user_id: z.string(), country: z.string() })
-            .array()
-            .parse(
-              await warehouse.query(
-                `SELECT user_id, JSONExtractString(evidence, 'new_place', 'country') AS country FROM ${TABLES.flags} FINAL
-                 WHERE detector = 'new_location' AND user_id IN {users:Array(String)} AND window_end >= {since:DateTime64(3)} AND status != 'dismissed'`,
-                { users: flaggedUsers, since: new Date(range.from.getTime() - INCIDENT_GAP_MS) },
-              ),
-            )
+        : (await recentFlagRows(warehouse, { users: flaggedUsers, since: new Date(range.from.getTime() - INCIDENT_GAP_MS) }))
             .map((r) => `u:${r.user_id}|${r.country}`),
     );
     const findings: Finding[] = [];

@@ -1,8 +1,8 @@
 /** Where tokens were used: hourly place rows from the place rollup, and distances between them. */
 import { z } from 'zod';
-import { TABLES, type Warehouse } from '../warehouse/warehouse.js';
+import { defineQuery, TABLES, type Warehouse } from '../warehouse/warehouse.js';
 import { classifyNetwork, MOVING_CLASSES, type NetworkClass } from './networks.js';
-import { focusParams, focusTokensSql, type DetectionRange } from './types.js';
+import { focusOf, focusParams, focusTokensSql, withFocus, type DetectionRange } from './types.js';
 
 export interface Visit {
   token_fingerprint: string;
@@ -36,6 +36,27 @@ const visitRow = z.object({
   last_seen: z.number(),
 });
 
+const PER_HOUR = `SELECT token_fingerprint, country, city, asn, anyLast(asn_org) AS asn_org, anyLast(lat) AS lat, anyLast(lon) AS lon,
+            anyLast(ip) AS ip, anyLast(app_id) AS app_id, anyLast(user_id) AS user_id, sum(requests) AS requests,
+            toUnixTimestamp64Milli(min(first_seen)) AS first_seen, toUnixTimestamp64Milli(max(last_seen)) AS last_seen
+     FROM ${TABLES.usageTokenPlace1h}
+     WHERE token_fingerprint IN {fps:Array(String)}
+       AND hour >= toStartOfHour({from:DateTime64(3)}) AND hour < {to:DateTime64(3)}
+     GROUP BY token_fingerprint, hour, country, city, asn`;
+
+const visitRows = defineQuery({
+  name: 'place_visits',
+  sql: ({ latest_before }) =>
+    latest_before
+      ? `SELECT * FROM (${PER_HOUR}
+           ORDER BY last_seen DESC
+           LIMIT 1 BY token_fingerprint, country, city, asn, if(hour >= toStartOfHour({latest_before:DateTime64(3)}), hour, toDateTime(0)))
+         ORDER BY token_fingerprint, first_seen`
+      : `${PER_HOUR} ORDER BY token_fingerprint, first_seen`,
+  params: z.object({ fps: z.array(z.string()), from: z.date(), to: z.date(), latest_before: z.date().optional() }),
+  row: visitRow,
+});
+
 /**
  * Visits (one per token, hour and place) of the given tokens between from and to. With
  * `latestBefore`, a place's visits in the hours before that one are reduced to the latest
@@ -43,39 +64,23 @@ const visitRow = z.object({
  */
 export async function visits(warehouse: Warehouse, fps: string[], from: Date, to: Date, latestBefore?: Date): Promise<Visit[]> {
   if (fps.length === 0) return [];
-  const perHour = `SELECT token_fingerprint, country, city, asn, anyLast(asn_org) AS asn_org, anyLast(lat) AS lat, anyLast(lon) AS lon,
-            anyLast(ip) AS ip, anyLast(app_id) AS app_id, anyLast(user_id) AS user_id, sum(requests) AS requests,
-            toUnixTimestamp64Milli(min(first_seen)) AS first_seen, toUnixTimestamp64Milli(max(last_seen)) AS last_seen
-     FROM ${TABLES.usageTokenPlace1h}
-     WHERE token_fingerprint IN {fps:Array(String)}
-       AND hour >= toStartOfHour({from:DateTime64(3)}) AND hour < {to:DateTime64(3)}
-     GROUP BY token_fingerprint, hour, country, city, asn`;
-  const rows = await warehouse.query(
-    latestBefore
-      ? `SELECT * FROM (${perHour}
-           ORDER BY last_seen DESC
-           LIMIT 1 BY token_fingerprint, country, city, asn, if(hour >= toStartOfHour({latest_before:DateTime64(3)}), hour, toDateTime(0)))
-         ORDER BY token_fingerprint, first_seen`
-      : `${perHour} ORDER BY token_fingerprint, first_seen`,
-    { fps, from, to, latest_before: latestBefore },
-  );
-  return rows.map((r) => {
-    const v = visitRow.parse(r);
-    return { ...v, first: new Date(v.first_seen), last: new Date(v.last_seen) };
-  });
+  const rows = await visitRows(warehouse, { fps, from, to, latest_before: latestBefore });
+  return rows.map((v) => ({ ...v, first: new Date(v.first_seen), last: new Date(v.last_seen) }));
 }
+
+const activeTokenRows = defineQuery({
+  name: 'active_tokens',
+  sql: (params) => `SELECT DISTINCT token_fingerprint FROM ${TABLES.usageToken1m}
+         WHERE minute >= toStartOfMinute({from:DateTime64(3)}) AND minute < {to:DateTime64(3)}${focusTokensSql(focusOf(params), 'minute')}`,
+  params: withFocus({ from: z.date(), to: z.date() }),
+  row: z.object({ token_fingerprint: z.string() }),
+});
 
 /** Tokens with usage in the range still to examine (from the minute rollup: cheap), once per range for all detectors. */
 export function activeTokens(warehouse: Warehouse, range: DetectionRange): Promise<string[]> {
   let tokens = active.get(range);
   if (!tokens) {
-    tokens = warehouse
-      .query(
-        `SELECT DISTINCT token_fingerprint FROM ${TABLES.usageToken1m}
-         WHERE minute >= toStartOfMinute({from:DateTime64(3)}) AND minute < {to:DateTime64(3)}${focusTokensSql(range, 'minute')}`,
-        { from: range.from, to: range.to, ...focusParams(range) },
-      )
-      .then((rows) => rows.map((r) => (r as { token_fingerprint: string }).token_fingerprint));
+    tokens = activeTokenRows(warehouse, { from: range.from, to: range.to, ...focusParams(range) }).then((rows) => rows.map((r) => r.token_fingerprint));
     tokens.catch(() => active.delete(range));
     active.set(range, tokens);
   }
@@ -153,20 +158,23 @@ const principalRow = z.object({
   first_seen: z.number(),
 });
 
-/** The places of the given principals between from and to (whole hours), one entry per principal seen. */
-export async function principalHistories(warehouse: Warehouse, principals: string[], from: Date, to: Date): Promise<Map<string, PrincipalHistory>> {
-  const out = new Map<string, PrincipalHistory>();
-  if (principals.length === 0) return out;
-  const rows = await warehouse.query(
-    `SELECT principal, country, city, asn, anyLast(asn_org) AS asn_org, sum(requests) AS requests,
+const principalPlaceRows = defineQuery({
+  name: 'principal_places',
+  sql: `SELECT principal, country, city, asn, anyLast(asn_org) AS asn_org, sum(requests) AS requests,
             toUnixTimestamp64Milli(min(first_seen)) AS first_seen
      FROM ${TABLES.usagePrincipalPlace1h}
      WHERE principal IN {principals:Array(String)} AND hour >= toStartOfHour({from:DateTime64(3)}) AND hour < {to:DateTime64(3)}
      GROUP BY principal, country, city, asn`,
-    { principals, from, to },
-  );
-  for (const r of rows) {
-    const p = principalRow.parse(r);
+  params: z.object({ principals: z.array(z.string()), from: z.date(), to: z.date() }),
+  row: principalRow,
+});
+
+/** The places of the given principals between from and to (whole hours), one entry per principal seen. */
+export async function principalHistories(warehouse: Warehouse, principals: string[], from: Date, to: Date): Promise<Map<string, PrincipalHistory>> {
+  const out = new Map<string, PrincipalHistory>();
+  if (principals.length === 0) return out;
+  const rows = await principalPlaceRows(warehouse, { principals, from, to });
+  for (const p of rows) {
     let h = out.get(p.principal);
     if (!h) {
       h = { countries: new Set(), networks: new Set(), networkCountries: new Map(), places: new Set(), classes: new Map(), requests: 0, first: new Date(p.first_seen) };

@@ -9,7 +9,7 @@
  * with an earlier first leg (impossible_travel's `from.last_seen`), from that leg on.
  */
 import { z } from 'zod';
-import { TABLES, type Warehouse } from '../warehouse/warehouse.js';
+import { defineQuery, TABLES, type Warehouse } from '../warehouse/warehouse.js';
 import type { Finding } from './types.js';
 
 /** A reported place this far from its IP's lookup disagrees with it (a city guess is off by tens of km, a regional VPN by hundreds). */
@@ -87,6 +87,89 @@ const DISPUTE_GROUP = `ip_text, reported_country, reported_city, reported_lat, r
 const keyRow = z.object({ i: num, reported_by: z.string(), events: num });
 const batchDisputeRow = disputeRow.extend({ i: num });
 
+type BatchType = keyof typeof BATCH;
+const BATCH_TYPES = Object.keys(BATCH) as BatchType[];
+const byBatchType = <T>(make: (type: BatchType) => T) => Object.fromEntries(BATCH_TYPES.map((type) => [type, make(type)])) as Record<BatchType, T>;
+
+const batchParams = z.object({
+  subjects: z.array(z.string()),
+  ids: z.array(z.number().int().nonnegative()),
+  of: z.array(z.string()),
+  froms: z.array(z.number().int()),
+  tos: z.array(z.number().int()),
+  from: z.date(),
+  to: z.date(),
+});
+
+/** Each finding's span, joined to its subject's events, which are read once for all. */
+const SPANS_SQL = `SELECT arrayJoin(arrayZip({ids:Array(UInt32)}, {of:Array(String)}, {froms:Array(Int64)}, {tos:Array(Int64)})) AS s,
+                             s.1 AS i, s.2 AS subject, s.3 AS span_from, s.4 AS span_to`;
+
+/** A subject type's events in the batch's span, with these columns (and an extra condition). */
+function batchEventsSql(type: BatchType, columns: string, extra = ''): string {
+  const { key, filter } = BATCH[type];
+  return `SELECT ${key} AS subject, toUnixTimestamp64Milli(ts) AS at, ${columns}
+       FROM ${TABLES.usageEvents}
+       WHERE ${filter} AND ts >= {from:DateTime64(3)} AND ts <= {to:DateTime64(3)}${extra}`;
+}
+
+/** Per finding (i), the keys that reported its events, most events first. */
+const batchKeys = byBatchType((type) =>
+  defineQuery({
+    name: `provenance_keys_${type}`,
+    sql: `SELECT f.i AS i, e.reported_by AS reported_by, count() AS events
+         FROM (${batchEventsSql(type, 'reported_by')}) AS e INNER JOIN (${SPANS_SQL}) AS f ON e.subject = f.subject
+         WHERE e.at >= f.span_from AND e.at <= f.span_to
+         GROUP BY i, reported_by ORDER BY i, events DESC, reported_by`,
+    params: batchParams,
+    row: keyRow,
+  }),
+);
+
+/** Per finding (i), the reported places their IPs' lookups contradict, the busiest first. */
+const batchDisputes = byBatchType((type) =>
+  defineQuery({
+    name: `provenance_disputes_${type}`,
+    sql: `SELECT f.i AS i, e.reported_by AS reported_by, ${DISPUTE_GROUP.split(',').map((c) => `e.${c.trim()} AS ${c.trim()}`).join(', ')}, count() AS events
+         FROM (${batchEventsSql(type, `reported_by, ${DISPUTE_COLUMNS}`, ` AND ${DISPUTED_SQL}`)}) AS e INNER JOIN (${SPANS_SQL}) AS f ON e.subject = f.subject
+         WHERE e.at >= f.span_from AND e.at <= f.span_to
+         GROUP BY i, reported_by, ${DISPUTE_GROUP}
+         ORDER BY i, events DESC LIMIT ${MAX_DISPUTES} BY i`,
+    params: batchParams,
+    row: batchDisputeRow,
+  }),
+);
+
+const SUBJECT_TYPES = Object.keys(SUBJECT_SQL) as Finding['subject_type'][];
+const bySubjectType = <T>(make: (type: Finding['subject_type']) => T) =>
+  Object.fromEntries(SUBJECT_TYPES.map((type) => [type, make(type)])) as Record<Finding['subject_type'], T>;
+const oneParams = z.object({ subject: z.string(), from: z.date(), to: z.date() });
+const oneWhere = (type: Finding['subject_type']) => `${SUBJECT_SQL[type]} AND ts >= {from:DateTime64(3)} AND ts <= {to:DateTime64(3)}`;
+
+/** One subject's reporting keys, most events first. */
+const oneKeys = bySubjectType((type) =>
+  defineQuery({
+    name: `provenance_keys_one_${type}`,
+    sql: `SELECT reported_by, count() AS events FROM ${TABLES.usageEvents} WHERE ${oneWhere(type)} GROUP BY reported_by ORDER BY events DESC, reported_by`,
+    params: oneParams,
+    row: z.object({ reported_by: z.string(), events: num }),
+  }),
+);
+
+/** One subject's disputed places, the busiest first. */
+const oneDisputes = bySubjectType((type) =>
+  defineQuery({
+    name: `provenance_disputes_one_${type}`,
+    sql: `SELECT reported_by, ${DISPUTE_COLUMNS}, count() AS events
+       FROM ${TABLES.usageEvents}
+       WHERE ${oneWhere(type)} AND ${DISPUTED_SQL}
+       GROUP BY reported_by, ${DISPUTE_GROUP}
+       ORDER BY events DESC LIMIT ${MAX_DISPUTES}`,
+    params: oneParams,
+    row: disputeRow,
+  }),
+);
+
 /**
  * Adds `reported_by` and `place_disputes` to each finding's evidence (in place). Two
  * statements per subject type, whatever the number of findings: a tick with a thousand
@@ -107,7 +190,6 @@ export async function attachProvenance(warehouse: Warehouse, findings: Finding[]
       }
       continue;
     }
-    const { key, filter } = BATCH[type];
     const spans = indices.map((i) => evidenceSpan(findings[i]!));
     const params = {
       subjects: [...new Set(indices.map((i) => findings[i]!.subject))],
@@ -118,34 +200,10 @@ export async function attachProvenance(warehouse: Warehouse, findings: Finding[]
       from: new Date(Math.min(...spans.map((s) => s.from.getTime()))),
       to: new Date(Math.max(...spans.map((s) => s.to.getTime()))),
     };
-    // Each finding's span, joined to its subject's events, which are read once for all.
-    const spansSql = `SELECT arrayJoin(arrayZip({ids:Array(UInt32)}, {of:Array(String)}, {froms:Array(Int64)}, {tos:Array(Int64)})) AS s,
-                             s.1 AS i, s.2 AS subject, s.3 AS span_from, s.4 AS span_to`;
-    const events = (columns: string, extra = '') =>
-      `SELECT ${key} AS subject, toUnixTimestamp64Milli(ts) AS at, ${columns}
-       FROM ${TABLES.usageEvents}
-       WHERE ${filter} AND ts >= {from:DateTime64(3)} AND ts <= {to:DateTime64(3)}${extra}`;
-    for (const r of keyRow.array().parse(
-      await warehouse.query(
-        `SELECT f.i AS i, e.reported_by AS reported_by, count() AS events
-         FROM (${events('reported_by')}) AS e INNER JOIN (${spansSql}) AS f ON e.subject = f.subject
-         WHERE e.at >= f.span_from AND e.at <= f.span_to
-         GROUP BY i, reported_by ORDER BY i, events DESC, reported_by`,
-        params,
-      ),
-    )) {
+    for (const r of await batchKeys[type](warehouse, params)) {
       keys.set(r.i, [...(keys.get(r.i) ?? []), r]);
     }
-    for (const r of batchDisputeRow.array().parse(
-      await warehouse.query(
-        `SELECT f.i AS i, e.reported_by AS reported_by, ${DISPUTE_GROUP.split(',').map((c) => `e.${c.trim()} AS ${c.trim()}`).join(', ')}, count() AS events
-         FROM (${events(`reported_by, ${DISPUTE_COLUMNS}`, ` AND ${DISPUTED_SQL}`)}) AS e INNER JOIN (${spansSql}) AS f ON e.subject = f.subject
-         WHERE e.at >= f.span_from AND e.at <= f.span_to
-         GROUP BY i, reported_by, ${DISPUTE_GROUP}
-         ORDER BY i, events DESC LIMIT ${MAX_DISPUTES} BY i`,
-        params,
-      ),
-    )) {
+    for (const r of await batchDisputes[type](warehouse, params)) {
       disputes.set(r.i, [...(disputes.get(r.i) ?? []), r]);
     }
   }
@@ -167,26 +225,8 @@ export async function attachProvenance(warehouse: Warehouse, findings: Finding[]
 /** One finding's reporters and disputes (network subjects). */
 async function provenanceOf(warehouse: Warehouse, f: Finding) {
   const { from, to } = evidenceSpan(f);
-  const where = `${SUBJECT_SQL[f.subject_type]} AND ts >= {from:DateTime64(3)} AND ts <= {to:DateTime64(3)}`;
   const params = { subject: f.subject, from, to };
-  const keys = z
-    .object({ reported_by: z.string(), events: num })
-    .array()
-    .parse(
-      await warehouse.query(
-        `SELECT reported_by, count() AS events FROM ${TABLES.usageEvents} WHERE ${where} GROUP BY reported_by ORDER BY events DESC, reported_by`,
-        params,
-      ),
-    );
-  const disputes = disputeRow.array().parse(
-    await warehouse.query(
-      `SELECT reported_by, ${DISPUTE_COLUMNS}, count() AS events
-       FROM ${TABLES.usageEvents}
-       WHERE ${where} AND ${DISPUTED_SQL}
-       GROUP BY reported_by, ${DISPUTE_GROUP}
-       ORDER BY events DESC LIMIT ${MAX_DISPUTES}`,
-      params,
-    ),
-  );
+  const keys = await oneKeys[f.subject_type](warehouse, params);
+  const disputes = await oneDisputes[f.subject_type](warehouse, params);
   return { keys, disputes };
 }

@@ -6,8 +6,72 @@
  */
 import { median, medianAbsoluteDeviation, quantile } from 'simple-statistics';
 import { z } from 'zod';
-import { TABLES } from '../warehouse/warehouse.js';
-import { chTime, defineDetector, fmt, focusParams, focusSql, type Finding } from './types.js';
+import { defineQuery, TABLES } from '../warehouse/warehouse.js';
+import { chTime, defineDetector, fmt, focusOf, focusParams, focusSql, withFocus, type Finding } from './types.js';
+
+const uint = z.number().int().nonnegative();
+
+/** Each token's busiest minute per window in the range, when it reaches the minimum rate. */
+const observedRows = defineQuery({
+  name: 'rate_spike_observed',
+  sql: (params) => `SELECT token_fingerprint, toString(toStartOfInterval(minute, toIntervalSecond({w:UInt32}))) AS win,
+                  max(c) AS peak, toString(argMax(minute, c)) AS peak_minute, sum(c) AS total, anyLast(app) AS app_id, anyLast(usr) AS user_id
+           FROM (SELECT token_fingerprint, minute, sum(requests) AS c, anyLast(app_id) AS app, anyLast(user_id) AS usr
+                 FROM ${TABLES.usageToken1m}
+                 WHERE minute >= {from:DateTime64(3)} AND minute < {to:DateTime64(3)}${focusSql(focusOf(params), 'minute')}
+                 GROUP BY token_fingerprint, minute)
+           GROUP BY token_fingerprint, win
+           HAVING peak >= {min_rate:UInt32}`,
+  params: withFocus({ w: uint, from: z.date(), to: z.date(), min_rate: uint }),
+  row: z.object({
+    token_fingerprint: z.string(),
+    win: z.string(),
+    peak: z.coerce.number(),
+    peak_minute: z.string(),
+    total: z.coerce.number(),
+    app_id: z.string(),
+    user_id: z.string(),
+  }),
+});
+
+const historyParams = {
+  peaks: z.array(uint),
+  bfrom: z.date(),
+  from: z.date(),
+  min_minutes: uint,
+  old_enough: z.date(),
+  ratio: z.number(),
+};
+
+/** The tokens' per-minute counts over the baseline, as (count, minutes with that count), for those that spike (see detect). */
+const tokenHistoryRows = defineQuery({
+  name: 'rate_spike_token_history',
+  sql: `SELECT token_fingerprint, {ratio:Float64} * max(c) <= {peaks:Array(UInt64)}[indexOf({fps:Array(String)}, token_fingerprint)] AS spiking,
+                  if(spiking, groupArray(c), []) AS counts, if(spiking, groupArray(n), []) AS minutes
+           FROM (SELECT token_fingerprint, c, count() AS n, min(minute) AS first
+                 FROM (SELECT token_fingerprint, minute, requests AS c FROM ${TABLES.usageToken1m} FINAL
+                       WHERE token_fingerprint IN {fps:Array(String)} AND minute >= {bfrom:DateTime64(3)} AND minute < {from:DateTime64(3)})
+                 GROUP BY token_fingerprint, c)
+           GROUP BY token_fingerprint
+           HAVING sum(n) >= {min_minutes:UInt32} AND min(first) <= {old_enough:DateTime64(3)}`,
+  params: z.object({ fps: z.array(z.string()), ...historyParams }),
+  row: z.object({ token_fingerprint: z.string(), spiking: z.coerce.number(), counts: z.array(z.number()), minutes: z.array(z.number()) }),
+});
+
+/** The same over all of a user's tokens, minute by minute, for users whose fresh token spikes. */
+const userHistoryRows = defineQuery({
+  name: 'rate_spike_user_history',
+  sql: `SELECT user_id, groupArray(c) AS counts, groupArray(n) AS minutes
+             FROM (SELECT user_id, c, count() AS n, min(minute) AS first
+                   FROM (SELECT user_id, minute, requests AS c FROM ${TABLES.usageUser1m} FINAL
+                         WHERE user_id IN {users:Array(String)} AND minute >= {bfrom:DateTime64(3)} AND minute < {from:DateTime64(3)})
+                   GROUP BY user_id, c)
+             GROUP BY user_id
+             HAVING sum(n) >= {min_minutes:UInt32} AND min(first) <= {old_enough:DateTime64(3)}
+                AND {ratio:Float64} * max(c) <= {peaks:Array(UInt64)}[indexOf({users:Array(String)}, user_id)]`,
+  params: z.object({ users: z.array(z.string()), ...historyParams }),
+  row: z.object({ user_id: z.string(), counts: z.array(z.number()), minutes: z.array(z.number()) }),
+});
 
 /** Per-minute counts sent as (count, minutes with that count), expanded. */
 function expand(h: { counts: number[]; minutes: number[] }): number[] {
@@ -31,30 +95,7 @@ export const rateSpike = defineDetector({
   },
   async detect({ warehouse, range, t }) {
     const windowS = range.windowMs / 1000;
-    const observed = z
-      .object({
-        token_fingerprint: z.string(),
-        win: z.string(),
-        peak: z.coerce.number(),
-        peak_minute: z.string(),
-        total: z.coerce.number(),
-        app_id: z.string(),
-        user_id: z.string(),
-      })
-      .array()
-      .parse(
-        await warehouse.query(
-          `SELECT token_fingerprint, toString(toStartOfInterval(minute, toIntervalSecond({w:UInt32}))) AS win,
-                  max(c) AS peak, toString(argMax(minute, c)) AS peak_minute, sum(c) AS total, anyLast(app) AS app_id, anyLast(usr) AS user_id
-           FROM (SELECT token_fingerprint, minute, sum(requests) AS c, anyLast(app_id) AS app, anyLast(user_id) AS usr
-                 FROM ${TABLES.usageToken1m}
-                 WHERE minute >= {from:DateTime64(3)} AND minute < {to:DateTime64(3)}${focusSql(range, 'minute')}
-                 GROUP BY token_fingerprint, minute)
-           GROUP BY token_fingerprint, win
-           HAVING peak >= {min_rate:UInt32}`,
-          { w: windowS, from: range.from, to: range.to, min_rate: t.MIN_RATE_PER_MIN, ...focusParams(range) },
-        ),
-      );
+    const observed = await observedRows(warehouse, { w: windowS, from: range.from, to: range.to, min_rate: t.MIN_RATE_PER_MIN, ...focusParams(range) });
     if (observed.length === 0) return [];
 
     // One read of the week: in the engine, of the tokens with history enough, only those whose
@@ -66,30 +107,15 @@ export const rateSpike = defineDetector({
     const oldEnough = new Date(range.from.getTime() - t.MIN_HISTORY_HOURS * 3_600_000);
     const peaks = new Map<string, number>();
     for (const o of observed) peaks.set(o.token_fingerprint, Math.max(o.peak, peaks.get(o.token_fingerprint) ?? 0));
-    const history = z
-      .object({ token_fingerprint: z.string(), spiking: z.coerce.number(), counts: z.array(z.number()), minutes: z.array(z.number()) })
-      .array()
-      .parse(
-        await warehouse.query(
-          `SELECT token_fingerprint, {ratio:Float64} * max(c) <= {peaks:Array(UInt64)}[indexOf({fps:Array(String)}, token_fingerprint)] AS spiking,
-                  if(spiking, groupArray(c), []) AS counts, if(spiking, groupArray(n), []) AS minutes
-           FROM (SELECT token_fingerprint, c, count() AS n, min(minute) AS first
-                 FROM (SELECT token_fingerprint, minute, requests AS c FROM ${TABLES.usageToken1m} FINAL
-                       WHERE token_fingerprint IN {fps:Array(String)} AND minute >= {bfrom:DateTime64(3)} AND minute < {from:DateTime64(3)})
-                 GROUP BY token_fingerprint, c)
-           GROUP BY token_fingerprint
-           HAVING sum(n) >= {min_minutes:UInt32} AND min(first) <= {old_enough:DateTime64(3)}`,
-          {
-            fps: [...peaks.keys()],
-            peaks: [...peaks.values()],
-            bfrom,
-            from: range.from,
-            min_minutes: t.MIN_HISTORY_MINUTES,
-            old_enough: oldEnough,
-            ratio: t.MIN_RATIO_TO_PEAK,
-          },
-        ),
-      );
+    const history = await tokenHistoryRows(warehouse, {
+      fps: [...peaks.keys()],
+      peaks: [...peaks.values()],
+      bfrom,
+      from: range.from,
+      min_minutes: t.MIN_HISTORY_MINUTES,
+      old_enough: oldEnough,
+      ratio: t.MIN_RATIO_TO_PEAK,
+    });
     // Tokens with an established history of their own; only those whose peak at least
     // doubles their previous one came with their counts.
     const established = new Set(history.map((h) => h.token_fingerprint));
@@ -105,30 +131,15 @@ export const rateSpike = defineDetector({
     }
     const users = new Map<string, number[]>();
     if (userPeaks.size > 0) {
-      const rows = z
-        .object({ user_id: z.string(), counts: z.array(z.number()), minutes: z.array(z.number()) })
-        .array()
-        .parse(
-          await warehouse.query(
-            `SELECT user_id, groupArray(c) AS counts, groupArray(n) AS minutes
-             FROM (SELECT user_id, c, count() AS n, min(minute) AS first
-                   FROM (SELECT user_id, minute, requests AS c FROM ${TABLES.usageUser1m} FINAL
-                         WHERE user_id IN {users:Array(String)} AND minute >= {bfrom:DateTime64(3)} AND minute < {from:DateTime64(3)})
-                   GROUP BY user_id, c)
-             GROUP BY user_id
-             HAVING sum(n) >= {min_minutes:UInt32} AND min(first) <= {old_enough:DateTime64(3)}
-                AND {ratio:Float64} * max(c) <= {peaks:Array(UInt64)}[indexOf({users:Array(String)}, user_id)]`,
-            {
-              users: [...userPeaks.keys()],
-              peaks: [...userPeaks.values()],
-              bfrom,
-              from: range.from,
-              min_minutes: t.MIN_HISTORY_MINUTES,
-              old_enough: oldEnough,
-              ratio: t.MIN_RATIO_TO_PEAK,
-            },
-          ),
-        );
+      const rows = await userHistoryRows(warehouse, {
+        users: [...userPeaks.keys()],
+        peaks: [...userPeaks.values()],
+        bfrom,
+        from: range.from,
+        min_minutes: t.MIN_HISTORY_MINUTES,
+        old_enough: oldEnough,
+        ratio: t.MIN_RATIO_TO_PEAK,
+      });
       for (const r of rows) users.set(r.user_id, expand({ counts: r.counts, minutes: r.minutes }));
     }
     const baselineOf = (o: (typeof observed)[number]): { values: number[]; of: 'token' | 'user' } | undefined => {

@@ -3,35 +3,15 @@
  * reach the gateways: the enforcement point is not enforcing.
  */
 import { z } from 'zod';
-import { TABLES } from '../warehouse/warehouse.js';
-import { chTime, defineDetector, fmt, focusParams, focusSql, type Finding } from './types.js';
+import { defineQuery, TABLES } from '../warehouse/warehouse.js';
+import { chTime, defineDetector, fmt, focusOf, focusParams, focusSql, withFocus, type Finding } from './types.js';
 
-export const revokedUse = defineDetector({
+/** The revoked tokens among those used in the range (minute rollup), then the raw rows of those tokens only. */
+const acceptedAfterRevocation = defineQuery({
   name: 'revoked_use',
-  description: 'a revoked token still gets 2xx responses (the gateway does not enforce)',
-  thresholds: {
-    GRACE_SECONDS: { value: 60, reason: 'gateways learn of a revocation within seconds; a minute absorbs clock skew and requests in flight' },
-  },
-  async detect({ warehouse, range, t }) {
-    const windowS = range.windowMs / 1000;
-    const rows = z
-      .object({
-        token_fingerprint: z.string(),
-        win: z.string(),
-        accepted: z.coerce.number(),
-        first_ts: z.string(),
-        revoked_at: z.string(),
-        gateways: z.array(z.string()),
-        ips: z.array(z.string()),
-        paths: z.array(z.string()),
-        app_id: z.string(),
-        user_id: z.string(),
-      })
-      .array()
-      .parse(
-        // The revoked tokens among those used in the range (minute rollup), then the raw rows of those tokens only.
-        await warehouse.query(
-          `WITH revoked AS (
+  sql: (params) => {
+    const range = focusOf(params);
+    return `WITH revoked AS (
              SELECT token_fingerprint, min(ts) AS revoked_at FROM ${TABLES.tokenEvents}
              WHERE event = 'revoked' AND token_fingerprint IN (
                SELECT token_fingerprint FROM ${TABLES.usageToken1m}
@@ -46,10 +26,32 @@ export const revokedUse = defineDetector({
            WHERE u.token_fingerprint IN (SELECT token_fingerprint FROM revoked)
              AND u.ts >= {from:DateTime64(3)} AND u.ts < {to:DateTime64(3)} AND u.status BETWEEN 200 AND 299
              AND u.ts > r.revoked_at + toIntervalSecond({grace:UInt32})${focusSql(range, 'u.ts', 'u.token_fingerprint')}
-           GROUP BY token_fingerprint, win`,
-          { w: windowS, from: range.from, to: range.to, grace: t.GRACE_SECONDS, ...focusParams(range) },
-        ),
-      );
+           GROUP BY token_fingerprint, win`;
+  },
+  params: withFocus({ w: z.number().int().positive(), from: z.date(), to: z.date(), grace: z.number().int().nonnegative() }),
+  row: z.object({
+    token_fingerprint: z.string(),
+    win: z.string(),
+    accepted: z.coerce.number(),
+    first_ts: z.string(),
+    revoked_at: z.string(),
+    gateways: z.array(z.string()),
+    ips: z.array(z.string()),
+    paths: z.array(z.string()),
+    app_id: z.string(),
+    user_id: z.string(),
+  }),
+});
+
+export const revokedUse = defineDetector({
+  name: 'revoked_use',
+  description: 'a revoked token still gets 2xx responses (the gateway does not enforce)',
+  thresholds: {
+    GRACE_SECONDS: { value: 60, reason: 'gateways learn of a revocation within seconds; a minute absorbs clock skew and requests in flight' },
+  },
+  async detect({ warehouse, range, t }) {
+    const windowS = range.windowMs / 1000;
+    const rows = await acceptedAfterRevocation(warehouse, { w: windowS, from: range.from, to: range.to, grace: t.GRACE_SECONDS, ...focusParams(range) });
     return rows.map((r): Finding => {
       const start = chTime(r.win);
       const revokedAt = chTime(r.revoked_at);

@@ -12,7 +12,7 @@
  * sprayed, and each of those addresses is flagged as part of the campaign (campaigns()).
  */
 import { z } from 'zod';
-import { TABLES, type Warehouse } from '../warehouse/warehouse.js';
+import { defineQuery, TABLES, type Warehouse } from '../warehouse/warehouse.js';
 import { moves } from './networks.js';
 import { fmt, windowStart, type DetectionRange, type Finding } from './types.js';
 
@@ -59,18 +59,17 @@ const row = z.object({
 });
 type Row = z.infer<typeof row>;
 
-export async function stuffing(warehouse: Warehouse, range: DetectionRange, t: StuffingThresholds): Promise<Finding[]> {
-  const spanMs = t.IP_WINDOW_MINUTES * 60_000;
-  const since = new Date(range.from.getTime() - spanMs);
-  // Candidates from the hourly address rollup: addresses failing at least as often as the
-  // credentials they need, mostly failing, in the hours the sliding hour can reach; and all
-  // failing addresses of a /24 or /48 whose addresses together do.
-  const candidates = z
-    .object({ ip: z.string() })
-    .array()
-    .parse(
-      await warehouse.query(
-        `SELECT arrayJoin(ips) AS ip FROM (
+const uint = z.number().int().nonnegative();
+const fingerprints = z.object({ token_fingerprint: z.string() });
+
+/**
+ * Candidates from the hourly address rollup: addresses failing at least as often as the
+ * credentials they need, mostly failing, in the hours the sliding hour can reach; and all
+ * failing addresses of a /24 or /48 whose addresses together do.
+ */
+const candidateRows = defineQuery({
+  name: 'stuffing_candidates',
+  sql: `SELECT arrayJoin(ips) AS ip FROM (
            SELECT groupArray(value) AS ips, max(f) AS most, sum(f) AS all_failures, count() AS addresses FROM (
              SELECT value, sum(auth_failures) AS f, sum(requests) AS r,
                     if(position(value, '.') > 0, replaceRegexpOne(value, '[.][0-9]+$', ''),
@@ -81,23 +80,17 @@ export async function stuffing(warehouse: Warehouse, range: DetectionRange, t: S
              HAVING f > 0 AND f >= {ratio:Float64} * r)
            GROUP BY net
            HAVING most >= {min:UInt32} OR (addresses >= {min_addresses:UInt32} AND all_failures >= {net_min:UInt32}))`,
-        {
-          since,
-          to: range.to,
-          min: t.MIN_TOKENS_PER_IP,
-          net_min: 2 * t.MIN_TOKENS_PER_IP,
-          min_addresses: t.MIN_ADDRESSES_PER_NETWORK,
-          ratio: t.MIN_FAILURE_RATIO / 2,
-        },
-      ),
-    )
-    .map((r) => r.ip);
-  if (candidates.length === 0) return campaigns(warehouse, range, t, new Set());
-  // Their raw rows, per minute and credential (a token, or a user name tried with it). The
-  // tokens used in the span first (minute rollup): a condition on the primary key.
-  const rows = row.array().parse(
-    await warehouse.query(
-      `SELECT ${IP_TEXT} AS address, toUnixTimestamp(toStartOfMinute(ts)) * 1000 AS minute,
+  params: z.object({ since: z.date(), to: z.date(), min: uint, net_min: uint, min_addresses: uint, ratio: z.number() }),
+  row: z.object({ ip: z.string() }),
+});
+
+/**
+ * The candidates' raw rows, per minute and credential (a token, or a user name tried with
+ * it). The tokens used in the span first (minute rollup): a condition on the primary key.
+ */
+const candidateEvents = defineQuery({
+  name: 'stuffing_events',
+  sql: `SELECT ${IP_TEXT} AS address, toUnixTimestamp(toStartOfMinute(ts)) * 1000 AS minute,
               concat(token_fingerprint, '|', user_id) AS credential, token_fingerprint, user_id,
               countIf(status IN (401, 403)) AS failures, count() AS total, anyLast(toString(app_id)) AS app_id,
               anyLast(asn) AS asn, anyLast(toString(asn_org)) AS asn_org, groupUniqArrayIf(2)(status, status IN (401, 403)) AS statuses
@@ -106,9 +99,35 @@ export async function stuffing(warehouse: Warehouse, range: DetectionRange, t: S
                SELECT token_fingerprint FROM ${TABLES.usageToken1m} WHERE minute >= toStartOfMinute({since:DateTime64(3)}) AND minute < {to:DateTime64(3)})
          AND ts >= {since:DateTime64(3)} AND ts < {to:DateTime64(3)} AND ip IN {ips:Array(IPv6)}
        GROUP BY address, minute, token_fingerprint, user_id`,
-      { since, to: range.to, ips: candidates },
-    ),
-  );
+  params: z.object({ since: z.date(), to: z.date(), ips: z.array(z.string()) }),
+  row,
+});
+
+/** Of the tried tokens, those that got a response other than 401/403 over the baseline. */
+const workedRows = defineQuery({
+  name: 'stuffing_worked',
+  sql: `SELECT token_fingerprint FROM ${TABLES.usageToken1d}
+           WHERE token_fingerprint IN {fps:Array(String)} AND day >= toDate({bfrom:DateTime64(3)})
+           GROUP BY token_fingerprint HAVING sum(requests) > sum(auth_failures)`,
+  params: z.object({ fps: z.array(z.string()), bfrom: z.date() }),
+  row: fingerprints,
+});
+
+export async function stuffing(warehouse: Warehouse, range: DetectionRange, t: StuffingThresholds): Promise<Finding[]> {
+  const spanMs = t.IP_WINDOW_MINUTES * 60_000;
+  const since = new Date(range.from.getTime() - spanMs);
+  const candidates = (
+    await candidateRows(warehouse, {
+      since,
+      to: range.to,
+      min: t.MIN_TOKENS_PER_IP,
+      net_min: 2 * t.MIN_TOKENS_PER_IP,
+      min_addresses: t.MIN_ADDRESSES_PER_NETWORK,
+      ratio: t.MIN_FAILURE_RATIO / 2,
+    })
+  ).map((r) => r.ip);
+  if (candidates.length === 0) return campaigns(warehouse, range, t, new Set());
+  const rows = await candidateEvents(warehouse, { since, to: range.to, ips: candidates });
   const byIp = group(rows, (r) => r.address);
   const byNetwork = group(rows, (r) => networkOf(r.address));
 
@@ -150,18 +169,7 @@ export async function stuffing(warehouse: Warehouse, range: DetectionRange, t: S
   // 401/403 in the history (a NAT's expired sessions worked yesterday).
   const tried = [...new Set(hits.flatMap((h) => h.failing.map((r) => r.token_fingerprint)))];
   const worked = new Set(
-    z
-      .object({ token_fingerprint: z.string() })
-      .array()
-      .parse(
-        await warehouse.query(
-          `SELECT token_fingerprint FROM ${TABLES.usageToken1d}
-           WHERE token_fingerprint IN {fps:Array(String)} AND day >= toDate({bfrom:DateTime64(3)})
-           GROUP BY token_fingerprint HAVING sum(requests) > sum(auth_failures)`,
-          { fps: tried, bfrom: new Date(range.from.getTime() - t.BASELINE_DAYS * 86_400_000) },
-        ),
-      )
-      .map((r) => r.token_fingerprint),
+    (await workedRows(warehouse, { fps: tried, bfrom: new Date(range.from.getTime() - t.BASELINE_DAYS * 86_400_000) })).map((r) => r.token_fingerprint),
   );
 
   const findings: Finding[] = [];
@@ -229,32 +237,22 @@ const campaignRow = z.object({
   asn_org: z.string(),
 });
 
-/**
- * Addresses that tried, in this range, a credential that never worked and that was refused
- * from at least CAMPAIGN_MIN_ADDRESSES addresses over the last CAMPAIGN_HOURS, none of which
- * got in with it (`flagged`: subjects already raised by the per-place rules).
- */
-async function campaigns(warehouse: Warehouse, range: DetectionRange, t: StuffingThresholds, flagged: Set<string>): Promise<Finding[]> {
-  const since = new Date(range.to.getTime() - t.CAMPAIGN_HOURS * 3_600_000);
-  // Credentials refused in this range that never got anything but 401/403 over the baseline.
-  const sprayed = z
-    .object({ token_fingerprint: z.string() })
-    .array()
-    .parse(
-      await warehouse.query(
-        `SELECT token_fingerprint FROM ${TABLES.usageToken1d}
+/** Credentials refused in this range that never got anything but 401/403 over the baseline. */
+const sprayedRows = defineQuery({
+  name: 'stuffing_sprayed',
+  sql: `SELECT token_fingerprint FROM ${TABLES.usageToken1d}
          WHERE day >= toDate({bfrom:DateTime64(3)}) AND token_fingerprint IN (
            SELECT token_fingerprint FROM ${TABLES.usageToken1m}
            WHERE minute >= toStartOfMinute({from:DateTime64(3)}) AND minute < {to:DateTime64(3)} AND auth_failures > 0)
          GROUP BY token_fingerprint HAVING sum(requests) = sum(auth_failures)`,
-        { from: range.from, to: range.to, bfrom: new Date(range.from.getTime() - t.BASELINE_DAYS * 86_400_000) },
-      ),
-    )
-    .map((r) => r.token_fingerprint);
-  if (sprayed.length === 0) return [];
-  const rows = campaignRow.array().parse(
-    await warehouse.query(
-      `SELECT ${IP_TEXT} AS address, token_fingerprint, anyLast(user_id) AS user_id,
+  params: z.object({ from: z.date(), to: z.date(), bfrom: z.date() }),
+  row: fingerprints,
+});
+
+/** Each address's tries with those credentials since the campaign span began. */
+const campaignEvents = defineQuery({
+  name: 'stuffing_campaign_events',
+  sql: `SELECT ${IP_TEXT} AS address, token_fingerprint, anyLast(user_id) AS user_id,
               countIf(status IN (401, 403)) AS failures, countIf(status NOT IN (401, 403)) AS accepted,
               toUnixTimestamp64Milli(minIf(ts, status IN (401, 403))) AS first_failure,
               toUnixTimestamp64Milli(maxIf(ts, status IN (401, 403))) AS last_failure,
@@ -262,9 +260,22 @@ async function campaigns(warehouse: Warehouse, range: DetectionRange, t: Stuffin
        FROM ${TABLES.usageEvents}
        WHERE token_fingerprint IN {fps:Array(String)} AND ts >= {since:DateTime64(3)} AND ts < {to:DateTime64(3)}
        GROUP BY address, token_fingerprint`,
-      { fps: sprayed, since, to: range.to },
-    ),
+  params: z.object({ fps: z.array(z.string()), since: z.date(), to: z.date() }),
+  row: campaignRow,
+});
+
+/**
+ * Addresses that tried, in this range, a credential that never worked and that was refused
+ * from at least CAMPAIGN_MIN_ADDRESSES addresses over the last CAMPAIGN_HOURS, none of which
+ * got in with it (`flagged`: subjects already raised by the per-place rules).
+ */
+async function campaigns(warehouse: Warehouse, range: DetectionRange, t: StuffingThresholds, flagged: Set<string>): Promise<Finding[]> {
+  const since = new Date(range.to.getTime() - t.CAMPAIGN_HOURS * 3_600_000);
+  const sprayed = (await sprayedRows(warehouse, { from: range.from, to: range.to, bfrom: new Date(range.from.getTime() - t.BASELINE_DAYS * 86_400_000) })).map(
+    (r) => r.token_fingerprint,
   );
+  if (sprayed.length === 0) return [];
+  const rows = await campaignEvents(warehouse, { fps: sprayed, since, to: range.to });
   // A credential's campaign: the addresses refused with it, when none got in with it.
   const byCredential = group(rows.map((r) => ({ ...r, minute: r.first_failure })), (r) => r.token_fingerprint);
   const members = new Map<string, (typeof rows)[number][]>();

@@ -3,6 +3,7 @@
  * rollups) and returns findings, each for one subject and one window. Every threshold is
  * a named constant with a one-line reason, overridable in the config.
  */
+import { z } from 'zod';
 import type { DetectorName } from '../config.js';
 import type { Warehouse } from '../warehouse/warehouse.js';
 
@@ -61,7 +62,7 @@ const prefixed = (token: string) => `left(${token}, ${PREFIX})`;
  * tokens. `time` is the row's time column, `token` its token expression; bind
  * focusParams(range).
  */
-export function focusSql(range: DetectionRange, time: string, token = 'token_fingerprint'): string {
+export function focusSql(range: Focus, time: string, token = 'token_fingerprint'): string {
   return range.recheck ? ` AND ${focusCondition(range, time, token)}` : '';
 }
 
@@ -69,7 +70,7 @@ export function focusSql(range: DetectionRange, time: string, token = 'token_fin
  * The same condition as an expression (`1` without a recheck), for queries that read more
  * rows than the focus keeps and judge a group by whether any of its rows is in focus.
  */
-export function focusCondition(range: DetectionRange, time: string, token = 'token_fingerprint'): string {
+export function focusCondition(range: Focus, time: string, token = 'token_fingerprint'): string {
   if (!range.recheck) return '1';
   const late = range.recheck.windows.map(
     (_, i) => `(${time} >= {recheck_from_${i}:DateTime64(3)} AND ${time} < {recheck_to_${i}:DateTime64(3)} AND ${prefixed(token)} IN {recheck_tokens_${i}:Array(String)})`,
@@ -78,7 +79,7 @@ export function focusCondition(range: DetectionRange, time: string, token = 'tok
 }
 
 /** The same for detectors that judge a token over more than its window: all windows of a late token. */
-export function focusTokensSql(range: DetectionRange, time: string, token = 'token_fingerprint'): string {
+export function focusTokensSql(range: Focus, time: string, token = 'token_fingerprint'): string {
   return range.recheck ? ` AND (${time} >= {recheck_before:DateTime64(3)} OR ${lateTokenSql(token)})` : '';
 }
 
@@ -87,16 +88,56 @@ export function lateTokenSql(token = 'token_fingerprint'): string {
   return `${prefixed(token)} IN {recheck_tokens:Array(String)}`;
 }
 
-export function focusParams(range: DetectionRange): Record<string, unknown> {
+export function focusParams(range: DetectionRange): FocusParams {
   if (!range.recheck) return {};
   const cut = (tokens: string[]) => [...new Set(tokens.map((t) => t.slice(0, PREFIX)))];
-  const params: Record<string, unknown> = { recheck_before: range.recheck.before, recheck_tokens: cut(range.recheck.tokens) };
+  const params: FocusParams = { recheck_before: range.recheck.before, recheck_tokens: cut(range.recheck.tokens) };
   range.recheck.windows.forEach((w, i) => {
     params[`recheck_from_${i}`] = w.start;
     params[`recheck_to_${i}`] = new Date(w.start.getTime() + range.windowMs);
     params[`recheck_tokens_${i}`] = cut(w.tokens);
   });
   return params;
+}
+
+/** What the focus SQL depends on: whether there is a recheck, and how many earlier windows it has. */
+export interface Focus {
+  recheck?: { windows: readonly unknown[] };
+}
+
+/** The parameters focusParams() binds: recheck_before, recheck_tokens, and per window recheck_{from,to,tokens}_<i>. */
+export type FocusParams = { recheck_before?: Date; recheck_tokens?: string[] } & { [key: `recheck_${string}`]: Date | string[] | undefined };
+
+const FOCUS_WINDOW_PARAM = /^recheck_(?:from|to|tokens)_\d+$/;
+
+/**
+ * A defineQuery params schema: the query's own parameters and those of focusParams(range),
+ * each checked (a window's bounds are dates, its tokens strings; any other name is refused).
+ */
+export function withFocus<S extends z.ZodRawShape>(shape: S) {
+  const windowParam = z.union([z.date(), z.array(z.string())]);
+  return z
+    .looseObject(shape)
+    .extend({ recheck_before: z.date().optional(), recheck_tokens: z.array(z.string()).optional() })
+    .superRefine((params, ctx) => {
+      for (const [key, value] of Object.entries(params)) {
+        if (key in shape || key === 'recheck_before' || key === 'recheck_tokens') continue;
+        if (!FOCUS_WINDOW_PARAM.test(key)) ctx.addIssue({ code: 'custom', path: [key], message: 'not a parameter of this query' });
+        else if (!windowParam.safeParse(value).success) ctx.addIssue({ code: 'custom', path: [key], message: 'a recheck window bound is a date, its tokens strings' });
+      }
+      const windows = Object.keys(params).filter((key) => key.startsWith('recheck_from_')).length;
+      if (windows > 0 && params.recheck_before === undefined) ctx.addIssue({ code: 'custom', path: ['recheck_before'], message: 'a recheck window without recheck_before' });
+      for (let i = 0; i < windows; i++) {
+        if (!(`recheck_to_${i}` in params) || !(`recheck_tokens_${i}` in params)) ctx.addIssue({ code: 'custom', path: [`recheck_from_${i}`], message: 'an incomplete recheck window' });
+      }
+    });
+}
+
+/** The focus as a defineQuery SQL function sees it: from its checked parameters (withFocus). */
+export function focusOf(params: Record<string, unknown>): Focus {
+  if (params.recheck_before === undefined) return {};
+  const windows = Object.keys(params).filter((key) => key.startsWith('recheck_from_')).length;
+  return { recheck: { windows: Array.from({ length: windows }) } };
 }
 
 export interface DetectorRun<T extends Record<string, Threshold>> {
