@@ -5,7 +5,7 @@
  */
 import { createHash } from 'node:crypto';
 import { z } from 'zod';
-import type { DetectorName } from '../config.js';
+import { SEVERITIES, type DetectorName } from '../config.js';
 import { Conflict, NotFound } from '../errors.js';
 import { clickHouseTime, defineInsert, defineQuery, TABLES, toClickHouseTime, type Warehouse } from '../warehouse/warehouse.js';
 import { SEVERITY_ORDER, type Finding, type Severity } from './types.js';
@@ -22,7 +22,6 @@ export function flagId(detector: string, f: Pick<Finding, 'subject_type' | 'subj
 }
 
 const num = z.coerce.number();
-const SEVERITIES = ['low', 'medium', 'high', 'critical'] as const;
 export const flagRow = z.object({
   flag_id: z.string(),
   detector: z.string(),
@@ -63,24 +62,13 @@ export function presentFlag(row: FlagRow) {
 }
 export type Flag = ReturnType<typeof presentFlag>;
 
-/** One version of a flag's row (a review writes a newer one). */
+/** One version of a flag's row (a review writes a newer one): the columns flagRow reads, with times as written. */
 const insertFlags = defineInsert({
   table: TABLES.flags,
-  row: z.object({
-    flag_id: z.string(),
-    detector: z.string(),
-    subject_type: z.string(),
-    subject: z.string(),
-    token_fingerprint: z.string(),
-    app_id: z.string(),
-    user_id: z.string(),
+  row: flagRow.extend({
     window_start: clickHouseTime,
     window_end: clickHouseTime,
-    severity: z.enum(SEVERITIES),
     score: z.number(),
-    explanation: z.string(),
-    evidence: z.string(),
-    status: z.enum(FLAG_STATUSES),
     created_at: clickHouseTime,
     updated_at: clickHouseTime,
   }),

@@ -128,6 +128,8 @@ export async function stuffing(warehouse: Warehouse, range: DetectionRange, t: S
   ).map((r) => r.ip);
   if (candidates.length === 0) return campaigns(warehouse, range, t, new Set());
   const rows = await candidateEvents(warehouse, { since, to: range.to, ips: candidates });
+  // In time order, so each group is too (a hit's last failing row is its latest).
+  rows.sort((a, b) => a.minute - b.minute);
   const byIp = group(rows, (r) => r.address);
   const byNetwork = group(rows, (r) => networkOf(r.address));
 
@@ -277,7 +279,7 @@ async function campaigns(warehouse: Warehouse, range: DetectionRange, t: Stuffin
   if (sprayed.length === 0) return [];
   const rows = await campaignEvents(warehouse, { fps: sprayed, since, to: range.to });
   // A credential's campaign: the addresses refused with it, when none got in with it.
-  const byCredential = group(rows.map((r) => ({ ...r, minute: r.first_failure })), (r) => r.token_fingerprint);
+  const byCredential = group(rows, (r) => r.token_fingerprint);
   const members = new Map<string, (typeof rows)[number][]>();
   const shared = new Map<string, Set<string>>();
   for (const [credential, list] of byCredential) {
@@ -338,6 +340,5 @@ function group<T>(rows: T[], key: (r: T) => string): Map<string, T[]> {
     if (list) list.push(r);
     else out.set(k, [r]);
   }
-  for (const list of out.values()) list.sort((a, b) => (a as { minute: number }).minute - (b as { minute: number }).minute);
   return out;
 }
