@@ -48,6 +48,15 @@ describe('independent traffic: ground truth', () => {
     expect(bad).toEqual([]);
   });
 
+  it("an attack's revoked token is accepted only from the attack's start: what comes before is the benign owner's, and must be refused", () => {
+    const revokedAt = new Map<string, number>();
+    for (const e of traffic.lifecycle) if (e.event === 'revoked' && !revokedAt.has(e.token)) revokedAt.set(e.token, e.ts);
+    const bad = traffic.attacks.flatMap((a) =>
+      traffic.usage.filter((e) => a.tokens.includes(e.token) && revokedAt.has(e.token) && e.ts > revokedAt.get(e.token)! + 1_000 && e.ts < a.start && e.status < 400),
+    );
+    expect(bad.map((e) => `${e.token_type} at ${new Date(e.ts).toISOString()}`)).toEqual([]);
+  });
+
   it('no access token is used before it was issued', () => {
     const issuedAt = new Map<string, number>();
     for (const e of traffic.lifecycle) if (e.event === 'issued' && e.token_type === 'access_token') issuedAt.set(e.token, e.ts);

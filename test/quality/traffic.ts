@@ -519,6 +519,7 @@ class Generator {
         const hour = new Date(t).getUTCHours();
         const diurnal = 0.4 + 0.6 * Math.max(0, Math.sin(((hour - 6) / 24) * 2 * Math.PI));
         t += r.exp(MIN / (p.rate * diurnal));
+        if (t >= stopAt) break; // a revoked partner stops at its revocation; the leak that goes on is the attack's
         this.use(p.key, t, r.pick(p.ips), r, { user_agent: 'partner-sync/3.2 (+https://partner.example)', path: r.pick(READ_PATHS) });
       }
     }
