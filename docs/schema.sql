@@ -354,7 +354,8 @@ CREATE TABLE usage_principal_place_1h_v1
     `asn_org` SimpleAggregateFunction(anyLast, String),
     `requests` SimpleAggregateFunction(sum, UInt64),
     `first_seen` SimpleAggregateFunction(min, DateTime64(3, 'UTC')),
-    `last_seen` SimpleAggregateFunction(max, DateTime64(3, 'UTC'))
+    `last_seen` SimpleAggregateFunction(max, DateTime64(3, 'UTC')),
+    `refused` SimpleAggregateFunction(sum, UInt64) DEFAULT 0
 )
 ENGINE = AggregatingMergeTree
 PARTITION BY toYYYYMM(hour)
@@ -451,7 +452,8 @@ CREATE TABLE usage_token_place_1h_v1
     `user_id` SimpleAggregateFunction(anyLast, String),
     `requests` SimpleAggregateFunction(sum, UInt64),
     `first_seen` SimpleAggregateFunction(min, DateTime64(3, 'UTC')),
-    `last_seen` SimpleAggregateFunction(max, DateTime64(3, 'UTC'))
+    `last_seen` SimpleAggregateFunction(max, DateTime64(3, 'UTC')),
+    `refused` SimpleAggregateFunction(sum, UInt64) DEFAULT 0
 )
 ENGINE = AggregatingMergeTree
 PARTITION BY toYYYYMM(hour)
@@ -869,6 +871,7 @@ CREATE MATERIALIZED VIEW usage_principal_place_1h_mv TO usage_principal_place_1h
     `lon` Nullable(Float32),
     `asn_org` String,
     `requests` UInt64,
+    `refused` UInt64,
     `first_seen` DateTime64(3, 'UTC'),
     `last_seen` DateTime64(3, 'UTC')
 )
@@ -882,6 +885,7 @@ AS SELECT
     anyLast(lon) AS lon,
     anyLast(toString(asn_org)) AS asn_org,
     toUInt64(count()) AS requests,
+    toUInt64(countIf(status = 401)) AS refused,
     min(ts) AS first_seen,
     max(ts) AS last_seen
 FROM usage_events
@@ -1033,6 +1037,7 @@ CREATE MATERIALIZED VIEW usage_token_place_1h_mv TO usage_token_place_1h_v1
     `app_id` String,
     `user_id` String,
     `requests` UInt64,
+    `refused` UInt64,
     `first_seen` DateTime64(3, 'UTC'),
     `last_seen` DateTime64(3, 'UTC')
 )
@@ -1049,6 +1054,7 @@ AS SELECT
     anyLast(toString(app_id)) AS app_id,
     anyLast(user_id) AS user_id,
     toUInt64(count()) AS requests,
+    toUInt64(countIf(status = 401)) AS refused,
     min(ts) AS first_seen,
     max(ts) AS last_seen
 FROM usage_events

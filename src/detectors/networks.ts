@@ -32,6 +32,27 @@ const MOBILE_ORG =
 const MOBILE_ASNS = new Set([
   6167, 22394, // Verizon Wireless (Cellco), named "Verizon Business"
   20057, // AT&T Mobility, named "AT&T Enterprises"
+  21928, // T-Mobile US: its IPv6 ranges carry no organisation in the ASN data
+  // Carriers that run only mobile networks, for events whose gateway reported an ASN
+  // without the organisation (and for ASN data that lacks it):
+  55836, // Reliance Jio
+  1267, // Wind Tre
+  4773, // M1
+  9500, // One NZ
+  15895, // Kyivstar
+  23693, // Telkomsel
+  28403, // Telcel (Radiomovil Dipsa)
+  31213, // MegaFon
+  33771, // Safaricom
+  36994, // Vodacom
+  51207, // Free Mobile
+  25135, // Vodafone UK
+  12576, // EE
+  9605, // NTT Docomo
+  26615, // TIM Brasil
+  16135, // Turkcell
+  15924, // Vodafone Turkey
+  132199, // Globe Telecom
   6805, // Telefonica Germany (O2)
   12430, // Vodafone Spain
   30722, // Vodafone Italia

@@ -36,13 +36,24 @@ const visitRow = z.object({
   last_seen: z.number(),
 });
 
+/**
+ * A place counts only where the credential was accepted there at least once: requests the
+ * gateway refused as unauthenticated (401) are not a use of it. A client presenting its
+ * expired access token once before it refreshes (from whatever VPN exit it is on by then)
+ * has not travelled, and an attacker's refused guesses must not make their address one of
+ * the user's own places (sql/015).
+ */
+/** Over rows grouped by place, where `requests` is the alias of sum(requests). */
+const ACCEPTED = 'requests > sum(refused)';
+
 const PER_HOUR = `SELECT token_fingerprint, country, city, asn, anyLast(asn_org) AS asn_org, anyLast(lat) AS lat, anyLast(lon) AS lon,
             anyLast(ip) AS ip, anyLast(app_id) AS app_id, anyLast(user_id) AS user_id, sum(requests) AS requests,
             toUnixTimestamp64Milli(min(first_seen)) AS first_seen, toUnixTimestamp64Milli(max(last_seen)) AS last_seen
      FROM ${TABLES.usageTokenPlace1h}
      WHERE token_fingerprint IN {fps:Array(String)}
        AND hour >= toStartOfHour({from:DateTime64(3)}) AND hour < {to:DateTime64(3)}
-     GROUP BY token_fingerprint, hour, country, city, asn`;
+     GROUP BY token_fingerprint, hour, country, city, asn
+     HAVING ${ACCEPTED}`;
 
 const visitRows = defineQuery({
   name: 'place_visits',
@@ -138,8 +149,8 @@ export const PRINCIPAL_SQL = "if(user_id != '', concat('u:', user_id), concat('t
 export interface PrincipalHistory {
   countries: Set<string>;
   networks: Set<number>;
-  /** The countries each network (ASN) was seen in. */
-  networkCountries: Map<number, Set<string>>;
+  /** Where each network (ASN) was seen: its countries, and the located places among them. */
+  networkPlaces: Map<number, NetworkPlace[]>;
   /** country/city keys (placeKey). */
   places: Set<string>;
   /** The network classes it was seen from, with the countries of each. */
@@ -154,17 +165,20 @@ const principalRow = z.object({
   city: z.string(),
   asn: z.coerce.number(),
   asn_org: z.string(),
+  lat: z.coerce.number().nullable(),
+  lon: z.coerce.number().nullable(),
   requests: z.coerce.number(),
   first_seen: z.number(),
 });
 
 const principalPlaceRows = defineQuery({
   name: 'principal_places',
-  sql: `SELECT principal, country, city, asn, anyLast(asn_org) AS asn_org, sum(requests) AS requests,
-            toUnixTimestamp64Milli(min(first_seen)) AS first_seen
+  sql: `SELECT principal, country, city, asn, anyLast(asn_org) AS asn_org, anyLast(lat) AS lat, anyLast(lon) AS lon,
+            sum(requests) AS requests, toUnixTimestamp64Milli(min(first_seen)) AS first_seen
      FROM ${TABLES.usagePrincipalPlace1h}
      WHERE principal IN {principals:Array(String)} AND hour >= toStartOfHour({from:DateTime64(3)}) AND hour < {to:DateTime64(3)}
-     GROUP BY principal, country, city, asn`,
+     GROUP BY principal, country, city, asn
+     HAVING ${ACCEPTED}`,
   params: z.object({ principals: z.array(z.string()), from: z.date(), to: z.date() }),
   row: principalRow,
 });
@@ -177,15 +191,15 @@ export async function principalHistories(warehouse: Warehouse, principals: strin
   for (const p of rows) {
     let h = out.get(p.principal);
     if (!h) {
-      h = { countries: new Set(), networks: new Set(), networkCountries: new Map(), places: new Set(), classes: new Map(), requests: 0, first: new Date(p.first_seen) };
+      h = { countries: new Set(), networks: new Set(), networkPlaces: new Map(), places: new Set(), classes: new Map(), requests: 0, first: new Date(p.first_seen) };
       out.set(p.principal, h);
     }
     if (p.country) h.countries.add(p.country);
     if (p.asn) {
       h.networks.add(p.asn);
-      const where = h.networkCountries.get(p.asn) ?? new Set<string>();
-      if (p.country) where.add(p.country);
-      h.networkCountries.set(p.asn, where);
+      const where = h.networkPlaces.get(p.asn) ?? [];
+      where.push({ country: p.country, city: p.city, lat: p.lat, lon: p.lon });
+      h.networkPlaces.set(p.asn, where);
     }
     h.places.add(placeKey(p));
     const kind = classifyNetwork(p.asn, p.asn_org);
@@ -198,16 +212,42 @@ export async function principalHistories(warehouse: Warehouse, principals: strin
   return out;
 }
 
+/** A place a network was seen at, in a principal's history. */
+export interface NetworkPlace {
+  country: string;
+  city: string;
+  lat: number | null;
+  lon: number | null;
+}
+
+/**
+ * How far from where a principal was seen on it a fixed line can still be the same line:
+ * a metropolitan area and its geolocation error. A home broadband or office line does not
+ * move; a national ISP's other customers are everywhere in the country.
+ */
+export const FIXED_LINE_KM = 300;
+
 /**
  * A network the principal used that explains a use: one that moves without travel (cloud,
- * VPN, carrier) anywhere, a fixed line only in a country it was seen in. A home ISP seen
- * only in Germany does not explain a use "from Sydney" on it: that is a forged or wrong
- * place, or another customer, not the principal at home.
+ * VPN, carrier) anywhere; a fixed line only near where it was seen, unless the principal's
+ * own history already has it in places far apart (a national carrier whose name does not
+ * say "mobile", a roaming office VPN on an ISP's business range: for this principal the
+ * network moves), and then anywhere in the countries it was seen in. A home ISP seen only
+ * in Germany does not explain a use "from Sydney" on it, and a San José cable line does
+ * not explain the same ISP in New York: that is a forged or wrong place, or another
+ * customer of a national ISP (a thief next door in network terms), not the principal.
  */
-export function knownNetwork(history: PrincipalHistory, v: Pick<Visit, 'asn' | 'asn_org' | 'country'>): boolean {
+export function knownNetwork(history: PrincipalHistory, v: Pick<Visit, 'asn' | 'asn_org' | 'country' | 'city' | 'lat' | 'lon'>): boolean {
   if (v.asn === 0 || !history.networks.has(v.asn)) return false;
   if (MOVING_CLASSES.has(classifyNetwork(v.asn, v.asn_org)) || !v.country) return true;
-  return history.networkCountries.get(v.asn)?.has(v.country) ?? false;
+  const seen = (history.networkPlaces.get(v.asn) ?? []).filter((p) => p.country === v.country);
+  const located = (p: NetworkPlace | typeof v): p is NetworkPlace & { lat: number; lon: number } => Boolean(p.city) && p.lat !== null && p.lon !== null;
+  // A country-level guess (no city) sits on the country's centroid: only the country says anything.
+  if (!located(v) || seen.some((p) => !located(p))) return seen.length > 0;
+  const points = seen.filter(located);
+  const near = (a: { lat: number; lon: number }, b: { lat: number; lon: number }) => distanceKm(a, b) <= FIXED_LINE_KM;
+  if (points.some((p) => near(p, v))) return true;
+  return points.some((p, i) => points.slice(i + 1).some((q) => !near(p, q)));
 }
 
 /**

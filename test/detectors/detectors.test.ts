@@ -19,6 +19,7 @@ const PLACES = {
   berlin: { country: 'DE', city: 'Berlin', lat: 52.52, lon: 13.4, asn: 3320 },
   saopaulo: { country: 'BR', city: 'São Paulo', lat: -23.55, lon: -46.63, asn: 28573 },
   newyork: { country: 'US', city: 'New York', lat: 40.71, lon: -74.0, asn: 7922 },
+  sanjose: { country: 'US', city: 'San Jose', lat: 37.34, lon: -121.89, asn: 7922 },
   seoul: { country: 'KR', city: 'Seoul', lat: 37.57, lon: 126.98, asn: 4766 },
   tokyo: { country: 'JP', city: 'Tokyo', lat: 35.68, lon: 139.69, asn: 2516 },
   moscow: { country: 'RU', city: 'Moscow', lat: 55.75, lon: 37.62, asn: 12389 },
@@ -78,6 +79,17 @@ function scenario() {
   habit('flyer', 3, 30, 2);
   use('flyer', NOW - 10 * HOUR, 10, 10 * MIN);
   use('flyer', NOW - 30 * MIN, 10, 10 * MIN, { ...PLACES.newyork, ip: '24.1.2.3' });
+
+  // impossible_travel on one national ISP: a New York cable line, then the same ISP in San
+  // José 10 minutes later (a fixed line does not move; its other customers are everywhere).
+  // Benign: a token that expired at home presented once from far away, refused (401): the
+  // credential was not used there.
+  habit('cable-thief', 3, 30, 2, PLACES.newyork);
+  use('cable-thief', NOW - 25 * MIN, 10, 5 * MIN, PLACES.newyork);
+  use('cable-thief', NOW - 12 * MIN, 10, 5 * MIN, { ...PLACES.sanjose, ip: '73.1.2.3' });
+  habit('expired-abroad', 3, 30, 2);
+  use('expired-abroad', NOW - 25 * MIN, 10, 5 * MIN);
+  use('expired-abroad', NOW - 12 * MIN, 1, MIN, { ...PLACES.saopaulo, ip: '200.1.2.4', status: 401 });
 
   // new_location: Seoul alongside the owner in Berlin. Benign: owner flew to Tokyo, home is quiet.
   habit('shared', 5, 30, 2, PLACES.berlin);
@@ -163,6 +175,7 @@ describe('detectors catch the attack and spare the look-alike', () => {
     ['rate_spike', 'alice-new', 'bob-new', /^300 requests\/min against a baseline median of 10 \(MAD 0\) over 7 days of user alice \(all tokens; this token is new\); the user’s previous peak was 10\/min$/],
     ['ip_fanout', 'leaked', 'phone', /^30 IPs in 10 networks \(3 countries\)/],
     ['impossible_travel', 'traveller-thief', 'flyer', /^Frankfurt am Main, DE \d\d:\d\d then São Paulo, BR \d\d:\d\d: 9,[0-9]00 km in \d+ min = [\d,]+ km\/h$/],
+    ['impossible_travel', 'cable-thief', 'expired-abroad', /^New York, US \d\d:\d\d then San Jose, US \d\d:\d\d: 4,[0-9]00 km in \d+ min = [\d,]+ km\/h$/],
     ['new_location', 'shared', 'tourist', /^first use from Seoul, KR \(new network AS4766\).*while still in use from Berlin, DE$/],
     ['revoked_use', 'zombie', 'enforced', /the gateway is not enforcing$/],
     ['refresh_reuse', 'rt-1', 'rt-ok-1', /used again .* its whole family is compromised$/],
@@ -205,7 +218,7 @@ describe('detectors catch the attack and spare the look-alike', () => {
   });
 
   it('raises nothing else', () => {
-    const expected = ['spiky', 'alice-new', 'leaked', 'traveller-thief', 'shared', 'zombie', 'rt-1', 'sleeper'].map(fp).concat('45.9.8.7', '198.18.7.7', '198.18.9.9', '203.0.113.0/24');
+    const expected = ['spiky', 'alice-new', 'leaked', 'traveller-thief', 'cable-thief', 'shared', 'zombie', 'rt-1', 'sleeper'].map(fp).concat('45.9.8.7', '198.18.7.7', '198.18.9.9', '203.0.113.0/24');
     expect(flags.filter((f) => !expected.includes(f.subject)).map((f) => `${f.detector}: ${f.explanation}`)).toEqual([]);
   });
 });
@@ -226,7 +239,7 @@ describe('flags', () => {
 
   it('list with filters and sorting', async () => {
     const byDetector = (await get('/v1/flags?detector=impossible_travel,rate_spike')).json().flags;
-    expect(byDetector.map((f: { detector: string }) => f.detector).sort()).toEqual(['impossible_travel', 'impossible_travel', 'rate_spike', 'rate_spike']);
+    expect(byDetector.map((f: { detector: string }) => f.detector).sort()).toEqual(['impossible_travel', 'impossible_travel', 'impossible_travel', 'rate_spike', 'rate_spike']);
     const critical = (await get('/v1/flags?severity=critical')).json().flags;
     expect(critical.length).toBeGreaterThan(0);
     expect(critical.every((f: { severity: string }) => f.severity === 'critical')).toBe(true);

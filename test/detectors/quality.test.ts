@@ -128,7 +128,7 @@ function score({ sim, flags, seenAt, pepper }: Run): Score {
   return {
     recall,
     benignPer1000PerDay: (flagged.size / benign.size / DAYS) * 1000,
-    benignDetail: [...flagged].map(([raw, fs]) => `${sim.behaviours[raw]}: ${fs.map((f) => `${f.detector} "${f.explanation}"`).join(', ')}`),
+    benignDetail: [...flagged].map(([raw, fs]) => `${sim.behaviours[raw]}: ${fs.map((f) => `${f.detector} "${f.explanation}" ${process.env.TW_EVIDENCE ? JSON.stringify((f as { evidence?: unknown }).evidence) : ""}`).join(', ')}`),
   };
 }
 
