@@ -26,7 +26,7 @@ import { join } from 'node:path';
 import { fingerprint } from '../src/ingest/fingerprint.js';
 import { startServer, type Server } from '../src/server.js';
 import { openChdb } from '../src/warehouse/chdb.js';
-import type { Selector } from '../src/revocation/live-tokens.js';
+import type { Selector } from '../src/registry/index.js';
 import { TABLES, toClickHouseTime, type Warehouse } from '../src/warehouse/warehouse.js';
 import { Rfc7009StandIn, rfc7009Target, type Call } from '../test/revocation/standin.js';
 import {

@@ -20,7 +20,7 @@ export const ARCHITECTURE_DOC = join(ROOT, 'docs', 'architecture.md');
  * Top to bottom. A module imports only from its own folder or from a lower layer; modules
  * of one layer are peers and do not import each other. Data flows down the same way: the
  * composition root wires features, features use the ingest path's schema, the platform
- * pieces, the warehouse and the config.
+ * pieces, the token read model, the warehouse and the config.
  */
 export const LAYERS: readonly { name: string; nodes: readonly string[] }[] = [
   { name: 'entry point', nodes: ['main'] },
@@ -32,6 +32,7 @@ export const LAYERS: readonly { name: string; nodes: readonly string[] }[] = [
   { name: 'ingest path', nodes: ['ingest'] },
   { name: 'HTTP edge', nodes: ['http'] },
   { name: 'platform', nodes: ['keys', 'metrics', 'logger', 'durable', 'running-server'] },
+  { name: 'token read model', nodes: ['registry'] },
   { name: 'warehouse', nodes: ['warehouse'] },
   { name: 'config', nodes: ['config'] },
   { name: 'foundation', nodes: ['json', 'errors', 'time'] },
@@ -138,12 +139,14 @@ export function withGraph(doc: string, all: readonly Import[] = imports()): stri
     mermaid(all),
     '```',
     '',
-    `${upward.length} imports do not go down yet (dashed, red), by folder: ` +
-      folderEdges(all)
-        .filter((e) => e.upward)
-        .map((e) => `${e.from} → ${e.to} (${e.count})`)
-        .join(', ') +
-      '.',
+    upward.length === 0
+      ? 'Every import goes down the layers.'
+      : `${upward.length} imports do not go down yet (dashed, red), by folder: ` +
+        folderEdges(all)
+          .filter((e) => e.upward)
+          .map((e) => `${e.from} → ${e.to} (${e.count})`)
+          .join(', ') +
+        '.',
     END,
   ].join('\n');
   return doc.slice(0, at) + block + doc.slice(end + END.length);

@@ -21,7 +21,7 @@ import { tokenRoutes } from './ingest/lifecycle-routes.js';
 import { ingestRoutes } from './ingest/routes.js';
 import { opsRoutes } from './ops/routes.js';
 import { queryRoutes } from './query/routes.js';
-import { registryEntries } from './query/tokens.js';
+import { registryEntries } from './registry/index.js';
 import { presentRevocation } from './revocation/present.js';
 import { revocationRoutes } from './revocation/routes.js';
 import { threescaleWebhookRoutes } from './revocation/threescale-webhook.js';

@@ -8,6 +8,7 @@ import { createHash, randomUUID } from 'node:crypto';
 import { z } from 'zod';
 import { TOKEN_TYPES, type Config } from '../config.js';
 import { Invalid, TooLarge } from '../errors.js';
+import { familyIds } from '../registry/index.js';
 import { describeIssues } from './event-schema.js';
 import { FINGERPRINT, fingerprintField, scopesField, timestampField } from './fields.js';
 import { FINGERPRINT_MISMATCH } from './normalise.js';
@@ -138,13 +139,6 @@ const insertAppRows = defineInsert({
   }),
 });
 
-const familyOf = defineQuery({
-  name: 'token_families',
-  sql: `SELECT token_fingerprint, family_id FROM ${TABLES.tokenStats} WHERE token_fingerprint IN {fps:Array(String)}`,
-  params: z.object({ fps: z.array(z.string()) }),
-  row: z.object({ token_fingerprint: z.string(), family_id: z.string() }),
-});
-
 const time = (ms: number | undefined) => (ms === undefined ? null : toClickHouseTime(new Date(ms)));
 
 export class LifecycleIngestor {
@@ -220,7 +214,7 @@ export class LifecycleIngestor {
     const parents = [...new Set(valid.filter((v) => v.parent).map((v) => v.parent))];
     const families = new Map<string, string>();
     if (parents.length > 0) {
-      for (const row of await familyOf(this.warehouse, { fps: parents })) families.set(row.token_fingerprint, row.family_id);
+      for (const row of await familyIds(this.warehouse, { fps: parents })) families.set(row.token_fingerprint, row.family_id);
     }
 
     const rows: TokenEventRow[] = [];

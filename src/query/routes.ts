@@ -8,7 +8,8 @@ import { HttpError } from '../http/errors.js';
 import { toCsv } from './csv.js';
 import { filterParams, intervalParam, fingerprintParam, formatParam, resolveRange, timeParam, wantsCsv } from '../http/params.js';
 import { fingerprint } from '../ingest/fingerprint.js';
-import { appEntry, appTokenCounts, DEFAULT_BREAKDOWN_DAYS, registryEntries, tokenDetail, tokenFamily } from './tokens.js';
+import { appEntry, appTokenCounts, registryEntries } from '../registry/index.js';
+import { DEFAULT_BREAKDOWN_DAYS, tokenDetail, tokenFamily } from './tokens.js';
 import { chooseInterval, TOP_DIMENSIONS, TOP_METRICS, usageTimeseries, usageTop } from './usage.js';
 
 const READ = { roles: ['read'] as const };

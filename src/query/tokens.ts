@@ -4,82 +4,14 @@
  * rollup), how much, where and how it was used over the breakdown window of whole UTC
  * days (daily breakdown rollup), flags and revocations. Five short statements: on the
  * embedded engine they run one after another, and each costs more to plan than to read.
+ * The registry entry and the family come from the token read model (src/registry/).
  */
 import { z } from 'zod';
+import { familyEntries, registryEntries } from '../registry/index.js';
+import { isoTime } from '../time.js';
 import { defineQuery, TABLES, type Warehouse } from '../warehouse/warehouse.js';
 
 const num = z.coerce.number();
-const time = z.string().nullable();
-const isoTime = (v: string | null) => (v === null ? null : `${v.replace(' ', 'T')}Z`);
-
-export const tokenRegistryRow = z.object({
-  token_fingerprint: z.string(),
-  state: z.enum(['revoked', 'expired', 'rotated', 'active', 'issued']),
-  token_type: z.string(),
-  app_id: z.string(),
-  client_id: z.string(),
-  user_id: z.string(),
-  grant_type: z.string(),
-  jti: z.string(),
-  iss: z.string(),
-  scopes: z.array(z.string()),
-  mapped_from: z.string(),
-  rotated_from: z.string(),
-  family_id: z.string(),
-  issued_at: time,
-  expires_at: time,
-  revoked_at: time,
-  revoke_source: z.string(),
-  revoke_reason: z.string(),
-  rotated_at: time,
-  expired_at: time,
-  first_seen: time,
-  last_seen: time,
-  requests: num,
-  lifecycle_events: num,
-});
-export type TokenRegistryRow = z.infer<typeof tokenRegistryRow>;
-
-/** The registry's argMax columns: each the latest non-empty value reported. */
-const LATEST = ['token_type', 'app_id', 'client_id', 'user_id', 'grant_type', 'jti', 'iss', 'mapped_from', 'rotated_from', 'revoke_source', 'revoke_reason', 'scopes'];
-
-/**
- * The registry rows of given tokens, read from tokens_v2 (small granules: one token costs
- * a read of 256 rows). The same aggregation as the BI view v_token_stats (sql/009), which
- * costs ~6 ms more per call on the embedded engine to go through (the view and its state
- * column); test/warehouse/registry-upgrade.test.ts checks that both agree.
- */
-const registryRows = defineQuery({
-  name: 'token_registry',
-  sql: `SELECT t.token_fingerprint AS token_fingerprint, ${LATEST.map((c) => `argMaxMerge(t.${c}) AS ${c}`).join(', ')},
-               if(argMaxMerge(t.family_id) = '', t.token_fingerprint, argMaxMerge(t.family_id)) AS family_id,
-               nullIf(argMaxMerge(t.expires_at), toDateTime64(0, 3, 'UTC')) AS expires_at,
-               min(t.issued_at) AS issued_at, min(t.revoked_at) AS revoked_at, min(t.rotated_at) AS rotated_at,
-               min(t.expired_at) AS expired_at, min(t.first_seen) AS first_seen, max(t.last_seen) AS last_seen,
-               sum(t.requests) AS requests, sum(t.lifecycle_events) AS lifecycle_events
-        FROM ${TABLES.tokens} AS t WHERE t.token_fingerprint IN {fps:Array(String)} GROUP BY t.token_fingerprint`,
-  params: z.object({ fps: z.array(z.string()) }),
-  row: tokenRegistryRow.omit({ state: true }),
-});
-
-type Unstated = Omit<TokenRegistryRow, 'state'>;
-
-/** v_token_stats's state: revoked, expired (reported, or past expires_at), rotated, active (used), issued. */
-export function tokenState(r: Unstated, now = Date.now()): TokenRegistryRow['state'] {
-  if (r.revoked_at !== null) return 'revoked';
-  if (r.expired_at !== null || (r.expires_at !== null && Date.parse(isoTime(r.expires_at)!) < now)) return 'expired';
-  if (r.rotated_at !== null) return 'rotated';
-  return r.requests > 0 ? 'active' : 'issued';
-}
-
-export async function registryEntries(warehouse: Warehouse, params: { fps: string[] }): Promise<TokenRegistryRow[]> {
-  const now = Date.now();
-  // token_fingerprint and state first, as in v_token_stats.
-  return (await registryRows(warehouse, params)).map((r) => {
-    const { token_fingerprint, ...rest } = r;
-    return { token_fingerprint, state: tokenState(r, now), ...rest };
-  });
-}
 
 /**
  * The last 24 hours per hour from the token's minute rollup: the hours run from the start
@@ -266,7 +198,6 @@ const tokenRevocations = defineQuery({
   row: revocationSummary,
 });
 
-/** How far back the per-IP, per-place and per-path breakdowns look. */
 /**
  * Whether the fingerprint is of the token itself or of a gateway's reference to it (sql/013).
  * Reads one row of the token's own range of usage_events (ordered by fingerprint).
@@ -278,6 +209,7 @@ const tokenKind = defineQuery({
   row: z.object({ token_kind: z.string(), token_ref: z.string() }),
 });
 
+/** How far back the per-IP, per-place and per-path breakdowns look. */
 export const DEFAULT_BREAKDOWN_DAYS = 30;
 const BREAKDOWN_LIMIT = 50;
 
@@ -319,24 +251,6 @@ export async function tokenDetail(warehouse: Warehouse, fp: string, days = DEFAU
   };
 }
 
-const familyMembers = defineQuery({
-  name: 'family_members',
-  sql: `SELECT DISTINCT token_fingerprint FROM ${TABLES.tokenEvents} WHERE family_id = {family:String}
-        UNION DISTINCT SELECT {family:String}`,
-  params: z.object({ family: z.string() }),
-  row: z.object({ token_fingerprint: z.string() }),
-});
-
-/** The registry entries of every token descended from the same grant (refresh family), oldest first; undefined for an unknown token. */
-export async function familyEntries(warehouse: Warehouse, fp: string): Promise<{ family_id: string; entries: TokenRegistryRow[] } | undefined> {
-  const [self] = await registryEntries(warehouse, { fps: [fp] });
-  if (!self) return undefined;
-  const members = await familyMembers(warehouse, { family: self.family_id });
-  const rows = await registryEntries(warehouse, { fps: members.map((m) => m.token_fingerprint) });
-  rows.sort((a, b) => (a.issued_at ?? a.first_seen ?? '').localeCompare(b.issued_at ?? b.first_seen ?? ''));
-  return { family_id: self.family_id, entries: rows };
-}
-
 /** Every token descended from the same grant (refresh family), oldest first. */
 export async function tokenFamily(warehouse: Warehouse, fp: string) {
   const family = await familyEntries(warehouse, fp);
@@ -356,35 +270,3 @@ export async function tokenFamily(warehouse: Warehouse, fp: string) {
     })),
   };
 }
-
-/** A warehouse time answered as RFC 3339 UTC, like every other time in the API. */
-const stamp = time.transform(isoTime);
-
-export const appRow = z.object({
-  app_id: z.string(),
-  state: z.enum(['blocked', 'active', 'registered']),
-  name: z.string(),
-  owner: z.string(),
-  registered_at: stamp,
-  first_active_at: stamp,
-  last_seen: stamp,
-  blocked_at: stamp,
-  unblocked_at: stamp,
-  block_reason: z.string(),
-});
-
-export const appEntry = defineQuery({
-  name: 'app_entry',
-  sql: `SELECT ${Object.keys(appRow.shape).join(', ')} FROM ${TABLES.apps} WHERE app_id = {app_id:String}`,
-  params: z.object({ app_id: z.string() }),
-  row: appRow,
-});
-
-export const appTokenCounts = defineQuery({
-  name: 'app_token_counts',
-  sql: `SELECT state, count() AS tokens FROM ${TABLES.tokenStats} WHERE app_id = {app_id:String} GROUP BY state ORDER BY state`,
-  params: z.object({ app_id: z.string() }),
-  row: z.object({ state: z.string(), tokens: num }),
-});
-
-export { isoTime };

@@ -5,6 +5,7 @@
  */
 import { z } from 'zod';
 import { Invalid } from '../errors.js';
+import { tokenOwners } from '../registry/index.js';
 import { count64, defineQuery, TABLES, WarehouseError, type Warehouse } from '../warehouse/warehouse.js';
 import type { Range } from '../http/params.js';
 
@@ -267,15 +268,6 @@ async function topTokens(warehouse: Warehouse, range: Range, q: TopQuery): Promi
     return { key: r.key, label: '', app_id: owner?.app_id ?? '', user_id: owner?.user_id ?? '', requests: r.requests, errors: r.errors, auth_failures: r.auth_failures, tokens: null };
   });
 }
-
-/** The app and user of tokens, from the registry. */
-const tokenOwners = defineQuery({
-  name: 'token_owners',
-  sql: `SELECT token_fingerprint, argMaxMerge(app_id) AS app_id, argMaxMerge(user_id) AS user_id
-        FROM ${TABLES.tokens} WHERE token_fingerprint IN {fps:Array(String)} GROUP BY token_fingerprint`,
-  params: z.object({ fps: z.array(z.string()) }),
-  row: z.object({ token_fingerprint: z.string(), app_id: z.string(), user_id: z.string() }),
-});
 
 /** Top keys of a dimension from the hourly rollup. */
 const topKeys = defineQuery({

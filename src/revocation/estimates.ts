@@ -4,9 +4,9 @@
  */
 import { z } from 'zod';
 import type { Config } from '../config.js';
+import { countLive, familyMembersSql, type Selector } from '../registry/index.js';
 import { count64, defineQuery, TABLES, type Warehouse } from '../warehouse/warehouse.js';
 import { DEFAULT_LATENCY_MS, DEFAULT_SUCCESS_RATE, type Dispatcher } from './dispatcher.js';
-import { countLive, type Selector } from './live-tokens.js';
 import type { RevocationTargets } from './targets.js';
 
 /** The pace an estimate assumes with no revocation target configured: a target's default rate_limit_per_sec. */
@@ -30,8 +30,7 @@ const trafficOf = {
   token: defineQuery({ name: 'traffic_token', sql: `SELECT sum(requests) AS n FROM ${TABLES.usageToken1m} WHERE minute >= {from:DateTime64(3)} AND token_fingerprint = {v:String}`, params: sinceFor, row: sumRow }),
   family: defineQuery({
     name: 'traffic_family',
-    sql: `SELECT sum(requests) AS n FROM ${TABLES.usageToken1m} WHERE minute >= {from:DateTime64(3)} AND token_fingerprint IN (
-            SELECT token_fingerprint FROM ${TABLES.tokenEvents} WHERE family_id = {v:String} UNION DISTINCT SELECT {v:String})`,
+    sql: `SELECT sum(requests) AS n FROM ${TABLES.usageToken1m} WHERE minute >= {from:DateTime64(3)} AND token_fingerprint IN (${familyMembersSql('v')})`,
     params: sinceFor,
     row: sumRow,
   }),
@@ -62,7 +61,7 @@ export class Estimates {
     };
   }
 
-  /** Live tokens, users and apps of a selector (live-tokens.ts). */
+  /** Live tokens, users and apps of a selector (registry/live-tokens.ts). */
   countLive(selector: Selector): Promise<{ live: number; users: number; apps: number }> {
     return countLive(this.warehouse, selector);
   }

@@ -4,7 +4,7 @@
  * its refresh family minus the tokens already revoked, each with what the
  * registry knows of it, the flag's app and user where it knows nothing.
  */
-import { familyEntries, registryEntries, type TokenRegistryRow } from '../query/tokens.js';
+import { familyEntries, registryEntries, type TokenRegistryRow } from '../registry/index.js';
 import type { Warehouse } from '../warehouse/warehouse.js';
 import type { Revocation, RevocationSource } from './outbox.js';
 import type { RevocationRequests, RevokeRequest } from './requests.js';

@@ -7,10 +7,10 @@ import { randomUUID } from 'node:crypto';
 import type { Logger } from 'pino';
 import type { Config } from '../config.js';
 import { Conflict, NotFound } from '../errors.js';
+import { countLive, liveTokensPage, type Selector } from '../registry/index.js';
 import type { Warehouse } from '../warehouse/warehouse.js';
 import type { Dispatcher } from './dispatcher.js';
 import type { Estimates } from './estimates.js';
-import { countLive, liveTokensPage, type Selector } from './live-tokens.js';
 import type { Job, Outbox, Revocation, RevocationSource } from './outbox.js';
 import type { AuditSink, RevocationRequests } from './requests.js';
 

@@ -9,14 +9,15 @@ import { closeSync, fdatasyncSync, mkdirSync, openSync, readFileSync, renameSync
 import { open, type FileHandle } from 'node:fs/promises';
 import { join } from 'node:path';
 import { GroupCommit } from '../durable/group-commit.js';
+import type { Scope } from '../registry/index.js';
 
 export const REVOCATION_SOURCES = ['detector', 'api_provider', 'app_owner', 'subscriber', 'governance', 'webhook'] as const;
 export type RevocationSource = (typeof REVOCATION_SOURCES)[number];
 export const REVOCATION_STATUSES = ['pending', 'done', 'failed', 'cancelled', 'dry_run'] as const;
 export type RevocationStatus = (typeof REVOCATION_STATUSES)[number];
 export type RevocationAction = 'revoke_token' | 'block_app' | 'notify';
-export const SCOPES = ['token', 'family', 'user', 'app', 'all'] as const;
-export type Scope = (typeof SCOPES)[number];
+/** A revocation's scope: what it selects, as the token read model's selectors do. */
+export { SCOPES, type Scope } from '../registry/index.js';
 
 export interface Revocation {
   id: string;

@@ -11,6 +11,7 @@ import { actorField, actorOf } from '../http/actor.js';
 import { HttpError } from '../http/errors.js';
 import { fingerprint } from '../ingest/fingerprint.js';
 import { fingerprintParam, resolveRange, timeParam } from '../http/params.js';
+import type { Selector } from '../registry/index.js';
 import { decodeCursor } from './feed.js';
 import { attemptsOf, auditPage } from './audit-rows.js';
 import { tokensToRevoke, revokeRequest } from './for-flag.js';
@@ -18,7 +19,6 @@ import { REVOCATION_SOURCES, type Job, type Revocation } from './outbox.js';
 import type { Revocations } from './index.js';
 import { presentRevocation } from './present.js';
 import type { JobSelector } from './jobs.js';
-import type { Selector } from './live-tokens.js';
 
 /** How long POST /v1/revocations waits for a single revocation to finish before answering 202. */
 const SETTLE_MS = 3000;

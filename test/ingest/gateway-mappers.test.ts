@@ -6,7 +6,7 @@ import { mapApisix, splitApisix } from '../../src/ingest/gateways/apisix.js';
 import { addressIp, splitConcatenated } from '../../src/ingest/gateways/common.js';
 import { mapEnvoy } from '../../src/ingest/gateways/envoy.js';
 import { mapKong } from '../../src/ingest/gateways/kong.js';
-import { gatewaysSchema } from '../../src/ingest/gateways/settings.js';
+import { gatewaysSchema } from '../../src/config.js';
 import { mapTyk } from '../../src/ingest/gateways/tyk.js';
 
 const defaults = gatewaysSchema.parse({});

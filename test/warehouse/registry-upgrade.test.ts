@@ -2,13 +2,13 @@
  * Upgrading a warehouse made before 009: the registry moves from tokens_v1 to tokens_v2
  * (small index granules) with every token as it was, the views now fill tokens_v2 only,
  * and a rerun of 009 after a failure part-way does not copy the rows twice. The API's
- * registry read (src/query/tokens.ts) and the BI view over tokens_v2 agree.
+ * registry read (src/registry/entries.ts) and the BI view over tokens_v2 agree.
  */
 import { copyFileSync, mkdirSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { openChdb } from '../../src/warehouse/chdb.js';
-import { registryEntries } from '../../src/query/tokens.js';
+import { registryEntries } from '../../src/registry/index.js';
 import { loadMigrations, migrate, migrationVariables, SQL_DIR } from '../../src/warehouse/migrate.js';
 import type { Warehouse } from '../../src/warehouse/warehouse.js';
 import { tempDir, testConfig } from '../helpers.js';

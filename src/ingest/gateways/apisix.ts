@@ -8,7 +8,7 @@
  * has route_id "no-matched"; it is still a request and is kept.
  */
 import { z } from 'zod';
-import type { GatewaySettings } from './settings.js';
+import type { GatewaySettings } from '../../config.js';
 import { bearer, fail, header, headerMap, hostOf, issues, num, numeric, pathOf, queryArg, splitConcatenated, splitJson, splitLines, type MapOutcome, type Split, type TokenFound } from './common.js';
 
 export const apisixRecord = z.object({

@@ -10,7 +10,7 @@
  */
 import { BlockList } from 'node:net';
 import { z } from 'zod';
-import type { GatewaySettings } from './settings.js';
+import type { GatewaySettings } from '../../config.js';
 import { addressIp, bearer, fail, tooManyRecords, num, pathOf, present, splitJson, splitLines, unwrapLine, type MapOutcome, type Split, type TokenFound } from './common.js';
 
 type EnvoySettings = GatewaySettings['envoy'];

@@ -6,7 +6,7 @@
  * credential's id, else the consumer's id.
  */
 import { z } from 'zod';
-import type { GatewaySettings } from './settings.js';
+import type { GatewaySettings } from '../../config.js';
 import { bearer, fail, header, headerMap, hostOf, issues, num, numeric, pathOf, queryArg, splitJson, type MapOutcome, type Split, type TokenFound } from './common.js';
 
 const id = z.union([z.string(), z.number()]).transform(String);

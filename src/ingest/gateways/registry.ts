@@ -12,7 +12,7 @@ import { mapApisix, splitApisix } from './apisix.js';
 import type { MapOutcome, Split } from './common.js';
 import { envoyKey, mapEnvoy, splitEnvoy } from './envoy.js';
 import { mapKong, splitKong } from './kong.js';
-import type { GatewayName, GatewaySettings } from './settings.js';
+import type { GatewayName, GatewaySettings } from '../../config.js';
 import { mapTyk, splitTyk } from './tyk.js';
 
 export interface Gateway {

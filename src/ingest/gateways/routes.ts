@@ -4,14 +4,13 @@
  */
 import { z } from 'zod';
 import type { App } from '../../http/app-type.js';
-import type { Config } from '../../config.js';
+import { GATEWAY_NAMES, type Config, type GatewayName } from '../../config.js';
 import type { Secrets } from '../../keys/secrets.js';
 import type { Ingestor } from '../ingestor.js';
 import { HttpError } from '../../http/errors.js';
 import { ingestResponse } from '../routes.js';
 import { BodyError, type Split } from './common.js';
 import { gateways, ingestGatewayBatch } from './registry.js';
-import { GATEWAY_NAMES, type GatewayName } from './settings.js';
 
 const HOW_IT_SENDS: Record<GatewayName, string> = {
   kong: 'Kong 3.x http-log records (kong.log.serialize()): one object, or an array when batched.',

@@ -7,7 +7,7 @@
  * carry the key in clear: it is decoded only to read that header, never kept.
  */
 import { z } from 'zod';
-import type { GatewaySettings } from './settings.js';
+import type { GatewaySettings } from '../../config.js';
 import { bearer, fail, issues, pathOf, present, splitJson, splitLines, unwrapLine, type MapOutcome, type Split, type TokenFound } from './common.js';
 
 type TykSettings = GatewaySettings['tyk'];

@@ -4,12 +4,15 @@
  */
 import { z } from 'zod';
 import { count64, defineQuery, TABLES, type StatementOptions, type Warehouse } from '../warehouse/warehouse.js';
-import { SCOPES } from './outbox.js';
+import { LIVE_SQL } from './state.js';
 
-export type Selector = { scope: 'token' | 'family' | 'user' | 'app'; value: string } | { scope: 'all'; value: '' };
+/** What a selector picks: a token, a family, a user, an app, or all tokens (a revocation's scope). */
+export const SCOPES = ['token', 'family', 'user', 'app', 'all'] as const;
+export type Scope = (typeof SCOPES)[number];
+export type Selector = { scope: Exclude<Scope, 'all'>; value: string } | { scope: 'all'; value: '' };
 
 /**
- * The live tokens of a selector: not revoked, not expired, not rotated away.
+ * The live tokens of a selector: not revoked, not expired, not rotated away (LIVE_SQL).
  *
  * The registry keeps each field as an argMax state, so the selector's field is known
  * only after merging them by token, which for a million tokens is most of an estimate's
@@ -63,7 +66,7 @@ function liveTokensSql(scope: Selector['scope'], columns: string, tail = ''): st
       GROUP BY t.token_fingerprint`;
   return `SELECT ${columns} FROM (
       ${merged})
-    WHERE revoked_at IS NULL AND expired_at IS NULL AND rotated_at IS NULL AND (expires_at IS NULL OR expires_at > now64(3)) AND ${where}
+    WHERE ${LIVE_SQL} AND ${where}
     ${tail}`;
 }
 
