@@ -89,6 +89,10 @@ export const rateSpike = defineDetector({
     BASELINE_DAYS: { value: 7, reason: 'a week covers weekly cycles; older behaviour says little about today' },
     MIN_HISTORY_MINUTES: { value: 10, reason: 'ten active minutes give a median and a peak to compare with (an interactive user has a few a day)' },
     MIN_HISTORY_HOURS: { value: 24, reason: 'a token younger than a day has no baseline to spike from' },
+    USER_MIN_HISTORY_HOURS: {
+      value: 6,
+      reason: 'all of a user’s tokens together show its habits sooner than one token does: six hours with ten active minutes are a baseline (its first sync is in them)',
+    },
     MAD_MULTIPLIER: { value: 10, reason: 'above median + 10 robust sigmas: far outside the token’s normal spread' },
     MIN_RATIO_TO_MEDIAN: { value: 5, reason: 'five times the typical minute is a change of behaviour, not noise' },
     MIN_RATIO_TO_PEAK: { value: 2, reason: 'a rate the token already reached (batch jobs repeat their bursts) is not new: double its previous peak' },
@@ -137,7 +141,7 @@ export const rateSpike = defineDetector({
         bfrom,
         from: range.from,
         min_minutes: t.MIN_HISTORY_MINUTES,
-        old_enough: oldEnough,
+        old_enough: new Date(range.from.getTime() - t.USER_MIN_HISTORY_HOURS * 3_600_000),
         ratio: t.MIN_RATIO_TO_PEAK,
       });
       for (const r of rows) users.set(r.user_id, expand({ counts: r.counts, minutes: r.minutes }));

@@ -66,6 +66,13 @@ function scenario() {
   habit('bob-old', 3, 60, 40, { user_id: 'bob' });
   use('bob-new', NOW - 20 * MIN, 135, 3 * MIN, { user_id: 'bob' });
 
+  // The same for a user first seen 8 hours ago (its tokens together are a baseline sooner
+  // than one token); a user first seen 2 hours ago has none yet.
+  use('carol-old', NOW - 8 * HOUR, 300, 30 * MIN, { user_id: 'carol' });
+  use('carol-new', NOW - 20 * MIN, 900, 3 * MIN, { user_id: 'carol' });
+  use('erin-old', NOW - 2 * HOUR, 300, 30 * MIN, { user_id: 'erin' });
+  use('erin-new', NOW - 20 * MIN, 900, 3 * MIN, { user_id: 'erin' });
+
   // ip_fanout: one token from 30 addresses in 10 networks. Benign: a phone hopping addresses in one carrier.
   habit('leaked', 3, 30, 2);
   for (let i = 0; i < 30; i++) use('leaked', NOW - 40 * MIN + i * 5000, 2, 4000, { ip: `203.0.${i}.9`, asn: 64500 + (i % 10), country: ['US', 'NL', 'SG'][i % 3], city: '' });
@@ -108,6 +115,13 @@ function scenario() {
   for (let a = 0; a < 4; a++) {
     for (let k = 0; k < 3; k++) use(`ssh-net:${a}:${k}`, NOW - 30 * MIN + (a * 3 + k) * MIN, 1, MIN, { ip: `203.0.113.${10 + a}`, user_id: `user${a}${k}`, status: 401, path: '/ssh' });
   }
+  // Probing, slower still: one address, two user names that never worked, 40 minutes apart.
+  // Benign: two mistyped user names, then the right one from the same address.
+  use('ssh:chen', NOW - 50 * MIN, 1, MIN, { ip: '198.18.20.20', user_id: 'chen', status: 401, path: '/ssh' });
+  use('ssh:cheng', NOW - 10 * MIN, 1, MIN, { ip: '198.18.20.20', user_id: 'cheng', status: 401, path: '/ssh' });
+  use('ssh:frnak', NOW - 30 * MIN, 1, MIN, { ip: '198.18.30.30', user_id: 'frnak', status: 401, path: '/ssh' });
+  use('ssh:frank1', NOW - 29 * MIN, 1, MIN, { ip: '198.18.30.30', user_id: 'frank1', status: 401, path: '/ssh' });
+  use('ssh:frank', NOW - 28 * MIN, 1, MIN, { ip: '198.18.30.30', user_id: 'frank', path: '/ssh' });
   for (let i = 0; i < 40; i++) {
     use(`office-${i}`, NOW - 50 * MIN, 20, 40 * MIN, { ip: '81.2.3.4' });
     use(`office-${i}`, NOW - 20 * MIN, 1, MIN, { ip: '81.2.3.4', status: 401 });
@@ -173,6 +187,7 @@ describe('detectors catch the attack and spare the look-alike', () => {
   it.each([
     ['rate_spike', 'spiky', 'batch', /^300 requests\/min against a baseline median of 10 \(MAD 0\) over 7 days; its previous peak was 10\/min$/],
     ['rate_spike', 'alice-new', 'bob-new', /^300 requests\/min against a baseline median of 10 \(MAD 0\) over 7 days of user alice \(all tokens; this token is new\); the user’s previous peak was 10\/min$/],
+    ['rate_spike', 'carol-new', 'erin-new', /^300 requests\/min against a baseline median of 10 \(MAD 0\) over 7 days of user carol \(all tokens; this token is new\)/],
     ['ip_fanout', 'leaked', 'phone', /^30 IPs in 10 networks \(3 countries\)/],
     ['impossible_travel', 'traveller-thief', 'flyer', /^Frankfurt am Main, DE \d\d:\d\d then São Paulo, BR \d\d:\d\d: 9,[0-9]00 km in \d+ min = [\d,]+ km\/h$/],
     ['impossible_travel', 'cable-thief', 'expired-abroad', /^New York, US \d\d:\d\d then San Jose, US \d\d:\d\d: 4,[0-9]00 km in \d+ min = [\d,]+ km\/h$/],
@@ -217,8 +232,16 @@ describe('detectors catch the attack and spare the look-alike', () => {
     expect(flags.filter((f) => f.subject.startsWith('203.0.113.1'))).toEqual([]);
   });
 
+  it('auth_failures flags an address probing user names that never worked, not one that got in after typos', () => {
+    const probe = flags.filter((f) => f.subject === '198.18.20.20');
+    expect(probe.map((f) => f.explanation)).toEqual([
+      '198.18.20.20 was refused 2 times with user names chen, cheng, never accepted anywhere, 2 credentials in 24 h and nothing accepted from it: probing',
+    ]);
+    expect(flags.filter((f) => f.subject === '198.18.30.30')).toEqual([]);
+  });
+
   it('raises nothing else', () => {
-    const expected = ['spiky', 'alice-new', 'leaked', 'traveller-thief', 'cable-thief', 'shared', 'zombie', 'rt-1', 'sleeper'].map(fp).concat('45.9.8.7', '198.18.7.7', '198.18.9.9', '203.0.113.0/24');
+    const expected = ['spiky', 'alice-new', 'carol-new', 'leaked', 'traveller-thief', 'cable-thief', 'shared', 'zombie', 'rt-1', 'sleeper'].map(fp).concat('45.9.8.7', '198.18.7.7', '198.18.9.9', '198.18.20.20', '203.0.113.0/24');
     expect(flags.filter((f) => !expected.includes(f.subject)).map((f) => `${f.detector}: ${f.explanation}`)).toEqual([]);
   });
 });
@@ -239,7 +262,7 @@ describe('flags', () => {
 
   it('list with filters and sorting', async () => {
     const byDetector = (await get('/v1/flags?detector=impossible_travel,rate_spike')).json().flags;
-    expect(byDetector.map((f: { detector: string }) => f.detector).sort()).toEqual(['impossible_travel', 'impossible_travel', 'impossible_travel', 'rate_spike', 'rate_spike']);
+    expect(byDetector.map((f: { detector: string }) => f.detector).sort()).toEqual(['impossible_travel', 'impossible_travel', 'impossible_travel', 'rate_spike', 'rate_spike', 'rate_spike']);
     const critical = (await get('/v1/flags?severity=critical')).json().flags;
     expect(critical.length).toBeGreaterThan(0);
     expect(critical.every((f: { severity: string }) => f.severity === 'critical')).toBe(true);
