@@ -24,6 +24,7 @@ export interface StuffingThresholds {
   MIN_NEVER_SUCCEEDED_SHARE: number;
   MIN_ADDRESSES_PER_NETWORK: number;
   CAMPAIGN_MIN_ADDRESSES: number;
+  PROBE_MIN_CREDENTIALS: number;
   CAMPAIGN_HOURS: number;
   BASELINE_DAYS: number;
 }
@@ -266,10 +267,25 @@ const campaignEvents = defineQuery({
   row: campaignRow,
 });
 
+/** Of the given addresses, those that got anything but 401/403 since the campaign span began. */
+const acceptedAddressRows = defineQuery({
+  name: 'stuffing_accepted_addresses',
+  sql: `SELECT value AS address FROM ${TABLES.usageDim1h}
+         WHERE dimension = 'ip' AND value IN {ips:Array(String)} AND hour >= toStartOfHour({since:DateTime64(3)}) AND hour < {to:DateTime64(3)}
+         GROUP BY value HAVING sum(requests) > sum(auth_failures)`,
+  params: z.object({ ips: z.array(z.string()), since: z.date(), to: z.date() }),
+  row: z.object({ address: z.string() }),
+});
+
 /**
- * Addresses that tried, in this range, a credential that never worked and that was refused
- * from at least CAMPAIGN_MIN_ADDRESSES addresses over the last CAMPAIGN_HOURS, none of which
- * got in with it (`flagged`: subjects already raised by the per-place rules).
+ * Addresses that tried, in this range, credentials that never worked anywhere (over the
+ * baseline, none of the addresses trying them got in), over the last CAMPAIGN_HOURS:
+ * - sprayed: a credential refused from at least CAMPAIGN_MIN_ADDRESSES addresses: what the
+ *   campaign's addresses share;
+ * - probing: one address refused with PROBE_MIN_CREDENTIALS or more such credentials and
+ *   nothing accepted from it at all: trying names or keys, however slowly (a person who
+ *   mistyped a user name gets in with the right one from the same address).
+ * `flagged`: subjects already raised by the per-place rules.
  */
 async function campaigns(warehouse: Warehouse, range: DetectionRange, t: StuffingThresholds, flagged: Set<string>): Promise<Finding[]> {
   const since = new Date(range.to.getTime() - t.CAMPAIGN_HOURS * 3_600_000);
@@ -280,25 +296,43 @@ async function campaigns(warehouse: Warehouse, range: DetectionRange, t: Stuffin
   const rows = await campaignEvents(warehouse, { fps: sprayed, since, to: range.to });
   // A credential's campaign: the addresses refused with it, when none got in with it.
   const byCredential = group(rows, (r) => r.token_fingerprint);
+  const never = new Set<string>();
   const members = new Map<string, (typeof rows)[number][]>();
   const shared = new Map<string, Set<string>>();
   for (const [credential, list] of byCredential) {
     if (list.some((r) => r.accepted > 0)) continue;
+    never.add(credential);
     const addresses = new Set(list.filter((r) => r.failures > 0).map((r) => r.address));
     if (addresses.size < t.CAMPAIGN_MIN_ADDRESSES) continue;
     shared.set(credential, addresses);
     for (const r of list) if (r.last_failure >= range.from.getTime()) members.set(r.address, [...(members.get(r.address) ?? []), r]);
   }
+  // Probing: addresses refused in this range with several never-working credentials, that got nothing accepted.
+  const probing = new Map<string, (typeof rows)[number][]>();
+  for (const [address, list] of group(rows, (r) => r.address)) {
+    const tried = list.filter((r) => never.has(r.token_fingerprint) && r.failures > 0);
+    if (members.has(address) || tried.length < t.PROBE_MIN_CREDENTIALS || !tried.some((r) => r.last_failure >= range.from.getTime())) continue;
+    probing.set(address, tried);
+  }
+  if (probing.size > 0) {
+    const accepted = new Set((await acceptedAddressRows(warehouse, { ips: [...probing.keys()], since, to: range.to })).map((r) => r.address));
+    for (const [address, tried] of probing) if (!accepted.has(address)) members.set(address, tried);
+  }
   const findings: Finding[] = [];
   for (const [address, tried] of members) {
-    if (flagged.has(address)) continue;
+    // Raised already, alone or as one of the addresses of a network flagged as a whole.
+    if (flagged.has(address) || flagged.has(networkOf(address))) continue;
     const last = tried.reduce((a, b) => (b.last_failure > a.last_failure ? b : a));
     const start = windowStart(Math.max(last.last_failure, range.from.getTime()), range.windowMs);
-    const peers = new Set(tried.flatMap((r) => [...shared.get(r.token_fingerprint)!]));
+    const peers = new Set(tried.flatMap((r) => [...(shared.get(r.token_fingerprint) ?? [])]));
     peers.delete(address);
     const users = [...new Set(tried.map((r) => r.user_id).filter(Boolean))];
     const failures = tried.reduce((s, r) => s + r.failures, 0);
     const named = users.length > 0 ? `user name${users.length > 1 ? 's' : ''} ${users.slice(0, 3).join(', ')}` : `${fmt(tried.length)} token${tried.length > 1 ? 's' : ''}`;
+    const how =
+      peers.size > 0
+        ? `which ${fmt(peers.size)} other address${peers.size > 1 ? 'es' : ''} also tried in ${fmt(t.CAMPAIGN_HOURS)} h: one spraying campaign`
+        : `${fmt(tried.length)} credentials in ${fmt(t.CAMPAIGN_HOURS)} h and nothing accepted from it: probing`;
     findings.push({
       subject_type: 'ip',
       subject: address,
@@ -307,12 +341,10 @@ async function campaigns(warehouse: Warehouse, range: DetectionRange, t: Stuffin
       window_start: new Date(start),
       window_end: new Date(start + range.windowMs),
       severity: 'medium',
-      score: peers.size / t.CAMPAIGN_MIN_ADDRESSES,
-      explanation:
-        `${address} was refused ${fmt(failures)} time${failures > 1 ? 's' : ''} with ${named}, never accepted anywhere, ` +
-        `which ${fmt(peers.size)} other address${peers.size > 1 ? 'es' : ''} also tried in ${fmt(t.CAMPAIGN_HOURS)} h: one spraying campaign`,
+      score: peers.size > 0 ? peers.size / t.CAMPAIGN_MIN_ADDRESSES : tried.length / t.PROBE_MIN_CREDENTIALS,
+      explanation: `${address} was refused ${fmt(failures)} time${failures > 1 ? 's' : ''} with ${named}, never accepted anywhere, ${how}`,
       evidence: {
-        campaign: true,
+        campaign: peers.size > 0 ? 'sprayed' : 'probing',
         failures,
         credentials: tried.length,
         sample_tokens: tried.map((r) => r.token_fingerprint).slice(0, 20),
