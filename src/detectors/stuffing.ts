@@ -267,14 +267,22 @@ const campaignEvents = defineQuery({
   row: campaignRow,
 });
 
-/** Of the given addresses, those that got anything but 401/403 since the campaign span began. */
-const acceptedAddressRows = defineQuery({
-  name: 'stuffing_accepted_addresses',
-  sql: `SELECT value AS address FROM ${TABLES.usageDim1h}
-         WHERE dimension = 'ip' AND value IN {ips:Array(String)} AND hour >= toStartOfHour({since:DateTime64(3)}) AND hour < {to:DateTime64(3)}
-         GROUP BY value HAVING sum(requests) > sum(auth_failures)`,
+/**
+ * Everything the given addresses tried since the campaign span began, per credential
+ * (the bloom filter on ip keeps this to the granules holding them).
+ */
+const addressEvents = defineQuery({
+  name: 'stuffing_address_events',
+  sql: `SELECT ${IP_TEXT} AS address, token_fingerprint, anyLast(user_id) AS user_id,
+              countIf(status IN (401, 403)) AS failures, countIf(status NOT IN (401, 403)) AS accepted,
+              toUnixTimestamp64Milli(minIf(ts, status IN (401, 403))) AS first_failure,
+              toUnixTimestamp64Milli(maxIf(ts, status IN (401, 403))) AS last_failure,
+              anyLast(toString(app_id)) AS app_id, anyLast(asn) AS asn, anyLast(toString(asn_org)) AS asn_org
+       FROM ${TABLES.usageEvents}
+       WHERE ip IN {ips:Array(IPv6)} AND ts >= {since:DateTime64(3)} AND ts < {to:DateTime64(3)}
+       GROUP BY address, token_fingerprint`,
   params: z.object({ ips: z.array(z.string()), since: z.date(), to: z.date() }),
-  row: z.object({ address: z.string() }),
+  row: campaignRow,
 });
 
 /**
@@ -305,19 +313,31 @@ async function campaigns(warehouse: Warehouse, range: DetectionRange, t: Stuffin
     const addresses = new Set(list.filter((r) => r.failures > 0).map((r) => r.address));
     if (addresses.size < t.CAMPAIGN_MIN_ADDRESSES) continue;
     shared.set(credential, addresses);
-    for (const r of list) if (r.last_failure >= range.from.getTime()) members.set(r.address, [...(members.get(r.address) ?? []), r]);
+    // Every address of the campaign, those refused before this range too: the credential they
+    // share was refused again now, which is when they are seen to be one campaign.
+    for (const r of list) if (r.failures > 0) members.set(r.address, [...(members.get(r.address) ?? []), r]);
   }
-  // Probing: addresses refused in this range with several never-working credentials, that got nothing accepted.
-  const probing = new Map<string, (typeof rows)[number][]>();
-  for (const [address, list] of group(rows, (r) => r.address)) {
-    const tried = list.filter((r) => never.has(r.token_fingerprint) && r.failures > 0);
-    if (members.has(address) || tried.length < t.PROBE_MIN_CREDENTIALS || !tried.some((r) => r.last_failure >= range.from.getTime())) continue;
-    probing.set(address, tried);
+  // Probing: an address refused in this range with a never-working credential, that over
+  // the span tried PROBE_MIN_CREDENTIALS or more credentials that never worked before, and
+  // got nothing accepted with any credential (its earlier tries are in earlier ranges).
+  const probes = [...new Set(rows.filter((r) => never.has(r.token_fingerprint) && r.failures > 0 && r.last_failure >= range.from.getTime()).map((r) => r.address))].filter(
+    (a) => !members.has(a),
+  );
+  if (probes.length > 0) {
+    const seen = await addressEvents(warehouse, { ips: probes, since, to: range.to });
+    const refused = seen.filter((r) => r.failures > 0 && r.accepted === 0);
+    const worked = new Set(
+      (await workedRows(warehouse, { fps: [...new Set(refused.map((r) => r.token_fingerprint))], bfrom: new Date(range.from.getTime() - t.BASELINE_DAYS * 86_400_000) })).map(
+        (r) => r.token_fingerprint,
+      ),
+    );
+    for (const [address, list] of group(seen, (r) => r.address)) {
+      if (list.some((r) => r.accepted > 0)) continue;
+      const tried = list.filter((r) => r.failures > 0 && !worked.has(r.token_fingerprint));
+      if (tried.length >= t.PROBE_MIN_CREDENTIALS) members.set(address, tried);
+    }
   }
-  if (probing.size > 0) {
-    const accepted = new Set((await acceptedAddressRows(warehouse, { ips: [...probing.keys()], since, to: range.to })).map((r) => r.address));
-    for (const [address, tried] of probing) if (!accepted.has(address)) members.set(address, tried);
-  }
+
   const findings: Finding[] = [];
   for (const [address, tried] of members) {
     // Raised already, alone or as one of the addresses of a network flagged as a whole.
@@ -326,7 +346,7 @@ async function campaigns(warehouse: Warehouse, range: DetectionRange, t: Stuffin
     const start = windowStart(Math.max(last.last_failure, range.from.getTime()), range.windowMs);
     const peers = new Set(tried.flatMap((r) => [...(shared.get(r.token_fingerprint) ?? [])]));
     peers.delete(address);
-    const users = [...new Set(tried.map((r) => r.user_id).filter(Boolean))];
+    const users = [...new Set([...tried].sort((a, b) => a.first_failure - b.first_failure).map((r) => r.user_id).filter(Boolean))];
     const failures = tried.reduce((s, r) => s + r.failures, 0);
     const named = users.length > 0 ? `user name${users.length > 1 ? 's' : ''} ${users.slice(0, 3).join(', ')}` : `${fmt(tried.length)} token${tried.length > 1 ? 's' : ''}`;
     const how =
