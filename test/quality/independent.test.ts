@@ -4,11 +4,11 @@
  * directory per process). Prints per-kind recall, time to detect and benign flags per
  * 1,000 per day, and every miss of the issue's targets.
  *
- * The targets are not all met yet (docs/detectors.md#measured-quality says which and why),
- * so what this test holds is the floor today's detectors reach on every run, a little
- * below the measured figures: a change that loses what was won fails here. Raise the
- * floor towards TARGET as the detectors improve; when a floor reaches its target, the
- * target is what the test holds.
+ * The targets are met on the measured runs (docs/detectors.md#measured-quality), but one
+ * attack more or less moves a kind by 0.25 and one benign token-day by 1 per 1,000, and
+ * the traffic moves with the clock: what this test holds is a floor a little below the
+ * measured figures, so a change that loses what was won fails here, and it prints every
+ * miss of the targets themselves.
  */
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
@@ -20,13 +20,14 @@ const run = promisify(execFile);
 /** Issue 13's targets, on traffic the detectors were not tuned on. */
 const TARGET = { kindRecall: 0.95, benignPer1000PerDay: 1, precision: 0.95, medianTtdMin: 10 };
 /**
- * What every run reaches today, with a margin for the variation between runs. Measured
- * 2026-12-07 on seeds 11 and 12, both modes: every kind ≥ 0.5 (impossible_travel 2/4 on
- * seed 12), all attacks 0.94–0.97, precision 0.94–0.96, 1.0–3.7 benign tokens per 1,000
- * per day (6.3 once on an earlier generator), median TTD 2.8–3.5 min. Before issue 13's
- * changes: all attacks 0.44, two kinds at 0, precision 0.71–0.83, 4.5–5.4 benign.
+ * What every run reaches today, with a margin for the variation between runs (the traffic
+ * ends at "now", so a seed's figures move a little from run to run; one attack is 0.25 of
+ * a kind's recall). Measured 2026-12-07 at 0d1631e on seeds 11 and 12, both modes: every
+ * kind 4/4 in all four runs (all attacks 1.00), precision 0.97–1.00, 0–1.0 benign tokens
+ * per 1,000 per day, median TTD 2.8–3.5 min: the targets are met on these runs. Before
+ * issue 13's changes: all attacks 0.44, two kinds at 0, precision 0.71–0.83, 4.5–5.4 benign.
  */
-const FLOOR = { kindRecall: 0.25, recallAll: 0.85, benignPer1000PerDay: 7, precision: 0.88, medianTtdMin: 10 };
+const FLOOR = { kindRecall: 0.75, recallAll: 0.94, benignPer1000PerDay: 2.5, precision: 0.93, medianTtdMin: 10 };
 const SEEDS = [11, 12];
 const MODES = ['backfill', 'streaming'] as const;
 
