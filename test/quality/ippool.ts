@@ -99,7 +99,7 @@ export const NETWORKS: readonly Network[] = [
  *   Vodafone cable, Orange FR: dual-stack, so one household shows two ASNs);
  * - neighbouring countries for the attacks and the homes: KPN NL, Orange PL, A1 AT;
  * - more mobile carriers: T-Mobile US over IPv6 (464XLAT), Vodafone NL/ES, Free FR,
- *   T-Mobile AT, Orange PL;
+ *   T-Mobile AT, Orange PL; Movistar ES broadband (a traveller's hotel);
  * - Zscaler egress nodes (a corporate proxy in another country than the employee);
  * - more commercial VPN exits (M247 in several countries, Mullvad's own ASN);
  * - AWS us-east-1 (Ashburn) where integration platforms and Lambdas egress, GCP US;
@@ -116,13 +116,14 @@ export const NETWORKS_B: readonly Network[] = [
   { id: 'kpn-nl', kind: 'residential', prefix: '77.160', country: 'NL', asn: 1136 },
   { id: 'orange-pl', kind: 'residential', prefix: '83.24', country: 'PL', asn: 5617 },
   { id: 'a1-at', kind: 'residential', prefix: '178.191', country: 'AT', asn: 8447 },
+  { id: 'movistar-es', kind: 'residential', prefix: '80.24', country: 'ES', asn: 3352 },
   { id: 'tmobile-us-v6', kind: 'mobile', prefix: '2607:fb90', country: 'US', asn: 21928, thirds: [[0x1, 0x75ff], [0x7700, 0xcc7f], [0xce00, 0xffff]] },
   { id: 'vodafone-nl', kind: 'mobile', prefix: '77.250', country: 'NL', asn: 33915 },
   { id: 'vodafone-es', kind: 'mobile', prefix: '31.4', country: 'ES', asn: 12430 },
   { id: 'free-mobile-fr', kind: 'mobile', prefix: '37.164', country: 'FR', asn: 51207 },
   { id: 'tmobile-at', kind: 'mobile', prefix: '84.115', country: 'AT', asn: 8412 },
   { id: 'orange-pl-mobile', kind: 'mobile', prefix: '37.47', country: 'PL', asn: 5617 },
-  { id: 'zscaler-fra', kind: 'proxy', prefix: '165.225.72', country: 'DE', asn: 62044 },
+  { id: 'zscaler-fra', kind: 'proxy', prefix: '165.225.26', country: 'DE', asn: 62044 },
   { id: 'zscaler-lon', kind: 'proxy', prefix: '165.225.80', country: 'GB', asn: 62044 },
   { id: 'zscaler-ams', kind: 'proxy', prefix: '165.225.240', country: 'NL', asn: 62044 },
   { id: 'zscaler-chi', kind: 'proxy', prefix: '165.225.2', country: 'US', asn: 22616 },

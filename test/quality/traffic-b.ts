@@ -87,7 +87,7 @@ const TRIPS: [string, string, number][] = [
 const DEST: Record<string, { res: string[]; mob: string[] }> = {
   GB: { res: ['bt-gb', 'virgin-gb'], mob: ['three-gb'] },
   US: { res: ['verizon-fios-ny', 'charter-us'], mob: ['tmobile-us'] },
-  ES: { res: ['ovh-fr'], mob: ['vodafone-es'] },
+  ES: { res: ['movistar-es'], mob: ['vodafone-es'] },
   JP: { res: ['ntt-jp'], mob: ['softbank-jp'] },
 };
 const HOSTING = ['do-fra', 'do-nj', 'ovh-fr', 'hetzner-fi', 'hetzner-de', 'vultr-us', 'edgecenter-ru', 'clouvider-nl'];
@@ -1032,6 +1032,14 @@ export function generateTrafficB(seed: number, size: TrafficSizeB, end: number):
 
   g.usage.sort((a, b) => a.ts - b.ts);
   g.lifecycle.sort((a, b) => a.ts - b.ts);
+  // An attack starts at its first malicious event (the plan's time plus any jitter): the first
+  // event from the attacker's addresses. revoked_use keeps its own definition (the first 2xx after revocation).
+  for (const a of g.attacks) {
+    if (a.kind === 'revoked_use' || a.ips.length === 0) continue;
+    const ips = new Set(a.ips);
+    const first = g.usage.find((e) => e.ts >= a.start - SEC && ips.has(e.ip) && (a.tokens.includes(e.token) || g.attackOnly.has(e.token)));
+    if (first) a.start = first.ts;
+  }
   g.attacks.sort((a, b) => a.start - b.start);
   const oldest = Math.min(g.usage[0]?.ts ?? g.start, g.oldest);
   return {
