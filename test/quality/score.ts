@@ -1,7 +1,7 @@
 /**
  * Scores flags against the ground truth.
  * - A flag matches an attack when it names one of the attack's entities (token
- *   fingerprint, user, address or /24) and its window ends after the attack started
+ *   fingerprint, user, address or /24, or a block holding one of its addresses) and its window ends after the attack started
  *   (5 minutes' slack for window alignment).
  * - recall per kind: attacks with at least one matching flag, by any detector;
  * - precision of flagged subjects: distinct (subject_type, subject) pairs with at least
@@ -61,9 +61,25 @@ const median = (xs: number[]): number | null => {
 
 function ipsOf(flag: FlagRow): string[] {
   const out: string[] = [];
-  if (flag.subject_type === 'ip' || flag.subject_type === 'prefix' || flag.subject_type === 'cidr') out.push(String(flag.subject));
+  // Address subjects, whatever the product calls the type (an address or a block: 'ip', 'prefix', 'cidr', 'network').
+  if (['ip', 'prefix', 'cidr', 'network'].includes(flag.subject_type ?? '')) out.push(String(flag.subject));
   if (typeof flag.ip === 'string' && flag.ip) out.push(flag.ip);
   return out.map((ip) => ip.replace(/^::ffff:/, ''));
+}
+
+/** Whether IPv4 `ip` lies inside `cidr` (a.b.c.d/n); IPv6 and malformed blocks never match. */
+export function inBlock(ip: string, cidr: string): boolean {
+  const [base, bits] = cidr.split('/');
+  const n = Number(bits);
+  const int = (x: string) => {
+    const p = x.split('.').map(Number);
+    return p.length === 4 && p.every((o) => Number.isInteger(o) && o >= 0 && o < 256) ? ((p[0]! << 24) | (p[1]! << 16) | (p[2]! << 8) | p[3]!) >>> 0 : undefined;
+  };
+  const a = int(ip);
+  const b = int(base ?? '');
+  if (a === undefined || b === undefined || !Number.isInteger(n) || n < 8 || n > 32) return false;
+  const mask = n === 32 ? 0xffffffff : (~(0xffffffff >>> n)) >>> 0;
+  return ((a & mask) >>> 0) === ((b & mask) >>> 0);
 }
 
 function matches(flag: FlagRow, t: Truth): boolean {
@@ -74,6 +90,7 @@ function matches(flag: FlagRow, t: Truth): boolean {
   if (flag.subject_type === 'user' && t.users.has(String(flag.subject))) return true;
   for (const ip of ipsOf(flag)) {
     if (t.ips.has(ip)) return true;
+    if (ip.includes('/') && [...t.ips].some((a) => inBlock(a, ip))) return true;
     const p = ip.split('/')[0]!.split('.');
     if (p.length === 4 && t.ips.has(`${p[0]}.${p[1]}.${p[2]}.0/24`)) return true;
   }

@@ -8,6 +8,7 @@ import { describe, expect, it } from 'vitest';
 import { trafficEnd } from './runner.js';
 import { generateTrafficB, SIZES_B } from './traffic-b.js';
 import { ATTACK_KINDS } from './traffic.js';
+import { inBlock } from './score.js';
 
 const END = trafficEnd(Date.UTC(2026, 11, 7, 12));
 const traffic = generateTrafficB(21, SIZES_B.test, END);
@@ -100,5 +101,13 @@ describe('held-out traffic (b): ground truth', () => {
   it('keeps the test size near the first generator\'s volume', () => {
     expect(traffic.usage.length).toBeGreaterThan(50_000);
     expect(traffic.usage.length).toBeLessThan(110_000);
+  });
+
+  it('the scorer places an attack address inside a flagged block (a /24 or wider network subject)', () => {
+    expect(inBlock('176.67.80.211', '176.67.80.0/24')).toBe(true);
+    expect(inBlock('176.67.81.211', '176.67.80.0/24')).toBe(false);
+    expect(inBlock('176.67.81.211', '176.67.0.0/16')).toBe(true);
+    expect(inBlock('2a02:8108::1', '2a02:8108::/32')).toBe(false);
+    expect(inBlock('10.0.0.1', 'nonsense')).toBe(false);
   });
 });
