@@ -47,8 +47,8 @@ export const SIZES_B: Record<'test' | 'medium', TrafficSizeB> = {
     serverless: 6, cronJobs: 3, integrations: 9, dormantKeys: 8, attacksPerKind: 4,
   },
   medium: {
-    days: 4, attackHours: 16, mobileUsers: 160, multiDeviceUsers: 220, travellers: 30, vpnWorkers: 50, proxyWorkers: 90,
-    serverless: 15, cronJobs: 8, integrations: 25, dormantKeys: 24, attacksPerKind: 10,
+    days: 4, attackHours: 16, mobileUsers: 140, multiDeviceUsers: 180, travellers: 30, vpnWorkers: 45, proxyWorkers: 80,
+    serverless: 12, cronJobs: 6, integrations: 20, dormantKeys: 24, attacksPerKind: 10,
   },
 };
 
