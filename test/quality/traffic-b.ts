@@ -660,7 +660,7 @@ export function generateTrafficB(seed: number, size: TrafficSizeB, end: number):
       every = Math.min(every, period);
       for (let t = g.start + rng.range(0, period); t < g.end; t += period + rng.range(-5, 5) * SEC) {
         g.call(key, t, rng.pick(platformPool), { ua: 'Zapier', rng, path: '/v1/orders?since=' });
-        if (rng.chance(0.05)) for (let w = 0; w < rng.int(2, 8); w++) g.call(key, t + (w + 1) * 700, rng.pick(platformPool), { ua: 'Zapier', rng, method: 'POST', path: '/v1/orders' });
+        if (rng.chance(0.05)) for (let w = 0, last = rng.int(2, 8); w < last; w++) g.call(key, t + (w + 1) * 700, rng.pick(platformPool), { ua: 'Zapier', rng, method: 'POST', path: '/v1/orders' });
       }
     }
     integrationKeys.push({ key, every });
@@ -679,7 +679,7 @@ export function generateTrafficB(seed: number, size: TrafficSizeB, end: number):
     const key = g.token(rng, { type: pat ? 'personal_access_token' : 'api_key', appId, clientId: appId, userId: pat ? owner : undefined, population: 'dormant', sendAs: rng.chance(0.5) ? 'raw' : 'fp' }, pat ? 'pat' : 'key');
     g.life({ event: 'issued', ts: g.oldest - rng.range(5, 100) * DAY, token: key, token_type: pat ? 'personal_access_token' : 'api_key', client_id: appId, app_id: appId, user_id: pat ? owner : undefined, expires_at: pat && rng.chance(0.5) ? g.end + 30 * DAY : null });
     const d0 = g.oldest + rng.range(1, 3) * DAY;
-    for (let t = d0; t < d0 + rng.range(2, 8) * HOUR; t += rng.exp(4 * MIN)) g.call(key, t, ip, { ua: pat ? 'curl/8.5.0' : 'python-requests/2.32.3', rng });
+    for (let t = d0, last = d0 + rng.range(2, 8) * HOUR; t < last; t += rng.exp(4 * MIN)) g.call(key, t, ip, { ua: pat ? 'curl/8.5.0' : 'python-requests/2.32.3', rng });
     dormant.push({ key, home, ip, owner: pat ? owner : '', country });
   }
   // Half the dormant keys not attacked wake up benignly, from their own /24 (a quarterly script).
@@ -688,7 +688,7 @@ export function generateTrafficB(seed: number, size: TrafficSizeB, end: number):
     const rng = root.fork(`wake-${k.key.slice(0, 12)}`);
     const t0 = attackTime(g, rng, HOUR);
     const ip = rng.chance(0.5) ? k.ip : addressIn(rng, k.home);
-    for (let t = t0; t < t0 + rng.range(10, 40) * MIN; t += rng.exp(30 * SEC)) g.call(k.key, t, ip, { ua: 'python-requests/2.32.3', rng });
+    for (let t = t0, last = t0 + rng.range(10, 40) * MIN; t < last; t += rng.exp(30 * SEC)) g.call(k.key, t, ip, { ua: 'python-requests/2.32.3', rng });
   }
 
   // ======================= attacks =======================
@@ -847,7 +847,7 @@ export function generateTrafficB(seed: number, size: TrafficSizeB, end: number):
       g.life({ event: 'revoked', ts: revokedAt, token: pat, token_type: 'personal_access_token', client_id: 'developer-portal', app_id: 'developer-portal', user_id: owner, source: 'github_secret_scanning', reason: 'token found in a public repository' });
       const ip = hostingIn(r);
       const start = pl.when;
-      for (let t = start; t < start + r.range(10, 30) * MIN; t += r.exp(40 * SEC)) g.use(pat, t, ip, { ua: 'python-requests/2.32.3', rng: r, path: r.pick(EXPORT_PATHS) });
+      for (let t = start, last = start + r.range(10, 30) * MIN; t < last; t += r.exp(40 * SEC)) g.use(pat, t, ip, { ua: 'python-requests/2.32.3', rng: r, path: r.pick(EXPORT_PATHS) });
       g.attack('revoked_use', pl.i, 'PAT revoked after a secret-scanning alert a day earlier, replayed and still accepted', start, [pat], [owner], [ip]);
     } else if (variant === 1) {
       const p = v.person!;
@@ -976,7 +976,7 @@ export function generateTrafficB(seed: number, size: TrafficSizeB, end: number):
       const acc = reg(r, { type: 'access_token', appId: dev.appId, clientId: dev.clientId, userId: dev.user, population: 'attacker', sendAs: dev.sendAs }, 'at');
       g.life({ event: 'refreshed', ts: start + 40, token: rt, token_type: 'refresh_token', client_id: dev.clientId, app_id: dev.appId, user_id: dev.user, rotated_from: stolen, grant_type: 'refresh_token', issued_at: start + 40, expires_at: start + 60 * DAY });
       g.life({ event: 'issued', ts: start + 50, token: acc, token_type: 'access_token', client_id: dev.clientId, app_id: dev.appId, user_id: dev.user, grant_type: 'refresh_token', issued_at: start + 50, expires_at: start + 50 + HOUR });
-      for (let t = start + MIN; t < start + r.range(15, 40) * MIN; t += r.exp(30 * SEC)) g.use(acc, t, ip, { ua: 'python-requests/2.32.3', rng: r });
+      for (let t = start + MIN, last = start + r.range(15, 40) * MIN; t < last; t += r.exp(30 * SEC)) g.use(acc, t, ip, { ua: 'python-requests/2.32.3', rng: r });
       const back = start + r.range(10, 40) * MIN;
       const vip = p.mobile(back);
       if (dev.access) g.use(dev.access, back, vip, { ua: dev.ua, rng: r, status: dev.accessExp > back ? 200 : 401 });
@@ -997,7 +997,7 @@ export function generateTrafficB(seed: number, size: TrafficSizeB, end: number):
       const acc = reg(r, { type: 'access_token', appId: dev.appId, clientId: dev.clientId, userId: dev.user, population: 'attacker', sendAs: dev.sendAs }, 'at');
       g.life({ event: 'refreshed', ts: start + 40, token: rt, token_type: 'refresh_token', client_id: dev.clientId, app_id: dev.appId, user_id: dev.user, rotated_from: stale, grant_type: 'refresh_token', issued_at: start + 40, expires_at: start + 60 * DAY });
       g.life({ event: 'issued', ts: start + 50, token: acc, token_type: 'access_token', client_id: dev.clientId, app_id: dev.appId, user_id: dev.user, grant_type: 'refresh_token', issued_at: start + 50, expires_at: start + 50 + HOUR });
-      for (let t = start + 30 * SEC; t < start + r.range(10, 40) * MIN; t += r.exp(40 * SEC)) g.use(acc, t, ip, { ua: 'python-requests/2.32.3', rng: r });
+      for (let t = start + 30 * SEC, last = start + r.range(10, 40) * MIN; t < last; t += r.exp(40 * SEC)) g.use(acc, t, ip, { ua: 'python-requests/2.32.3', rng: r });
       tokens.push(rt, acc);
     }
     const names = ['rotated refresh token replayed from abroad, refused (400 at the token endpoint)', 'rotated refresh token accepted by a lenient IdP, minted token in use', '', 'refresh token rotated a day earlier (device backup) redeemed from a hosting ASN and accepted'];
@@ -1026,7 +1026,7 @@ export function generateTrafficB(seed: number, size: TrafficSizeB, end: number):
       name = 'dormant key revived from a Tor exit';
     }
     const start = pl.when;
-    for (let t = start; t < start + r.range(15, 50) * MIN; t += r.exp(45 * SEC)) g.use(k.key, t, ip, { ua: 'python-requests/2.32.3', rng: r, path: r.pick([...APP_PATHS, ...EXPORT_PATHS]) });
+    for (let t = start, last = start + r.range(15, 50) * MIN; t < last; t += r.exp(45 * SEC)) g.use(k.key, t, ip, { ua: 'python-requests/2.32.3', rng: r, path: r.pick([...APP_PATHS, ...EXPORT_PATHS]) });
     g.attack('dormant_reuse', pl.i, name, start, [k.key], k.owner ? [k.owner] : [], [ip]);
   });
 
