@@ -8,7 +8,8 @@
  *   one matching flag, over all flagged subjects;
  * - benign tokens flagged per 1,000 per day: distinct (token, day) pairs flagged without
  *   matching an attack, over (token, day) pairs in which the token was used; attackers'
- *   own credentials (stuffing guesses, minted tokens) are in neither;
+ *   own credentials (stuffing guesses, minted tokens) are in neither; the same per
+ *   principal (a user, or a key without one);
  * - time to detect: streaming, the end of the window after which the flag was first
  *   listed, minus the attack's first event; backfill, the flag's window end minus it.
  */
@@ -38,6 +39,13 @@ export interface Score {
   benignPer1000PerDay: number;
   benignFlaggedTokenDays: number;
   benignTokenDays: number;
+  /**
+   * The same per principal — a user (all their tokens and devices), or a credential that has
+   * no user (a key) — so a population whose access tokens rotate hourly does not dilute it.
+   */
+  benignPrincipalsPer1000PerDay: number;
+  benignFlaggedPrincipalDays: number;
+  benignPrincipalDays: number;
   medianTtdMin: number | null;
   /** Per detector: flags, of which matched an attack. */
   detectors: Record<string, { flags: number; matched: number; precision: number }>;
@@ -108,6 +116,8 @@ export function score(traffic: Traffic, run: RunResult): Score {
   const subjects = new Map<string, { matched: boolean; detectors: Set<string>; example: string }>();
   const detectors: Score['detectors'] = {};
   const benignFlagged = new Set<string>();
+  const benignPrincipals = new Set<string>();
+  const principalOf = (raw: string): string => traffic.tokens.get(raw)?.userId ?? raw;
   const falseByPopulation: Record<string, number> = {};
 
   for (const flag of run.flags) {
@@ -130,6 +140,7 @@ export function score(traffic: Traffic, run: RunResult): Score {
       const day = Math.floor((Date.parse(flag.window_start ?? flag.window_end ?? '') || 0) / DAY);
       benignFlagged.add(`${flag.token_fingerprint}@${day}`);
       const raw = fpToRaw.get(flag.token_fingerprint);
+      benignPrincipals.add(`${raw ? principalOf(raw) : flag.token_fingerprint}@${day}`);
       const pop = raw ? traffic.tokens.get(raw)!.population : 'unknown';
       falseByPopulation[pop] = (falseByPopulation[pop] ?? 0) + 1;
     }
@@ -137,7 +148,12 @@ export function score(traffic: Traffic, run: RunResult): Score {
   for (const d of Object.values(detectors)) d.precision = d.flags ? d.matched / d.flags : 1;
 
   const tokenDays = new Set<string>();
-  for (const e of traffic.usage) if (!traffic.attackOnly.has(e.token)) tokenDays.add(`${e.token}@${Math.floor(e.ts / DAY)}`);
+  const principalDays = new Set<string>();
+  for (const e of traffic.usage) {
+    if (traffic.attackOnly.has(e.token)) continue;
+    tokenDays.add(`${e.token}@${Math.floor(e.ts / DAY)}`);
+    principalDays.add(`${principalOf(e.token)}@${Math.floor(e.ts / DAY)}`);
+  }
 
   const kinds: KindScore[] = ATTACK_KINDS.map((kind) => {
     const list = traffic.attacks.filter((a) => a.kind === kind);
@@ -160,6 +176,9 @@ export function score(traffic: Traffic, run: RunResult): Score {
     benignPer1000PerDay: tokenDays.size ? (benignFlagged.size / tokenDays.size) * 1000 : 0,
     benignFlaggedTokenDays: benignFlagged.size,
     benignTokenDays: tokenDays.size,
+    benignPrincipalsPer1000PerDay: principalDays.size ? (benignPrincipals.size / principalDays.size) * 1000 : 0,
+    benignFlaggedPrincipalDays: benignPrincipals.size,
+    benignPrincipalDays: principalDays.size,
     medianTtdMin: median(allTtd),
     detectors,
     falseByPopulation,
