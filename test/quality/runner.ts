@@ -66,7 +66,7 @@ export function formatRun(r: OneRun): string {
     '',
     `precision of flagged subjects: ${pct(s.precision)} (${s.flaggedSubjects} subjects, ${s.falseSubjects.length} benign)`,
     `benign tokens flagged per 1,000 per day: ${s.benignPer1000PerDay.toFixed(1)} (${s.benignFlaggedTokenDays} of ${s.benignTokenDays} token-days)`,
-    `benign principals (users, or keys without a user) flagged per 1,000 per day: ${s.benignPrincipalsPer1000PerDay.toFixed(1)} (${s.benignFlaggedPrincipalDays} of ${s.benignPrincipalDays} principal-days)`,
+    `benign principals (user, else client, else key) flagged per 1,000 per day: ${s.benignPrincipalsPer1000PerDay.toFixed(1)} (${s.benignFlaggedPrincipalDays} of ${s.benignPrincipalDays} principal-days)`,
     `flags per detector (matched/all): ${Object.entries(s.detectors).map(([k, v]) => `${k} ${v.matched}/${v.flags}`).join(', ') || 'none'}`,
     `false positives by population: ${Object.entries(s.falseByPopulation).map(([k, v]) => `${k} ${v}`).join(', ') || 'none'}`,
   ];

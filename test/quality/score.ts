@@ -40,8 +40,9 @@ export interface Score {
   benignFlaggedTokenDays: number;
   benignTokenDays: number;
   /**
-   * The same per principal — a user (all their tokens and devices), or a credential that has
-   * no user (a key) — so a population whose access tokens rotate hourly does not dilute it.
+   * The same per principal — a user (all their tokens and devices); else the OAuth client of a
+   * token (client_credentials); else the key — so tokens that rotate hourly or per container
+   * do not dilute it.
    */
   benignPrincipalsPer1000PerDay: number;
   benignFlaggedPrincipalDays: number;
@@ -117,7 +118,13 @@ export function score(traffic: Traffic, run: RunResult): Score {
   const detectors: Score['detectors'] = {};
   const benignFlagged = new Set<string>();
   const benignPrincipals = new Set<string>();
-  const principalOf = (raw: string): string => traffic.tokens.get(raw)?.userId ?? raw;
+  // A user; else the OAuth client for its tokens (client_credentials: one per container); else the key itself.
+  const principalOf = (raw: string): string => {
+    const t = traffic.tokens.get(raw);
+    if (!t) return raw;
+    if (t.userId) return `user:${t.userId}`;
+    return t.type === 'access_token' || t.type === 'refresh_token' ? `client:${t.clientId}` : raw;
+  };
   const falseByPopulation: Record<string, number> = {};
 
   for (const flag of run.flags) {
