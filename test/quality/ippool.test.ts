@@ -1,7 +1,7 @@
 /** The address pools are what they claim: the product's own MMDB/ASN lookup agrees on country and ASN. */
 import { describe, expect, it } from 'vitest';
 import { openGeo } from '../../src/ingest/geo.js';
-import { addressIn, NETWORKS } from './ippool.js';
+import { addressIn, NETWORKS, NETWORKS_B } from './ippool.js';
 import { Rng } from './rng.js';
 
 describe('independent traffic: address pools', () => {
@@ -9,7 +9,7 @@ describe('independent traffic: address pools', () => {
     const geo = await openGeo({});
     const rng = new Rng('ippool-test');
     const wrong: string[] = [];
-    for (const net of NETWORKS) {
+    for (const net of [...NETWORKS, ...NETWORKS_B]) {
       for (let i = 0; i < 40; i++) {
         const ip = addressIn(rng, net);
         const got = geo.lookup(ip);

@@ -18,7 +18,7 @@
  */
 import type { Rng } from './rng.js';
 
-export type NetKind = 'residential' | 'mobile' | 'cloud' | 'vpn' | 'hosting' | 'tor';
+export type NetKind = 'residential' | 'mobile' | 'cloud' | 'vpn' | 'hosting' | 'tor' | 'proxy';
 
 export interface Network {
   id: string;
@@ -27,7 +27,7 @@ export interface Network {
   prefix: string;
   country: string;
   asn: number;
-  /** Third octets (inclusive ranges) where a two-octet prefix is the network's; default all. */
+  /** Third octets (IPv6: third hextets; inclusive ranges) where a two-part prefix is the network's; default all. */
   thirds?: [number, number][];
   /** Cloud region name for cloud networks. */
   region?: string;
@@ -91,7 +91,58 @@ export const NETWORKS: readonly Network[] = [
   { id: 'tor-exit-de', kind: 'tor', prefix: '185.220.101', country: 'DE', asn: 60729 },
 ];
 
-const BY_ID = new Map(NETWORKS.map((n) => [n.id, n]));
+/**
+ * More networks, used by the second generator (traffic-b.ts) only, so the first
+ * generator's draws stay as they were. IPv6 entries give the first two hextets (a /32);
+ * `addressIn` draws a /64 inside it and an interface id.
+ * - more US broadband (Cox, Charter, AT&T) and IPv6 home lines (Comcast, Deutsche Telekom,
+ *   Vodafone cable, Orange FR: dual-stack, so one household shows two ASNs);
+ * - neighbouring countries for the attacks and the homes: KPN NL, Orange PL, A1 AT;
+ * - more mobile carriers: T-Mobile US over IPv6 (464XLAT), Vodafone NL/ES, Free FR,
+ *   T-Mobile AT, Orange PL; Movistar ES broadband (a traveller's hotel);
+ * - Zscaler egress nodes (a corporate proxy in another country than the employee);
+ * - more commercial VPN exits (M247 in several countries, Mullvad's own ASN);
+ * - AWS us-east-1 (Ashburn) where integration platforms and Lambdas egress, GCP US;
+ * - Clouvider NL hosting.
+ */
+export const NETWORKS_B: readonly Network[] = [
+  { id: 'cox-us', kind: 'residential', prefix: '68.4', country: 'US', asn: 22773 },
+  { id: 'charter-us', kind: 'residential', prefix: '75.128', country: 'US', asn: 20115 },
+  { id: 'att-us', kind: 'residential', prefix: '99.100', country: 'US', asn: 7018 },
+  { id: 'comcast-v6', kind: 'residential', prefix: '2601:640', country: 'US', asn: 7922 },
+  { id: 'telekom-de-v6', kind: 'residential', prefix: '2003:e5', country: 'DE', asn: 3320 },
+  { id: 'vodafone-cable-de-v6', kind: 'residential', prefix: '2a02:8108', country: 'DE', asn: 31334 },
+  { id: 'orange-fr-v6', kind: 'residential', prefix: '2a01:cb00', country: 'FR', asn: 5511 },
+  { id: 'kpn-nl', kind: 'residential', prefix: '77.160', country: 'NL', asn: 1136 },
+  { id: 'orange-pl', kind: 'residential', prefix: '83.24', country: 'PL', asn: 5617 },
+  { id: 'a1-at', kind: 'residential', prefix: '178.191', country: 'AT', asn: 8447 },
+  { id: 'movistar-es', kind: 'residential', prefix: '80.24', country: 'ES', asn: 3352 },
+  { id: 'tmobile-us-v6', kind: 'mobile', prefix: '2607:fb90', country: 'US', asn: 21928, thirds: [[0x1, 0x75ff], [0x7700, 0xcc7f], [0xce00, 0xffff]] },
+  { id: 'vodafone-nl', kind: 'mobile', prefix: '77.250', country: 'NL', asn: 33915 },
+  { id: 'vodafone-es', kind: 'mobile', prefix: '31.4', country: 'ES', asn: 12430 },
+  { id: 'free-mobile-fr', kind: 'mobile', prefix: '37.164', country: 'FR', asn: 51207 },
+  { id: 'tmobile-at', kind: 'mobile', prefix: '84.115', country: 'AT', asn: 8412 },
+  { id: 'orange-pl-mobile', kind: 'mobile', prefix: '37.47', country: 'PL', asn: 5617 },
+  { id: 'zscaler-fra', kind: 'proxy', prefix: '165.225.26', country: 'DE', asn: 62044 },
+  { id: 'zscaler-lon', kind: 'proxy', prefix: '165.225.80', country: 'GB', asn: 62044 },
+  { id: 'zscaler-ams', kind: 'proxy', prefix: '165.225.240', country: 'NL', asn: 62044 },
+  { id: 'zscaler-chi', kind: 'proxy', prefix: '165.225.2', country: 'US', asn: 22616 },
+  { id: 'zscaler-nyc', kind: 'proxy', prefix: '165.225.40', country: 'US', asn: 22616 },
+  { id: 'm247-de', kind: 'vpn', prefix: '146.70.20', country: 'DE', asn: 9009 },
+  { id: 'm247-fr', kind: 'vpn', prefix: '146.70.40', country: 'FR', asn: 9009 },
+  { id: 'm247-dk', kind: 'vpn', prefix: '146.70.80', country: 'DK', asn: 9009 },
+  { id: 'm247-us-la', kind: 'vpn', prefix: '146.70.100', country: 'US', asn: 9009 },
+  { id: 'm247-nl', kind: 'vpn', prefix: '146.70.140', country: 'NL', asn: 9009 },
+  { id: 'm247-ch', kind: 'vpn', prefix: '91.193.4', country: 'CH', asn: 9009 },
+  { id: 'mullvad-se', kind: 'vpn', prefix: '185.65.135', country: 'SE', asn: 39351 },
+  { id: 'mullvad-se-malmo', kind: 'vpn', prefix: '193.138.218', country: 'SE', asn: 39351 },
+  { id: 'mullvad-nl-2', kind: 'vpn', prefix: '185.65.134', country: 'NL', asn: 39351 },
+  { id: 'aws-us-east-1-iad', kind: 'cloud', prefix: '54.86', country: 'US', asn: 16509, region: 'us-east-1' },
+  { id: 'gcp-us-west', kind: 'cloud', prefix: '34.102', country: 'US', asn: 396982, region: 'us-west' },
+  { id: 'clouvider-nl', kind: 'hosting', prefix: '176.67.80', country: 'NL', asn: 62240 },
+];
+
+const BY_ID = new Map([...NETWORKS, ...NETWORKS_B].map((n) => [n.id, n]));
 
 export function network(id: string): Network {
   const n = BY_ID.get(id);
@@ -106,8 +157,9 @@ export function networksOf(kind: NetKind, country?: string): Network[] {
 /** Countries with residential broadband in the pool: where interactive users live. */
 export const HOME_COUNTRIES = [...new Set(networksOf('residential').map((n) => n.country))];
 
-/** An address inside the network; hosts 1–254 only. */
+/** An address inside the network; hosts 1–254 only (IPv6: a random /64 and interface id). */
 export function addressIn(rng: Rng, net: Network): string {
+  if (net.prefix.includes(':')) return `${slash64In(rng, net)}:${rng.hex(4)}:${rng.hex(4)}:${rng.hex(4)}:${rng.hex(3)}1`;
   const parts = net.prefix.split('.');
   if (parts.length === 2) {
     const ranges = net.thirds ?? [[0, 255]];
@@ -116,6 +168,13 @@ export function addressIn(rng: Rng, net: Network): string {
   }
   parts.push(String(rng.int(1, 254)));
   return parts.join('.');
+}
+
+/** A /64 inside an IPv6 network (its first four hextets, no trailing colon). */
+export function slash64In(rng: Rng, net: Network): string {
+  const ranges = net.thirds ?? [[1, 0xffff]];
+  const [lo, hi] = rng.weighted(ranges.map((r) => [r, r[1] - r[0] + 1] as const));
+  return `${net.prefix}:${rng.int(lo, hi).toString(16)}:${rng.hex(4)}`;
 }
 
 /** An address in the same /24 as `ip` (a neighbour behind the same provider block). */
@@ -132,5 +191,5 @@ export function slash24(ip: string): string {
 /** UTC offset in hours of a country's main population (for daily habits). */
 export const UTC_OFFSET: Record<string, number> = {
   US: -6, DE: 1, GB: 0, FR: 1, AU: 10, JP: 9, VN: 7, RU: 3, CN: 8, IN: 5.5, BR: -3,
-  IE: 0, SG: 8, NL: 1, CA: -5, SK: 1, CH: 1, FI: 2,
+  IE: 0, SG: 8, NL: 1, CA: -5, SK: 1, CH: 1, FI: 2, PL: 1, AT: 1, ES: 1, DK: 1, SE: 1,
 };

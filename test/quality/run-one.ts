@@ -1,6 +1,6 @@
-/** CLI: `npx tsx bench/quality.ts --size test --seed 1 --mode streaming` (also `--json`). */
+/** CLI: `npx tsx bench/quality.ts --size test --seed 1 --mode streaming [--traffic a|b]` (also `--json`). */
 import { parseArgs } from 'node:util';
-import { formatRun, runOne, SIZES, type SizeName } from './runner.js';
+import { formatRun, runOne, SIZES, type SizeName, type TrafficName } from './runner.js';
 import type { Mode } from './harness.js';
 
 export async function main(argv = process.argv.slice(2)): Promise<void> {
@@ -10,6 +10,7 @@ export async function main(argv = process.argv.slice(2)): Promise<void> {
       size: { type: 'string', default: 'test' },
       seed: { type: 'string', default: '1' },
       mode: { type: 'string', default: 'backfill' },
+      traffic: { type: 'string', default: 'a' },
       json: { type: 'boolean', default: false },
       table: { type: 'boolean', default: false },
       verbose: { type: 'boolean', default: false },
@@ -17,11 +18,12 @@ export async function main(argv = process.argv.slice(2)): Promise<void> {
   });
   if (!(values.size! in SIZES)) throw new Error(`--size must be one of ${Object.keys(SIZES).join(', ')}`);
   if (values.mode !== 'backfill' && values.mode !== 'streaming') throw new Error('--mode must be backfill or streaming');
+  if (values.traffic !== 'a' && values.traffic !== 'b') throw new Error('--traffic must be a (traffic.ts) or b (traffic-b.ts, the held-out set)');
   const seed = Number(values.seed);
   if (!Number.isInteger(seed)) throw new Error('--seed must be an integer');
-  const r = await runOne(seed, values.mode as Mode, values.size as SizeName, values.verbose ? (l) => console.error(l) : undefined);
+  const r = await runOne(seed, values.mode as Mode, values.size as SizeName, values.verbose ? (l) => console.error(l) : undefined, values.traffic as TrafficName);
   if (values.json && values.table) console.log(formatRun(r));
-  if (values.json) console.log(JSON.stringify({ seed, mode: r.mode, size: r.size, score: r.score, delivery: r.run.delivery, seconds: r.run.seconds }, null, 2));
+  if (values.json) console.log(JSON.stringify({ seed, traffic: r.trafficName, mode: r.mode, size: r.size, score: r.score, delivery: r.run.delivery, seconds: r.run.seconds }, null, 2));
   else {
     console.log(formatRun(r));
     if (values.verbose) for (const f of r.score.falseSubjects.slice(0, 40)) console.log(`  benign flagged ${f.subject} [${f.detectors.join(',')}] ${f.example}`);

@@ -2,6 +2,7 @@
 import { runHarness, type Mode, type RunResult } from './harness.js';
 import { score, type Score } from './score.js';
 import { generateTraffic, type Traffic, type TrafficSize } from './traffic.js';
+import { generateTrafficB, SIZES_B } from './traffic-b.js';
 
 export const SIZES: Record<'test' | 'medium', TrafficSize & { windowMs: number }> = {
   // One seed × one mode in about a minute on a shared 2-core machine.
@@ -19,6 +20,7 @@ export type SizeName = keyof typeof SIZES;
 
 export interface OneRun {
   seed: number;
+  trafficName: TrafficName;
   mode: Mode;
   size: SizeName;
   traffic: Traffic;
@@ -31,11 +33,18 @@ export function trafficEnd(now = Date.now()): number {
   return Math.floor(now / 300_000) * 300_000 - 600_000;
 }
 
-export async function runOne(seed: number, mode: Mode, size: SizeName, log?: (line: string) => void): Promise<OneRun> {
+/** `a`: traffic.ts (the default); `b`: traffic-b.ts, the held-out set (HOLDOUT.md). */
+export type TrafficName = 'a' | 'b';
+
+export function makeTraffic(name: TrafficName, seed: number, size: SizeName, end = trafficEnd()): Traffic {
+  return name === 'b' ? generateTrafficB(seed, SIZES_B[size], end) : generateTraffic(seed, SIZES[size], end);
+}
+
+export async function runOne(seed: number, mode: Mode, size: SizeName, log?: (line: string) => void, trafficName: TrafficName = 'a'): Promise<OneRun> {
   const s = SIZES[size];
-  const traffic = generateTraffic(seed, s, trafficEnd());
+  const traffic = makeTraffic(trafficName, seed, size);
   const run = await runHarness(traffic, mode, { windowMs: s.windowMs, log });
-  return { seed, mode, size, traffic, run, score: score(traffic, run) };
+  return { seed, trafficName, mode, size, traffic, run, score: score(traffic, run) };
 }
 
 const pct = (x: number) => x.toFixed(2);
@@ -45,7 +54,7 @@ export function formatRun(r: OneRun): string {
   const s = r.score;
   const d = r.run.delivery;
   const lines = [
-    `seed ${r.seed} · ${r.mode} · size ${r.size}: ${r.traffic.usage.length} usage + ${r.traffic.lifecycle.length} lifecycle events, ${r.traffic.attacks.length} attacks, ${r.run.detectionRuns} detection runs, ${r.run.seconds.toFixed(0)} s`,
+    `traffic ${r.trafficName} · seed ${r.seed} · ${r.mode} · size ${r.size}: ${r.traffic.usage.length} usage + ${r.traffic.lifecycle.length} lifecycle events, ${r.traffic.attacks.length} attacks, ${r.run.detectionRuns} detection runs, ${r.run.seconds.toFixed(0)} s`,
     `delivery: usage ${d.usageAccepted}/${d.usageSent} accepted; lifecycle ${d.lifecycleAccepted}/${d.lifecycleSent} accepted (key role ${d.lifecycleRole})`,
     ...Object.entries(d.usageRejected).map(([why, n]) => `  usage refused ×${n}: ${why}`),
     ...Object.entries(d.lifecycleRejected).map(([why, n]) => `  lifecycle refused ×${n}: ${why}`),
@@ -57,6 +66,7 @@ export function formatRun(r: OneRun): string {
     '',
     `precision of flagged subjects: ${pct(s.precision)} (${s.flaggedSubjects} subjects, ${s.falseSubjects.length} benign)`,
     `benign tokens flagged per 1,000 per day: ${s.benignPer1000PerDay.toFixed(1)} (${s.benignFlaggedTokenDays} of ${s.benignTokenDays} token-days)`,
+    `benign principals (user, else client, else key) flagged per 1,000 per day: ${s.benignPrincipalsPer1000PerDay.toFixed(1)} (${s.benignFlaggedPrincipalDays} of ${s.benignPrincipalDays} principal-days)`,
     `flags per detector (matched/all): ${Object.entries(s.detectors).map(([k, v]) => `${k} ${v.matched}/${v.flags}`).join(', ') || 'none'}`,
     `false positives by population: ${Object.entries(s.falseByPopulation).map(([k, v]) => `${k} ${v}`).join(', ') || 'none'}`,
   ];

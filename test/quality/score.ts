@@ -1,14 +1,15 @@
 /**
  * Scores flags against the ground truth.
  * - A flag matches an attack when it names one of the attack's entities (token
- *   fingerprint, user, address or /24) and its window ends after the attack started
+ *   fingerprint, user, address or /24, or a block holding one of its addresses) and its window ends after the attack started
  *   (5 minutes' slack for window alignment).
  * - recall per kind: attacks with at least one matching flag, by any detector;
  * - precision of flagged subjects: distinct (subject_type, subject) pairs with at least
  *   one matching flag, over all flagged subjects;
  * - benign tokens flagged per 1,000 per day: distinct (token, day) pairs flagged without
  *   matching an attack, over (token, day) pairs in which the token was used; attackers'
- *   own credentials (stuffing guesses, minted tokens) are in neither;
+ *   own credentials (stuffing guesses, minted tokens) are in neither; the same per
+ *   principal (a user, or a key without one);
  * - time to detect: streaming, the end of the window after which the flag was first
  *   listed, minus the attack's first event; backfill, the flag's window end minus it.
  */
@@ -38,6 +39,14 @@ export interface Score {
   benignPer1000PerDay: number;
   benignFlaggedTokenDays: number;
   benignTokenDays: number;
+  /**
+   * The same per principal — a user (all their tokens and devices); else the OAuth client of a
+   * token (client_credentials); else the key — so tokens that rotate hourly or per container
+   * do not dilute it.
+   */
+  benignPrincipalsPer1000PerDay: number;
+  benignFlaggedPrincipalDays: number;
+  benignPrincipalDays: number;
   medianTtdMin: number | null;
   /** Per detector: flags, of which matched an attack. */
   detectors: Record<string, { flags: number; matched: number; precision: number }>;
@@ -61,9 +70,25 @@ const median = (xs: number[]): number | null => {
 
 function ipsOf(flag: FlagRow): string[] {
   const out: string[] = [];
-  if (flag.subject_type === 'ip' || flag.subject_type === 'prefix' || flag.subject_type === 'cidr') out.push(String(flag.subject));
+  // Address subjects, whatever the product calls the type (an address or a block: 'ip', 'prefix', 'cidr', 'network').
+  if (['ip', 'prefix', 'cidr', 'network'].includes(flag.subject_type ?? '')) out.push(String(flag.subject));
   if (typeof flag.ip === 'string' && flag.ip) out.push(flag.ip);
   return out.map((ip) => ip.replace(/^::ffff:/, ''));
+}
+
+/** Whether IPv4 `ip` lies inside `cidr` (a.b.c.d/n); IPv6 and malformed blocks never match. */
+export function inBlock(ip: string, cidr: string): boolean {
+  const [base, bits] = cidr.split('/');
+  const n = Number(bits);
+  const int = (x: string) => {
+    const p = x.split('.').map(Number);
+    return p.length === 4 && p.every((o) => Number.isInteger(o) && o >= 0 && o < 256) ? ((p[0]! << 24) | (p[1]! << 16) | (p[2]! << 8) | p[3]!) >>> 0 : undefined;
+  };
+  const a = int(ip);
+  const b = int(base ?? '');
+  if (a === undefined || b === undefined || !Number.isInteger(n) || n < 8 || n > 32) return false;
+  const mask = n === 32 ? 0xffffffff : (~(0xffffffff >>> n)) >>> 0;
+  return ((a & mask) >>> 0) === ((b & mask) >>> 0);
 }
 
 function matches(flag: FlagRow, t: Truth): boolean {
@@ -74,6 +99,7 @@ function matches(flag: FlagRow, t: Truth): boolean {
   if (flag.subject_type === 'user' && t.users.has(String(flag.subject))) return true;
   for (const ip of ipsOf(flag)) {
     if (t.ips.has(ip)) return true;
+    if (ip.includes('/') && [...t.ips].some((a) => inBlock(a, ip))) return true;
     const p = ip.split('/')[0]!.split('.');
     if (p.length === 4 && t.ips.has(`${p[0]}.${p[1]}.${p[2]}.0/24`)) return true;
   }
@@ -91,6 +117,14 @@ export function score(traffic: Traffic, run: RunResult): Score {
   const subjects = new Map<string, { matched: boolean; detectors: Set<string>; example: string }>();
   const detectors: Score['detectors'] = {};
   const benignFlagged = new Set<string>();
+  const benignPrincipals = new Set<string>();
+  // A user; else the OAuth client for its tokens (client_credentials: one per container); else the key itself.
+  const principalOf = (raw: string): string => {
+    const t = traffic.tokens.get(raw);
+    if (!t) return raw;
+    if (t.userId) return `user:${t.userId}`;
+    return t.type === 'access_token' || t.type === 'refresh_token' ? `client:${t.clientId}` : raw;
+  };
   const falseByPopulation: Record<string, number> = {};
 
   for (const flag of run.flags) {
@@ -113,6 +147,7 @@ export function score(traffic: Traffic, run: RunResult): Score {
       const day = Math.floor((Date.parse(flag.window_start ?? flag.window_end ?? '') || 0) / DAY);
       benignFlagged.add(`${flag.token_fingerprint}@${day}`);
       const raw = fpToRaw.get(flag.token_fingerprint);
+      benignPrincipals.add(`${raw ? principalOf(raw) : flag.token_fingerprint}@${day}`);
       const pop = raw ? traffic.tokens.get(raw)!.population : 'unknown';
       falseByPopulation[pop] = (falseByPopulation[pop] ?? 0) + 1;
     }
@@ -120,7 +155,12 @@ export function score(traffic: Traffic, run: RunResult): Score {
   for (const d of Object.values(detectors)) d.precision = d.flags ? d.matched / d.flags : 1;
 
   const tokenDays = new Set<string>();
-  for (const e of traffic.usage) if (!traffic.attackOnly.has(e.token)) tokenDays.add(`${e.token}@${Math.floor(e.ts / DAY)}`);
+  const principalDays = new Set<string>();
+  for (const e of traffic.usage) {
+    if (traffic.attackOnly.has(e.token)) continue;
+    tokenDays.add(`${e.token}@${Math.floor(e.ts / DAY)}`);
+    principalDays.add(`${principalOf(e.token)}@${Math.floor(e.ts / DAY)}`);
+  }
 
   const kinds: KindScore[] = ATTACK_KINDS.map((kind) => {
     const list = traffic.attacks.filter((a) => a.kind === kind);
@@ -143,6 +183,9 @@ export function score(traffic: Traffic, run: RunResult): Score {
     benignPer1000PerDay: tokenDays.size ? (benignFlagged.size / tokenDays.size) * 1000 : 0,
     benignFlaggedTokenDays: benignFlagged.size,
     benignTokenDays: tokenDays.size,
+    benignPrincipalsPer1000PerDay: principalDays.size ? (benignPrincipals.size / principalDays.size) * 1000 : 0,
+    benignFlaggedPrincipalDays: benignPrincipals.size,
+    benignPrincipalDays: principalDays.size,
     medianTtdMin: median(allTtd),
     detectors,
     falseByPopulation,
