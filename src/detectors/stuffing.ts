@@ -252,35 +252,28 @@ const sprayedRows = defineQuery({
   row: fingerprints,
 });
 
-/** Each address's tries with those credentials since the campaign span began. */
-const campaignEvents = defineQuery({
-  name: 'stuffing_campaign_events',
-  sql: `SELECT ${IP_TEXT} AS address, token_fingerprint, anyLast(user_id) AS user_id,
+/** Per address and credential since the campaign span began: its refusals, what was accepted, when (`campaignRow`). */
+const triesSql = (where: string) => `SELECT ${IP_TEXT} AS address, token_fingerprint, anyLast(user_id) AS user_id,
               countIf(status IN (401, 403)) AS failures, countIf(status NOT IN (401, 403)) AS accepted,
               toUnixTimestamp64Milli(minIf(ts, status IN (401, 403))) AS first_failure,
               toUnixTimestamp64Milli(maxIf(ts, status IN (401, 403))) AS last_failure,
               anyLast(toString(app_id)) AS app_id, anyLast(asn) AS asn, anyLast(toString(asn_org)) AS asn_org
        FROM ${TABLES.usageEvents}
-       WHERE token_fingerprint IN {fps:Array(String)} AND ts >= {since:DateTime64(3)} AND ts < {to:DateTime64(3)}
-       GROUP BY address, token_fingerprint`,
+       WHERE ${where} AND ts >= {since:DateTime64(3)} AND ts < {to:DateTime64(3)}
+       GROUP BY address, token_fingerprint`;
+
+/** Each address's tries with those credentials. */
+const campaignEvents = defineQuery({
+  name: 'stuffing_campaign_events',
+  sql: triesSql('token_fingerprint IN {fps:Array(String)}'),
   params: z.object({ fps: z.array(z.string()), since: z.date(), to: z.date() }),
   row: campaignRow,
 });
 
-/**
- * Everything the given addresses tried since the campaign span began, per credential
- * (the bloom filter on ip keeps this to the granules holding them).
- */
+/** Everything the given addresses tried (the bloom filter on ip keeps this to the granules holding them). */
 const addressEvents = defineQuery({
   name: 'stuffing_address_events',
-  sql: `SELECT ${IP_TEXT} AS address, token_fingerprint, anyLast(user_id) AS user_id,
-              countIf(status IN (401, 403)) AS failures, countIf(status NOT IN (401, 403)) AS accepted,
-              toUnixTimestamp64Milli(minIf(ts, status IN (401, 403))) AS first_failure,
-              toUnixTimestamp64Milli(maxIf(ts, status IN (401, 403))) AS last_failure,
-              anyLast(toString(app_id)) AS app_id, anyLast(asn) AS asn, anyLast(toString(asn_org)) AS asn_org
-       FROM ${TABLES.usageEvents}
-       WHERE ip IN {ips:Array(IPv6)} AND ts >= {since:DateTime64(3)} AND ts < {to:DateTime64(3)}
-       GROUP BY address, token_fingerprint`,
+  sql: triesSql('ip IN {ips:Array(IPv6)}'),
   params: z.object({ ips: z.array(z.string()), since: z.date(), to: z.date() }),
   row: campaignRow,
 });
