@@ -70,6 +70,36 @@ const HOSTING_ASNS = new Set([16509, 14618, 8987, 15169, 396982, 19527, 8075, 80
 
 const VPN_ASNS = new Set([9009, 60068, 212238, 136787, 207137, 39351, 147049]);
 
+/**
+ * Networks known to be fixed lines (cable, fibre, DSL): named so, or the big cable and
+ * fibre operators by name or number. A network classified `fixed` only because nothing
+ * says otherwise may be a national carrier that also runs mobile (Bharti Airtel, Deutsche
+ * Telekom): its addresses move across the country with its phones. Only a known fixed line
+ * is held to "does not move" (places.ts, knownNetwork).
+ */
+const FIXED_LINE_ORG =
+  /\b(cable|cablevision|broadband|fiber|fibre|ftth|fttx|dsl|adsl|vdsl|comcast|charter|spectrum|cox communications|altice|optimum|mediacom|frontier|centurylink|lumen|windstream|rcn|astound|sonic|virgin media|talktalk|hyperoptic|ziggo|telenet|kabel|unitymedia|shaw|cogeco|videotron)\b/i;
+
+const FIXED_LINE_ASNS = new Set([
+  7922, // Comcast
+  20115, 11427, 10796, 12271, 20001, 33363, // Charter / Spectrum
+  22773, // Cox
+  701, // Verizon Business (FiOS)
+  6128, // Altice (Optimum)
+  30036, // Mediacom
+  5650, // Frontier
+  209, // CenturyLink / Lumen
+  5089, // Virgin Media
+  13285, // TalkTalk
+  9143, // Ziggo
+  6327, // Shaw
+]);
+
+/** A network known to be a fixed line, not merely not known to be anything else. */
+export function isFixedLine(asn: number, org: string): boolean {
+  return classifyNetwork(asn, org) === 'fixed' && (FIXED_LINE_ASNS.has(asn) || FIXED_LINE_ORG.test(org));
+}
+
 const cache = new Map<string, NetworkClass>();
 
 export function classifyNetwork(asn: number, org: string): NetworkClass {

@@ -1,7 +1,7 @@
 /** Where tokens were used: hourly place rows from the place rollup, and distances between them. */
 import { z } from 'zod';
 import { defineQuery, TABLES, type Warehouse } from '../warehouse/warehouse.js';
-import { classifyNetwork, MOVING_CLASSES, type NetworkClass } from './networks.js';
+import { classifyNetwork, isFixedLine, MOVING_CLASSES, type NetworkClass } from './networks.js';
 import { focusOf, focusParams, focusTokensSql, withFocus, type DetectionRange } from './types.js';
 
 export interface Visit {
@@ -229,18 +229,20 @@ export const FIXED_LINE_KM = 300;
 
 /**
  * A network the principal used that explains a use: one that moves without travel (cloud,
- * VPN, carrier) anywhere; a fixed line only near where it was seen, unless the principal's
- * own history already has it in places far apart (a national carrier whose name does not
- * say "mobile", a roaming office VPN on an ISP's business range: for this principal the
- * network moves), and then anywhere in the countries it was seen in. A home ISP seen only
- * in Germany does not explain a use "from Sydney" on it, and a San José cable line does
- * not explain the same ISP in New York: that is a forged or wrong place, or another
- * customer of a national ISP (a thief next door in network terms), not the principal.
+ * VPN, carrier) anywhere; a network of no known kind anywhere in a country it was seen in
+ * (a national carrier that also runs mobile moves across the country with its phones); a
+ * known fixed line (cable, fibre, DSL: isFixedLine) only near where it was seen, unless
+ * the principal's own history already has it in places far apart, and then anywhere in the
+ * countries it was seen in. A home ISP seen only in Germany does not explain a use "from
+ * Sydney" on it, and a San José cable line does not explain the same cable company in New
+ * York: that is a forged or wrong place, or another customer (a thief on the same national
+ * ISP), not the principal.
  */
 export function knownNetwork(history: PrincipalHistory, v: Pick<Visit, 'asn' | 'asn_org' | 'country' | 'city' | 'lat' | 'lon'>): boolean {
   if (v.asn === 0 || !history.networks.has(v.asn)) return false;
   if (MOVING_CLASSES.has(classifyNetwork(v.asn, v.asn_org)) || !v.country) return true;
   const seen = (history.networkPlaces.get(v.asn) ?? []).filter((p) => p.country === v.country);
+  if (!isFixedLine(v.asn, v.asn_org)) return seen.length > 0;
   const located = (p: NetworkPlace | typeof v): p is NetworkPlace & { lat: number; lon: number } => Boolean(p.city) && p.lat !== null && p.lon !== null;
   // A country-level guess (no city) sits on the country's centroid: only the country says anything.
   if (!located(v) || seen.some((p) => !located(p))) return seen.length > 0;

@@ -7,7 +7,8 @@ import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { classifyNetwork } from '../../src/detectors/networks.js';
+import { classifyNetwork, isFixedLine } from '../../src/detectors/networks.js';
+import { knownNetwork, type PrincipalHistory } from '../../src/detectors/places.js';
 import { ASN_INFO } from '../../src/simulate/network-table.js';
 
 const require = createRequire(import.meta.url);
@@ -38,5 +39,45 @@ describe('classifyNetwork', () => {
     expect(classifyNetwork(64502, 'Example Mobile Telecom')).toBe('mobile');
     expect(classifyNetwork(64503, 'Example Cable Communications, LLC')).toBe('fixed');
     expect(classifyNetwork(7922, orgs.get(7922) ?? '')).toBe('fixed');
+  });
+});
+
+describe('isFixedLine and knownNetwork', () => {
+  it('holds only networks known to be fixed lines to "does not move"', () => {
+    expect(isFixedLine(7922, orgs.get(7922) ?? '')).toBe(true);
+    expect(isFixedLine(7922, '')).toBe(true); // by number, when a gateway reported no organisation
+    expect(isFixedLine(64503, 'Example Cable Communications, LLC')).toBe(true);
+    expect(isFixedLine(24560, orgs.get(24560) ?? 'Bharti Airtel Limited')).toBe(false); // a national carrier's mobile runs on it too
+    expect(isFixedLine(3320, orgs.get(3320) ?? 'Deutsche Telekom AG')).toBe(false);
+    expect(isFixedLine(21928, '')).toBe(false); // T-Mobile US: mobile
+  });
+
+  const history = (asn: number, places: { country: string; city: string; lat: number; lon: number }[]): PrincipalHistory => ({
+    countries: new Set(places.map((p) => p.country)),
+    networks: new Set([asn]),
+    networkPlaces: new Map([[asn, places]]),
+    places: new Set(places.map((p) => `${p.country}/${p.city}`)),
+    classes: new Map([['fixed', new Set(places.map((p) => p.country))]]),
+    requests: 100,
+    first: new Date(0),
+  });
+  const sanJose = { country: 'US', city: 'San Jose', lat: 37.34, lon: -121.89 };
+
+  it('a cable line explains a use near where it was seen, not across the country, unless the history already spans it', () => {
+    const comcast = { asn: 7922, asn_org: 'Comcast Cable Communications, LLC' };
+    const h = history(7922, [sanJose]);
+    expect(knownNetwork(h, { ...comcast, country: 'US', city: 'Santa Clara', lat: 37.35, lon: -121.95 })).toBe(true);
+    expect(knownNetwork(h, { ...comcast, country: 'US', city: 'New York', lat: 40.71, lon: -74.0 })).toBe(false);
+    expect(knownNetwork(h, { ...comcast, country: 'US', city: '', lat: 37.75, lon: -97.82 })).toBe(true); // a country-level guess
+    const spread = history(7922, [sanJose, { country: 'US', city: 'Denver', lat: 39.74, lon: -104.99 }]);
+    expect(knownNetwork(spread, { ...comcast, country: 'US', city: 'New York', lat: 40.71, lon: -74.0 })).toBe(true);
+    expect(knownNetwork(spread, { ...comcast, country: 'AU', city: 'Sydney', lat: -33.87, lon: 151.21 })).toBe(false);
+  });
+
+  it('a network of no known kind explains a use anywhere in a country it was seen in, and nowhere else', () => {
+    const airtel = { asn: 24560, asn_org: 'Bharti Airtel Limited' };
+    const h = history(24560, [{ country: 'IN', city: 'Haridwar', lat: 29.95, lon: 78.16 }]);
+    expect(knownNetwork(h, { ...airtel, country: 'IN', city: 'Chennai', lat: 13.08, lon: 80.27 })).toBe(true);
+    expect(knownNetwork(h, { ...airtel, country: 'AU', city: 'Sydney', lat: -33.87, lon: 151.21 })).toBe(false);
   });
 });

@@ -1,4 +1,4 @@
-/** CLI: `npx tsx bench/quality.ts --size test --seed 1 --mode streaming [--traffic a|b]` (also `--json`). */
+/** CLI: `npx tsx bench/quality.ts --size test --seed 1 --mode streaming [--traffic a|b] [--end <a past run's end>]` (also `--json`). */
 import { parseArgs } from 'node:util';
 import { formatRun, runOne, SIZES, type SizeName, type TrafficName } from './runner.js';
 import type { Mode } from './harness.js';
@@ -11,6 +11,7 @@ export async function main(argv = process.argv.slice(2)): Promise<void> {
       seed: { type: 'string', default: '1' },
       mode: { type: 'string', default: 'backfill' },
       traffic: { type: 'string', default: 'a' },
+      end: { type: 'string' },
       json: { type: 'boolean', default: false },
       table: { type: 'boolean', default: false },
       verbose: { type: 'boolean', default: false },
@@ -19,9 +20,11 @@ export async function main(argv = process.argv.slice(2)): Promise<void> {
   if (!(values.size! in SIZES)) throw new Error(`--size must be one of ${Object.keys(SIZES).join(', ')}`);
   if (values.mode !== 'backfill' && values.mode !== 'streaming') throw new Error('--mode must be backfill or streaming');
   if (values.traffic !== 'a' && values.traffic !== 'b') throw new Error('--traffic must be a (traffic.ts) or b (traffic-b.ts, the held-out set)');
+  const end = values.end === undefined ? undefined : Date.parse(values.end);
+  if (end !== undefined && (Number.isNaN(end) || end % 300_000 !== 0)) throw new Error('--end must be a time on a 5-minute boundary, as a run prints it (e.g. 2026-12-07T17:35:00Z)');
   const seed = Number(values.seed);
   if (!Number.isInteger(seed)) throw new Error('--seed must be an integer');
-  const r = await runOne(seed, values.mode as Mode, values.size as SizeName, values.verbose ? (l) => console.error(l) : undefined, values.traffic as TrafficName);
+  const r = await runOne(seed, values.mode as Mode, values.size as SizeName, values.verbose ? (l) => console.error(l) : undefined, values.traffic as TrafficName, end);
   if (values.json && values.table) console.log(formatRun(r));
   if (values.json) console.log(JSON.stringify({ seed, traffic: r.trafficName, mode: r.mode, size: r.size, score: r.score, delivery: r.run.delivery, seconds: r.run.seconds }, null, 2));
   else {

@@ -40,9 +40,10 @@ export function makeTraffic(name: TrafficName, seed: number, size: SizeName, end
   return name === 'b' ? generateTrafficB(seed, SIZES_B[size], end) : generateTraffic(seed, SIZES[size], end);
 }
 
-export async function runOne(seed: number, mode: Mode, size: SizeName, log?: (line: string) => void, trafficName: TrafficName = 'a'): Promise<OneRun> {
+/** `end`: the traffic's end (a run's figures depend on it: pass a past run's end to replay it; default 10 minutes before now). */
+export async function runOne(seed: number, mode: Mode, size: SizeName, log?: (line: string) => void, trafficName: TrafficName = 'a', end = trafficEnd()): Promise<OneRun> {
   const s = SIZES[size];
-  const traffic = makeTraffic(trafficName, seed, size);
+  const traffic = makeTraffic(trafficName, seed, size, end);
   const run = await runHarness(traffic, mode, { windowMs: s.windowMs, log });
   return { seed, trafficName, mode, size, traffic, run, score: score(traffic, run) };
 }
@@ -54,7 +55,7 @@ export function formatRun(r: OneRun): string {
   const s = r.score;
   const d = r.run.delivery;
   const lines = [
-    `traffic ${r.trafficName} · seed ${r.seed} · ${r.mode} · size ${r.size}: ${r.traffic.usage.length} usage + ${r.traffic.lifecycle.length} lifecycle events, ${r.traffic.attacks.length} attacks, ${r.run.detectionRuns} detection runs, ${r.run.seconds.toFixed(0)} s`,
+    `traffic ${r.trafficName} · seed ${r.seed} · ${r.mode} · size ${r.size}: ${r.traffic.usage.length} usage + ${r.traffic.lifecycle.length} lifecycle events, ${r.traffic.attacks.length} attacks, ${r.run.detectionRuns} detection runs, ${r.run.seconds.toFixed(0)} s; traffic ends ${new Date(r.traffic.end).toISOString().replace('.000Z', 'Z')} (--end replays it)`,
     `delivery: usage ${d.usageAccepted}/${d.usageSent} accepted; lifecycle ${d.lifecycleAccepted}/${d.lifecycleSent} accepted (key role ${d.lifecycleRole})`,
     ...Object.entries(d.usageRejected).map(([why, n]) => `  usage refused ×${n}: ${why}`),
     ...Object.entries(d.lifecycleRejected).map(([why, n]) => `  lifecycle refused ×${n}: ${why}`),
