@@ -8,8 +8,10 @@
  * partition once its parts merge, the window's rows sharing parts with the whole day.
  */
 import { z } from 'zod';
-import { defineQuery, TABLES } from '../warehouse/warehouse.js';
-import { chTime, defineDetector, fmt, focusOf, focusParams, focusSql, withFocus, type Finding } from './types.js';
+import { defineQuery, TABLES, type Warehouse } from '../warehouse/warehouse.js';
+import { principalHistories } from './places.js';
+import { networkOf } from './stuffing.js';
+import { chTime, defineDetector, fmt, focusOf, focusParams, focusSql, windowStart, withFocus, type DetectionRange, type Finding } from './types.js';
 
 const uint = z.number().int().nonnegative();
 
@@ -68,6 +70,89 @@ const baselineRows = defineQuery({
   row: z.object({ token_fingerprint: z.string(), max_ips: z.coerce.number(), max_asns: z.coerce.number() }),
 });
 
+/**
+ * A fan-out spread over longer than a window: tokens with an hour (minute rollup) in which
+ * half the span's threshold of addresses was reached, since the span before the range.
+ */
+const spanCandidateRows = defineQuery({
+  name: 'ip_fanout_span_candidates',
+  sql: `SELECT DISTINCT token_fingerprint FROM (
+           SELECT token_fingerprint, toStartOfHour(minute) AS h FROM ${TABLES.usageToken1m}
+           WHERE minute >= toStartOfMinute({since:DateTime64(3)}) AND minute < {to:DateTime64(3)}
+           GROUP BY token_fingerprint, h HAVING uniqMerge(ips) >= {min_ips:UInt32})`,
+  params: z.object({ since: z.date(), to: z.date(), min_ips: uint }),
+  row: z.object({ token_fingerprint: z.string() }),
+});
+
+/** The candidates' addresses, one row per token, address and minute. */
+const spanRows = defineQuery({
+  name: 'ip_fanout_span_rows',
+  sql: `SELECT token_fingerprint, replaceRegexpOne(IPv6NumToString(ip), '^::ffff:', '') AS ip, anyLast(asn) AS asn,
+               anyLast(toString(country)) AS country, toUnixTimestamp(toStartOfMinute(ts)) * 1000 AS minute,
+               count() AS requests, anyLast(toString(app_id)) AS app_id, anyLast(user_id) AS user_id
+        FROM ${TABLES.usageEvents}
+        WHERE token_fingerprint IN {fps:Array(String)} AND ts >= {since:DateTime64(3)} AND ts < {to:DateTime64(3)}
+        GROUP BY token_fingerprint, ip, minute`,
+  params: z.object({ fps: z.array(z.string()), since: z.date(), to: z.date() }),
+  row: z.object({
+    token_fingerprint: z.string(),
+    ip: z.string(),
+    asn: z.coerce.number(),
+    country: z.string(),
+    minute: z.number(),
+    requests: z.coerce.number(),
+    app_id: z.string(),
+    user_id: z.string(),
+  }),
+});
+
+/** Most addresses in one hour over the baseline: per token, and per user (all its tokens). */
+const hourlyTokenBaseline = defineQuery({
+  name: 'ip_fanout_hourly_token_baseline',
+  sql: `SELECT token_fingerprint AS key, max(n) AS max_ips, count() AS hours FROM (
+           SELECT token_fingerprint, toStartOfHour(minute) AS h, uniqMerge(ips) AS n FROM ${TABLES.usageToken1m}
+           WHERE token_fingerprint IN {keys:Array(String)} AND minute >= {bfrom:DateTime64(3)} AND minute < {before:DateTime64(3)}
+           GROUP BY token_fingerprint, h)
+        GROUP BY token_fingerprint`,
+  params: z.object({ keys: z.array(z.string()), bfrom: z.date(), before: z.date() }),
+  row: z.object({ key: z.string(), max_ips: z.coerce.number(), hours: z.coerce.number() }),
+});
+const hourlyUserBaseline = defineQuery({
+  name: 'ip_fanout_hourly_user_baseline',
+  sql: `SELECT user_id AS key, max(n) AS max_ips, count() AS hours FROM (
+           SELECT user_id, toStartOfHour(minute) AS h, uniqMerge(ips) AS n FROM ${TABLES.usageUser1m}
+           WHERE user_id IN {keys:Array(String)} AND minute >= {bfrom:DateTime64(3)} AND minute < {before:DateTime64(3)}
+           GROUP BY user_id, h)
+        GROUP BY user_id`,
+  params: z.object({ keys: z.array(z.string()), bfrom: z.date(), before: z.date() }),
+  row: z.object({ key: z.string(), max_ips: z.coerce.number(), hours: z.coerce.number() }),
+});
+
+type SpanRow = Awaited<ReturnType<typeof spanRows>>[number];
+
+/**
+ * The window (ending in the range) whose last SPAN minutes hold the most distinct
+ * addresses of one token, with those addresses' rows: a two-pointer pass over the rows in
+ * time order.
+ */
+export function busiestSpan(rows: SpanRow[], spanMs: number, windowMs: number, from: number, to: number): { end: number; rows: SpanRow[] } | undefined {
+  const sorted = [...rows].sort((a, b) => a.minute - b.minute);
+  const count = new Map<string, number>();
+  let head = 0; // rows before `head` have entered the span
+  let tail = 0; // rows before `tail` have left it
+  let best: { end: number; head: number; tail: number; ips: number } | undefined;
+  for (let end = windowStart(from, windowMs) + windowMs; end < to + windowMs; end += windowMs) {
+    for (; head < sorted.length && sorted[head]!.minute < end; head++) count.set(sorted[head]!.ip, (count.get(sorted[head]!.ip) ?? 0) + 1);
+    for (; tail < head && sorted[tail]!.minute < end - spanMs; tail++) {
+      const n = count.get(sorted[tail]!.ip)! - 1;
+      if (n === 0) count.delete(sorted[tail]!.ip);
+      else count.set(sorted[tail]!.ip, n);
+    }
+    if (count.size > 0 && (!best || count.size > best.ips)) best = { end, head, tail, ips: count.size };
+  }
+  return best && { end: best.end, rows: sorted.slice(best.tail, best.head) };
+}
+
 /** Candidates need this share of a threshold in the rollup's distinct counts (see detect). */
 const CANDIDATE_SLACK = 0.9;
 
@@ -79,6 +164,16 @@ export const ipFanout = defineDetector({
     MIN_IPS: { value: 20, reason: 'a mobile carrier rotates a handful of addresses in minutes, not twenty' },
     MIN_RATIO_TO_BASELINE: { value: 2, reason: 'a machine client behind a large egress pool has always used many IPs: double its own maximum' },
     BASELINE_DAYS: { value: 7, reason: 'a week of windows shows what the token normally spans' },
+    SPAN_MINUTES: { value: 60, reason: 'a session sold or fanned out through proxies spreads its addresses over tens of minutes, a few per window: count them over the last hour too' },
+    MIN_IPS_SPAN: { value: 15, reason: 'fifteen addresses in an hour, at least twice the most its token (else its user, all devices) ever had in an hour' },
+    MIN_ASNS_SPAN: {
+      value: 3,
+      reason: 'many addresses of one network are its egress rotating (a carrier’s CGNAT pool, a cloud proxy’s /24): over the hour they must span three networks, or come from a network its user never used',
+    },
+    MIN_PREFIXES_SPAN: {
+      value: 10,
+      reason: 'a new network’s addresses count as a crowd when they are in ten or more /24s (/48s): a proxy or NAT pool sits in one or a few',
+    },
   },
   async detect({ warehouse, range, t }) {
     const windowS = range.windowMs / 1000;
@@ -95,9 +190,10 @@ export const ipFanout = defineDetector({
         ...focusParams(range),
       })
     ).map((c) => c.token_fingerprint);
-    if (candidates.length === 0) return [];
-    const observed = await observedRows(warehouse, { w: windowS, from: range.from, to: range.to, min_asns: t.MIN_ASNS, min_ips: t.MIN_IPS, candidates, ...focusParams(range) });
-    if (observed.length === 0) return [];
+    const observed =
+      candidates.length === 0 ? [] : await observedRows(warehouse, { w: windowS, from: range.from, to: range.to, min_asns: t.MIN_ASNS, min_ips: t.MIN_IPS, candidates, ...focusParams(range) });
+    const spans = await spanFindings(warehouse, range, t, new Set(observed.map((o) => o.token_fingerprint)));
+    if (observed.length === 0) return spans;
 
     const baselines = new Map(
       (
@@ -137,6 +233,79 @@ export const ipFanout = defineDetector({
         },
       });
     }
-    return findings;
+    return [...findings, ...spans];
   },
 });
+
+/**
+ * Tokens whose addresses over the last SPAN_MINUTES reach MIN_IPS_SPAN and at least
+ * MIN_RATIO_TO_BASELINE times the most their token had in an hour over the baseline, or,
+ * for a token without an hour of history of its own, the most its user had (a fresh
+ * access token belongs to a user whose phone may always rotate many addresses). `flagged`:
+ * tokens the per-window rule found.
+ */
+async function spanFindings(
+  warehouse: Warehouse,
+  range: DetectionRange,
+  t: Record<'SPAN_MINUTES' | 'MIN_IPS_SPAN' | 'MIN_ASNS_SPAN' | 'MIN_PREFIXES_SPAN' | 'MIN_RATIO_TO_BASELINE' | 'BASELINE_DAYS', number>,
+  flagged: Set<string>,
+): Promise<Finding[]> {
+  const spanMs = t.SPAN_MINUTES * 60_000;
+  const since = new Date(range.from.getTime() - spanMs);
+  const fps = (await spanCandidateRows(warehouse, { since, to: range.to, min_ips: Math.ceil(t.MIN_IPS_SPAN / 2) }))
+    .map((r) => r.token_fingerprint)
+    .filter((fp) => !flagged.has(fp));
+  if (fps.length === 0) return [];
+  const byToken = new Map<string, SpanRow[]>();
+  for (const r of await spanRows(warehouse, { fps, since, to: range.to })) byToken.set(r.token_fingerprint, [...(byToken.get(r.token_fingerprint) ?? []), r]);
+  const busiest = new Map<string, { end: number; rows: SpanRow[] }>();
+  for (const [fp, rows] of byToken) {
+    const b = busiestSpan(rows, spanMs, range.windowMs, range.from.getTime(), range.to.getTime());
+    if (b && new Set(b.rows.map((r) => r.ip)).size >= t.MIN_IPS_SPAN) busiest.set(fp, b);
+  }
+  if (busiest.size === 0) return [];
+  const bfrom = new Date(range.from.getTime() - t.BASELINE_DAYS * 86_400_000);
+  const before = new Date(Math.floor((range.from.getTime() - spanMs) / 3_600_000) * 3_600_000);
+  const own = new Map((await hourlyTokenBaseline(warehouse, { keys: [...busiest.keys()], bfrom, before })).map((b) => [b.key, b]));
+  const userOf = (fp: string) => busiest.get(fp)!.rows.find((r) => r.user_id)?.user_id ?? '';
+  const users = [...new Set([...busiest.keys()].filter((fp) => !own.has(fp)).map(userOf).filter(Boolean))];
+  const ofUser = new Map(users.length === 0 ? [] : (await hourlyUserBaseline(warehouse, { keys: users, bfrom, before })).map((b) => [b.key, b]));
+  // The networks its user (else the token) used over the baseline: one network's many
+  // addresses are that network's egress unless the principal never used it.
+  const principalOf = (fp: string) => (userOf(fp) ? `u:${userOf(fp)}` : `t:${fp}`);
+  const histories = await principalHistories(warehouse, [...new Set([...busiest.keys()].map(principalOf))], bfrom, before);
+  const findings: Finding[] = [];
+  for (const [fp, { end, rows }] of busiest) {
+    const base = own.get(fp) ?? ofUser.get(userOf(fp));
+    const of = own.has(fp) ? 'token' : base ? 'user' : 'none';
+    const ips = new Set(rows.map((r) => r.ip));
+    if (ips.size < t.MIN_RATIO_TO_BASELINE * (base?.max_ips ?? 0)) continue;
+    const asns = new Set(rows.map((r) => r.asn).filter(Boolean));
+    const history = histories.get(principalOf(fp));
+    const unknown = [...asns].filter((a) => history && !history.networks.has(a));
+    const prefixes = new Set([...ips].map(networkOf));
+    if (asns.size < t.MIN_ASNS_SPAN && (unknown.length === 0 || prefixes.size < t.MIN_PREFIXES_SPAN)) continue;
+    const countries = [...new Set(rows.map((r) => r.country).filter(Boolean))];
+    const last = rows.at(-1)!;
+    findings.push({
+      subject_type: 'token',
+      subject: fp,
+      token_fingerprint: fp,
+      app_id: last.app_id,
+      user_id: userOf(fp),
+      window_start: new Date(end - range.windowMs),
+      window_end: new Date(end),
+      severity: countries.length >= 5 || ips.size >= 2.5 * t.MIN_IPS_SPAN ? 'high' : 'medium',
+      score: ips.size / Math.max(t.MIN_IPS_SPAN, t.MIN_RATIO_TO_BASELINE * (base?.max_ips ?? 0)),
+      explanation:
+        `${fmt(ips.size)} IPs in ${fmt(asns.size)} networks (${countries.length} countries) over the last ${fmt(t.SPAN_MINUTES)} min; ` +
+        (unknown.length > 0 ? `${fmt(unknown.length)} of the networks new to its ${userOf(fp) ? 'user' : 'token'}; ` : '') +
+        (of === 'none' ? 'no hour of history to compare with' : `the most ${of === 'token' ? 'this token' : `its user ${userOf(fp)} (all tokens)`} had in an hour before was ${fmt(base!.max_ips)}`),
+      evidence: {
+        observed: { span_minutes: t.SPAN_MINUTES, ips: ips.size, prefixes: prefixes.size, asns: asns.size, countries, requests: rows.reduce((n, r) => n + r.requests, 0), sample_ips: [...ips].slice(0, 20), sample_asns: [...asns].slice(0, 20) },
+        baseline: { of, days: t.BASELINE_DAYS, max_ips_per_hour: base?.max_ips ?? 0, hours: base?.hours ?? 0, new_networks: unknown },
+      },
+    });
+  }
+  return findings;
+}

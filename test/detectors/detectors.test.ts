@@ -79,6 +79,15 @@ function scenario() {
   habit('phone', 3, 30, 2, { asn: 26615, country: 'BR', city: 'Rio de Janeiro', lat: -22.9, lon: -43.2 });
   for (let i = 0; i < 6; i++) use('phone', NOW - 40 * MIN + i * 20_000, 3, 15_000, { ip: `177.1.${i}.2`, asn: 26615, country: 'BR', city: 'Rio de Janeiro', lat: -22.9, lon: -43.2 });
 
+  // ip_fanout over the last hour: a fresh token of a home user sold on, 18 residential
+  // addresses of three networks in the user's own country over 40 minutes (2–3 per window:
+  // under the per-window thresholds). Benign: a fresh token of a phone user whose phone
+  // rotates 20 addresses of its carrier an hour every day.
+  habit('gina-old', 3, 60, 2, { user_id: 'gina' });
+  for (let i = 0; i < 18; i++) use('gina-new', NOW - 45 * MIN + i * 130_000, 2, 60_000, { user_id: 'gina', ip: `81.10.${i}.7`, asn: [3320, 6805, 8881][i % 3] });
+  for (let d = 3; d >= 1; d--) for (let i = 0; i < 20; i++) use('hank-old', NOW - d * DAY + i * 3 * MIN, 2, MIN, { user_id: 'hank', ip: `81.20.${i}.9` });
+  for (let i = 0; i < 20; i++) use('hank-new', NOW - 45 * MIN + i * 2 * MIN, 2, MIN, { user_id: 'hank', ip: `81.30.${i}.9` });
+
   // impossible_travel: Frankfurt, then São Paulo 10 minutes later. Benign: a flight to New York.
   habit('traveller-thief', 3, 30, 2);
   use('traveller-thief', NOW - 25 * MIN, 10, 5 * MIN);
@@ -189,6 +198,7 @@ describe('detectors catch the attack and spare the look-alike', () => {
     ['rate_spike', 'alice-new', 'bob-new', /^300 requests\/min against a baseline median of 10 \(MAD 0\) over 7 days of user alice \(all tokens; this token is new\); the user’s previous peak was 10\/min$/],
     ['rate_spike', 'carol-new', 'erin-new', /^300 requests\/min against a baseline median of 10 \(MAD 0\) over 7 days of user carol \(all tokens; this token is new\)/],
     ['ip_fanout', 'leaked', 'phone', /^30 IPs in 10 networks \(3 countries\)/],
+    ['ip_fanout', 'gina-new', 'hank-new', /^18 IPs in 3 networks \(1 countries\) over the last 60 min; 2 of the networks new to its user; the most its user gina \(all tokens\) had in an hour before was 1$/],
     ['impossible_travel', 'traveller-thief', 'flyer', /^Frankfurt am Main, DE \d\d:\d\d then São Paulo, BR \d\d:\d\d: 9,[0-9]00 km in \d+ min = [\d,]+ km\/h$/],
     ['impossible_travel', 'cable-thief', 'expired-abroad', /^New York, US \d\d:\d\d then San Jose, US \d\d:\d\d: 4,[0-9]00 km in \d+ min = [\d,]+ km\/h$/],
     ['new_location', 'shared', 'tourist', /^first use from Seoul, KR \(new network AS4766\).*while still in use from Berlin, DE$/],
@@ -241,7 +251,7 @@ describe('detectors catch the attack and spare the look-alike', () => {
   });
 
   it('raises nothing else', () => {
-    const expected = ['spiky', 'alice-new', 'carol-new', 'leaked', 'traveller-thief', 'cable-thief', 'shared', 'zombie', 'rt-1', 'sleeper'].map(fp).concat('45.9.8.7', '198.18.7.7', '198.18.9.9', '198.18.20.20', '203.0.113.0/24');
+    const expected = ['spiky', 'alice-new', 'carol-new', 'leaked', 'gina-new', 'traveller-thief', 'cable-thief', 'shared', 'zombie', 'rt-1', 'sleeper'].map(fp).concat('45.9.8.7', '198.18.7.7', '198.18.9.9', '198.18.20.20', '203.0.113.0/24');
     expect(flags.filter((f) => !expected.includes(f.subject)).map((f) => `${f.detector}: ${f.explanation}`)).toEqual([]);
   });
 });
