@@ -251,6 +251,10 @@ async function spanFindings(
   flagged: Set<string>,
 ): Promise<Finding[]> {
   const spanMs = t.SPAN_MINUTES * 60_000;
+  // A scheduled tick judges only what earlier ticks did not: the windows from recheck.before
+  // on, for the tokens used in them or with late events (their hour holds those events).
+  const judgeFrom = Math.max(range.from.getTime(), range.recheck?.before.getTime() ?? 0);
+  if (judgeFrom >= range.to.getTime()) return [];
   const since = new Date(range.from.getTime() - spanMs);
   const fps = (await spanCandidateRows(warehouse, { since, to: range.to, min_ips: Math.ceil(t.MIN_IPS_SPAN / 2) }))
     .map((r) => r.token_fingerprint)
@@ -259,8 +263,11 @@ async function spanFindings(
   const byToken = new Map<string, SpanRow[]>();
   for (const r of await spanRows(warehouse, { fps, since, to: range.to })) byToken.set(r.token_fingerprint, [...(byToken.get(r.token_fingerprint) ?? []), r]);
   const busiest = new Map<string, { end: number; rows: SpanRow[] }>();
+  const late = new Set(range.recheck?.tokens ?? []);
   for (const [fp, rows] of byToken) {
-    const b = busiestSpan(rows, spanMs, range.windowMs, range.from.getTime(), range.to.getTime());
+    // With nothing new (no use from recheck.before on, no late event), a token was judged by an earlier tick.
+    if (range.recheck && !late.has(fp) && !rows.some((r) => r.minute >= range.recheck!.before.getTime())) continue;
+    const b = busiestSpan(rows, spanMs, range.windowMs, judgeFrom, range.to.getTime());
     if (b && new Set(b.rows.map((r) => r.ip)).size >= t.MIN_IPS_SPAN) busiest.set(fp, b);
   }
   if (busiest.size === 0) return [];
