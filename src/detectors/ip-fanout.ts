@@ -106,27 +106,20 @@ const spanRows = defineQuery({
   }),
 });
 
-/** Most addresses in one hour over the baseline: per token, and per user (all its tokens). */
-const hourlyTokenBaseline = defineQuery({
-  name: 'ip_fanout_hourly_token_baseline',
-  sql: `SELECT token_fingerprint AS key, max(n) AS max_ips, count() AS hours FROM (
-           SELECT token_fingerprint, toStartOfHour(minute) AS h, uniqMerge(ips) AS n FROM ${TABLES.usageToken1m}
-           WHERE token_fingerprint IN {keys:Array(String)} AND minute >= {bfrom:DateTime64(3)} AND minute < {before:DateTime64(3)}
-           GROUP BY token_fingerprint, h)
-        GROUP BY token_fingerprint`,
-  params: z.object({ keys: z.array(z.string()), bfrom: z.date(), before: z.date() }),
-  row: z.object({ key: z.string(), max_ips: z.coerce.number(), hours: z.coerce.number() }),
-});
-const hourlyUserBaseline = defineQuery({
-  name: 'ip_fanout_hourly_user_baseline',
-  sql: `SELECT user_id AS key, max(n) AS max_ips, count() AS hours FROM (
-           SELECT user_id, toStartOfHour(minute) AS h, uniqMerge(ips) AS n FROM ${TABLES.usageUser1m}
-           WHERE user_id IN {keys:Array(String)} AND minute >= {bfrom:DateTime64(3)} AND minute < {before:DateTime64(3)}
-           GROUP BY user_id, h)
-        GROUP BY user_id`,
-  params: z.object({ keys: z.array(z.string()), bfrom: z.date(), before: z.date() }),
-  row: z.object({ key: z.string(), max_ips: z.coerce.number(), hours: z.coerce.number() }),
-});
+/** Most addresses in one hour over the baseline, per key of a minute rollup: a token's, or a user's (all its tokens). */
+const hourlyBaseline = (name: string, key: 'token_fingerprint' | 'user_id', table: string) =>
+  defineQuery({
+    name,
+    sql: `SELECT ${key} AS key, max(n) AS max_ips, count() AS hours FROM (
+             SELECT ${key}, toStartOfHour(minute) AS h, uniqMerge(ips) AS n FROM ${table}
+             WHERE ${key} IN {keys:Array(String)} AND minute >= {bfrom:DateTime64(3)} AND minute < {before:DateTime64(3)}
+             GROUP BY ${key}, h)
+          GROUP BY ${key}`,
+    params: z.object({ keys: z.array(z.string()), bfrom: z.date(), before: z.date() }),
+    row: z.object({ key: z.string(), max_ips: z.coerce.number(), hours: z.coerce.number() }),
+  });
+const hourlyTokenBaseline = hourlyBaseline('ip_fanout_hourly_token_baseline', 'token_fingerprint', TABLES.usageToken1m);
+const hourlyUserBaseline = hourlyBaseline('ip_fanout_hourly_user_baseline', 'user_id', TABLES.usageUser1m);
 
 type SpanRow = Awaited<ReturnType<typeof spanRows>>[number];
 
