@@ -41,10 +41,12 @@ function referenceFlags(): Map<string, Set<string>> {
   const flag = (detector: string, subject: string) => flags.get(detector)!.add(subject);
   for (const [token, events] of byToken) {
     const first = ms(events[0]!.ts);
-    // rate_spike: a 5-minute count ≥ 100 and > 10× the token's own earlier 5-minute peak, after a day of history.
+    // rate_spike: a 5-minute count ≥ 100 and > 10× the token's own earlier 5-minute peak, after a
+    // day of history or once the token has a peak of its own (an access token hours old: the
+    // simulation ends at the wall clock, so an attack may fall on a token younger than a day).
     let peak = 0;
     for (const [bucket, n] of [...count(events.map((e) => Math.floor(ms(e.ts) / (5 * MINUTE))))].sort((a, b) => a[0] - b[0])) {
-      if (bucket * 5 * MINUTE - first > DAY && n >= 100 && n > 10 * Math.max(peak, 5)) flag('rate_spike', token);
+      if ((bucket * 5 * MINUTE - first > DAY || peak > 0) && n >= 100 && n > 10 * Math.max(peak, 5)) flag('rate_spike', token);
       peak = Math.max(peak, n);
     }
     // ip_fanout: ≥ 20 addresses and ≥ 5 ASNs in 15 minutes.
