@@ -9,7 +9,7 @@
  */
 import { z } from 'zod';
 import { defineQuery, TABLES, type Warehouse } from '../warehouse/warehouse.js';
-import { principalHistories } from './places.js';
+import { groupByToken, principalHistories } from './places.js';
 import { networkOf } from './stuffing.js';
 import { chTime, defineDetector, fmt, focusOf, focusParams, focusSql, windowStart, withFocus, type DetectionRange, type Finding } from './types.js';
 
@@ -128,7 +128,7 @@ type SpanRow = Awaited<ReturnType<typeof spanRows>>[number];
  * addresses of one token, with those addresses' rows: a two-pointer pass over the rows in
  * time order.
  */
-export function busiestSpan(rows: SpanRow[], spanMs: number, windowMs: number, from: number, to: number): { end: number; rows: SpanRow[] } | undefined {
+function busiestSpan(rows: SpanRow[], spanMs: number, windowMs: number, from: number, to: number): { end: number; rows: SpanRow[]; ips: number } | undefined {
   const sorted = [...rows].sort((a, b) => a.minute - b.minute);
   const count = new Map<string, number>();
   let head = 0; // rows before `head` have entered the span
@@ -143,7 +143,7 @@ export function busiestSpan(rows: SpanRow[], spanMs: number, windowMs: number, f
     }
     if (count.size > 0 && (!best || count.size > best.ips)) best = { end, head, tail, ips: count.size };
   }
-  return best && { end: best.end, rows: sorted.slice(best.tail, best.head) };
+  return best && { end: best.end, rows: sorted.slice(best.tail, best.head), ips: best.ips };
 }
 
 /** Candidates need this share of a threshold in the rollup's distinct counts (see detect). */
@@ -253,21 +253,20 @@ async function spanFindings(
     .map((r) => r.token_fingerprint)
     .filter((fp) => !flagged.has(fp));
   if (fps.length === 0) return [];
-  const byToken = new Map<string, SpanRow[]>();
-  for (const r of await spanRows(warehouse, { fps, since, to: range.to })) byToken.set(r.token_fingerprint, [...(byToken.get(r.token_fingerprint) ?? []), r]);
-  const busiest = new Map<string, { end: number; rows: SpanRow[] }>();
+  const byToken = groupByToken(await spanRows(warehouse, { fps, since, to: range.to }));
+  const busiest = new Map<string, { end: number; rows: SpanRow[]; user: string }>();
   const late = new Set(range.recheck?.tokens ?? []);
   for (const [fp, rows] of byToken) {
     // With nothing new (no use from recheck.before on, no late event), a token was judged by an earlier tick.
     if (range.recheck && !late.has(fp) && !rows.some((r) => r.minute >= range.recheck!.before.getTime())) continue;
     const b = busiestSpan(rows, spanMs, range.windowMs, judgeFrom, range.to.getTime());
-    if (b && new Set(b.rows.map((r) => r.ip)).size >= t.MIN_IPS_SPAN) busiest.set(fp, b);
+    if (b && b.ips >= t.MIN_IPS_SPAN) busiest.set(fp, { end: b.end, rows: b.rows, user: b.rows.find((r) => r.user_id)?.user_id ?? '' });
   }
   if (busiest.size === 0) return [];
   const bfrom = new Date(range.from.getTime() - t.BASELINE_DAYS * 86_400_000);
   const before = new Date(Math.floor((range.from.getTime() - spanMs) / 3_600_000) * 3_600_000);
   const own = new Map((await hourlyTokenBaseline(warehouse, { keys: [...busiest.keys()], bfrom, before })).map((b) => [b.key, b]));
-  const userOf = (fp: string) => busiest.get(fp)!.rows.find((r) => r.user_id)?.user_id ?? '';
+  const userOf = (fp: string) => busiest.get(fp)!.user;
   const users = [...new Set([...busiest.keys()].filter((fp) => !own.has(fp)).map(userOf).filter(Boolean))];
   const ofUser = new Map(users.length === 0 ? [] : (await hourlyUserBaseline(warehouse, { keys: users, bfrom, before })).map((b) => [b.key, b]));
   // The networks its user (else the token) used over the baseline: one network's many
