@@ -1,13 +1,22 @@
 /**
- * rate_spike: a token's request rate in a window is far above its own robust baseline.
- * Observed: the busiest minute of the window. Baseline: the token's per-minute counts
- * over the previous days (active minutes only): median, MAD and its own previous peak;
- * for a token too new to have them (an access token an hour old), its user's.
+ * rate_spike: a token's request rate is far above its own robust baseline, at two scales.
+ *
+ * A burst: the busiest minute of the window against the token's per-minute counts over the
+ * previous days (active minutes only): median, MAD and its own previous peak; for a token
+ * too new to have them (an access token an hour old), its user's.
+ *
+ * A sustained rate: low-and-slow reading (an exfiltration at a few requests a minute for
+ * hours) never makes a busy minute. A token with a day of history of its own is also judged
+ * over the last hour: requests in most of its minutes, many times what it did in an hour at
+ * that time of day, or, for a machine credential (no user), a sustained rate from a network
+ * it never used while its own networks are still using it: its baseline on that network is
+ * nothing. A job's nightly burst is its own at that hour and on its own network.
  */
 import { median, medianAbsoluteDeviation, quantile } from 'simple-statistics';
 import { z } from 'zod';
-import { defineQuery, TABLES } from '../warehouse/warehouse.js';
-import { chTime, defineDetector, fmt, focusOf, focusParams, focusSql, withFocus, type Finding } from './types.js';
+import { defineQuery, TABLES, type Warehouse } from '../warehouse/warehouse.js';
+import { principalHistories } from './places.js';
+import { chTime, defineDetector, fmt, focusOf, focusParams, focusSql, windowStart, withFocus, type DetectionRange, type Finding } from './types.js';
 
 const uint = z.number().int().nonnegative();
 
@@ -73,6 +82,52 @@ const userHistoryRows = defineQuery({
   row: z.object({ user_id: z.string(), counts: z.array(z.number()), minutes: z.array(z.number()) }),
 });
 
+/** Tokens with an hour (minute rollup) holding half the sustained thresholds, since the span before the range. */
+const sustainedCandidateRows = defineQuery({
+  name: 'rate_spike_sustained_candidates',
+  sql: `SELECT DISTINCT token_fingerprint FROM (
+           SELECT token_fingerprint, toStartOfHour(minute) AS h FROM ${TABLES.usageToken1m}
+           WHERE minute >= toStartOfMinute({since:DateTime64(3)}) AND minute < {to:DateTime64(3)}
+           GROUP BY token_fingerprint, h
+           HAVING sum(requests) >= {min_requests:UInt32} AND uniqExact(minute) >= {min_minutes:UInt32})`,
+  params: z.object({ since: z.date(), to: z.date(), min_requests: uint, min_minutes: uint }),
+  row: z.object({ token_fingerprint: z.string() }),
+});
+
+/** The candidates' requests per minute and network (raw rows: the rollup keeps no network list). */
+const sustainedRows = defineQuery({
+  name: 'rate_spike_sustained_rows',
+  sql: `SELECT token_fingerprint, toUnixTimestamp(toStartOfMinute(ts)) * 1000 AS minute, asn, anyLast(toString(asn_org)) AS asn_org,
+               count() AS requests, anyLast(toString(app_id)) AS app_id, anyLast(user_id) AS user_id
+        FROM ${TABLES.usageEvents}
+        WHERE token_fingerprint IN {fps:Array(String)} AND ts >= {since:DateTime64(3)} AND ts < {to:DateTime64(3)}
+        GROUP BY token_fingerprint, minute, asn`,
+  params: z.object({ fps: z.array(z.string()), since: z.date(), to: z.date() }),
+  row: z.object({
+    token_fingerprint: z.string(),
+    minute: z.number(),
+    asn: z.coerce.number(),
+    asn_org: z.string(),
+    requests: z.coerce.number(),
+    app_id: z.string(),
+    user_id: z.string(),
+  }),
+});
+
+/** The candidates' requests per hour over the baseline, for those with history enough. */
+const hourlyHistoryRows = defineQuery({
+  name: 'rate_spike_hourly_history',
+  sql: `SELECT token_fingerprint, groupArray(toUnixTimestamp(h) * 1000) AS hours, groupArray(n) AS counts
+        FROM (SELECT token_fingerprint, toStartOfHour(minute) AS h, sum(requests) AS n, min(minute) AS first
+              FROM ${TABLES.usageToken1m}
+              WHERE token_fingerprint IN {fps:Array(String)} AND minute >= {bfrom:DateTime64(3)} AND minute < {before:DateTime64(3)}
+              GROUP BY token_fingerprint, h)
+        GROUP BY token_fingerprint
+        HAVING min(first) <= {old_enough:DateTime64(3)}`,
+  params: z.object({ fps: z.array(z.string()), bfrom: z.date(), before: z.date(), old_enough: z.date() }),
+  row: z.object({ token_fingerprint: z.string(), hours: z.array(z.number()), counts: z.array(z.coerce.number()) }),
+});
+
 /** Per-minute counts sent as (count, minutes with that count), expanded. */
 function expand(h: { counts: number[]; minutes: number[] }): number[] {
   return h.counts.flatMap((c, i) => new Array<number>(h.minutes[i]!).fill(c));
@@ -96,6 +151,16 @@ export const rateSpike = defineDetector({
     MAD_MULTIPLIER: { value: 10, reason: 'above median + 10 robust sigmas: far outside the token’s normal spread' },
     MIN_RATIO_TO_MEDIAN: { value: 5, reason: 'five times the typical minute is a change of behaviour, not noise' },
     MIN_RATIO_TO_PEAK: { value: 2, reason: 'a rate the token already reached (batch jobs repeat their bursts) is not new: double its previous peak' },
+    SUSTAINED_MINUTES: { value: 60, reason: 'low-and-slow reading never makes a busy minute: count the last hour too' },
+    MIN_SUSTAINED_REQUESTS: { value: 120, reason: 'two requests a minute on average for an hour, whatever the baseline' },
+    MIN_SUSTAINED_ACTIVE_MINUTES: {
+      value: 30,
+      reason: 'a script reads in most minutes of the hour; a person’s sessions fill a few minutes of it, a poller’s rate is its baseline',
+    },
+    MIN_RATIO_TO_HOUR: {
+      value: 6,
+      reason: 'six times the most the token made in an hour at this time of day (±1 h) over the baseline, and six times its typical active hour: a nightly job is judged against its own night',
+    },
   },
   async detect({ warehouse, range, t }) {
     const windowS = range.windowMs / 1000;
@@ -154,6 +219,7 @@ export const rateSpike = defineDetector({
     };
 
     const findings: Finding[] = [];
+    const bursts = new Set<string>();
     for (const o of observed) {
       const baseline = baselineOf(o);
       if (!baseline || baseline.values.length === 0) continue;
@@ -166,6 +232,7 @@ export const rateSpike = defineDetector({
       if (o.peak < limit) continue;
       const overPeak = o.peak / Math.max(prevPeak, 1);
       const start = chTime(o.win);
+      bursts.add(o.token_fingerprint);
       findings.push({
         subject_type: 'token',
         subject: o.token_fingerprint,
@@ -187,7 +254,136 @@ export const rateSpike = defineDetector({
         },
       });
     }
-    return findings;
+    return [...findings, ...(await sustainedFindings(warehouse, range, t, bursts))];
   },
 });
+
+type SustainedRow = Awaited<ReturnType<typeof sustainedRows>>[number];
+type SustainedThresholds = Record<
+  'SUSTAINED_MINUTES' | 'MIN_SUSTAINED_REQUESTS' | 'MIN_SUSTAINED_ACTIVE_MINUTES' | 'MIN_RATIO_TO_HOUR' | 'BASELINE_DAYS' | 'MIN_HISTORY_HOURS',
+  number
+>;
+
+/** One span's requests and active minutes, in all and on networks `novel` says are new. */
+function sumSpan(rows: SustainedRow[], novel: (asn: number) => boolean) {
+  const minutes = new Set<number>();
+  const novelMinutes = new Set<number>();
+  const novelNetworks = new Map<number, string>();
+  let requests = 0;
+  let novelRequests = 0;
+  let firstNovel = Infinity;
+  for (const r of rows) if (novel(r.asn)) firstNovel = Math.min(firstNovel, r.minute);
+  // Its own networks' requests while a new one is in use too: a key that moved is not in two hands.
+  let alongside = 0;
+  for (const r of rows) {
+    if (!novel(r.asn) && r.minute >= firstNovel) alongside += r.requests;
+    requests += r.requests;
+    minutes.add(r.minute);
+    if (novel(r.asn)) {
+      novelRequests += r.requests;
+      novelMinutes.add(r.minute);
+      novelNetworks.set(r.asn, r.asn_org);
+    }
+  }
+  return { requests, minutes: minutes.size, alongside, novel: { requests: novelRequests, minutes: novelMinutes.size, networks: novelNetworks } };
+}
+
+const HOUR_MS = 3_600_000;
+const hourOfDay = (ms: number) => Math.floor(ms / HOUR_MS) % 24;
+
+/**
+ * Tokens with a day of history whose last SUSTAINED_MINUTES, at some window end in the
+ * range, hold MIN_SUSTAINED_REQUESTS in MIN_SUSTAINED_ACTIVE_MINUTES and either
+ * MIN_RATIO_TO_HOUR times the most they made in an hour at that time of day (and their
+ * typical active hour), or, for a machine credential, that much from networks it never
+ * used while its own networks still use it. `bursts`: tokens the burst rule found.
+ */
+async function sustainedFindings(warehouse: Warehouse, range: DetectionRange, t: SustainedThresholds, bursts: Set<string>): Promise<Finding[]> {
+  const spanMs = t.SUSTAINED_MINUTES * 60_000;
+  // A scheduled tick judges only what earlier ticks did not (as ip_fanout's hour rule).
+  const judgeFrom = Math.max(range.from.getTime(), range.recheck?.before.getTime() ?? 0);
+  if (judgeFrom >= range.to.getTime()) return [];
+  const since = new Date(range.from.getTime() - spanMs);
+  const fps = (
+    await sustainedCandidateRows(warehouse, {
+      since,
+      to: range.to,
+      min_requests: Math.ceil(t.MIN_SUSTAINED_REQUESTS / 2),
+      min_minutes: Math.ceil(t.MIN_SUSTAINED_ACTIVE_MINUTES / 2),
+    })
+  )
+    .map((r) => r.token_fingerprint)
+    .filter((fp) => !bursts.has(fp));
+  if (fps.length === 0) return [];
+  const bfrom = new Date(range.from.getTime() - t.BASELINE_DAYS * 86_400_000);
+  const before = new Date(Math.floor((range.from.getTime() - spanMs) / HOUR_MS) * HOUR_MS);
+  const hourly = new Map(
+    (await hourlyHistoryRows(warehouse, { fps, bfrom, before, old_enough: new Date(range.from.getTime() - t.MIN_HISTORY_HOURS * HOUR_MS) })).map((h) => [h.token_fingerprint, h]),
+  );
+  if (hourly.size === 0) return [];
+  const byToken = new Map<string, SustainedRow[]>();
+  for (const r of await sustainedRows(warehouse, { fps: [...hourly.keys()], since, to: range.to })) {
+    const list = byToken.get(r.token_fingerprint);
+    if (list) list.push(r);
+    else byToken.set(r.token_fingerprint, [r]);
+  }
+  // A machine credential's networks: its own places over the baseline (refused uses are no place).
+  const machines = [...byToken].filter(([, rows]) => !rows.some((r) => r.user_id)).map(([fp]) => fp);
+  const histories = await principalHistories(warehouse, machines.map((fp) => `t:${fp}`), bfrom, before);
+  const late = new Set(range.recheck?.tokens ?? []);
+
+  const findings: Finding[] = [];
+  for (const [fp, rows] of byToken) {
+    if (range.recheck && !late.has(fp) && !rows.some((r) => r.minute >= range.recheck!.before.getTime())) continue;
+    const history = hourly.get(fp)!;
+    const typical = median(history.counts);
+    const networks = histories.get(`t:${fp}`)?.networks;
+    const novel = (asn: number) => networks !== undefined && asn !== 0 && !networks.has(asn);
+    for (let end = windowStart(judgeFrom, range.windowMs) + range.windowMs; end <= range.to.getTime() + range.windowMs - 1; end += range.windowMs) {
+      const span = sumSpan(
+        rows.filter((r) => r.minute >= end - spanMs && r.minute < end),
+        novel,
+      );
+      if (span.requests < t.MIN_SUSTAINED_REQUESTS || span.minutes < t.MIN_SUSTAINED_ACTIVE_MINUTES) continue;
+      // The busiest hour at this time of day: hours of day the span touches, and one either side.
+      const hours = new Set([hourOfDay(end - spanMs), hourOfDay(end - 1)].flatMap((h) => [(h + 23) % 24, h, (h + 1) % 24]));
+      const atThisTime = Math.max(0, ...history.counts.filter((_, i) => hours.has(hourOfDay(history.hours[i]!))));
+      const base = Math.max(atThisTime, typical, 1);
+      const overHour = span.requests >= t.MIN_RATIO_TO_HOUR * base;
+      const twoHands =
+        span.novel.requests >= t.MIN_SUSTAINED_REQUESTS && span.novel.minutes >= t.MIN_SUSTAINED_ACTIVE_MINUTES && span.alongside > 0;
+      if (!overHour && !twoHands) continue;
+      const last = rows.at(-1)!;
+      const novelNames = [...span.novel.networks].map(([asn, org]) => `AS${asn}${org ? ` (${org})` : ''}`);
+      findings.push({
+        subject_type: 'token',
+        subject: fp,
+        token_fingerprint: fp,
+        app_id: last.app_id,
+        user_id: last.user_id,
+        window_start: new Date(end - range.windowMs),
+        window_end: new Date(end),
+        severity: twoHands || span.requests >= 20 * base ? 'high' : 'medium',
+        score: span.requests / (t.MIN_RATIO_TO_HOUR * base),
+        explanation:
+          `${fmt(span.requests)} requests in the last ${fmt(t.SUSTAINED_MINUTES)} min, in ${fmt(span.minutes)} of its minutes; ` +
+          `the most it made in an hour at this time of day over ${t.BASELINE_DAYS} days was ${fmt(atThisTime)}, a typical active hour ${fmt(typical)}` +
+          (twoHands ? `; ${fmt(span.novel.requests)} of them from ${novelNames.join(', ')}, never used by this credential, while its own networks made ${fmt(span.alongside)} alongside` : ''),
+        evidence: {
+          observed: {
+            span_minutes: t.SUSTAINED_MINUTES,
+            requests: span.requests,
+            active_minutes: span.minutes,
+            from_new_networks: { requests: span.novel.requests, active_minutes: span.novel.minutes, asns: [...span.novel.networks.keys()] },
+            own_networks_alongside: span.alongside,
+          },
+          baseline: { of: 'token', days: t.BASELINE_DAYS, busiest_hour_at_this_time: atThisTime, typical_active_hour: typical, hours: history.counts.length },
+          limit: t.MIN_RATIO_TO_HOUR * base,
+        },
+      });
+      break;
+    }
+  }
+  return findings;
+}
 
