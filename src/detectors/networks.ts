@@ -115,6 +115,15 @@ export function classifyNetwork(asn: number, org: string): NetworkClass {
   return kind;
 }
 
+/**
+ * Who runs a network, for telling networks apart: the first word of its organisation's
+ * name, else its number. One operator's several ASNs (a dual-stack line's IPv4 and IPv6,
+ * a cloud's regions: AMAZON-02 and AMAZON-AES) are one network to a credential.
+ */
+export function organisation(v: { asn: number; asn_org: string }): string {
+  return v.asn_org.toLowerCase().replace(/[^a-z0-9 ]/g, ' ').trim().split(/\s+/)[0] || `as${v.asn}`;
+}
+
 /** The network of a place moves without travel (cloud, VPN, carrier). */
 export function moves(asn: number, org: string): boolean {
   return MOVING_CLASSES.has(classifyNetwork(asn, org));

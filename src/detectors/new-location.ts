@@ -12,13 +12,19 @@
  * token in the same place is the same incident.
  * A cloud, VPN or carrier network is not new for an owner whose history already spans
  * networks of that kind (CI runners, VPN users picking exits).
+ *
+ * In the owner's own country a new network alone is no signal (a café, a friend's Wi-Fi),
+ * but one token used back and forth between a line the owner uses and a line it never used,
+ * both fixed (lines stay put), is one session in two places: a stolen session replayed
+ * through a residential proxy near its victim. A device that changes networks switches once
+ * or twice; the thief and the victim take turns.
  */
 import { z } from 'zod';
 import { defineQuery, TABLES, type Warehouse } from '../warehouse/warehouse.js';
-import { defineDetector, fmt, windowStart, type Finding } from './types.js';
-import { classifyNetwork, moves } from './networks.js';
+import { defineDetector, fmt, windowStart, type DetectionRange, type Finding } from './types.js';
+import { classifyNetwork, moves, organisation } from './networks.js';
 import { INCIDENT_GAP_MS } from './flags.js';
-import { activeTokens, distanceKm, groupByToken, hhmm, placeLabel, PRINCIPAL_SQL, principalHistories, startOfHour, visits, withinSpread } from './places.js';
+import { activeTokens, distanceKm, groupByToken, hhmm, placeLabel, PRINCIPAL_SQL, principalHistories, startOfHour, visits, withinSpread, type PrincipalHistory } from './places.js';
 
 
 const candidateTokens = defineQuery({
@@ -41,8 +47,10 @@ const candidatePrincipals = defineQuery({
            GROUP BY principal
            HAVING countIf(${IN_BASELINE}) > 0 AND minIf(first_seen, ${IN_BASELINE}) <= {established_by:DateTime64(3)}
               AND sumIf(requests, ${IN_BASELINE}) >= {min_requests:UInt64}
-              AND arrayExists(c -> NOT has(groupUniqArrayIf(toString(country), country != '' AND ${IN_BASELINE}), c),
-                    groupUniqArrayIf(toString(country), country != '' AND hour >= toStartOfHour({from:DateTime64(3)})))`,
+              AND (arrayExists(c -> NOT has(groupUniqArrayIf(toString(country), country != '' AND ${IN_BASELINE}), c),
+                     groupUniqArrayIf(toString(country), country != '' AND hour >= toStartOfHour({from:DateTime64(3)})))
+                OR arrayExists(a -> NOT has(groupUniqArrayIf(asn, asn != 0 AND ${IN_BASELINE}), a),
+                     groupUniqArrayIf(asn, asn != 0 AND hour >= toStartOfHour({from:DateTime64(3)}))))`,
   params: z.object({
     principals: z.array(z.string()),
     from: z.date(),
@@ -136,6 +144,10 @@ export const newLocation = defineDetector({
     JOURNEY_KMH: { value: 900, reason: 'an airliner’s cruising speed: nobody gets there faster' },
     JOURNEY_OVERHEAD_HOURS: { value: 0.5, reason: 'taxiing and climbing: a phone is used at the gate and again on landing' },
     LOOKBACK_HOURS: { value: 48, reason: 'the last use at home that a journey must fit after' },
+    MIN_SWITCHES: {
+      value: 4,
+      reason: 'one token switching between a new fixed line and its own four times: a device moving (home, café, home) switches twice',
+    },
   },
   async detect({ warehouse, range, t }) {
     const tokens = await activeTokens(warehouse, range);
@@ -167,6 +179,7 @@ export const newLocation = defineDetector({
             .map((r) => `u:${r.user_id}|${r.country}`),
     );
     const findings: Finding[] = [];
+    const lines: SecondLine[] = [];
     for (const [fp, current] of now) {
       const principal = owners.get(fp)!;
       const history = histories.get(principal);
@@ -175,7 +188,11 @@ export const newLocation = defineDetector({
         .filter((v) => !history.countries.has(v.country) && v.last >= range.from && v.first < range.to && !withinSpread(history, v))
         .sort((a, b) => a.first.getTime() - b.first.getTime());
       const newcomer = fresh[0];
-      if (!newcomer) continue;
+      if (!newcomer) {
+        const pair = secondLine(current, history, range.from);
+        if (pair) lines.push({ fp, principal, ...pair });
+        continue;
+      }
       const newNetwork = newcomer.asn !== 0 && !history.networks.has(newcomer.asn);
       const home = (lately.get(principal) ?? []).filter((u) => history.countries.has(u.country));
       const alongside = home.find(
@@ -246,6 +263,102 @@ export const newLocation = defineDetector({
         },
       });
     }
-    return findings;
+    return [...findings, ...(await secondLineFindings(warehouse, lines, histories, recentFlags, range, t))];
   },
 });
+
+type Visit = Awaited<ReturnType<typeof visits>>[number];
+interface SecondLine {
+  fp: string;
+  principal: string;
+  /** The line the owner never used, and the one it knows, used by the token in the same hours. */
+  fresh: Visit;
+  known: Visit;
+}
+
+/**
+ * A visit of the token in the range on a fixed network the owner never used, in a country it
+ * uses, overlapping in time a visit on a fixed network it knows, of another organisation.
+ */
+function secondLine(current: Visit[], history: PrincipalHistory, from: Date): Omit<SecondLine, 'fp' | 'principal'> | undefined {
+  const fixed = (v: Visit) => v.asn !== 0 && !moves(v.asn, v.asn_org);
+  for (const fresh of current) {
+    if (!fixed(fresh) || history.networks.has(fresh.asn) || !history.countries.has(fresh.country) || fresh.last < from) continue;
+    const known = current.find(
+      (k) => fixed(k) && history.networks.has(k.asn) && organisation(k) !== organisation(fresh) && k.first <= fresh.last && k.last >= fresh.first,
+    );
+    if (known) return { fresh, known };
+  }
+  return undefined;
+}
+
+/** Each token's accepted uses in time order, by network. */
+const sequenceRows = defineQuery({
+  name: 'new_location_sequences',
+  sql: `SELECT token_fingerprint, arrayMap(x -> x.2, arraySort(x -> x.1, groupArray((ts, asn)))) AS asns,
+               toUnixTimestamp64Milli(min(ts)) AS first, toUnixTimestamp64Milli(max(ts)) AS last
+        FROM ${TABLES.usageEvents}
+        WHERE token_fingerprint IN {fps:Array(String)} AND ts >= {from:DateTime64(3)} AND ts < {to:DateTime64(3)} AND status != 401
+        GROUP BY token_fingerprint`,
+  params: z.object({ fps: z.array(z.string()), from: z.date(), to: z.date() }),
+  row: z.object({ token_fingerprint: z.string(), asns: z.array(z.coerce.number()), first: z.number(), last: z.number() }),
+});
+
+/** How often a sequence switches between the two networks, ignoring every other. */
+export function switches(asns: number[], a: number, b: number): number {
+  let n = 0;
+  let last = 0;
+  for (const asn of asns) {
+    if (asn !== a && asn !== b) continue;
+    if (last !== 0 && asn !== last) n++;
+    last = asn;
+  }
+  return n;
+}
+
+async function secondLineFindings(
+  warehouse: Warehouse,
+  lines: SecondLine[],
+  histories: Map<string, PrincipalHistory>,
+  recentFlags: Set<string>,
+  range: DetectionRange,
+  t: Record<'BASELINE_DAYS' | 'MIN_SWITCHES', number>,
+): Promise<Finding[]> {
+  if (lines.length === 0) return [];
+  const from = new Date(Math.min(...lines.map((l) => Math.min(l.fresh.first.getTime(), l.known.first.getTime()))));
+  const sequences = new Map((await sequenceRows(warehouse, { fps: lines.map((l) => l.fp), from, to: range.to })).map((r) => [r.token_fingerprint, r]));
+  const findings: Finding[] = [];
+  for (const { fp, principal, fresh, known } of lines) {
+    const sequence = sequences.get(fp);
+    const n = sequence ? switches(sequence.asns, fresh.asn, known.asn) : 0;
+    if (n < t.MIN_SWITCHES) continue;
+    const incident = `${principal}|${fresh.country}`;
+    if (recentFlags.has(incident)) continue;
+    recentFlags.add(incident);
+    const history = histories.get(principal)!;
+    const start = new Date(windowStart(Math.max(fresh.first.getTime(), range.from.getTime()), range.windowMs));
+    const whose = principal.startsWith('u:') ? `user ${principal.slice(2)}'s` : 'its';
+    findings.push({
+      subject_type: 'token',
+      subject: fp,
+      token_fingerprint: fp,
+      app_id: fresh.app_id,
+      user_id: fresh.user_id,
+      window_start: start,
+      window_end: new Date(start.getTime() + range.windowMs),
+      severity: 'high',
+      score: n / t.MIN_SWITCHES,
+      explanation:
+        `first use from ${placeLabel(fresh)} (new network AS${fresh.asn}${fresh.asn_org ? ` ${fresh.asn_org}` : ''}) in ${t.BASELINE_DAYS} days of ${whose} history, ` +
+        `back and forth with its own line in ${placeLabel(known)} (AS${known.asn}${known.asn_org ? ` ${known.asn_org}` : ''}): ${fmt(n)} switches on one token since ${hhmm(fresh.first)}`,
+      evidence: {
+        new_place: { place: placeLabel(fresh), country: fresh.country, city: fresh.city, asn: fresh.asn, asn_org: fresh.asn_org, network: classifyNetwork(fresh.asn, fresh.asn_org), ip: fresh.ip, first_seen: fresh.first.toISOString(), requests: fresh.requests },
+        usual_place: { place: placeLabel(known), asn: known.asn, asn_org: known.asn_org, last_seen: known.last.toISOString() },
+        switches: n,
+        baseline: { owner: principal, days: t.BASELINE_DAYS, countries: [...history.countries], networks: [...history.networks].slice(0, 20), kinds: [...history.classes.keys()], requests: history.requests },
+        at: hhmm(fresh.first),
+      },
+    });
+  }
+  return findings;
+}

@@ -1,7 +1,7 @@
 /** Where tokens were used: hourly place rows from the place rollup, and distances between them. */
 import { z } from 'zod';
 import { defineQuery, TABLES, type Warehouse } from '../warehouse/warehouse.js';
-import { classifyNetwork, isFixedLine, MOVING_CLASSES, type NetworkClass } from './networks.js';
+import { classifyNetwork, isFixedLine, MOVING_CLASSES, organisation, type NetworkClass } from './networks.js';
 import { focusOf, focusParams, focusTokensSql, withFocus, type DetectionRange } from './types.js';
 
 export interface Visit {
@@ -149,6 +149,8 @@ export const PRINCIPAL_SQL = "if(user_id != '', concat('u:', user_id), concat('t
 export interface PrincipalHistory {
   countries: Set<string>;
   networks: Set<number>;
+  /** The organisations running them (networks.ts, organisation). */
+  organisations: Set<string>;
   /** Where each network (ASN) was seen: its countries, and the located places among them. */
   networkPlaces: Map<number, NetworkPlace[]>;
   /** country/city keys (placeKey). */
@@ -184,12 +186,13 @@ export async function principalHistories(warehouse: Warehouse, principals: strin
   for (const p of rows) {
     let h = out.get(p.principal);
     if (!h) {
-      h = { countries: new Set(), networks: new Set(), networkPlaces: new Map(), places: new Set(), classes: new Map(), requests: 0, first: new Date(p.first_seen) };
+      h = { countries: new Set(), networks: new Set(), organisations: new Set(), networkPlaces: new Map(), places: new Set(), classes: new Map(), requests: 0, first: new Date(p.first_seen) };
       out.set(p.principal, h);
     }
     if (p.country) h.countries.add(p.country);
     if (p.asn) {
       h.networks.add(p.asn);
+      h.organisations.add(organisation(p));
       const where = h.networkPlaces.get(p.asn) ?? [];
       where.push({ country: p.country, city: p.city, lat: p.lat, lon: p.lon });
       h.networkPlaces.set(p.asn, where);

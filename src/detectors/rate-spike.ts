@@ -15,6 +15,7 @@
 import { median, medianAbsoluteDeviation, quantile } from 'simple-statistics';
 import { z } from 'zod';
 import { defineQuery, TABLES, type Warehouse } from '../warehouse/warehouse.js';
+import { organisation } from './networks.js';
 import { principalHistories } from './places.js';
 import { chTime, defineDetector, fmt, focusOf, focusParams, focusSql, windowStart, withFocus, type DetectionRange, type Finding } from './types.js';
 
@@ -337,8 +338,10 @@ async function sustainedFindings(warehouse: Warehouse, range: DetectionRange, t:
     if (range.recheck && !late.has(fp) && !rows.some((r) => r.minute >= range.recheck!.before.getTime())) continue;
     const history = hourly.get(fp)!;
     const typical = median(history.counts);
-    const networks = histories.get(`t:${fp}`)?.networks;
-    const novel = (asn: number) => networks !== undefined && asn !== 0 && !networks.has(asn);
+    // New: a network whose operator it never used (a cloud's other ASN is the same cloud).
+    const own = histories.get(`t:${fp}`);
+    const orgOf = new Map(rows.map((r) => [r.asn, organisation(r)]));
+    const novel = (asn: number) => own !== undefined && asn !== 0 && !own.networks.has(asn) && !own.organisations.has(orgOf.get(asn)!);
     for (let end = windowStart(judgeFrom, range.windowMs) + range.windowMs; end <= range.to.getTime() + range.windowMs - 1; end += range.windowMs) {
       const span = sumSpan(
         rows.filter((r) => r.minute >= end - spanMs && r.minute < end),

@@ -7,8 +7,9 @@ import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { classifyNetwork, isFixedLine } from '../../src/detectors/networks.js';
+import { classifyNetwork, isFixedLine, organisation } from '../../src/detectors/networks.js';
 import { knownNetwork, type PrincipalHistory } from '../../src/detectors/places.js';
+import { switches } from '../../src/detectors/new-location.js';
 import { ASN_INFO } from '../../src/simulate/network-table.js';
 
 const require = createRequire(import.meta.url);
@@ -55,6 +56,7 @@ describe('isFixedLine and knownNetwork', () => {
   const history = (asn: number, places: { country: string; city: string; lat: number; lon: number }[]): PrincipalHistory => ({
     countries: new Set(places.map((p) => p.country)),
     networks: new Set([asn]),
+    organisations: new Set([`as${asn}`]),
     networkPlaces: new Map([[asn, places]]),
     places: new Set(places.map((p) => `${p.country}/${p.city}`)),
     classes: new Map([['fixed', new Set(places.map((p) => p.country))]]),
@@ -79,5 +81,18 @@ describe('isFixedLine and knownNetwork', () => {
     const h = history(24560, [{ country: 'IN', city: 'Haridwar', lat: 29.95, lon: 78.16 }]);
     expect(knownNetwork(h, { ...airtel, country: 'IN', city: 'Chennai', lat: 13.08, lon: 80.27 })).toBe(true);
     expect(knownNetwork(h, { ...airtel, country: 'AU', city: 'Sydney', lat: -33.87, lon: 151.21 })).toBe(false);
+  });
+});
+
+describe('new_location: one session on two lines', () => {
+  it('counts the switches between the two networks only', () => {
+    expect(switches([1, 2, 1, 2, 1], 1, 2)).toBe(4);
+    expect(switches([1, 1, 3, 2, 2, 3, 1], 1, 2)).toBe(2);
+    expect(switches([3, 3], 1, 2)).toBe(0);
+  });
+  it('takes two ASNs of one organisation (a dual-stack line) as one, and unnamed networks by number', () => {
+    expect(organisation({ asn: 3215, asn_org: 'Orange' })).toBe(organisation({ asn: 5511, asn_org: 'Orange S.A.' }));
+    expect(organisation({ asn: 7922, asn_org: '' })).not.toBe(organisation({ asn: 20115, asn_org: '' }));
+    expect(organisation({ asn: 16509, asn_org: 'AMAZON-02' })).toBe(organisation({ asn: 14618, asn_org: 'AMAZON-AES' }));
   });
 });
