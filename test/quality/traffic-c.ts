@@ -510,7 +510,14 @@ export function generateTrafficC(seed: number, size: TrafficSizeC, end: number):
     until.set(vpnVictims.ru1.c.user, ru[1]!.when - 3 * MIN);
   }
   // refresh_reuse 1: the attacker redeems the agent's refresh token first; the agent's tab stops before
-  if (K > 1) until.set(agentVictims.rr1.c.user, rr[1]!.when - 2 * MIN);
+  // The phished login itself is a short session just before (fix after the first measurement: an agent off shift had no session to steal).
+  if (K > 1) {
+    force(agentVictims.rr1.c.user, sess(rr[1]!.when - 15 * MIN, 12 * MIN, [30, 120], () => agentVictims.rr1.nat, CRM_PATHS, agentVictims.rr1.c.rng, 'rr'));
+    until.set(agentVictims.rr1.c.user, rr[1]!.when - 2 * MIN);
+  }
+  // refresh_reuse 3: a long working session a few hours before, so the employee has rotated a refresh token
+  // more than an hour before the attack (fix after the first measurement: without it, a Monday run had none and the attack was dropped).
+  if (K > 3) force(vpnVictims.rr3.c.user, sess(rr[3]!.when - 200 * MIN, 130 * MIN, [30, 90], () => vpnVictims.rr3.home, ['/v1/me', '/v1/docs/{id}', '/v1/tasks'], vpnVictims.rr3.c.rng, 'rr'));
 
   // ----- run the call centres -----
   for (const a of agents) {
@@ -971,10 +978,15 @@ export function generateTrafficC(seed: number, size: TrafficSizeC, end: number):
     } else if (variant === 1) {
       // Low-and-slow spraying (Midnight Blizzard style): one try per account, a try every ~2 min, from residential proxies reused a few times.
       const senders = Array.from({ length: r.int(30, 45) }, () => addr(r, r.pick(['comcast-sj', 'cox-us', 'charter-us', 'rogers-ca', 'bell-ca', 'sky-gb', 'telia-se'])));
-      ips.push(...senders);
       const targets = r.shuffle([...new Set(victimsPool)]).slice(0, r.int(70, 100));
       const dur = Math.min(3 * HOUR, g.end - pl.when - MIN);
-      targets.forEach((u, k) => guess(pl.when + (k / targets.length) * dur + r.range(0, 60) * SEC, k === 0 ? senders[0]! : r.pick(senders), u, { host: AUTH, path: '/oauth/token', ua: CRM_UA, type: 'access_token' }));
+      targets.forEach((u, k) => {
+        const ip = k === 0 ? senders[0]! : r.pick(senders);
+        const t = pl.when + (k / targets.length) * dur + r.range(0, 60) * SEC;
+        // Only the proxies that really sent a try are in the truth (fix after the first measurement: unused ones were listed).
+        if (t < g.end) ips.push(ip);
+        guess(t, ip, u, { host: AUTH, path: '/oauth/token', ua: CRM_UA, type: 'access_token' });
+      });
       g.attack('auth_failures', pl.i, 'password spraying low and slow: one try per account every ~2 min for 3 h, via residential proxies', f.t, tried, users, ips);
     } else if (variant === 2) {
       // BOLA / scope probing with a developer's stolen PAT: 403 on other tenants' objects and admin routes while the dev keeps working.
