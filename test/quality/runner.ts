@@ -3,6 +3,7 @@ import { runHarness, type Mode, type RunResult } from './harness.js';
 import { score, type Score } from './score.js';
 import { generateTraffic, type Traffic, type TrafficSize } from './traffic.js';
 import { generateTrafficB, SIZES_B } from './traffic-b.js';
+import { generateTrafficC, SIZES_C } from './traffic-c.js';
 
 export const SIZES: Record<'test' | 'medium', TrafficSize & { windowMs: number }> = {
   // One seed × one mode in about a minute on a shared 2-core machine.
@@ -33,10 +34,11 @@ export function trafficEnd(now = Date.now()): number {
   return Math.floor(now / 300_000) * 300_000 - 600_000;
 }
 
-/** `a`: traffic.ts (the default); `b`: traffic-b.ts, the held-out set (HOLDOUT.md). */
-export type TrafficName = 'a' | 'b';
+/** `a`: traffic.ts (the default); `b`: traffic-b.ts, the held-out set (HOLDOUT.md); `c`: traffic-c.ts, the third, blind set (HOLDOUT-C.md). */
+export type TrafficName = 'a' | 'b' | 'c';
 
 export function makeTraffic(name: TrafficName, seed: number, size: SizeName, end = trafficEnd()): Traffic {
+  if (name === 'c') return generateTrafficC(seed, SIZES_C[size], end);
   return name === 'b' ? generateTrafficB(seed, SIZES_B[size], end) : generateTraffic(seed, SIZES[size], end);
 }
 
