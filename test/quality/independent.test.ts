@@ -1,6 +1,6 @@
 /**
  * Issue 13: the detectors on traffic they were never tuned on (test/quality/README.md).
- * The independent generator at two seeds and the held-out one (HOLDOUT.md) at one, each in backfill and streaming, each run in its own process (chDB allows one data
+ * The independent generator at two seeds and the held-out ones (HOLDOUT.md, HOLDOUT-C.md) at one each, each in backfill and streaming, each run in its own process (chDB allows one data
  * directory per process). Prints per-kind recall, time to detect and benign flags per
  * 1,000 per day, and every miss of the issue's targets.
  *
@@ -35,15 +35,26 @@ const FLOOR_A = { kindRecall: 0.75, recallAll: 0.94, benignPer1000PerDay: 2.5, p
  * 0.98–0.99. Its known misses are the floor's 0.5 per kind.
  */
 const FLOOR_B = { kindRecall: 0.5, recallAll: 0.88, benignPer1000PerDay: 2, precision: 0.95, medianTtdMin: 10 };
+/**
+ * The third set (`--traffic c`, HOLDOUT-C.md), written blind to the detectors and measured
+ * once before and once after the changes of 25068fb and 9a9ae19 (which were not made from it):
+ * recall 0.81–0.88, new_location 0.25–0.50, impossible_travel 0.50–0.75, 2.0–4.1 benign
+ * tokens per 1,000 per day, precision 0.96–0.97. Its floor is what they reach today, far
+ * from the targets; the printed gap is the work left. Its users keep office hours, so how
+ * much history a victim has depends on the weekday the run ends on (HOLDOUT-C.md): one
+ * kind may lose its one caught attack on a Monday, so the floor holds all kinds together.
+ */
+const FLOOR_C = { kindRecall: 0, recallAll: 0.75, benignPer1000PerDay: 5, precision: 0.93, medianTtdMin: 10 };
 const RUNS = [
   { traffic: 'a', seed: 11, floor: FLOOR_A },
   { traffic: 'a', seed: 12, floor: FLOOR_A },
   { traffic: 'b', seed: 21, floor: FLOOR_B },
+  { traffic: 'c', seed: 31, floor: FLOOR_C },
 ] as const;
 const MODES = ['backfill', 'streaming'] as const;
 
 interface Result {
-  traffic: 'a' | 'b';
+  traffic: 'a' | 'b' | 'c';
   floor: typeof FLOOR_A;
   seed: number;
   mode: (typeof MODES)[number];
@@ -52,7 +63,7 @@ interface Result {
   table: string;
 }
 
-async function one(traffic: 'a' | 'b', floor: typeof FLOOR_A, seed: number, mode: (typeof MODES)[number]): Promise<Result> {
+async function one(traffic: 'a' | 'b' | 'c', floor: typeof FLOOR_A, seed: number, mode: (typeof MODES)[number]): Promise<Result> {
   const args = ['tsx', 'bench/quality.ts', '--size', 'test', '--seed', String(seed), '--mode', mode, '--traffic', traffic, '--json', '--table'];
   const { stdout } = await run('npx', args, { maxBuffer: 64 * 1024 * 1024, timeout: 400_000 });
   const json = stdout.slice(stdout.indexOf('\n{') + 1);
@@ -61,7 +72,7 @@ async function one(traffic: 'a' | 'b', floor: typeof FLOOR_A, seed: number, mode
 }
 
 describe('detection quality on independent traffic (issue 13)', () => {
-  it('holds the measured floor on 2 seeds × backfill and streaming, and the held-out set on one, and prints the gap to the targets', { timeout: 1_200_000 }, async () => {
+  it('holds the measured floor on 2 seeds × backfill and streaming, and the two held-out sets on one each, and prints the gap to the targets', { timeout: 1_200_000 }, async () => {
     const results: Result[] = [];
     for (const { traffic, seed, floor } of RUNS) {
       // The two modes of a seed run side by side: two processes, two data directories.
