@@ -366,7 +366,9 @@ async function sustainedFindings(warehouse: Warehouse, range: DetectionRange, t:
         user_id: last.user_id,
         window_start: new Date(end - range.windowMs),
         window_end: new Date(end),
-        severity: twoHands || span.requests >= 20 * base ? 'high' : 'medium',
+        // On its own networks a busy hour may be its owner's doing (a re-sync, a backfill): for
+        // review. From a network it never used while its own are in use: two hands.
+        severity: twoHands ? 'high' : 'medium',
         score: span.requests / (t.MIN_RATIO_TO_HOUR * base),
         explanation:
           `${fmt(span.requests)} requests in the last ${fmt(t.SUSTAINED_MINUTES)} min, in ${fmt(span.minutes)} of its minutes; ` +
