@@ -353,8 +353,12 @@ async function sustainedFindings(warehouse: Warehouse, range: DetectionRange, t:
       const atThisTime = Math.max(0, ...history.counts.filter((_, i) => hours.has(hourOfDay(history.hours[i]!))));
       const base = Math.max(atThisTime, typical, 1);
       const overHour = span.requests >= t.MIN_RATIO_TO_HOUR * base;
+      // Two hands add to what the key does: more than it ever made at this time of day.
       const twoHands =
-        span.novel.requests >= t.MIN_SUSTAINED_REQUESTS && span.novel.minutes >= t.MIN_SUSTAINED_ACTIVE_MINUTES && span.alongside > 0;
+        span.novel.requests >= t.MIN_SUSTAINED_REQUESTS &&
+        span.novel.minutes >= t.MIN_SUSTAINED_ACTIVE_MINUTES &&
+        span.alongside > 0 &&
+        span.requests > atThisTime;
       if (!overHour && !twoHands) continue;
       const last = rows.at(-1)!;
       const novelNames = [...span.novel.networks].map(([asn, org]) => `AS${asn}${org ? ` (${org})` : ''}`);
