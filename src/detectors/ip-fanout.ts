@@ -10,6 +10,7 @@
 import { z } from 'zod';
 import { defineQuery, TABLES, type Warehouse } from '../warehouse/warehouse.js';
 import { groupByToken, principalHistories } from './places.js';
+import { classifyNetwork } from './networks.js';
 import { networkOf } from './stuffing.js';
 import { chTime, defineDetector, fmt, focusOf, focusParams, focusSql, windowStart, withFocus, type DetectionRange, type Finding } from './types.js';
 
@@ -87,7 +88,7 @@ const spanCandidateRows = defineQuery({
 /** The candidates' addresses, one row per token, address and minute. */
 const spanRows = defineQuery({
   name: 'ip_fanout_span_rows',
-  sql: `SELECT token_fingerprint, replaceRegexpOne(IPv6NumToString(ip), '^::ffff:', '') AS ip, anyLast(asn) AS asn,
+  sql: `SELECT token_fingerprint, replaceRegexpOne(IPv6NumToString(ip), '^::ffff:', '') AS ip, anyLast(asn) AS asn, anyLast(toString(asn_org)) AS asn_org,
                anyLast(toString(country)) AS country, toUnixTimestamp(toStartOfMinute(ts)) * 1000 AS minute,
                count() AS requests, anyLast(toString(app_id)) AS app_id, anyLast(user_id) AS user_id
         FROM ${TABLES.usageEvents}
@@ -98,6 +99,7 @@ const spanRows = defineQuery({
     token_fingerprint: z.string(),
     ip: z.string(),
     asn: z.coerce.number(),
+    asn_org: z.string(),
     country: z.string(),
     minute: z.number(),
     requests: z.coerce.number(),
@@ -281,9 +283,13 @@ async function spanFindings(
     if (ips.size < t.MIN_RATIO_TO_BASELINE * (base?.max_ips ?? 0)) continue;
     const asns = new Set(rows.map((r) => r.asn).filter(Boolean));
     const history = histories.get(principalOf(fp));
-    const unknown = [...asns].filter((a) => history && !history.networks.has(a));
-    const prefixes = new Set([...ips].map(networkOf));
-    if (asns.size < t.MIN_ASNS_SPAN && (unknown.length === 0 || prefixes.size < t.MIN_PREFIXES_SPAN)) continue;
+    // For a principal already on carriers, carriers' pools are one network: a phone moves
+    // between carriers' CGNAT pools (roaming, dual SIM, a train's Wi-Fi bonding three).
+    const carriers = new Set(rows.filter((r) => r.asn && history?.classes.has('mobile') && classifyNetwork(r.asn, r.asn_org) === 'mobile').map((r) => r.asn));
+    const networks = asns.size - carriers.size + (carriers.size > 0 ? 1 : 0);
+    const unknown = [...asns].filter((a) => history && !history.networks.has(a) && !carriers.has(a));
+    const prefixes = new Set(rows.filter((r) => unknown.includes(r.asn)).map((r) => networkOf(r.ip)));
+    if (networks < t.MIN_ASNS_SPAN && (unknown.length === 0 || prefixes.size < t.MIN_PREFIXES_SPAN)) continue;
     const countries = [...new Set(rows.map((r) => r.country).filter(Boolean))];
     const last = rows.at(-1)!;
     findings.push({

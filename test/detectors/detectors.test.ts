@@ -106,6 +106,13 @@ function scenario() {
   for (let d = 3; d >= 1; d--) for (let i = 0; i < 20; i++) use('hank-old', NOW - d * DAY + i * 3 * MIN, 2, MIN, { user_id: 'hank', ip: `81.20.${i}.9` });
   for (let i = 0; i < 20; i++) use('hank-new', NOW - 45 * MIN + i * 2 * MIN, 2, MIN, { user_id: 'hank', ip: `81.30.${i}.9` });
 
+  // Benign too: a commuter's phone on a train whose Wi-Fi bonds three carriers (EE, Vodafone
+  // UK, Three UK), 18 addresses over the hour; the user's history is on one of them.
+  habit('rider-old', 3, 60, 2, { user_id: 'rider', ip: '31.94.1.1', asn: 12576, country: 'GB', city: 'London', lat: 51.5, lon: -0.12 });
+  for (let i = 0; i < 18; i++) {
+    use('rider-new', NOW - 50 * MIN + i * 150_000, 2, 60_000, { user_id: 'rider', ip: `31.${94 + (i % 3)}.${i}.9`, asn: [12576, 25135, 206067][i % 3], country: 'GB', city: 'London', lat: 51.5, lon: -0.12 });
+  }
+
   // impossible_travel: Frankfurt, then São Paulo 10 minutes later. Benign: a flight to New York.
   habit('traveller-thief', 3, 30, 2);
   use('traveller-thief', NOW - 25 * MIN, 10, 5 * MIN);
@@ -233,6 +240,7 @@ describe('detectors catch the attack and spare the look-alike', () => {
     ['rate_spike', 'slow-reader', 'nightly-export', /^132 requests in the last 60 min, in 44 of its minutes; the most it made in an hour at this time of day over 7 days was 12, a typical active hour 12; 120 of them from AS14061, never used by this credential, while its own networks made \d+ alongside$/],
     ['rate_spike', 'second-hand', 'migrated', /^382 requests in the last 60 min, in 44 of its minutes; the most it made in an hour at this time of day over 7 days was \d+, a typical active hour 12; 120 of them from AS14061, never used by this credential, while its own networks made \d+ alongside$/],
     ['ip_fanout', 'leaked', 'phone', /^30 IPs in 10 networks \(3 countries\)/],
+    ['ip_fanout', 'gina-new', 'rider-new', /^18 IPs in 3 networks/],
     ['ip_fanout', 'gina-new', 'hank-new', /^18 IPs in 3 networks \(1 countries\) over the last 60 min; 2 of the networks new to its user; the most its user gina \(all tokens\) had in an hour before was 1$/],
     ['impossible_travel', 'traveller-thief', 'flyer', /^Frankfurt am Main, DE \d\d:\d\d then São Paulo, BR \d\d:\d\d: 9,[0-9]00 km in \d+ min = [\d,]+ km\/h$/],
     ['impossible_travel', 'cable-thief', 'expired-abroad', /^New York, US \d\d:\d\d then San Jose, US \d\d:\d\d: 4,[0-9]00 km in \d+ min = [\d,]+ km\/h$/],

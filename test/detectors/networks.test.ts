@@ -41,6 +41,12 @@ describe('classifyNetwork', () => {
     expect(classifyNetwork(64503, 'Example Cable Communications, LLC')).toBe('fixed');
     expect(classifyNetwork(7922, orgs.get(7922) ?? '')).toBe('fixed');
   });
+
+  it('takes backbone carriers (corporate egress) as networks that move, by name or number', () => {
+    expect(classifyNetwork(6461, orgs.get(6461) ?? 'Zayo Bandwidth')).toBe('hosting');
+    expect(classifyNetwork(3356, '')).toBe('hosting');
+    expect(classifyNetwork(64504, 'Cogent Communications')).toBe('hosting');
+  });
 });
 
 describe('isFixedLine and knownNetwork', () => {

@@ -30,5 +30,6 @@ export async function main(argv = process.argv.slice(2)): Promise<void> {
   else {
     console.log(formatRun(r));
     if (values.verbose) for (const f of r.score.falseSubjects.slice(0, 40)) console.log(`  benign flagged ${f.subject} [${f.detectors.join(',')}] ${f.example}`);
+    if (values.verbose) for (const u of r.score.unmatched.slice(0, 60)) console.log(`  unmatched flag ${u}`);
   }
 }

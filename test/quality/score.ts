@@ -48,8 +48,13 @@ export interface Score {
   benignFlaggedPrincipalDays: number;
   benignPrincipalDays: number;
   medianTtdMin: number | null;
-  /** Per detector: flags, of which matched an attack. */
-  detectors: Record<string, { flags: number; matched: number; precision: number }>;
+  /**
+   * Per detector: flags, of which matched an attack; `acting`: the same for the flags the
+   * default policy revokes on its own (severity high or critical, naming a token).
+   */
+  detectors: Record<string, { flags: number; matched: number; precision: number; acting: { flags: number; matched: number } }>;
+  /** Flags that matched no attack, one line each (detector, severity, explanation). */
+  unmatched: string[];
   /** False positives by the benign population of the flagged token. */
   falseByPopulation: Record<string, number>;
 }
@@ -126,12 +131,18 @@ export function score(traffic: Traffic, run: RunResult): Score {
     return t.type === 'access_token' || t.type === 'refresh_token' ? `client:${t.clientId}` : raw;
   };
   const falseByPopulation: Record<string, number> = {};
+  const unmatched: string[] = [];
 
   for (const flag of run.flags) {
     const hits = truths.filter((t) => matches(flag, t));
-    const d = (detectors[flag.detector] ??= { flags: 0, matched: 0, precision: 0 });
+    const d = (detectors[flag.detector] ??= { flags: 0, matched: 0, precision: 0, acting: { flags: 0, matched: 0 } });
     d.flags++;
     if (hits.length > 0) d.matched++;
+    if ((flag.severity === 'high' || flag.severity === 'critical') && flag.token_fingerprint) {
+      d.acting.flags++;
+      if (hits.length > 0) d.acting.matched++;
+    }
+    if (hits.length === 0) unmatched.push(`[${flag.detector} ${flag.severity ?? ''}] ${String(flag.explanation ?? '')}`);
     const when = run.mode === 'streaming' ? run.seenAt.get(flag.flag_id)! : Date.parse(flag.window_end ?? '');
     for (const t of hits) {
       const prev = firstHit.get(t.attack.id);
@@ -189,5 +200,6 @@ export function score(traffic: Traffic, run: RunResult): Score {
     medianTtdMin: median(allTtd),
     detectors,
     falseByPopulation,
+    unmatched,
   };
 }
