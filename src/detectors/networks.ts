@@ -55,6 +55,7 @@ const MOBILE_ASNS = new Set([
   36994, // Vodacom
   51207, // Free Mobile
   25135, // Vodafone UK
+  35228, // O2 UK, named "Telefonica UK" (mobile only since its broadband went to Sky)
   12576, // EE
   9605, // NTT Docomo
   26615, // TIM Brasil
