@@ -14,10 +14,10 @@
  */
 
 /** hosting: cloud and data centres; vpn: commercial VPN exits; mobile: carriers; fixed: everything else. */
-export type NetworkClass = 'hosting' | 'vpn' | 'mobile' | 'fixed';
+export type NetworkClass = 'hosting' | 'vpn' | 'mobile' | 'transit' | 'fixed';
 
 /** Networks that move without anyone travelling. */
-export const MOVING_CLASSES: ReadonlySet<NetworkClass> = new Set(['hosting', 'vpn', 'mobile']);
+export const MOVING_CLASSES: ReadonlySet<NetworkClass> = new Set(['hosting', 'vpn', 'mobile', 'transit']);
 
 const HOSTING_ORG =
   /\b(amazon|aws|google|microsoft|azure|digitalocean|ovh|hetzner|linode|akamai|vultr|the constant company|choopa|scaleway|online s\.?a\.?s|leaseweb|contabo|selectel|oracle|alibaba|tencent|huawei cloud|cloudflare|fastly|ionos|hostinger|hostwinds|godaddy|rackspace|softlayer|ibm cloud|equinix|colocrossing|psychz|quadranet|servers\.com|hivelocity|limestone|kamatera|upcloud|timeweb|aeza|serverius|worldstream|nforce|i3d|gcore|g-core|stark industries|cherry servers|hosting|datacenter|data center|data centre|cloud|colo|server|vps)\b/i;
@@ -25,7 +25,8 @@ const HOSTING_ORG =
 /**
  * Backbone (transit) carriers: their customers are businesses and data centres, and an
  * address of theirs is a company's egress (a corporate VPN's or proxy's exit, a branch
- * office), geolocated to wherever the carrier registered it: it moves "where" as a cloud does.
+ * office), geolocated to wherever the carrier registered it: it moves "where" as a cloud
+ * does, but it is its own kind (`transit`): an office worker's egress says nothing of clouds.
  */
 const TRANSIT_ORG =
   /\b(zayo|level 3|cogent|ntt america|ntt communications|arelion|telia carrier|tata communications|pccw global|gtt communications|hurricane electric|telxius|telecom italia sparkle|crown castle)\b/i;
@@ -120,7 +121,8 @@ export function classifyNetwork(asn: number, org: string): NetworkClass {
   if (kind) return kind;
   if (VPN_ASNS.has(asn) || VPN_ORG.test(org)) kind = 'vpn';
   else if (MOBILE_ASNS.has(asn) || MOBILE_ORG.test(org)) kind = 'mobile';
-  else if (HOSTING_ASNS.has(asn) || HOSTING_ORG.test(org) || TRANSIT_ASNS.has(asn) || TRANSIT_ORG.test(org)) kind = 'hosting';
+  else if (HOSTING_ASNS.has(asn) || HOSTING_ORG.test(org)) kind = 'hosting';
+  else if (TRANSIT_ASNS.has(asn) || TRANSIT_ORG.test(org)) kind = 'transit';
   else kind = 'fixed';
   if (cache.size > 100_000) cache.clear();
   cache.set(key, kind);

@@ -14,10 +14,10 @@
  * networks of that kind (CI runners, VPN users picking exits).
  *
  * In the owner's own country a new network alone is no signal (a café, a friend's Wi-Fi),
- * but one token used back and forth between a line the owner uses and a line it never used,
- * both fixed (lines stay put), is one session in two places: a stolen session replayed
- * through a residential proxy near its victim. A device that changes networks switches once
- * or twice; the thief and the victim take turns.
+ * but one token used back and forth between a fixed line the owner uses and a fixed line or
+ * a rented server it never used is one session in two places: a stolen session replayed
+ * through a residential proxy near its victim, or from a VPS in its country. A device that
+ * changes networks switches once or twice; the thief and the victim take turns.
  */
 import { z } from 'zod';
 import { defineQuery, TABLES, type Warehouse } from '../warehouse/warehouse.js';
@@ -277,15 +277,20 @@ interface SecondLine {
 }
 
 /**
- * A visit of the token in the range on a fixed network the owner never used, in a country it
- * uses, overlapping in time a visit on a fixed network it knows, of another organisation.
+ * A visit of the token in the range on a fixed or cloud network the owner never used, in a
+ * country it uses, overlapping in time a visit on a fixed line or company egress it knows,
+ * of another organisation.
  */
 function secondLine(current: Visit[], history: PrincipalHistory, from: Date): Omit<SecondLine, 'fp' | 'principal'> | undefined {
   const fixed = (v: Visit) => v.asn !== 0 && !moves(v.asn, v.asn_org);
+  // A rented server is a second hand too (a replay from a VPS); a company's egress on a
+  // backbone carrier is the owner's own split tunnel, and VPN exits and carriers move.
+  const rented = (v: Visit) => classifyNetwork(v.asn, v.asn_org) === 'hosting';
   for (const fresh of current) {
-    if (!fixed(fresh) || history.networks.has(fresh.asn) || !history.countries.has(fresh.country) || fresh.last < from) continue;
+    if (!(fixed(fresh) || rented(fresh)) || history.networks.has(fresh.asn) || !history.countries.has(fresh.country) || fresh.last < from) continue;
+    // The owner's own attachment: a fixed line, or its company's egress on a backbone carrier.
     const known = current.find(
-      (k) => fixed(k) && history.networks.has(k.asn) && organisation(k) !== organisation(fresh) && k.first <= fresh.last && k.last >= fresh.first,
+      (k) => (fixed(k) || classifyNetwork(k.asn, k.asn_org) === 'transit') && history.networks.has(k.asn) && organisation(k) !== organisation(fresh) && k.first <= fresh.last && k.last >= fresh.first,
     );
     if (known) return { fresh, known };
   }

@@ -249,14 +249,15 @@ export function knownNetwork(history: PrincipalHistory, v: Pick<Visit, 'asn' | '
 }
 
 /**
- * A place whose network moves without travel (cloud, VPN, carrier) and that the
- * principal's own spread already covers: it was seen from networks of that kind before
- * (VPN exits and cloud egress count as one kind: VPNs run on hosting networks). A token
+ * A place whose network moves without travel (cloud, VPN, carrier, a company's egress on a
+ * backbone carrier) and that the principal's own spread already covers: it was seen from
+ * networks of that kind before (VPN exits and cloud egress count as one kind: VPNs run on
+ * hosting networks; an office's egress is no cloud). A token
  * seen from several cloud regions is normal in another; a home broadband user is not.
  */
 export function withinSpread(history: PrincipalHistory, v: Pick<Visit, 'asn' | 'asn_org'>): boolean {
   const kind = classifyNetwork(v.asn, v.asn_org);
   if (!MOVING_CLASSES.has(kind)) return false;
-  if (kind === 'mobile') return history.classes.has('mobile');
+  if (kind === 'mobile' || kind === 'transit') return history.classes.has(kind);
   return history.classes.has('hosting') || history.classes.has('vpn');
 }

@@ -43,9 +43,9 @@ describe('classifyNetwork', () => {
   });
 
   it('takes backbone carriers (corporate egress) as networks that move, by name or number', () => {
-    expect(classifyNetwork(6461, orgs.get(6461) ?? 'Zayo Bandwidth')).toBe('hosting');
-    expect(classifyNetwork(3356, '')).toBe('hosting');
-    expect(classifyNetwork(64504, 'Cogent Communications')).toBe('hosting');
+    expect(classifyNetwork(6461, orgs.get(6461) ?? 'Zayo Bandwidth')).toBe('transit');
+    expect(classifyNetwork(3356, '')).toBe('transit');
+    expect(classifyNetwork(64504, 'Cogent Communications')).toBe('transit');
   });
 });
 
