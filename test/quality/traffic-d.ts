@@ -607,7 +607,10 @@ export function generateTrafficD(seed: number, size: TrafficSizeD, end: number):
     for (const [k, h] of fam.homes.entries()) {
       // Evenings on the TV (heartbeats while playing), the phone through the day; both homes at once.
       const tvS = g.daily(rng, h.country, [1, 2], [18, 23.5]).map((s) => ({ start: s, dur: rng.range(40, 150) * MIN, gap: () => rng.range(50, 70) * SEC, ip: () => h.ip, path: () => rng.pick(HOME_PATHS) }));
-      const phS = g.daily(rng, h.country, [1, 3], [7, 23]).map((s) => ({ start: s, dur: rng.range(3, 30) * MIN, gap: () => rng.range(30, 90) * SEC, ip: (t: number) => (rng.chance(0.5) ? h.ip : h.mobile.at(t)), path: () => rng.pick(HOME_PATHS) }));
+      const phS = g.daily(rng, h.country, [1, 3], [7, 23]).map((s) => {
+        const onWifi = rng.chance(0.5);
+        return { start: s, dur: rng.range(3, 30) * MIN, gap: () => rng.range(30, 90) * SEC, ip: (t: number) => (onWifi ? h.ip : h.mobile.at(t)), path: () => rng.pick(HOME_PATHS) };
+      });
       const victimTv = (fam === famV.nl2 && k === 0 && has(2)) ? [sess(nl[2]!.when - 5 * MIN, 50 * MIN, [50, 70], () => h.ip, HOME_PATHS, h.tv.rng, 'nl')]
         : (fam === famV.it3 && k === 0 && has(3)) ? [sess(it[3]!.when - 5 * MIN, 45 * MIN, [50, 70], () => h.ip, HOME_PATHS, h.tv.rng, 'it')]
           : (fam === famV.rr2 && k === 1 && has(2)) ? [sess(rr[2]!.when - 3.5 * HOUR, 80 * MIN, [50, 70], () => h.ip, HOME_PATHS, h.tv.rng, 'rr')] : [];
