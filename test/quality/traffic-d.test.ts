@@ -135,3 +135,21 @@ describe('fourth traffic set (d): ground truth', () => {
     expect(wrong).toEqual([]);
   });
 });
+
+describe('fourth traffic set (d): attacks do not share victims', () => {
+  it('no token or user is labelled by two attacks, for several seeds', () => {
+    for (const seed of [41, 42, 43, 1]) {
+      const t = seed === 41 ? traffic : generateTrafficD(seed, SIZES_D.test, END);
+      const owner = new Map<string, string>();
+      const shared: string[] = [];
+      for (const a of t.attacks) {
+        for (const tok of [...a.tokens, ...a.users.map((u) => `user:${u}`)]) {
+          const prev = owner.get(tok);
+          if (prev && prev !== a.id) shared.push(`${seed}: ${prev} and ${a.id}`);
+          owner.set(tok, a.id);
+        }
+      }
+      expect(shared).toEqual([]);
+    }
+  });
+});

@@ -660,8 +660,18 @@ export function generateTrafficD(seed: number, size: TrafficSizeD, end: number):
       }
     }
   }
-  /** The first token a replica mints from `t` on (a thief copies it from a replica's memory or the metadata server). */
-  const backendAt = (t: number) => backendTokens.filter((b) => b.from >= t).sort((a, b) => a.from - b.from)[0];
+  /**
+   * The first token a replica mints from `t` on (a thief copies it from a replica's memory or the
+   * metadata server), never one another attack already took (fix after the first measurement: two
+   * attacks could take the same token, and a flag raised by one was credited to the other).
+   */
+  const takenBackend = new Set<string>();
+  const backendAt = (t: number) => {
+    const b = backendTokens.filter((x) => x.from >= t && !takenBackend.has(x.token)).sort((x, y) => x.from - y.from)[0];
+    if (b) takenBackend.add(b.token);
+    return b;
+  };
+  if (ru3Token) takenBackend.add(ru3Token.token);
 
   // ======================= point-of-sale terminals =======================
   interface Terminal { key: string; id: string; ip: string }
@@ -945,7 +955,10 @@ export function generateTrafficD(seed: number, size: TrafficSizeD, end: number):
   });
 
   // ----- auth_failures -----
-  const people = [...nurses.map((n) => n.c.user), ...students.map((s) => s.c.user), ...agents.map((a) => a.c.user), ...censored.map((x) => x.c.user)];
+  // Users the guessing attacks name: never another attack's victim (fix after the first measurement: a
+  // stuffing attempt naming a victim put that victim's user in two attacks' ground truth).
+  const victims = new Set([...Object.values(nV), ...Object.values(sV), ...Object.values(aV)].map((v) => v.c.user));
+  const people = [...nurses.map((n) => n.c.user), ...students.map((s) => s.c.user), ...agents.map((a) => a.c.user), ...censored.map((x) => x.c.user)].filter((u) => !victims.has(u));
   af.forEach((pl) => {
     const r = pl.rng;
     const f = new First(g);
@@ -965,7 +978,7 @@ export function generateTrafficD(seed: number, size: TrafficSizeD, end: number):
       const n = r.int(300, 420);
       for (let a = 0; a < n; a++) {
         const t = pl.when + (a / n) * dur + r.range(0, 20) * SEC;
-        const u = r.chance(0.5) ? r.pick(people) : `${r.pick(['j', 'm', 'a', 's', 'd'])}${r.pick(['brown', 'khan', 'ivanov', 'silva', 'nguyen'])}${r.int(1, 999)}@mail.example`;
+        const u = r.chance(0.5) ? r.pick(people.filter((_, i) => i % 2 === 0)) : `${r.pick(['j', 'm', 'a', 's', 'd'])}${r.pick(['brown', 'khan', 'ivanov', 'silva', 'nguyen'])}${r.int(1, 999)}@mail.example`;
         guess(t, addr(r, r.pick(nets)), u, { host: AUTH, path: '/oauth/token', ua: STUDENT_UA[0]!, type: 'access_token' });
       }
       g.attack('auth_failures', pl.i, 'credential stuffing from a router botnet: one try per address, ~2/min overall for 3 h', f.t, tried, users, f.ips);
@@ -978,7 +991,7 @@ export function generateTrafficD(seed: number, size: TrafficSizeD, end: number):
     } else if (pl.i === 2) {
       // Forged JWTs (alg:none, kid injection) for many user ids, from one Tor exit, ~1 per second.
       const ip = addr(r, r.pick(TOR));
-      for (let t = pl.when, last = pl.when + r.range(10, 18) * MIN; t < last; t += r.range(0.5, 1.6) * SEC) guess(t, ip, r.pick(people), { host: API, path: r.pick(['/v1/me', '/v1/admin/users']), ua: ua(r), type: 'access_token' });
+      for (let t = pl.when, last = pl.when + r.range(10, 18) * MIN; t < last; t += r.range(0.5, 1.6) * SEC) guess(t, ip, r.pick(people.filter((_, i) => i % 2 === 1)), { host: API, path: r.pick(['/v1/me', '/v1/admin/users']), ua: ua(r), type: 'access_token' });
       g.attack('auth_failures', pl.i, 'forged JWTs (alg:none / kid injection) for many users from one Tor exit, ~1/s for 10–18 min', f.t, tried, users, f.ips);
     } else {
       // Drift-like scope probing with a partner's own key from its own cloud: 403 on objects outside the integration's scope.
