@@ -4,6 +4,7 @@ import { score, type Score } from './score.js';
 import { generateTraffic, type Traffic, type TrafficSize } from './traffic.js';
 import { generateTrafficB, SIZES_B } from './traffic-b.js';
 import { generateTrafficC, SIZES_C } from './traffic-c.js';
+import { generateTrafficD, SIZES_D } from './traffic-d.js';
 
 export const SIZES: Record<'test' | 'medium', TrafficSize & { windowMs: number }> = {
   // One seed × one mode in about a minute on a shared 2-core machine.
@@ -34,11 +35,12 @@ export function trafficEnd(now = Date.now()): number {
   return Math.floor(now / 300_000) * 300_000 - 600_000;
 }
 
-/** `a`: traffic.ts (the default); `b`: traffic-b.ts, the held-out set (HOLDOUT.md); `c`: traffic-c.ts, the third, blind set (HOLDOUT-C.md). */
-export type TrafficName = 'a' | 'b' | 'c';
+/** `a`: traffic.ts (the default); `b`: traffic-b.ts, the held-out set (HOLDOUT.md); `c`: traffic-c.ts, the third, blind set (HOLDOUT-C.md); `d`: traffic-d.ts, the fourth, blind set (HOLDOUT-D.md). */
+export type TrafficName = 'a' | 'b' | 'c' | 'd';
 
 export function makeTraffic(name: TrafficName, seed: number, size: SizeName, end = trafficEnd()): Traffic {
   if (name === 'c') return generateTrafficC(seed, SIZES_C[size], end);
+  if (name === 'd') return generateTrafficD(seed, SIZES_D[size], end);
   return name === 'b' ? generateTrafficB(seed, SIZES_B[size], end) : generateTraffic(seed, SIZES[size], end);
 }
 
