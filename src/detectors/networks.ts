@@ -14,22 +14,13 @@
  */
 
 /** hosting: cloud and data centres; vpn: commercial VPN exits; mobile: carriers; fixed: everything else. */
-export type NetworkClass = 'hosting' | 'vpn' | 'mobile' | 'transit' | 'fixed';
+export type NetworkClass = 'hosting' | 'vpn' | 'mobile' | 'fixed';
 
 /** Networks that move without anyone travelling. */
-export const MOVING_CLASSES: ReadonlySet<NetworkClass> = new Set(['hosting', 'vpn', 'mobile', 'transit']);
+export const MOVING_CLASSES: ReadonlySet<NetworkClass> = new Set(['hosting', 'vpn', 'mobile']);
 
 const HOSTING_ORG =
   /\b(amazon|aws|google|microsoft|azure|digitalocean|ovh|hetzner|linode|akamai|vultr|the constant company|choopa|scaleway|online s\.?a\.?s|leaseweb|contabo|selectel|oracle|alibaba|tencent|huawei cloud|cloudflare|fastly|ionos|hostinger|hostwinds|godaddy|rackspace|softlayer|ibm cloud|equinix|colocrossing|psychz|quadranet|servers\.com|hivelocity|limestone|kamatera|upcloud|timeweb|aeza|serverius|worldstream|nforce|i3d|gcore|g-core|stark industries|cherry servers|hosting|datacenter|data center|data centre|cloud|colo|server|vps)\b/i;
-
-/**
- * Backbone (transit) carriers: their customers are businesses and data centres, and an
- * address of theirs is a company's egress (a corporate VPN's or proxy's exit, a branch
- * office), geolocated to wherever the carrier registered it: it moves "where" as a cloud
- * does, but it is its own kind (`transit`): an office worker's egress says nothing of clouds.
- */
-const TRANSIT_ORG =
-  /\b(zayo|level 3|cogent|ntt america|ntt communications|arelion|telia carrier|tata communications|pccw global|gtt communications|hurricane electric|telxius|telecom italia sparkle|crown castle)\b/i;
 
 const VPN_ORG =
   /\b(m247|datacamp|cdn77|packethub|nordvpn|tefincom|mullvad|31173 services|proton|private internet access|london trust media|expressvpn|express vpn|surfshark|ipvanish|cyberghost|hide\.?me|windscribe|torguard|vpn|tor exit|zenlayer|tzulo|performive|xtom)\b/i;
@@ -78,9 +69,6 @@ const MOBILE_ASNS = new Set([
 /** Big clouds by ASN, whatever their name data says this year. */
 const HOSTING_ASNS = new Set([16509, 14618, 8987, 15169, 396982, 19527, 8075, 8068, 14061, 16276, 24940, 63949, 20473, 12876, 60781, 51167, 49505, 31898, 45102, 37963, 132203, 13335]);
 
-/** The same by number, for events that name the network by ASN alone. */
-const TRANSIT_ASNS = new Set([6461, 3356, 174, 2914, 1299, 6453, 3491, 3257, 6939]);
-
 const VPN_ASNS = new Set([9009, 60068, 212238, 136787, 207137, 39351, 147049]);
 
 /**
@@ -122,7 +110,6 @@ export function classifyNetwork(asn: number, org: string): NetworkClass {
   if (VPN_ASNS.has(asn) || VPN_ORG.test(org)) kind = 'vpn';
   else if (MOBILE_ASNS.has(asn) || MOBILE_ORG.test(org)) kind = 'mobile';
   else if (HOSTING_ASNS.has(asn) || HOSTING_ORG.test(org)) kind = 'hosting';
-  else if (TRANSIT_ASNS.has(asn) || TRANSIT_ORG.test(org)) kind = 'transit';
   else kind = 'fixed';
   if (cache.size > 100_000) cache.clear();
   cache.set(key, kind);
@@ -135,8 +122,15 @@ export function classifyNetwork(asn: number, org: string): NetworkClass {
  * a cloud's regions: AMAZON-02 and AMAZON-AES) are one network to a credential.
  */
 export function organisation(v: { asn: number; asn_org: string }): string {
-  return v.asn_org.toLowerCase().replace(/[^a-z0-9 ]/g, ' ').trim().split(/\s+/)[0] || `as${v.asn}`;
+  return OPERATOR_OF_ASN.get(v.asn) ?? (v.asn_org.toLowerCase().replace(/[^a-z0-9 ]/g, ' ').trim().split(/\s+/)[0] || `as${v.asn}`);
 }
+
+/** The big clouds' several ASNs, for events that name the network by number alone (no organisation). */
+const OPERATOR_OF_ASN = new Map<number, string>([
+  [16509, 'amazon'], [14618, 'amazon'], [8987, 'amazon'],
+  [15169, 'google'], [396982, 'google'], [19527, 'google'],
+  [8075, 'microsoft'], [8068, 'microsoft'],
+]);
 
 /** The network of a place moves without travel (cloud, VPN, carrier). */
 export function moves(asn: number, org: string): boolean {

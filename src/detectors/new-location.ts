@@ -278,19 +278,18 @@ interface SecondLine {
 
 /**
  * A visit of the token in the range on a fixed or cloud network the owner never used, in a
- * country it uses, overlapping in time a visit on a fixed line or company egress it knows,
- * of another organisation.
+ * country it uses, overlapping in time a visit on a fixed line it knows, of another
+ * organisation.
  */
 function secondLine(current: Visit[], history: PrincipalHistory, from: Date): Omit<SecondLine, 'fp' | 'principal'> | undefined {
   const fixed = (v: Visit) => v.asn !== 0 && !moves(v.asn, v.asn_org);
-  // A rented server is a second hand too (a replay from a VPS); a company's egress on a
-  // backbone carrier is the owner's own split tunnel, and VPN exits and carriers move.
+  // A rented server is a second hand too (a replay from a VPS); VPN exits and carriers move.
   const rented = (v: Visit) => classifyNetwork(v.asn, v.asn_org) === 'hosting';
   for (const fresh of current) {
     if (!(fixed(fresh) || rented(fresh)) || history.networks.has(fresh.asn) || !history.countries.has(fresh.country) || fresh.last < from) continue;
-    // The owner's own attachment: a fixed line, or its company's egress on a backbone carrier.
+    // The owner's own attachment: a fixed line (home, office).
     const known = current.find(
-      (k) => (fixed(k) || classifyNetwork(k.asn, k.asn_org) === 'transit') && history.networks.has(k.asn) && organisation(k) !== organisation(fresh) && k.first <= fresh.last && k.last >= fresh.first,
+      (k) => fixed(k) && history.networks.has(k.asn) && organisation(k) !== organisation(fresh) && k.first <= fresh.last && k.last >= fresh.first,
     );
     if (known) return { fresh, known };
   }

@@ -249,15 +249,17 @@ export function knownNetwork(history: PrincipalHistory, v: Pick<Visit, 'asn' | '
 }
 
 /**
- * A place whose network moves without travel (cloud, VPN, carrier, a company's egress on a
- * backbone carrier) and that the principal's own spread already covers: it was seen from
- * networks of that kind before (VPN exits and cloud egress count as one kind: VPNs run on
- * hosting networks; an office's egress is no cloud). A token
- * seen from several cloud regions is normal in another; a home broadband user is not.
+ * A place whose network moves without travel (cloud, VPN, carrier) and that the
+ * principal's own spread already covers: it was seen from networks of that kind before
+ * (VPN exits and cloud egress count as one kind: VPNs run on hosting networks). Carriers move inside their country:
+ * a carrier abroad is covered only where the principal was on carriers before (roaming is
+ * travel, judged as travel). A token seen from several cloud regions is normal in another
+ * (machine clients go multi-cloud too: a batch job on Google in Tokyo and Amazon in
+ * Ashburn); a home broadband user is not.
  */
-export function withinSpread(history: PrincipalHistory, v: Pick<Visit, 'asn' | 'asn_org'>): boolean {
+export function withinSpread(history: PrincipalHistory, v: Pick<Visit, 'asn' | 'asn_org' | 'country'>): boolean {
   const kind = classifyNetwork(v.asn, v.asn_org);
   if (!MOVING_CLASSES.has(kind)) return false;
-  if (kind === 'mobile' || kind === 'transit') return history.classes.has(kind);
+  if (kind === 'mobile') return Boolean(history.classes.get('mobile')?.has(v.country) || (!v.country && history.classes.has('mobile')));
   return history.classes.has('hosting') || history.classes.has('vpn');
 }

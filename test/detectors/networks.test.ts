@@ -42,11 +42,6 @@ describe('classifyNetwork', () => {
     expect(classifyNetwork(7922, orgs.get(7922) ?? '')).toBe('fixed');
   });
 
-  it('takes backbone carriers (corporate egress) as networks that move, by name or number', () => {
-    expect(classifyNetwork(6461, orgs.get(6461) ?? 'Zayo Bandwidth')).toBe('transit');
-    expect(classifyNetwork(3356, '')).toBe('transit');
-    expect(classifyNetwork(64504, 'Cogent Communications')).toBe('transit');
-  });
 });
 
 describe('isFixedLine and knownNetwork', () => {
@@ -100,5 +95,6 @@ describe('new_location: one session on two lines', () => {
     expect(organisation({ asn: 3215, asn_org: 'Orange' })).toBe(organisation({ asn: 5511, asn_org: 'Orange S.A.' }));
     expect(organisation({ asn: 7922, asn_org: '' })).not.toBe(organisation({ asn: 20115, asn_org: '' }));
     expect(organisation({ asn: 16509, asn_org: 'AMAZON-02' })).toBe(organisation({ asn: 14618, asn_org: 'AMAZON-AES' }));
+    expect(organisation({ asn: 16509, asn_org: '' })).toBe(organisation({ asn: 14618, asn_org: 'Amazon.com, Inc.' }));
   });
 });
