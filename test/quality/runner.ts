@@ -5,6 +5,7 @@ import { generateTraffic, type Traffic, type TrafficSize } from './traffic.js';
 import { generateTrafficB, SIZES_B } from './traffic-b.js';
 import { generateTrafficC, SIZES_C } from './traffic-c.js';
 import { generateTrafficD, SIZES_D } from './traffic-d.js';
+import { generateTrafficE, SIZES_E } from './traffic-e.js';
 
 export const SIZES: Record<'test' | 'medium', TrafficSize & { windowMs: number }> = {
   // One seed × one mode in about a minute on a shared 2-core machine.
@@ -35,12 +36,13 @@ export function trafficEnd(now = Date.now()): number {
   return Math.floor(now / 300_000) * 300_000 - 600_000;
 }
 
-/** `a`: traffic.ts (the default); `b`: traffic-b.ts, the held-out set (HOLDOUT.md); `c`: traffic-c.ts, the third, blind set (HOLDOUT-C.md); `d`: traffic-d.ts, the fourth, blind set (HOLDOUT-D.md). */
-export type TrafficName = 'a' | 'b' | 'c' | 'd';
+/** `a`: traffic.ts (the default); `b`: traffic-b.ts, the held-out set (HOLDOUT.md); `c`: traffic-c.ts, the third, blind set (HOLDOUT-C.md); `d`: traffic-d.ts, the fourth, blind set (HOLDOUT-D.md); `e`: traffic-e.ts, the fifth, blind set (HOLDOUT-E.md). */
+export type TrafficName = 'a' | 'b' | 'c' | 'd' | 'e';
 
 export function makeTraffic(name: TrafficName, seed: number, size: SizeName, end = trafficEnd()): Traffic {
   if (name === 'c') return generateTrafficC(seed, SIZES_C[size], end);
   if (name === 'd') return generateTrafficD(seed, SIZES_D[size], end);
+  if (name === 'e') return generateTrafficE(seed, SIZES_E[size], end);
   return name === 'b' ? generateTrafficB(seed, SIZES_B[size], end) : generateTraffic(seed, SIZES[size], end);
 }
 
