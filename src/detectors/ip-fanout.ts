@@ -208,7 +208,9 @@ export const ipFanout = defineDetector({
       const manyAddresses = o.ips >= t.MIN_IPS && o.ips >= t.MIN_RATIO_TO_BASELINE * base.max_ips;
       if (!manyNetworks && !manyAddresses) continue;
       const start = chTime(o.win);
-      const severity = o.asns >= 2 * t.MIN_ASNS || o.ips >= 2.5 * t.MIN_IPS || o.countries.length >= 5 ? 'high' : 'medium';
+      // Against no history of its own (a new key, a probe fleet's token) a crowd may be its
+      // normal: for review, not revocation.
+      const severity = baselines.has(o.token_fingerprint) && (o.asns >= 2 * t.MIN_ASNS || o.ips >= 2.5 * t.MIN_IPS || o.countries.length >= 5) ? 'high' : 'medium';
       findings.push({
         subject_type: 'token',
         subject: o.token_fingerprint,
@@ -300,7 +302,7 @@ async function spanFindings(
       user_id: userOf(fp),
       window_start: new Date(end - range.windowMs),
       window_end: new Date(end),
-      severity: countries.length >= 5 || ips.size >= 2.5 * t.MIN_IPS_SPAN ? 'high' : 'medium',
+      severity: of !== 'none' && (countries.length >= 5 || ips.size >= 2.5 * t.MIN_IPS_SPAN) ? 'high' : 'medium',
       score: ips.size / Math.max(t.MIN_IPS_SPAN, t.MIN_RATIO_TO_BASELINE * (base?.max_ips ?? 0)),
       explanation:
         `${fmt(ips.size)} IPs in ${fmt(asns.size)} networks (${countries.length} countries) over the last ${fmt(t.SPAN_MINUTES)} min; ` +

@@ -113,6 +113,10 @@ function scenario() {
     use('rider-new', NOW - 50 * MIN + i * 150_000, 2, 60_000, { user_id: 'rider', ip: `31.${94 + (i % 3)}.${i}.9`, asn: [12576, 25135, 206067][i % 3], country: 'GB', city: 'London', lat: 51.5, lon: -0.12 });
   }
 
+  // A new key with no history of its own, used from 12 addresses in 4 networks and 6
+  // countries in one window (a synthetic monitor's probes, or a leak): flagged, for review.
+  for (let i = 0; i < 12; i++) use('probe-fleet', NOW - 20 * MIN + i * 10_000, 1, 5000, { ip: `198.51.${i}.7`, asn: 64600 + (i % 4), country: ['US', 'DE', 'JP', 'BR', 'AU', 'IN'][i % 6], city: '' });
+
   // impossible_travel: Frankfurt, then São Paulo 10 minutes later. Benign: a flight to New York.
   habit('traveller-thief', 3, 30, 2);
   use('traveller-thief', NOW - 25 * MIN, 10, 5 * MIN);
@@ -271,6 +275,12 @@ describe('detectors catch the attack and spare the look-alike', () => {
     expect(flags.filter((f) => f.subject === fp(benign))).toEqual([]);
   });
 
+  it('ip_fanout flags a crowd on a token with no history of its own for review (medium), not for revocation', () => {
+    const hits = flagged('ip_fanout', fp('probe-fleet'));
+    expect(hits.map((f) => [f.severity, f.explanation])).toEqual([['medium', expect.stringMatching(/^12 IPs in 4 networks \(6 countries\) in 5 min; this token's previous maximum per window was 0 IPs/)]]);
+    expect(flagged('ip_fanout', fp('leaked'))[0]!.severity).toBe('high');
+  });
+
   it('auth_failures flags the stuffing address, not the office NAT', () => {
     const hits = flagged('auth_failures', '45.9.8.7');
     expect(hits).toHaveLength(1);
@@ -310,7 +320,7 @@ describe('detectors catch the attack and spare the look-alike', () => {
   });
 
   it('raises nothing else', () => {
-    const expected = ['spiky', 'slow-reader', 'second-hand', 'alice-new', 'carol-new', 'leaked', 'gina-new', 'traveller-thief', 'cable-thief', 'shared', 'proxied', 'carrier-user', 'zombie', 'rt-1', 'sleeper'].map(fp).concat('45.9.8.7', '198.18.7.7', '198.18.9.9', '198.18.20.20', '203.0.113.0/24');
+    const expected = ['spiky', 'slow-reader', 'second-hand', 'alice-new', 'carol-new', 'leaked', 'gina-new', 'traveller-thief', 'cable-thief', 'shared', 'proxied', 'carrier-user', 'probe-fleet', 'zombie', 'rt-1', 'sleeper'].map(fp).concat('45.9.8.7', '198.18.7.7', '198.18.9.9', '198.18.20.20', '203.0.113.0/24');
     expect(flags.filter((f) => !expected.includes(f.subject)).map((f) => `${f.detector}: ${f.explanation}`)).toEqual([]);
   });
 });

@@ -75,7 +75,7 @@ export function formatRun(r: OneRun): string {
     `benign tokens flagged per 1,000 per day: ${s.benignPer1000PerDay.toFixed(1)} (${s.benignFlaggedTokenDays} of ${s.benignTokenDays} token-days)`,
     `benign principals (user, else client, else key) flagged per 1,000 per day: ${s.benignPrincipalsPer1000PerDay.toFixed(1)} (${s.benignFlaggedPrincipalDays} of ${s.benignPrincipalDays} principal-days)`,
     `flags per detector (matched/all): ${Object.entries(s.detectors).map(([k, v]) => `${k} ${v.matched}/${v.flags}`).join(', ') || 'none'}`,
-    `flags the default policy revokes on its own (high or critical, naming a token; matched/all): ${Object.entries(s.detectors).map(([k, v]) => `${k} ${v.acting.matched}/${v.acting.flags}`).join(', ') || 'none'}`,
+    `flags the default policy revokes on its own (automatic detectors, high or critical, naming a token; matched/all): ${Object.entries(s.detectors).filter(([, v]) => v.acting.flags > 0).map(([k, v]) => `${k} ${v.acting.matched}/${v.acting.flags}`).join(', ') || 'none'}`,
     `false positives by population: ${Object.entries(s.falseByPopulation).map(([k, v]) => `${k} ${v}`).join(', ') || 'none'}`,
   ];
   const missed = s.kinds.flatMap((k) => k.missed);

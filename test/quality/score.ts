@@ -15,6 +15,9 @@
  */
 import { fp, type FlagRow, type RunResult } from './harness.js';
 import { ATTACK_KINDS, type Attack, type AttackKind, type Traffic } from './traffic.js';
+import { AUTOMATIC_DETECTORS } from '../../src/config.js';
+
+const AUTOMATIC: ReadonlySet<string> = new Set(AUTOMATIC_DETECTORS);
 
 const DAY = 86_400_000;
 const SLACK = 5 * 60_000;
@@ -50,7 +53,7 @@ export interface Score {
   medianTtdMin: number | null;
   /**
    * Per detector: flags, of which matched an attack; `acting`: the same for the flags the
-   * default policy revokes on its own (severity high or critical, naming a token).
+   * default policy revokes on its own (AUTOMATIC_DETECTORS, severity high or critical, naming a token).
    */
   detectors: Record<string, { flags: number; matched: number; precision: number; acting: { flags: number; matched: number } }>;
   /** Flags that matched no attack, one line each (detector, severity, explanation). */
@@ -138,7 +141,7 @@ export function score(traffic: Traffic, run: RunResult): Score {
     const d = (detectors[flag.detector] ??= { flags: 0, matched: 0, precision: 0, acting: { flags: 0, matched: 0 } });
     d.flags++;
     if (hits.length > 0) d.matched++;
-    if ((flag.severity === 'high' || flag.severity === 'critical') && flag.token_fingerprint) {
+    if (AUTOMATIC.has(flag.detector) && (flag.severity === 'high' || flag.severity === 'critical') && flag.token_fingerprint) {
       d.acting.flags++;
       if (hits.length > 0) d.acting.matched++;
     }
