@@ -13,7 +13,7 @@
  */
 import { z } from 'zod';
 import { defineQuery, TABLES, type Warehouse } from '../warehouse/warehouse.js';
-import { moves } from './networks.js';
+import { classifyNetwork, MOVING_CLASSES } from './networks.js';
 import { fmt, windowStart, type DetectionRange, type Finding } from './types.js';
 
 export interface StuffingThresholds {
@@ -163,9 +163,14 @@ export async function stuffing(warehouse: Warehouse, range: DetectionRange, t: S
   };
   for (const [ip, list] of byIp) judge(ip, 'ip', list);
   // A /24 of a cloud, VPN or carrier network is shared egress: many unrelated customers
-  // behind neighbouring addresses, not one actor. Networks are subjects on fixed lines only
-  // (botnets, residential proxies, one campaign's hosts); their addresses still are.
-  for (const [net, list] of byNetwork) if (!moves(list[0]!.asn, list[0]!.asn_org)) judge(net, 'network', list);
+  // behind neighbouring addresses, not one actor. Networks are subjects on fixed lines
+  // (botnets, residential proxies, one campaign's hosts); their addresses still are. An
+  // IPv6 /48 is one site's allocation, and a rented server rotates through addresses by the
+  // billion: on a cloud it is a subject too (a spray with a new address per try).
+  for (const [net, list] of byNetwork) {
+    const kind = classifyNetwork(list[0]!.asn, list[0]!.asn_org);
+    if (!MOVING_CLASSES.has(kind) || (net.endsWith('/48') && kind === 'hosting')) judge(net, 'network', list);
+  }
   if (hits.length === 0) return campaigns(warehouse, range, t, new Set());
 
   // "Mostly never seen": the share of tried tokens that never got a response other than

@@ -182,6 +182,9 @@ function scenario() {
   for (let a = 0; a < 4; a++) {
     for (let k = 0; k < 3; k++) use(`ssh-net:${a}:${k}`, NOW - 30 * MIN + (a * 3 + k) * MIN, 1, MIN, { ip: `203.0.113.${10 + a}`, user_id: `user${a}${k}`, status: 401, path: '/ssh' });
   }
+  // A slow spray from one rented server's IPv6 /48 on a cloud, a new address and a new
+  // guessed token per try, against real users (each tried once or twice).
+  for (let i = 0; i < 14; i++) use(`spray6-${i}`, NOW - 50 * MIN + i * 3 * MIN, 1, MIN, { ip: `2a01:4f8:c0de:${(i * 37).toString(16)}::${i + 1}`, asn: 24940, user_id: `staff-${i % 7}`, status: 401, path: '/oauth/token' });
   // Probing, slower still: one address, two user names that never worked, 40 minutes apart.
   // Benign: two mistyped user names, then the right one from the same address.
   use('ssh:chen', NOW - 50 * MIN, 1, MIN, { ip: '198.18.20.20', user_id: 'chen', status: 401, path: '/ssh' });
@@ -311,6 +314,10 @@ describe('detectors catch the attack and spare the look-alike', () => {
     expect(flags.filter((f) => f.subject.startsWith('203.0.113.1'))).toEqual([]);
   });
 
+  it('auth_failures flags a cloud IPv6 /48 spraying with a new address per try', () => {
+    expect(flagged('auth_failures', '2a01:4f8:c0de::/48').map((f) => f.subject_type)).toEqual(['network']);
+  });
+
   it('auth_failures flags an address probing user names that never worked, not one that got in after typos', () => {
     const probe = flags.filter((f) => f.subject === '198.18.20.20');
     expect(probe.map((f) => f.explanation)).toEqual([
@@ -320,7 +327,7 @@ describe('detectors catch the attack and spare the look-alike', () => {
   });
 
   it('raises nothing else', () => {
-    const expected = ['spiky', 'slow-reader', 'second-hand', 'alice-new', 'carol-new', 'leaked', 'gina-new', 'traveller-thief', 'cable-thief', 'shared', 'proxied', 'carrier-user', 'probe-fleet', 'zombie', 'rt-1', 'sleeper'].map(fp).concat('45.9.8.7', '198.18.7.7', '198.18.9.9', '198.18.20.20', '203.0.113.0/24');
+    const expected = ['spiky', 'slow-reader', 'second-hand', 'alice-new', 'carol-new', 'leaked', 'gina-new', 'traveller-thief', 'cable-thief', 'shared', 'proxied', 'carrier-user', 'probe-fleet', 'zombie', 'rt-1', 'sleeper'].map(fp).concat('45.9.8.7', '198.18.7.7', '198.18.9.9', '198.18.20.20', '203.0.113.0/24', '2a01:4f8:c0de::/48');
     expect(flags.filter((f) => !expected.includes(f.subject)).map((f) => `${f.detector}: ${f.explanation}`)).toEqual([]);
   });
 });

@@ -13,6 +13,7 @@
  * - time to detect: streaming, the end of the window after which the flag was first
  *   listed, minus the attack's first event; backfill, the flag's window end minus it.
  */
+import { BlockList, isIP } from 'node:net';
 import { fp, type FlagRow, type RunResult } from './harness.js';
 import { ATTACK_KINDS, type Attack, type AttackKind, type Traffic } from './traffic.js';
 import { AUTOMATIC_DETECTORS } from '../../src/config.js';
@@ -84,19 +85,17 @@ function ipsOf(flag: FlagRow): string[] {
   return out.map((ip) => ip.replace(/^::ffff:/, ''));
 }
 
-/** Whether IPv4 `ip` lies inside `cidr` (a.b.c.d/n); IPv6 and malformed blocks never match. */
+/** Whether `ip` lies inside `cidr` (IPv4 /8–/32 or IPv6 /16–/128, same family); malformed blocks never match. */
 export function inBlock(ip: string, cidr: string): boolean {
-  const [base, bits] = cidr.split('/');
+  const [base = '', bits] = cidr.split('/');
   const n = Number(bits);
-  const int = (x: string) => {
-    const p = x.split('.').map(Number);
-    return p.length === 4 && p.every((o) => Number.isInteger(o) && o >= 0 && o < 256) ? ((p[0]! << 24) | (p[1]! << 16) | (p[2]! << 8) | p[3]!) >>> 0 : undefined;
-  };
-  const a = int(ip);
-  const b = int(base ?? '');
-  if (a === undefined || b === undefined || !Number.isInteger(n) || n < 8 || n > 32) return false;
-  const mask = n === 32 ? 0xffffffff : (~(0xffffffff >>> n)) >>> 0;
-  return ((a & mask) >>> 0) === ((b & mask) >>> 0);
+  const family = isIP(base);
+  if (family === 0 || isIP(ip) !== family || !Number.isInteger(n)) return false;
+  if (family === 4 ? n < 8 || n > 32 : n < 16 || n > 128) return false;
+  const type = family === 4 ? 'ipv4' : 'ipv6';
+  const list = new BlockList();
+  list.addSubnet(base, n, type);
+  return list.check(ip, type);
 }
 
 function matches(flag: FlagRow, t: Truth): boolean {

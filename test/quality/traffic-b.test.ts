@@ -107,7 +107,9 @@ describe('held-out traffic (b): ground truth', () => {
     expect(inBlock('176.67.80.211', '176.67.80.0/24')).toBe(true);
     expect(inBlock('176.67.81.211', '176.67.80.0/24')).toBe(false);
     expect(inBlock('176.67.81.211', '176.67.0.0/16')).toBe(true);
-    expect(inBlock('2a02:8108::1', '2a02:8108::/32')).toBe(false);
+    expect(inBlock('2a02:8108::1', '2a02:8108::/32')).toBe(true);
+    expect(inBlock('2a02:8109::1', '2a02:8108::/32')).toBe(false);
+    expect(inBlock('10.0.0.1', '2a02:8108::/32')).toBe(false);
     expect(inBlock('10.0.0.1', 'nonsense')).toBe(false);
   });
 });
