@@ -55,7 +55,7 @@ const FLOOR_D = { kindRecall: 0, recallAll: 0.75, benignPer1000PerDay: 8, precis
 /**
  * The fifth set (`--traffic e`, HOLDOUT-E.md), written blind and measured at dc27684: recall
  * 0.75, 4.3–6.3 benign tokens per 1,000 per day, precision 0.78–0.85; after the last changes
- * 0.75, 4.3–7.2, 0.76–0.85. The floor is what they reach today.
+ * (one of them made from its misses) 0.78, 4.3–7.2, 0.76–0.85. The floor is what they reach today.
  */
 const FLOOR_E = { kindRecall: 0, recallAll: 0.7, benignPer1000PerDay: 10, precision: 0.65, medianTtdMin: 10 };
 const RUNS = [
