@@ -299,13 +299,12 @@ function secondLine(current: Visit[], history: PrincipalHistory, from: Date): Om
 /** Each token's accepted uses in time order, by network. */
 const sequenceRows = defineQuery({
   name: 'new_location_sequences',
-  sql: `SELECT token_fingerprint, arrayMap(x -> x.2, arraySort(x -> x.1, groupArray((ts, asn)))) AS asns,
-               toUnixTimestamp64Milli(min(ts)) AS first, toUnixTimestamp64Milli(max(ts)) AS last
+  sql: `SELECT token_fingerprint, arrayMap(x -> x.2, arraySort(x -> x.1, groupArray((ts, asn)))) AS asns
         FROM ${TABLES.usageEvents}
         WHERE token_fingerprint IN {fps:Array(String)} AND ts >= {from:DateTime64(3)} AND ts < {to:DateTime64(3)} AND status != 401
         GROUP BY token_fingerprint`,
   params: z.object({ fps: z.array(z.string()), from: z.date(), to: z.date() }),
-  row: z.object({ token_fingerprint: z.string(), asns: z.array(z.coerce.number()), first: z.number(), last: z.number() }),
+  row: z.object({ token_fingerprint: z.string(), asns: z.array(z.coerce.number()) }),
 });
 
 /** How often a sequence switches between the two networks, ignoring every other. */

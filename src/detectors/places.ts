@@ -41,9 +41,9 @@ const visitRow = z.object({
  * gateway refused as unauthenticated (401) are not a use of it. A client presenting its
  * expired access token once before it refreshes (from whatever VPN exit it is on by then)
  * has not travelled, and an attacker's refused guesses must not make their address one of
- * the user's own places (sql/015).
+ * the user's own places (sql/015). Over rows grouped by place, where `requests` is the
+ * alias of sum(requests).
  */
-/** Over rows grouped by place, where `requests` is the alias of sum(requests). */
 const ACCEPTED = 'requests > sum(refused)';
 
 const PER_HOUR = `SELECT token_fingerprint, country, city, asn, anyLast(asn_org) AS asn_org, anyLast(lat) AS lat, anyLast(lon) AS lon,
@@ -251,11 +251,11 @@ export function knownNetwork(history: PrincipalHistory, v: Pick<Visit, 'asn' | '
 /**
  * A place whose network moves without travel (cloud, VPN, carrier) and that the
  * principal's own spread already covers: it was seen from networks of that kind before
- * (VPN exits and cloud egress count as one kind: VPNs run on hosting networks). Carriers move inside their country:
- * a carrier abroad is covered only where the principal was on carriers before (roaming is
- * travel, judged as travel). A token seen from several cloud regions is normal in another
- * (machine clients go multi-cloud too: a batch job on Google in Tokyo and Amazon in
- * Ashburn); a home broadband user is not.
+ * (VPN exits and cloud egress count as one kind: VPNs run on hosting networks). Carriers
+ * move inside their country: a carrier abroad is covered only where the principal was on
+ * carriers before (roaming is travel, judged as travel). A token seen from several cloud
+ * regions is normal in another (machine clients go multi-cloud too: a batch job on Google
+ * in Tokyo and Amazon in Ashburn); a home broadband user is not.
  */
 export function withinSpread(history: PrincipalHistory, v: Pick<Visit, 'asn' | 'asn_org' | 'country'>): boolean {
   const kind = classifyNetwork(v.asn, v.asn_org);

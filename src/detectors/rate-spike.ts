@@ -16,7 +16,7 @@ import { median, medianAbsoluteDeviation, quantile } from 'simple-statistics';
 import { z } from 'zod';
 import { defineQuery, TABLES, type Warehouse } from '../warehouse/warehouse.js';
 import { organisation } from './networks.js';
-import { principalHistories } from './places.js';
+import { groupByToken, principalHistories } from './places.js';
 import { chTime, defineDetector, fmt, focusOf, focusParams, focusSql, windowStart, withFocus, type DetectionRange, type Finding } from './types.js';
 
 const uint = z.number().int().nonnegative();
@@ -285,15 +285,15 @@ function sumSpan(rows: SustainedRow[], novel: (asn: number) => boolean) {
   const novelNetworks = new Map<number, string>();
   let requests = 0;
   let novelRequests = 0;
-  let firstNovel = Infinity;
-  for (const r of rows) if (novel(r.asn)) firstNovel = Math.min(firstNovel, r.minute);
+  const isNew = rows.map((r) => novel(r.asn));
+  const firstNovel = Math.min(...rows.filter((_, i) => isNew[i]).map((r) => r.minute));
   // Its own networks' requests while a new one is in use too: a key that moved is not in two hands.
   let alongside = 0;
-  for (const r of rows) {
-    if (!novel(r.asn) && r.minute >= firstNovel) alongside += r.requests;
+  for (const [i, r] of rows.entries()) {
+    if (!isNew[i] && r.minute >= firstNovel) alongside += r.requests;
     requests += r.requests;
     minutes.add(r.minute);
-    if (novel(r.asn)) {
+    if (isNew[i]) {
       novelRequests += r.requests;
       novelMinutes.add(r.minute);
       novelNetworks.set(r.asn, r.asn_org);
@@ -335,12 +335,7 @@ async function sustainedFindings(warehouse: Warehouse, range: DetectionRange, t:
     (await hourlyHistoryRows(warehouse, { fps, bfrom, before, old_enough: new Date(range.from.getTime() - t.MIN_HISTORY_HOURS * HOUR_MS) })).map((h) => [h.token_fingerprint, h]),
   );
   if (hourly.size === 0) return [];
-  const byToken = new Map<string, SustainedRow[]>();
-  for (const r of await sustainedRows(warehouse, { fps: [...hourly.keys()], since, to: range.to })) {
-    const list = byToken.get(r.token_fingerprint);
-    if (list) list.push(r);
-    else byToken.set(r.token_fingerprint, [r]);
-  }
+  const byToken = groupByToken(await sustainedRows(warehouse, { fps: [...hourly.keys()], since, to: range.to }));
   // A machine credential's networks: its own places over the baseline (refused uses are no place).
   const machines = [...byToken].filter(([, rows]) => !rows.some((r) => r.user_id)).map(([fp]) => fp);
   const histories = await principalHistories(warehouse, machines.map((fp) => `t:${fp}`), bfrom, before);
