@@ -6,8 +6,8 @@
  * too new to have them (an access token an hour old), its user's.
  *
  * A sustained rate: low-and-slow reading (an exfiltration at a few requests a minute for
- * hours) never makes a busy minute. A token with a day of history of its own is also judged
- * over the last hour: requests in most of its minutes, many times what it did in an hour at
+ * hours) never makes a busy minute. A machine credential (no user) with a day of history of
+ * its own is also judged over the last hour: requests in most of its minutes, many times what it did in an hour at
  * that time of day, or, for a machine credential (no user), a sustained rate from a network
  * it never used while its own networks are still using it: its baseline on that network is
  * nothing. A job's nightly burst is its own at that hour and on its own network.
@@ -335,10 +335,11 @@ async function sustainedFindings(warehouse: Warehouse, range: DetectionRange, t:
     (await hourlyHistoryRows(warehouse, { fps, bfrom, before, old_enough: new Date(range.from.getTime() - t.MIN_HISTORY_HOURS * HOUR_MS) })).map((h) => [h.token_fingerprint, h]),
   );
   if (hourly.size === 0) return [];
-  const byToken = groupByToken(await sustainedRows(warehouse, { fps: [...hourly.keys()], since, to: range.to }));
+  // Machine credentials only (no user): a job's hours are its schedule, a person's hours are not
+  // (the simulator's interactive users had benign hours six times their typical one).
+  const byToken = new Map([...groupByToken(await sustainedRows(warehouse, { fps: [...hourly.keys()], since, to: range.to }))].filter(([, rows]) => !rows.some((r) => r.user_id)));
   // A machine credential's networks: its own places over the baseline (refused uses are no place).
-  const machines = [...byToken].filter(([, rows]) => !rows.some((r) => r.user_id)).map(([fp]) => fp);
-  const histories = await principalHistories(warehouse, machines.map((fp) => `t:${fp}`), bfrom, before);
+  const histories = await principalHistories(warehouse, [...byToken.keys()].map((fp) => `t:${fp}`), bfrom, before);
   const late = new Set(range.recheck?.tokens ?? []);
 
   const findings: Finding[] = [];
