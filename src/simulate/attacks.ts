@@ -134,8 +134,11 @@ function ipFanout(w: World, h: Holder, rng: Rng, out: AttackOutput): void {
 function impossibleTravel(w: World, h: Holder, rng: Rng, out: AttackOutput): void {
   const history = w.rec.uses(h.cred!.token);
   const home = mostCommon(history.filter((u) => u.ms < h.attackAt!)) ?? h.homeAt!;
-  // Anchor on a real use of the owner; if none is near, the owner makes one.
-  const anchor = history.find((u) => u.ms >= h.attackAt! && u.ms < h.attackAt! + 12 * HOUR && u.at.site.key === home.site.key);
+  // Anchor on a real use of the owner; if none is near, the owner makes one. The anchor
+  // leaves an hour before the end for the replay and the owner's return: an attack after
+  // the simulation's end is one nobody could detect (and whether it fell there depended on
+  // the minute the simulation ended at).
+  const anchor = history.find((u) => u.ms >= h.attackAt! && u.ms < Math.min(h.attackAt! + 12 * HOUR, w.end - HOUR) && u.at.site.key === home.site.key);
   const t0 = anchor?.ms ?? ownerBurst(w, h, rng, h.attackAt!, home).at(-1)!;
   const ownerAt = anchor?.at ?? home;
   const network = attackerNetwork(w, rng, ['residential', 'hosting', 'vpn'], (c) => c.continent !== ownerAt.site.continent && distanceKm(c.lat, c.lon, ownerAt.lat, ownerAt.lon) > 4000);

@@ -23,6 +23,8 @@ import { generate, post, type Simulation } from '../../src/simulate/index.js';
 import { KEYS, tempDir, testConfig } from '../helpers.js';
 
 const SEEDS = [20261124, 7];
+/** The simulation ends now; `TW_SIM_END=<ISO>` pins it, to reproduce a run from another time of day. */
+const SIM_END = process.env.TW_SIM_END ? new Date(process.env.TW_SIM_END) : undefined;
 const TOKENS = 600;
 const DAYS = 2;
 /** Streaming: detection after every 15 minutes of traffic (three 5-minute windows). */
@@ -42,7 +44,7 @@ interface Run {
 async function run(seed: number, mode: Mode): Promise<Run> {
   const server = await startServer(testConfig(tempDir()), { geo: true, schedule: false });
   try {
-    const sim = generate({ seed, tokens: TOKENS, days: DAYS });
+    const sim = generate({ seed, tokens: TOKENS, days: DAYS, end: SIM_END });
     const target = { url: server.url, key: KEYS.ingest, idpKey: KEYS.idp };
     const seenAt = new Map<string, number>();
     // Streaming: a flag exists from the end of the step whose detection raised it. Backfill

@@ -48,6 +48,16 @@ describe('generate: determinism', () => {
     expect(c.labels.map((l) => l.subject)).not.toEqual(a.labels.map((l) => l.subject));
   });
 
+  it('ends every attack an hour before the simulation, whatever minute it ends at', () => {
+    // Seed 7 ending at 21:33 once put its impossible-travel replay at 21:37: after the end,
+    // where no detection could see it (the quality test then failed at some times of day).
+    for (const at of ['2026-12-07T21:33:00Z', '2026-12-07T21:35:00Z', '2026-12-07T09:12:00Z']) {
+      const sim = generate({ seed: 7, tokens: 600, days: 2, end: new Date(at) });
+      const late = sim.labels.filter((l) => Date.parse(l.to) > Date.parse(at) - 30 * 60_000).map((l) => `${l.detector}: ${l.note} (${l.from}–${l.to})`);
+      expect(late, `ending at ${at}`).toEqual([]);
+    }
+  });
+
   it('refuses options it cannot honour', () => {
     expect(() => generate({ seed: 1, tokens: 10, days: 7 })).toThrow(/tokens/);
     expect(() => generate({ seed: 1, tokens: 100, days: 40 })).toThrow(/days/);
