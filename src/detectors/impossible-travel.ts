@@ -9,11 +9,18 @@
  * regions, VPN users picking exits). Distance over time alone is never a finding: one leg
  * must be a network the principal never used. A principal first seen within the hour has
  * no home yet.
+ *
+ * Travel is judged between uses that pin the holder down: a cloud region or VPN exit the
+ * principal already uses places a server, not a person (a notebook running in another
+ * region, a VPN that drops at home). And a principal whose own recent history already has
+ * it in two places at once, on several days, is shared or roams (a newsroom's key, a crew
+ * whose phone is routed home from abroad): distance over time says nothing about it, and
+ * the other detectors judge it.
  */
 import { z } from 'zod';
 import { defineQuery, TABLES, type Warehouse } from '../warehouse/warehouse.js';
 import { defineDetector, fmt, windowStart, type Finding } from './types.js';
-import { activeTokens, distanceKm, groupByToken, hhmm, placeKey, placeLabel, PRINCIPAL_SQL, knownNetwork, principalHistories, startOfHour, visits, withinSpread, type Visit } from './places.js';
+import { ACCEPTED, activeTokens, distanceKm, groupByToken, hhmm, placeKey, placeLabel, PRINCIPAL_SQL, knownNetwork, principalHistories, startOfHour, visits, withinSpread, type PrincipalHistory, type Visit } from './places.js';
 
 import { classifyNetwork, moves } from './networks.js';
 
@@ -72,6 +79,104 @@ const COUNTRY_RADIUS_KM: Readonly<Record<string, number>> = {
   SA: 1100, MX: 1600, ID: 2600, SD: 1000, LY: 900, IR: 1100, MN: 1200, PE: 900, CL: 2100, NO: 900, SE: 800, JP: 1200,
 };
 
+type Thresholds = { MAX_SPEED_KMH: number; MIN_DISTANCE_KM: number; CITY_ERROR_KM: number; COUNTRY_ERROR_KM: number; SAME_COUNTRY_MIN_KM: number };
+type Leg = Pick<Visit, 'country' | 'city' | 'asn' | 'asn_org' | 'first' | 'last'> & { lat: number | null; lon: number | null };
+
+/** How far a place's geolocation can be off: a city guess by tens of km, a country guess by the country's size. */
+function errorKm(v: Pick<Visit, 'city' | 'country'>, t: Pick<Thresholds, 'CITY_ERROR_KM' | 'COUNTRY_ERROR_KM'>): number {
+  return v.city ? t.CITY_ERROR_KM : Math.max(t.COUNTRY_ERROR_KM, COUNTRY_RADIUS_KM[v.country] ?? 0);
+}
+
+/** Networks whose addresses are servers (cloud regions, VPN exits), wherever their users sit. */
+function servesOthers(v: Pick<Visit, 'asn' | 'asn_org'>): boolean {
+  const kind = classifyNetwork(v.asn, v.asn_org);
+  return kind === 'hosting' || kind === 'vpn';
+}
+
+export interface Leap {
+  /** Distance between the places as located, km. */
+  km: number;
+  /** After both places' geolocation error, over the gap between the uses (Infinity: at once). */
+  speed: number;
+  minutes: number;
+}
+
+/**
+ * Whether going from a (earlier) to b takes impossible speed, after both places'
+ * geolocation error. Inside one country, carrier gateways, VPN exits and cloud egress put
+ * addresses anywhere in it (and one such network geolocates to any of its sites); a fixed
+ * line at home or in an office does not move, so there only distance counts.
+ */
+export function impossibleLeap(a: Leg, b: Leg, t: Thresholds): Leap | undefined {
+  if (a.lat === null || a.lon === null || b.lat === null || b.lon === null) return undefined;
+  const raw = distanceKm({ lat: a.lat, lon: a.lon }, { lat: b.lat, lon: b.lon });
+  const moving = moves(a.asn, a.asn_org) || moves(b.asn, b.asn_org);
+  if (moving && a.country && a.country === b.country && (raw < t.SAME_COUNTRY_MIN_KM || (a.asn !== 0 && a.asn === b.asn))) return undefined;
+  const km = raw - errorKm(a, t) - errorKm(b, t);
+  if (km < t.MIN_DISTANCE_KM) return undefined;
+  // The gap between the last use at A and the first at B; overlapping visits mean both at once.
+  const gapMs = Math.max(0, b.first.getTime() - a.last.getTime());
+  const speed = gapMs === 0 ? Infinity : km / (gapMs / 3_600_000);
+  return speed > t.MAX_SPEED_KMH ? { km: raw, speed, minutes: gapMs / 60_000 } : undefined;
+}
+
+const habitRow = z.object({
+  principal: z.string(),
+  country: z.string(),
+  city: z.string(),
+  asn: z.coerce.number(),
+  asn_org: z.string(),
+  lat: z.coerce.number().nullable(),
+  lon: z.coerce.number().nullable(),
+  first_seen: z.number(),
+  last_seen: z.number(),
+});
+const habitRows = defineQuery({
+  name: 'impossible_travel_habit',
+  sql: `SELECT principal, country, city, asn, anyLast(asn_org) AS asn_org, anyLast(lat) AS lat, anyLast(lon) AS lon,
+            sum(requests) AS requests, toUnixTimestamp64Milli(min(first_seen)) AS first_seen, toUnixTimestamp64Milli(max(last_seen)) AS last_seen
+     FROM ${TABLES.usagePrincipalPlace1h}
+     WHERE principal IN {principals:Array(String)} AND hour >= toStartOfHour({from:DateTime64(3)}) AND hour < {to:DateTime64(3)}
+     GROUP BY principal, hour, country, city, asn
+     HAVING ${ACCEPTED} AND lat IS NOT NULL AND lon IS NOT NULL
+     ORDER BY principal, first_seen`,
+  params: z.object({ principals: z.array(z.string()), from: z.date(), to: z.date() }),
+  row: habitRow,
+});
+
+/** Only uses this close in time are compared within a history: hourly rows, and a flight is never shorter. */
+const HABIT_GAP_MS = 2 * 3_600_000;
+
+/**
+ * The days (UTC, ISO dates) on which each principal's own history has it in two places at
+ * once, or too far apart for the time between: legs that pin the holder down (not cloud or
+ * VPN servers), judged as a use in the range is.
+ */
+export async function travelHabits(warehouse: Warehouse, principals: string[], from: Date, to: Date, t: Thresholds): Promise<Map<string, string[]>> {
+  const out = new Map<string, string[]>();
+  if (principals.length === 0) return out;
+  const rows = await habitRows(warehouse, { principals, from, to });
+  const legs = new Map<string, Leg[]>();
+  for (const r of rows) {
+    if (servesOthers(r)) continue;
+    const list = legs.get(r.principal) ?? [];
+    list.push({ ...r, first: new Date(r.first_seen), last: new Date(r.last_seen) });
+    legs.set(r.principal, list);
+  }
+  for (const [principal, list] of legs) {
+    const days = new Set<string>();
+    for (let i = 1; i < list.length; i++) {
+      const b = list[i]!;
+      for (let j = i - 1; j >= 0 && b.first.getTime() - list[j]!.first.getTime() <= HABIT_GAP_MS; j--) {
+        const a = list[j]!;
+        if (placeKey(a) !== placeKey(b) && impossibleLeap(a, b, t)) days.add(b.first.toISOString().slice(0, 10));
+      }
+    }
+    if (days.size > 0) out.set(principal, [...days].sort());
+  }
+  return out;
+}
+
 export const impossibleTravel = defineDetector({
   name: 'impossible_travel',
   description: 'consecutive uses whose distance over elapsed time exceeds a plausible speed',
@@ -84,6 +189,7 @@ export const impossibleTravel = defineDetector({
     LOOKBACK_HOURS: { value: 24, reason: 'the previous use may be a day old: 20,000 km at 1,000 km/h' },
     ESTABLISHED_DAYS: { value: 14, reason: 'places used over the last two weeks are the token’s own (home, office, usual VPN exit)' },
     MIN_HISTORY_HOURS: { value: 1, reason: 'a token first seen within the hour has no home yet: a VPN user’s first session looks like travel' },
+    HABIT_DAYS: { value: 2, reason: 'pinned down in two places at once on two days of its own history: a shared credential or a phone routed home from abroad, not one stolen once' },
   },
   async detect({ warehouse, range, t }) {
     const tokens = await activeTokens(warehouse, range);
@@ -105,15 +211,18 @@ export const impossibleTravel = defineDetector({
     // never older: an earlier hour's visits can only be the first leg, the latest of each place.
     const recent = groupByToken(await visits(warehouse, candidates, lookFrom, range.to, startOfHour(range.from)));
 
-    const errorKm = (v: Visit) => (v.city ? t.CITY_ERROR_KM : Math.max(t.COUNTRY_ERROR_KM, COUNTRY_RADIUS_KM[v.country] ?? 0));
-    const findings: Finding[] = [];
+    const found: { fp: string; history: PrincipalHistory; leap: Leap & { a: Visit; b: Visit } }[] = [];
     for (const [fp, list] of recent) {
       const located = list.filter((v) => v.lat !== null && v.lon !== null).sort((a, b) => a.first.getTime() - b.first.getTime());
       const history = histories.get(principals.get(fp)!)!;
       // A leg that is not the principal's own place must be unexplained: a network it never
       // used, of a kind outside its spread (its cloud regions, VPN exits, carrier gateways).
       const explained = (v: Visit) => history.places.has(placeKey(v)) || knownNetwork(history, v) || withinSpread(history, v);
-      let worst: { a: Visit; b: Visit; km: number; speed: number; minutes: number } | undefined;
+      // A cloud or VPN network the principal already uses (its own, or one of a kind its
+      // spread covers) places a server, not the holder: a notebook running in another
+      // region, a VPN switched on at home. Travel is judged between legs that pin the holder down.
+      const pinsHolder = (v: Visit) => !(servesOthers(v) && (knownNetwork(history, v) || withinSpread(history, v)));
+      let worst: (Leap & { a: Visit; b: Visit }) | undefined;
       for (let i = 1; i < located.length; i++) {
         const b = located[i]!;
         if (b.last < range.from || b.first >= range.to) continue;
@@ -121,23 +230,24 @@ export const impossibleTravel = defineDetector({
           const a = located[j]!;
           if (placeKey(a) === placeKey(b)) continue;
           if (explained(a) && explained(b)) continue;
-          const raw = distanceKm({ lat: a.lat!, lon: a.lon! }, { lat: b.lat!, lon: b.lon! });
-          // Inside one country, carrier gateways, VPN exits and cloud egress put addresses
-          // anywhere in it (and one such network geolocates to any of its sites); a fixed
-          // line at home or in an office does not move, so there only distance counts.
-          const moving = moves(a.asn, a.asn_org) || moves(b.asn, b.asn_org);
-          if (moving && a.country && a.country === b.country && (raw < t.SAME_COUNTRY_MIN_KM || (a.asn !== 0 && a.asn === b.asn))) continue;
-          const km = raw - errorKm(a) - errorKm(b);
-          if (km < t.MIN_DISTANCE_KM) continue;
-          // The gap between the last use at A and the first at B; overlapping visits mean both at once.
-          const gapMs = Math.max(0, b.first.getTime() - a.last.getTime());
-          const speed = gapMs === 0 ? Infinity : km / (gapMs / 3_600_000);
-          if (speed <= t.MAX_SPEED_KMH) continue;
-          if (!worst || speed > worst.speed) worst = { a, b, km: raw, speed, minutes: gapMs / 60_000 };
+          if (!pinsHolder(a) || !pinsHolder(b)) continue;
+          const leap = impossibleLeap(a, b, t);
+          if (leap && (!worst || leap.speed > worst.speed)) worst = { ...leap, a, b };
         }
       }
-      if (!worst) continue;
-      const { a, b, km, speed, minutes } = worst;
+      if (worst) found.push({ fp, history, leap: worst });
+    }
+    if (found.length === 0) return [];
+    // A principal pinned down in two places at once before, on several days, is shared or
+    // roams (a newsroom's one key, a crew whose phone is routed home from abroad): distance
+    // over time says nothing about it. Its other detectors still judge it.
+    const habits = await travelHabits(warehouse, [...new Set(found.map((f) => principals.get(f.fp)!))], new Date(range.from.getTime() - t.ESTABLISHED_DAYS * 86_400_000), startOfHour(range.from), t);
+
+    const findings: Finding[] = [];
+    for (const { fp, history, leap } of found) {
+      const habit = habits.get(principals.get(fp)!) ?? [];
+      if (habit.length >= t.HABIT_DAYS) continue;
+      const { a, b, km, speed, minutes } = leap;
       const at = Math.max(b.first.getTime(), range.from.getTime());
       const start = new Date(windowStart(at, range.windowMs));
       const speedText = Number.isFinite(speed) ? `${fmt(Math.round(speed / 100) * 100)} km/h` : 'both at once';
@@ -156,12 +266,12 @@ export const impossibleTravel = defineDetector({
           from: { place: placeLabel(a), country: a.country, city: a.city, lat: a.lat, lon: a.lon, asn: a.asn, asn_org: a.asn_org, network: classifyNetwork(a.asn, a.asn_org), ip: a.ip, last_seen: a.last.toISOString() },
           to: { place: placeLabel(b), country: b.country, city: b.city, lat: b.lat, lon: b.lon, asn: b.asn, asn_org: b.asn_org, network: classifyNetwork(b.asn, b.asn_org), ip: b.ip, first_seen: b.first.toISOString() },
           concurrent: !Number.isFinite(speed),
-          history: { days: t.ESTABLISHED_DAYS, countries: [...history.countries], networks: [...history.networks].slice(0, 20), kinds: [...history.classes.keys()] },
+          history: { days: t.ESTABLISHED_DAYS, countries: [...history.countries], networks: [...history.networks].slice(0, 20), kinds: [...history.classes.keys()], impossible_days: habit },
           distance_km: Math.round(km),
           minutes: Math.round(minutes * 10) / 10,
           speed_kmh: Number.isFinite(speed) ? Math.round(speed) : null,
           max_speed_kmh: t.MAX_SPEED_KMH,
-          error_allowance_km: errorKm(a) + errorKm(b),
+          error_allowance_km: errorKm(a, t) + errorKm(b, t),
         },
       });
     }

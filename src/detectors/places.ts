@@ -44,7 +44,7 @@ const visitRow = z.object({
  * the user's own places (sql/015). Over rows grouped by place, where `requests` is the
  * alias of sum(requests).
  */
-const ACCEPTED = 'requests > sum(refused)';
+export const ACCEPTED = 'requests > sum(refused)';
 
 const PER_HOUR = `SELECT token_fingerprint, country, city, asn, anyLast(asn_org) AS asn_org, anyLast(lat) AS lat, anyLast(lon) AS lon,
             anyLast(ip) AS ip, anyLast(app_id) AS app_id, anyLast(user_id) AS user_id, sum(requests) AS requests,
