@@ -171,7 +171,9 @@ export const rateSpike = defineDetector({
   async detect({ warehouse, range, t }) {
     const windowS = range.windowMs / 1000;
     const observed = await observedRows(warehouse, { w: windowS, from: range.from, to: range.to, min_rate: t.MIN_RATE_PER_MIN, ...focusParams(range) });
-    if (observed.length === 0) return [];
+    // No busy minute anywhere is no burst, but the hour rule still judges the last hour: a
+    // low-and-slow reader never makes a busy minute, and a quiet tick is when it reads.
+    if (observed.length === 0) return sustainedFindings(warehouse, range, t, new Set());
 
     // One read of the week: in the engine, of the tokens with history enough, only those whose
     // window peak at least doubles their previous peak keep their per-minute counts, sent as
