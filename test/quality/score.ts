@@ -68,6 +68,8 @@ interface Truth {
   fps: Set<string>;
   ips: Set<string>;
   users: Set<string>;
+  /** The apps of the attacked tokens: an app-wide flag (a failure surge at the app) names one. */
+  apps: Set<string>;
 }
 
 const median = (xs: number[]): number | null => {
@@ -104,6 +106,7 @@ function matches(flag: FlagRow, t: Truth): boolean {
   const fpHit = (flag.token_fingerprint && t.fps.has(flag.token_fingerprint)) || (flag.subject_type === 'token' && t.fps.has(String(flag.subject)));
   if (fpHit) return true;
   if (flag.subject_type === 'user' && t.users.has(String(flag.subject))) return true;
+  if (flag.subject_type === 'app' && t.apps.has(String(flag.subject))) return true;
   for (const ip of ipsOf(flag)) {
     if (t.ips.has(ip)) return true;
     if (ip.includes('/') && [...t.ips].some((a) => inBlock(a, ip))) return true;
@@ -114,7 +117,13 @@ function matches(flag: FlagRow, t: Truth): boolean {
 }
 
 export function score(traffic: Traffic, run: RunResult): Score {
-  const truths: Truth[] = traffic.attacks.map((a) => ({ attack: a, fps: new Set(a.tokens.map(fp)), ips: new Set(a.ips), users: new Set(a.users) }));
+  const truths: Truth[] = traffic.attacks.map((a) => ({
+    attack: a,
+    fps: new Set(a.tokens.map(fp)),
+    ips: new Set(a.ips),
+    users: new Set(a.users),
+    apps: new Set(a.tokens.map((raw) => traffic.tokens.get(raw)?.appId ?? '').filter(Boolean)),
+  }));
   const fpToRaw = new Map<string, string>();
   for (const raw of traffic.tokens.keys()) fpToRaw.set(fp(raw), raw);
   const attackOnlyFps = new Set([...traffic.attackOnly].map(fp));
