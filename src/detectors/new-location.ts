@@ -49,7 +49,7 @@ const candidatePrincipals = defineQuery({
               AND sumIf(requests, ${IN_BASELINE}) >= {min_requests:UInt64}
               AND (arrayExists(c -> NOT has(groupUniqArrayIf(toString(country), country != '' AND ${IN_BASELINE}), c),
                      groupUniqArrayIf(toString(country), country != '' AND hour >= toStartOfHour({from:DateTime64(3)})))
-                OR arrayExists(a -> NOT has(groupUniqArrayIf(asn, asn != 0 AND ${IN_BASELINE}), a),
+                OR arrayExists(a -> NOT has(groupUniqArrayIf(asn, asn != 0 AND hour >= toStartOfHour({bfrom:DateTime64(3)}) AND hour < {settled:DateTime64(3)}), a),
                      groupUniqArrayIf(asn, asn != 0 AND hour >= toStartOfHour({from:DateTime64(3)}))))`,
   params: z.object({
     principals: z.array(z.string()),
@@ -57,6 +57,7 @@ const candidatePrincipals = defineQuery({
     to: z.date(),
     bfrom: z.date(),
     bto: z.date(),
+    settled: z.date(),
     established_by: z.date(),
     min_requests: z.number().int().nonnegative(),
   }),
@@ -71,7 +72,7 @@ const candidatePrincipals = defineQuery({
 async function candidates(
   warehouse: Warehouse,
   fps: string[],
-  p: { from: Date; to: Date; baselineFrom: Date; baselineTo: Date; establishedBy: Date; minRequests: number },
+  p: { from: Date; to: Date; baselineFrom: Date; baselineTo: Date; settledBy: Date; establishedBy: Date; minRequests: number },
 ): Promise<Map<string, string>> {
   const tokens = await candidateTokens(warehouse, { fps, from: p.from, to: p.to });
   if (tokens.length === 0) return new Map();
@@ -83,6 +84,7 @@ async function candidates(
         to: p.to,
         bfrom: p.baselineFrom,
         bto: p.baselineTo,
+        settled: p.settledBy,
         established_by: p.establishedBy,
         min_requests: p.minRequests,
       })
@@ -144,6 +146,10 @@ export const newLocation = defineDetector({
     JOURNEY_KMH: { value: 900, reason: 'an airliner’s cruising speed: nobody gets there faster' },
     JOURNEY_OVERHEAD_HOURS: { value: 0.5, reason: 'taxiing and climbing: a phone is used at the gate and again on landing' },
     LOOKBACK_HOURS: { value: 48, reason: 'the last use at home that a journey must fit after' },
+    RECENT_HOURS: {
+      value: 6,
+      reason: 'a place first used in the last six hours is still new: an incident that began an hour ago must not have become the owner’s history (as in a retro-hunt’s six-hour chunks)',
+    },
     MIN_SWITCHES: {
       value: 4,
       reason: 'one token switching between a new fixed line and its own four times: a device moving (home, café, home) switches twice',
@@ -156,11 +162,16 @@ export const newLocation = defineDetector({
     const baselineFrom = new Date(range.from.getTime() - t.BASELINE_DAYS * 86_400_000);
     // Whole hours before the range only: the hour it starts in holds current uses too.
     const baselineTo = startOfHour(range.from);
+    // A network first used in the last few hours is still new to the second-line rule: a
+    // replay that began in the previous hour is not the owner's line by the next tick (a
+    // retro-hunt judges six-hour chunks against the history before them).
+    const settledBy = baselineTo.getTime() - t.RECENT_HOURS * 3_600_000;
     const owners = await candidates(warehouse, tokens, {
       from: range.from,
       to: range.to,
       baselineFrom,
       baselineTo,
+      settledBy: new Date(settledBy),
       establishedBy: new Date(range.from.getTime() - t.MIN_BASELINE_DAYS * 86_400_000),
       minRequests: t.MIN_BASELINE_REQUESTS,
     });
@@ -189,7 +200,7 @@ export const newLocation = defineDetector({
         .sort((a, b) => a.first.getTime() - b.first.getTime());
       const newcomer = fresh[0];
       if (!newcomer) {
-        const pair = secondLine(current, history, range.from);
+        const pair = secondLine(current, history, range.from, settledBy);
         if (pair) lines.push({ fp, principal, ...pair });
         continue;
       }
@@ -281,15 +292,16 @@ interface SecondLine {
  * country it uses, overlapping in time a visit on a fixed line it knows, of another
  * organisation.
  */
-function secondLine(current: Visit[], history: PrincipalHistory, from: Date): Omit<SecondLine, 'fp' | 'principal'> | undefined {
+function secondLine(current: Visit[], history: PrincipalHistory, from: Date, settledBy: number): Omit<SecondLine, 'fp' | 'principal'> | undefined {
   const fixed = (v: Visit) => v.asn !== 0 && !moves(v.asn, v.asn_org);
   // A rented server is a second hand too (a replay from a VPS); VPN exits and carriers move.
   const rented = (v: Visit) => classifyNetwork(v.asn, v.asn_org) === 'hosting';
+  const settled = (asn: number) => (history.networkSince.get(asn) ?? Infinity) < settledBy;
   for (const fresh of current) {
-    if (!(fixed(fresh) || rented(fresh)) || history.networks.has(fresh.asn) || !history.countries.has(fresh.country) || fresh.last < from) continue;
+    if (!(fixed(fresh) || rented(fresh)) || settled(fresh.asn) || !history.countries.has(fresh.country) || fresh.last < from) continue;
     // The owner's own attachment: a fixed line (home, office).
     const known = current.find(
-      (k) => fixed(k) && history.networks.has(k.asn) && organisation(k) !== organisation(fresh) && k.first <= fresh.last && k.last >= fresh.first,
+      (k) => fixed(k) && settled(k.asn) && organisation(k) !== organisation(fresh) && k.first <= fresh.last && k.last >= fresh.first,
     );
     if (known) return { fresh, known };
   }

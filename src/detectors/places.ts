@@ -159,6 +159,8 @@ export interface PrincipalHistory {
   classes: Map<NetworkClass, Set<string>>;
   requests: number;
   first: Date;
+  /** When each network (ASN) was first seen in the history, ms. */
+  networkSince: Map<number, number>;
 }
 
 /** A principal's place: a visit's place columns, by principal instead of token. */
@@ -186,7 +188,7 @@ export async function principalHistories(warehouse: Warehouse, principals: strin
   for (const p of rows) {
     let h = out.get(p.principal);
     if (!h) {
-      h = { countries: new Set(), networks: new Set(), organisations: new Set(), networkPlaces: new Map(), places: new Set(), classes: new Map(), requests: 0, first: new Date(p.first_seen) };
+      h = { countries: new Set(), networks: new Set(), organisations: new Set(), networkPlaces: new Map(), places: new Set(), classes: new Map(), requests: 0, first: new Date(p.first_seen), networkSince: new Map() };
       out.set(p.principal, h);
     }
     if (p.country) h.countries.add(p.country);
@@ -196,6 +198,7 @@ export async function principalHistories(warehouse: Warehouse, principals: strin
       const where = h.networkPlaces.get(p.asn) ?? [];
       where.push({ country: p.country, city: p.city, lat: p.lat, lon: p.lon });
       h.networkPlaces.set(p.asn, where);
+      h.networkSince.set(p.asn, Math.min(p.first_seen, h.networkSince.get(p.asn) ?? Infinity));
     }
     h.places.add(placeKey(p));
     const kind = classifyNetwork(p.asn, p.asn_org);

@@ -183,6 +183,14 @@ function scenario() {
   use('cafe', NOW - 38 * MIN, 20, 20 * MIN, otherLine);
   use('cafe', NOW - 15 * MIN, 10, 10 * MIN, cable);
 
+  // The same replay begun three hours ago and still going: a network first used in the last
+  // hours is still new (the previous hour's replay is not the owner's history by now).
+  habit('proxied-long', 5, 30, 2, cable);
+  for (let i = 0; i < 85; i++) {
+    use('proxied-long', NOW - 3 * HOUR + i * 2 * MIN, 1, MIN, cable);
+    use('proxied-long', NOW - 3 * HOUR + MIN + i * 2 * MIN, 1, MIN, otherLine);
+  }
+
   // new_location: a carrier abroad is not the spread of a user whose carriers were all at
   // home: a US phone user's token replayed from a Nigerian carrier while the user's phone
   // is in use. Benign: a key on AWS in Sydney and Ashburn, then in Dublin (cloud regions
@@ -293,6 +301,7 @@ describe('detectors catch the attack and spare the look-alike', () => {
     ['impossible_travel', 'vpn-victim', 'vpn-always', /^Moscow, RU \d\d:\d\d then São Paulo, BR \d\d:\d\d: 11,[0-9]00 km in \d+ min = [\d,]+ km\/h$/],
     ['new_location', 'shared', 'tourist', /^first use from Seoul, KR \(new network AS4766\).*while still in use from Berlin, DE$/],
     ['new_location', 'proxied', 'cafe', /^first use from New York, US \(new network AS20115\) in 30 days of its history, back and forth with its own line in New York, US \(AS7922\): 39 switches on one token since \d\d:\d\d$/],
+    ['new_location', 'proxied-long', 'cafe', /^first use from New York, US \(new network AS20115\) in 30 days of its history, back and forth with its own line in New York, US \(AS7922\): \d+ switches on one token since \d\d:\d\d$/],
     ['new_location', 'carrier-user', 'multi-region', /^first use from Lagos, NG \(new network AS29465\) in 30 days of user carol-m's history \(US\), while still in use from Dallas, US$/],
     ['revoked_use', 'zombie', 'enforced', /the gateway is not enforcing$/],
     ['refresh_reuse', 'rt-1', 'rt-ok-1', /used again .* its whole family is compromised$/],
@@ -372,7 +381,7 @@ describe('detectors catch the attack and spare the look-alike', () => {
   });
 
   it('raises nothing else', () => {
-    const expected = ['spiky', 'slow-reader', 'second-hand', 'alice-new', 'carol-new', 'leaked', 'gina-new', 'traveller-thief', 'cable-thief', 'vpn-victim', 'newsroom', 'shared', 'proxied', 'carrier-user', 'probe-fleet', 'zombie', 'rt-1', 'sleeper'].map(fp).concat('45.9.8.7', '198.18.7.7', '198.18.9.9', '198.18.20.20', '203.0.113.0/24', '2a01:4f8:c0de::/48');
+    const expected = ['spiky', 'slow-reader', 'second-hand', 'alice-new', 'carol-new', 'leaked', 'gina-new', 'traveller-thief', 'cable-thief', 'vpn-victim', 'newsroom', 'shared', 'proxied', 'proxied-long', 'carrier-user', 'probe-fleet', 'zombie', 'rt-1', 'sleeper'].map(fp).concat('45.9.8.7', '198.18.7.7', '198.18.9.9', '198.18.20.20', '203.0.113.0/24', '2a01:4f8:c0de::/48');
     expect(flags.filter((f) => !expected.includes(f.subject)).map((f) => `${f.detector}: ${f.explanation}`)).toEqual([]);
   });
 });

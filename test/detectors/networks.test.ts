@@ -63,6 +63,7 @@ describe('isFixedLine and knownNetwork', () => {
     classes: new Map([['fixed', new Set(places.map((p) => p.country))]]),
     requests: 100,
     first: new Date(0),
+    networkSince: new Map([[asn, 0]]),
   });
   const sanJose = { country: 'US', city: 'San Jose', lat: 37.34, lon: -121.89 };
 
