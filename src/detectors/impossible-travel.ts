@@ -22,7 +22,7 @@ import { defineQuery, TABLES, type Warehouse } from '../warehouse/warehouse.js';
 import { defineDetector, fmt, windowStart, type Finding } from './types.js';
 import { ACCEPTED, activeTokens, distanceKm, groupByToken, hhmm, placeKey, placeLabel, PRINCIPAL_SQL, knownNetwork, principalHistories, startOfHour, visits, withinSpread, type PrincipalHistory, type Visit } from './places.js';
 
-import { classifyNetwork, moves } from './networks.js';
+import { classifyNetwork, isFixedLine, moves } from './networks.js';
 
 /**
  * The tokens that can have travelled impossibly: two places (country/city) over the
@@ -111,7 +111,10 @@ export function impossibleLeap(a: Leg, b: Leg, t: Thresholds): Leap | undefined 
   if (a.lat === null || a.lon === null || b.lat === null || b.lon === null) return undefined;
   const raw = distanceKm({ lat: a.lat, lon: a.lon }, { lat: b.lat, lon: b.lon });
   const moving = moves(a.asn, a.asn_org) || moves(b.asn, b.asn_org);
-  if (moving && a.country && a.country === b.country && (raw < t.SAME_COUNTRY_MIN_KM || (a.asn !== 0 && a.asn === b.asn))) return undefined;
+  // One national network that is not a known fixed line (an incumbent whose broadband and
+  // mobile share an ASN) geolocates its addresses anywhere in its country.
+  const national = a.asn !== 0 && a.asn === b.asn && !isFixedLine(a.asn, a.asn_org);
+  if (a.country && a.country === b.country && ((moving && raw < t.SAME_COUNTRY_MIN_KM) || national)) return undefined;
   const km = raw - errorKm(a, t) - errorKm(b, t);
   if (km < t.MIN_DISTANCE_KM) return undefined;
   // The gap between the last use at A and the first at B; overlapping visits mean both at once.

@@ -13,7 +13,7 @@
  * before, a wrong "hosting" only makes it ask for corroboration it would otherwise skip.
  */
 
-/** hosting: cloud and data centres; vpn: commercial VPN exits; mobile: carriers; fixed: everything else. */
+/** hosting: cloud and data centres; vpn: commercial VPN and Tor exits; mobile: carriers; fixed: everything else. */
 export type NetworkClass = 'hosting' | 'vpn' | 'mobile' | 'fixed';
 
 /** Networks that move without anyone travelling. */
@@ -23,7 +23,7 @@ const HOSTING_ORG =
   /\b(amazon|aws|google|microsoft|azure|digitalocean|ovh|hetzner|linode|akamai|vultr|the constant company|choopa|scaleway|online s\.?a\.?s|leaseweb|contabo|selectel|oracle|alibaba|tencent|huawei cloud|cloudflare|fastly|ionos|hostinger|hostwinds|godaddy|rackspace|softlayer|ibm cloud|equinix|colocrossing|psychz|quadranet|servers\.com|hivelocity|limestone|kamatera|upcloud|timeweb|aeza|serverius|worldstream|nforce|i3d|gcore|g-core|stark industries|cherry servers|hosting|datacenter|data center|data centre|cloud|colo|server|vps)\b/i;
 
 const VPN_ORG =
-  /\b(m247|datacamp|cdn77|packethub|nordvpn|tefincom|mullvad|31173 services|proton|private internet access|london trust media|expressvpn|express vpn|surfshark|ipvanish|cyberghost|hide\.?me|windscribe|torguard|vpn|tor exit|zenlayer|tzulo|performive|xtom)\b/i;
+  /\b(m247|datacamp|cdn77|packethub|nordvpn|tefincom|mullvad|31173 services|proton|private internet access|london trust media|expressvpn|express vpn|surfshark|ipvanish|cyberghost|hide\.?me|windscribe|torguard|vpn|tor exit|zenlayer|tzulo|performive|xtom|emerald onion|applied privacy|erneuerbare freiheit|zwiebelfreunde)\b/i;
 
 const MOBILE_ORG =
   /(mobile|mobil\b|movil|móvil|movel|móvel|wireless|cellular|selular|celular|\b3g\b|hutchison|telcel|radiomovil|megafon|safaricom|vodacom|reliance jio|kyivstar|\bmtn\b|telkomsel|free mobile|odido|one new zealand|wind tre|\bm1 limited|emirates integrated|cellco|sprint|boost|cricket|jazz|ooredoo|zain|globe telecom|smart communications|ais\b|dtac|true move|xl axiata|indosat|ncell|grameenphone|robi)/i;
@@ -69,7 +69,19 @@ const MOBILE_ASNS = new Set([
 /** Big clouds by ASN, whatever their name data says this year. */
 const HOSTING_ASNS = new Set([16509, 14618, 8987, 15169, 396982, 19527, 8075, 8068, 14061, 16276, 24940, 63949, 20473, 12876, 60781, 51167, 49505, 31898, 45102, 37963, 132203, 13335]);
 
-const VPN_ASNS = new Set([9009, 60068, 212238, 136787, 207137, 39351, 147049]);
+const VPN_ASNS = new Set([
+  9009, 60068, 212238, 136787, 207137, 39351, 147049,
+  // Tor exit operators: organisations whose networks are Tor exit relays, the largest
+  // exit capacity by AS on Tor Metrics. An address on them is wherever the circuit ends, not
+  // where its user is: like a VPN exit, chosen anew every few minutes.
+  205100, // F3 Netze
+  60729, // Stiftung Erneuerbare Freiheit
+  208323, // Foundation for Applied Privacy
+  198093, // DFRI (Foreningen for digitala fri- och rattigheter)
+  215125, // Church of Cyberology (Nothing to hide)
+  210731, // DotSrc
+  396507, // Emerald Onion
+]);
 
 /**
  * Networks known to be fixed lines (cable, fibre, DSL): named so, or the big cable and
@@ -131,6 +143,19 @@ const OPERATOR_OF_ASN = new Map<number, string>([
   [15169, 'google'], [396982, 'google'], [19527, 'google'],
   [8075, 'microsoft'], [8068, 'microsoft'],
 ]);
+
+/**
+ * Backbone carriers: networks that sell transit and business lines, not home broadband
+ * (Cogent, GTT, NTT America, Zayo, Lumen, Arelion, Hurricane Electric, Tata, PCCW). An
+ * address on one is an office's or a data centre's line: a corporate VPN concentrator or
+ * a split tunnel's office egress, not a home line a residential proxy rents.
+ */
+const BACKBONE_ASNS = new Set([174, 3257, 2914, 6461, 3356, 3549, 1299, 6939, 6453, 3491]);
+const BACKBONE_ORG = /\b(cogent|gtt communications|zayo|level 3|arelion|telia carrier|hurricane electric|tata communications|pccw global|ntt america)\b/i;
+
+export function isBackbone(asn: number, org: string): boolean {
+  return BACKBONE_ASNS.has(asn) || BACKBONE_ORG.test(org);
+}
 
 /** The network of a place moves without travel (cloud, VPN, carrier). */
 export function moves(asn: number, org: string): boolean {

@@ -22,7 +22,7 @@
 import { z } from 'zod';
 import { defineQuery, TABLES, type Warehouse } from '../warehouse/warehouse.js';
 import { defineDetector, fmt, windowStart, type DetectionRange, type Finding } from './types.js';
-import { classifyNetwork, moves, organisation } from './networks.js';
+import { classifyNetwork, isBackbone, moves, organisation } from './networks.js';
 import { INCIDENT_GAP_MS } from './flags.js';
 import { activeTokens, distanceKm, groupByToken, hhmm, placeLabel, PRINCIPAL_SQL, principalHistories, startOfHour, visits, withinSpread, type PrincipalHistory } from './places.js';
 
@@ -297,8 +297,11 @@ function secondLine(current: Visit[], history: PrincipalHistory, from: Date, set
   // A rented server is a second hand too (a replay from a VPS); VPN exits and carriers move.
   const rented = (v: Visit) => classifyNetwork(v.asn, v.asn_org) === 'hosting';
   const settled = (asn: number) => (history.networkSince.get(asn) ?? Infinity) < settledBy;
+  // A backbone carrier's line is an office's or a VPN concentrator's (a split tunnel), not
+  // a home line a residential proxy rents.
+  const homeLike = (v: Visit) => (fixed(v) && !isBackbone(v.asn, v.asn_org)) || rented(v);
   for (const fresh of current) {
-    if (!(fixed(fresh) || rented(fresh)) || settled(fresh.asn) || !history.countries.has(fresh.country) || fresh.last < from) continue;
+    if (!homeLike(fresh) || settled(fresh.asn) || !history.countries.has(fresh.country) || fresh.last < from) continue;
     // The owner's own attachment: a fixed line (home, office).
     const known = current.find(
       (k) => fixed(k) && settled(k.asn) && organisation(k) !== organisation(fresh) && k.first <= fresh.last && k.last >= fresh.first,

@@ -152,6 +152,15 @@ function scenario() {
   use('vpn-victim', NOW - 40 * MIN, 10, 10 * MIN, { ...PLACES.moscow, ip: '95.1.2.10' });
   use('vpn-victim', NOW - 28 * MIN, 5, 5 * MIN, PLACES.nuremberg);
   use('vpn-victim', NOW - 12 * MIN, 10, 5 * MIN, { ...PLACES.saopaulo, ip: '200.1.2.5' });
+  // impossible_travel inside one country on one national network that is not a known fixed
+  // line (Bharti Airtel runs broadband and mobile on one ASN, geolocated anywhere in India):
+  // a user so far seen only from notebooks in a cloud, now in Haridwar, then in Chennai 30
+  // minutes later, is not travelling. (A known cable line does not move: cable-thief.)
+  const airtel = { country: 'IN', asn: 24560, asn_org: 'Bharti Airtel Limited' };
+  habit('national-isp', 3, 30, 2, { country: 'US', city: 'Las Vegas', lat: 36.17, lon: -115.14, asn: 396982, ip: '34.125.1.1' });
+  use('national-isp', NOW - 45 * MIN, 10, 5 * MIN, { ...airtel, city: 'Haridwar', lat: 29.95, lon: 78.16, ip: '106.200.1.9' });
+  use('national-isp', NOW - 10 * MIN, 10, 5 * MIN, { ...airtel, city: 'Chennai', lat: 13.08, lon: 80.27, ip: '106.200.2.9' });
+
   // impossible_travel and shared keys: one key used in London and Tokyo in the same hour
   // every day (a newsroom's key) is not stolen when it is used in Nairobi too.
   for (let d = 3; d >= 1; d--) {
@@ -189,6 +198,14 @@ function scenario() {
   for (let i = 0; i < 85; i++) {
     use('proxied-long', NOW - 3 * HOUR + i * 2 * MIN, 1, MIN, cable);
     use('proxied-long', NOW - 3 * HOUR + MIN + i * 2 * MIN, 1, MIN, otherLine);
+  }
+
+  // Benign: a split tunnel, the same session taking turns between the home cable line and
+  // the employer's VPN concentrator on a backbone carrier (Cogent) in the same city.
+  habit('split-tunnel', 5, 30, 2, cable);
+  for (let i = 0; i < 20; i++) {
+    use('split-tunnel', NOW - 45 * MIN + i * 2 * MIN, 1, MIN, cable);
+    use('split-tunnel', NOW - 44 * MIN + i * 2 * MIN, 1, MIN, { ...PLACES.newyork, ip: '38.100.1.1', asn: 174, asn_org: 'Cogent Communications' });
   }
 
   // new_location: a carrier abroad is not the spread of a user whose carriers were all at
@@ -301,6 +318,7 @@ describe('detectors catch the attack and spare the look-alike', () => {
     ['impossible_travel', 'vpn-victim', 'vpn-always', /^Moscow, RU \d\d:\d\d then São Paulo, BR \d\d:\d\d: 11,[0-9]00 km in \d+ min = [\d,]+ km\/h$/],
     ['new_location', 'shared', 'tourist', /^first use from Seoul, KR \(new network AS4766\).*while still in use from Berlin, DE$/],
     ['new_location', 'proxied', 'cafe', /^first use from New York, US \(new network AS20115\) in 30 days of its history, back and forth with its own line in New York, US \(AS7922\): 39 switches on one token since \d\d:\d\d$/],
+    ['new_location', 'proxied', 'split-tunnel', /^first use from New York, US \(new network AS20115\)/],
     ['new_location', 'proxied-long', 'cafe', /^first use from New York, US \(new network AS20115\) in 30 days of its history, back and forth with its own line in New York, US \(AS7922\): \d+ switches on one token since \d\d:\d\d$/],
     ['new_location', 'carrier-user', 'multi-region', /^first use from Lagos, NG \(new network AS29465\) in 30 days of user carol-m's history \(US\), while still in use from Dallas, US$/],
     ['revoked_use', 'zombie', 'enforced', /the gateway is not enforcing$/],
@@ -311,6 +329,10 @@ describe('detectors catch the attack and spare the look-alike', () => {
     expect(hits, JSON.stringify(flags.map((f) => [f.detector, f.explanation]), null, 1)).toHaveLength(1);
     expect(hits[0]!.explanation).toMatch(explanation);
     expect(flags.filter((f) => f.subject === fp(benign))).toEqual([]);
+  });
+
+  it('impossible_travel spares one national network that is not a known fixed line, inside its country', () => {
+    expect(flags.filter((f) => f.subject === fp('national-isp'))).toEqual([]);
   });
 
   it('impossible_travel spares a key whose own history is in two places at once every day (new_location still asks about the new country)', () => {

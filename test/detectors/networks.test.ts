@@ -42,6 +42,13 @@ describe('classifyNetwork', () => {
     expect(classifyNetwork(7922, orgs.get(7922) ?? '')).toBe('fixed');
   });
 
+  it('counts Tor exit operators as exits (VPN-like), by number and by name in the ASN data', () => {
+    // The largest Tor exit operators; their addresses are wherever a circuit ends.
+    for (const asn of [205100, 60729, 208323, 198093, 215125, 210731, 396507]) expect(classifyNetwork(asn, orgs.get(asn) ?? ''), `AS${asn} ${orgs.get(asn)}`).toBe('vpn');
+    expect(classifyNetwork(64504, 'Emerald Onion')).toBe('vpn');
+    expect(classifyNetwork(64505, 'Foundation for Applied Privacy')).toBe('vpn');
+  });
+
 });
 
 describe('isFixedLine and knownNetwork', () => {
