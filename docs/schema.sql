@@ -453,7 +453,9 @@ CREATE TABLE usage_token_place_1h_v1
     `requests` SimpleAggregateFunction(sum, UInt64),
     `first_seen` SimpleAggregateFunction(min, DateTime64(3, 'UTC')),
     `last_seen` SimpleAggregateFunction(max, DateTime64(3, 'UTC')),
-    `refused` SimpleAggregateFunction(sum, UInt64) DEFAULT 0
+    `refused` SimpleAggregateFunction(sum, UInt64) DEFAULT 0,
+    `client_id` SimpleAggregateFunction(anyLast, String) DEFAULT '',
+    `token_type` SimpleAggregateFunction(anyLast, String) DEFAULT ''
 )
 ENGINE = AggregatingMergeTree
 PARTITION BY toYYYYMM(hour)
@@ -876,7 +878,7 @@ CREATE MATERIALIZED VIEW usage_principal_place_1h_mv TO usage_principal_place_1h
     `last_seen` DateTime64(3, 'UTC')
 )
 AS SELECT
-    if(user_id != '', concat('u:', user_id), concat('t:', token_fingerprint)) AS principal,
+    multiIf(user_id != '', concat('u:', user_id), (client_id != '') AND (token_type NOT IN ('api_key', 'personal_access_token')), concat('c:', toString(client_id)), concat('t:', token_fingerprint)) AS principal,
     toStartOfHour(ts) AS hour,
     country,
     toString(city) AS city,
@@ -1036,6 +1038,8 @@ CREATE MATERIALIZED VIEW usage_token_place_1h_mv TO usage_token_place_1h_v1
     `ip` String,
     `app_id` String,
     `user_id` String,
+    `client_id` String,
+    `token_type` String,
     `requests` UInt64,
     `refused` UInt64,
     `first_seen` DateTime64(3, 'UTC'),
@@ -1053,6 +1057,8 @@ AS SELECT
     anyLast(replaceRegexpOne(IPv6NumToString(ip), '^::ffff:', '')) AS ip,
     anyLast(toString(app_id)) AS app_id,
     anyLast(user_id) AS user_id,
+    anyLast(toString(client_id)) AS client_id,
+    anyLast(toString(token_type)) AS token_type,
     toUInt64(count()) AS requests,
     toUInt64(countIf(status = 401)) AS refused,
     min(ts) AS first_seen,

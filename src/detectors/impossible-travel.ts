@@ -3,7 +3,7 @@
  * time between them. Distances are reduced by each place's geolocation error (a city
  * guess is off by tens of km, a country-level guess sits on the country's centroid);
  * moves inside one country on a carrier, VPN or cloud network do not count, nor
- * does a leg that its user's (else its app's) history explains: a place or network used
+ * does a leg that its user's (else its client's, else its own) history explains: a place or network used
  * in the last two weeks (home and its usual VPN exit), or a cloud, VPN or carrier network
  * when the history already spans networks of that kind (CI runners moving between cloud
  * regions, VPN users picking exits). Distance over time alone is never a finding: one leg
@@ -26,7 +26,7 @@ import { classifyNetwork, isFixedLine, moves } from './networks.js';
 
 /**
  * The tokens that can have travelled impossibly: two places (country/city) over the
- * look-back, one of them in the range's hours, with the principal (user, else app) each
+ * look-back, one of them in the range's hours, with the principal (user, else client, else token) each
  * belongs to. Settled in the engine over the look-back only, one row per token, so that
  * only these tokens' visits and their principals' histories are read.
  */
@@ -200,7 +200,7 @@ export const impossibleTravel = defineDetector({
     const lookFrom = new Date(range.from.getTime() - t.LOOKBACK_HOURS * 3_600_000);
     const principals = await movingTokens(warehouse, tokens, { lookFrom, from: range.from, to: range.to });
     if (principals.size === 0) return [];
-    // What is normal for the user (else the app) each token belongs to: everything before
+    // What is normal for the user (else the client, else the token) each token belongs to: everything before
     // the hour the range starts in. A fresh access token has no places of its own yet.
     const histories = await principalHistories(
       warehouse,

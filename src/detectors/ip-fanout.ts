@@ -9,7 +9,7 @@
  */
 import { z } from 'zod';
 import { defineQuery, TABLES, type Warehouse } from '../warehouse/warehouse.js';
-import { groupByToken, principalHistories } from './places.js';
+import { groupByToken, principalHistories, principalSql } from './places.js';
 import { classifyNetwork } from './networks.js';
 import { networkOf } from './stuffing.js';
 import { chTime, defineDetector, fmt, focusOf, focusParams, focusSql, windowStart, withFocus, type DetectionRange, type Finding } from './types.js';
@@ -90,8 +90,8 @@ const spanRows = defineQuery({
   name: 'ip_fanout_span_rows',
   sql: `SELECT token_fingerprint, replaceRegexpOne(IPv6NumToString(ip), '^::ffff:', '') AS ip, anyLast(asn) AS asn, anyLast(toString(asn_org)) AS asn_org,
                anyLast(toString(country)) AS country, toUnixTimestamp(toStartOfMinute(ts)) * 1000 AS minute,
-               count() AS requests, anyLast(toString(app_id)) AS app_id, anyLast(user_id) AS user_id
-        FROM ${TABLES.usageEvents}
+               count() AS requests, anyLast(toString(app_id)) AS app_id, anyLast(user_id) AS user_id, anyLast(${principalSql('e.')}) AS principal
+        FROM ${TABLES.usageEvents} AS e
         WHERE token_fingerprint IN {fps:Array(String)} AND ts >= {since:DateTime64(3)} AND ts < {to:DateTime64(3)}
         GROUP BY token_fingerprint, ip, minute`,
   params: z.object({ fps: z.array(z.string()), since: z.date(), to: z.date() }),
@@ -105,6 +105,7 @@ const spanRows = defineQuery({
     requests: z.coerce.number(),
     app_id: z.string(),
     user_id: z.string(),
+    principal: z.string(),
   }),
 });
 
@@ -258,13 +259,16 @@ async function spanFindings(
     .filter((fp) => !flagged.has(fp));
   if (fps.length === 0) return [];
   const byToken = groupByToken(await spanRows(warehouse, { fps, since, to: range.to }));
-  const busiest = new Map<string, { end: number; rows: SpanRow[]; user: string }>();
+  const busiest = new Map<string, { end: number; rows: SpanRow[]; user: string; principal: string }>();
   const late = new Set(range.recheck?.tokens ?? []);
   for (const [fp, rows] of byToken) {
     // With nothing new (no use from recheck.before on, no late event), a token was judged by an earlier tick.
     if (range.recheck && !late.has(fp) && !rows.some((r) => r.minute >= range.recheck!.before.getTime())) continue;
     const b = busiestSpan(rows, spanMs, range.windowMs, judgeFrom, range.to.getTime());
-    if (b && b.ips >= t.MIN_IPS_SPAN) busiest.set(fp, { end: b.end, rows: b.rows, user: b.rows.find((r) => r.user_id)?.user_id ?? '' });
+    if (b && b.ips >= t.MIN_IPS_SPAN) {
+      const named = b.rows.find((r) => r.user_id) ?? b.rows.find((r) => !r.principal.startsWith('t:')) ?? b.rows[0]!;
+      busiest.set(fp, { end: b.end, rows: b.rows, user: named.user_id, principal: named.principal });
+    }
   }
   if (busiest.size === 0) return [];
   const bfrom = new Date(range.from.getTime() - t.BASELINE_DAYS * 86_400_000);
@@ -273,9 +277,9 @@ async function spanFindings(
   const userOf = (fp: string) => busiest.get(fp)!.user;
   const users = [...new Set([...busiest.keys()].filter((fp) => !own.has(fp)).map(userOf).filter(Boolean))];
   const ofUser = new Map(users.length === 0 ? [] : (await hourlyUserBaseline(warehouse, { keys: users, bfrom, before })).map((b) => [b.key, b]));
-  // The networks its user (else the token) used over the baseline: one network's many
-  // addresses are that network's egress unless the principal never used it.
-  const principalOf = (fp: string) => (userOf(fp) ? `u:${userOf(fp)}` : `t:${fp}`);
+  // The networks its user (else its client, else the token) used over the baseline: one
+  // network's many addresses are that network's egress unless the principal never used it.
+  const principalOf = (fp: string) => busiest.get(fp)!.principal;
   const histories = await principalHistories(warehouse, [...new Set([...busiest.keys()].map(principalOf))], bfrom, before);
   const findings: Finding[] = [];
   for (const [fp, { end, rows }] of busiest) {

@@ -1,6 +1,7 @@
 /**
- * new_location: an established credential used from a country its owner (the user, else
- * the app) never used in a month, on a network it never used: the classic stolen-session
+ * new_location: an established credential used from a country its owner (the user; else,
+ * for a user-less access token, its OAuth client; else the token itself) never used in a
+ * month, on a network it never used: the classic stolen-session
  * signal (unfamiliar sign-in properties). The history is the owner's, not the token's:
  * access tokens rotate every hour, and a fresh token's own history is empty.
  *
@@ -11,7 +12,8 @@
  * rented servers). One flag per owner and new country an hour: the owner's next access
  * token in the same place is the same incident.
  * A cloud, VPN or carrier network is not new for an owner whose history already spans
- * networks of that kind (CI runners, VPN users picking exits).
+ * networks of that kind (CI runners, VPN users picking exits); a commercial VPN exit is new
+ * for a machine credential (no user) that never used one, whatever clouds it runs on.
  *
  * In the owner's own country a new network alone is no signal (a café, a friend's Wi-Fi),
  * but one token used back and forth between a fixed line the owner uses and a fixed line or
@@ -24,7 +26,7 @@ import { defineQuery, TABLES, type Warehouse } from '../warehouse/warehouse.js';
 import { defineDetector, fmt, windowStart, type DetectionRange, type Finding } from './types.js';
 import { classifyNetwork, isBackbone, moves, organisation } from './networks.js';
 import { INCIDENT_GAP_MS } from './flags.js';
-import { activeTokens, distanceKm, groupByToken, hhmm, placeLabel, PRINCIPAL_SQL, principalHistories, startOfHour, visits, withinSpread, type PrincipalHistory } from './places.js';
+import { activeTokens, distanceKm, groupByToken, hhmm, placeLabel, PRINCIPAL_SQL, principalHistories, startOfHour, visits, whoseHistory, withinSpread, type PrincipalHistory } from './places.js';
 
 
 const candidateTokens = defineQuery({
@@ -137,7 +139,7 @@ const recentFlagRows = defineQuery({
 
 export const newLocation = defineDetector({
   name: 'new_location',
-  description: "a country and network its owner (user, else app) never used in a month, while home is in use or too recently used for the journey",
+  description: "a country and network its owner (user, else client, else the token) never used in a month, while home is in use or too recently used for the journey",
   thresholds: {
     BASELINE_DAYS: { value: 30, reason: 'a month of history says where a user or app lives' },
     MIN_BASELINE_DAYS: { value: 1, reason: 'an owner seen for less than a day has no established places yet' },
@@ -196,7 +198,7 @@ export const newLocation = defineDetector({
       const history = histories.get(principal);
       if (!history) continue;
       const fresh = current
-        .filter((v) => !history.countries.has(v.country) && v.last >= range.from && v.first < range.to && !withinSpread(history, v))
+        .filter((v) => !history.countries.has(v.country) && v.last >= range.from && v.first < range.to && !withinSpread(history, v, !principal.startsWith('u:')))
         .sort((a, b) => a.first.getTime() - b.first.getTime());
       const newcomer = fresh[0];
       if (!newcomer) {
@@ -234,7 +236,7 @@ export const newLocation = defineDetector({
       if (recentFlags.has(incident)) continue;
       recentFlags.add(incident);
       const start = new Date(windowStart(Math.max(newcomer.first.getTime(), range.from.getTime()), range.windowMs));
-      const whose = principal.startsWith('u:') ? `user ${principal.slice(2)}'s` : 'its';
+      const whose = whoseHistory(principal);
       const networkText = newNetwork ? ` (new network AS${newcomer.asn}${newcomer.asn_org ? ` ${newcomer.asn_org}` : ''})` : '';
       const where = alongside
         ? `while still in use from ${placeLabel(alongside)}`
@@ -355,7 +357,7 @@ async function secondLineFindings(
     recentFlags.add(incident);
     const history = histories.get(principal)!;
     const start = new Date(windowStart(Math.max(fresh.first.getTime(), range.from.getTime()), range.windowMs));
-    const whose = principal.startsWith('u:') ? `user ${principal.slice(2)}'s` : 'its';
+    const whose = whoseHistory(principal);
     findings.push({
       subject_type: 'token',
       subject: fp,

@@ -137,13 +137,27 @@ export function hhmm(d: Date): string {
 }
 
 /**
- * Whose history a token's uses are compared with: its user's, else its own. Access tokens
- * live minutes to hours and rotate; a fresh token's own history is empty, its user's is
- * not. An app's tokens are used all over the world, so an app is no owner to compare a
- * client with. The same expression as the principal places rollup (sql/014), over a
- * row's user_id and token_fingerprint.
+ * Whose history a token's uses are compared with: its user's; else, for a token of an
+ * OAuth client that is not a long-lived key, its client's; else its own. Access tokens
+ * live minutes to hours and rotate; a fresh token's own history is empty, its user's or
+ * its client's is not. An app's tokens are used all over the world, so an app is no owner
+ * to compare a client with. The same expression as the principal places rollup
+ * (sql/016), over a row's user_id, client_id, token_type and token_fingerprint (the
+ * usage events, or the token places rollup). In a query that aliases one of those names
+ * (`anyLast(user_id) AS user_id`), qualify them: principalSql('e.') over `usage_events AS e`.
  */
-export const PRINCIPAL_SQL = "if(user_id != '', concat('u:', user_id), concat('t:', token_fingerprint))";
+export const principalSql = (table = ''): string =>
+  `multiIf(${table}user_id != '', concat('u:', ${table}user_id), ` +
+  `${table}client_id != '' AND ${table}token_type NOT IN ('api_key', 'personal_access_token'), concat('c:', toString(${table}client_id)), ` +
+  `concat('t:', ${table}token_fingerprint))`;
+export const PRINCIPAL_SQL = principalSql();
+
+/** A principal in words, for explanations: "user alice's", "client svc's", "its". */
+export function whoseHistory(principal: string): string {
+  if (principal.startsWith('u:')) return `user ${principal.slice(2)}'s`;
+  if (principal.startsWith('c:')) return `client ${principal.slice(2)}'s`;
+  return 'its';
+}
 
 /** A principal's places over a history: what is normal for it. */
 export interface PrincipalHistory {
@@ -260,9 +274,12 @@ export function knownNetwork(history: PrincipalHistory, v: Pick<Visit, 'asn' | '
  * regions is normal in another (machine clients go multi-cloud too: a batch job on Google
  * in Tokyo and Amazon in Ashburn); a home broadband user is not.
  */
-export function withinSpread(history: PrincipalHistory, v: Pick<Visit, 'asn' | 'asn_org' | 'country'>): boolean {
+export function withinSpread(history: PrincipalHistory, v: Pick<Visit, 'asn' | 'asn_org' | 'country'>, machine = false): boolean {
   const kind = classifyNetwork(v.asn, v.asn_org);
   if (!MOVING_CLASSES.has(kind)) return false;
   if (kind === 'mobile') return Boolean(history.classes.get('mobile')?.has(v.country) || (!v.country && history.classes.has('mobile')));
+  // People pick VPN exits; a machine credential (no user) on a commercial VPN exit has only
+  // ever done so when its history says so: a cloud history is no VPN spread for a job.
+  if (machine && kind === 'vpn') return history.classes.has('vpn');
   return history.classes.has('hosting') || history.classes.has('vpn');
 }

@@ -16,7 +16,7 @@ import { median, medianAbsoluteDeviation, quantile } from 'simple-statistics';
 import { z } from 'zod';
 import { defineQuery, TABLES, type Warehouse } from '../warehouse/warehouse.js';
 import { organisation } from './networks.js';
-import { groupByToken, principalHistories } from './places.js';
+import { groupByToken, principalHistories, principalSql } from './places.js';
 import { chTime, defineDetector, fmt, focusOf, focusParams, focusSql, windowStart, withFocus, type DetectionRange, type Finding } from './types.js';
 
 const uint = z.number().int().nonnegative();
@@ -100,8 +100,8 @@ const sustainedCandidateRows = defineQuery({
 const sustainedRows = defineQuery({
   name: 'rate_spike_sustained_rows',
   sql: `SELECT token_fingerprint, toUnixTimestamp(toStartOfMinute(ts)) * 1000 AS minute, asn, anyLast(toString(asn_org)) AS asn_org,
-               count() AS requests, anyLast(toString(app_id)) AS app_id, anyLast(user_id) AS user_id
-        FROM ${TABLES.usageEvents}
+               count() AS requests, anyLast(toString(app_id)) AS app_id, anyLast(user_id) AS user_id, anyLast(${principalSql('e.')}) AS principal
+        FROM ${TABLES.usageEvents} AS e
         WHERE token_fingerprint IN {fps:Array(String)} AND ts >= {since:DateTime64(3)} AND ts < {to:DateTime64(3)}
         GROUP BY token_fingerprint, minute, asn`,
   params: z.object({ fps: z.array(z.string()), since: z.date(), to: z.date() }),
@@ -113,6 +113,7 @@ const sustainedRows = defineQuery({
     requests: z.coerce.number(),
     app_id: z.string(),
     user_id: z.string(),
+    principal: z.string(),
   }),
 });
 
@@ -340,8 +341,10 @@ async function sustainedFindings(warehouse: Warehouse, range: DetectionRange, t:
   // Machine credentials only (no user): a job's hours are its schedule, a person's hours are not
   // (the simulator's interactive users had benign hours six times their typical one).
   const byToken = new Map([...groupByToken(await sustainedRows(warehouse, { fps: [...hourly.keys()], since, to: range.to }))].filter(([, rows]) => !rows.some((r) => r.user_id)));
-  // A machine credential's networks: its own places over the baseline (refused uses are no place).
-  const histories = await principalHistories(warehouse, [...byToken.keys()].map((fp) => `t:${fp}`), bfrom, before);
+  // A machine credential's networks: its client's (else its own) places over the baseline
+  // (refused uses are no place).
+  const principalOf = (fp: string) => byToken.get(fp)!.find((r) => !r.principal.startsWith('t:'))?.principal ?? `t:${fp}`;
+  const histories = await principalHistories(warehouse, [...new Set([...byToken.keys()].map(principalOf))], bfrom, before);
   const late = new Set(range.recheck?.tokens ?? []);
 
   const findings: Finding[] = [];
@@ -350,7 +353,7 @@ async function sustainedFindings(warehouse: Warehouse, range: DetectionRange, t:
     const history = hourly.get(fp)!;
     const typical = median(history.counts);
     // New: a network whose operator it never used (a cloud's other ASN is the same cloud).
-    const own = histories.get(`t:${fp}`);
+    const own = histories.get(principalOf(fp));
     const orgOf = new Map(rows.map((r) => [r.asn, organisation(r)]));
     const novel = (asn: number) => own !== undefined && asn !== 0 && !own.networks.has(asn) && !own.organisations.has(orgOf.get(asn)!);
     for (let end = windowStart(judgeFrom, range.windowMs) + range.windowMs; end <= range.to.getTime() + range.windowMs - 1; end += range.windowMs) {

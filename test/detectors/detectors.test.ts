@@ -222,6 +222,19 @@ function scenario() {
   use('multi-region', NOW - 50 * MIN, 40, 45 * MIN, sydney);
   use('multi-region', NOW - 30 * MIN, 10, 10 * MIN, { country: 'IE', city: 'Dublin', lat: 53.35, lon: -6.26, asn: 16509, ip: '34.240.1.1' });
 
+  // new_location for a client's fresh tokens (client credentials, a new access token each
+  // hour, no user): the history is the client's. A token of it used from a VPN exit in
+  // Sweden while the client's jobs keep running in Ashburn; benign: a token of another
+  // client that runs on Google in the US, now in Google's Belgian region (cloud regions
+  // are a machine's spread).
+  const gcpUs = { country: 'US', city: 'Ashburn', lat: 39.04, lon: -77.49, asn: 396982, asn_org: 'Google LLC', ip: '35.199.1.1' };
+  for (const client of ['svc-etl', 'svc-multi']) {
+    for (let h = 3 * 24; h >= 2; h--) use(`${client}-${h}`, NOW - h * HOUR, 10, 10 * MIN, { ...gcpUs, client_id: client, token_type: 'access_token' });
+  }
+  use('svc-etl-now', NOW - 50 * MIN, 40, 45 * MIN, { ...gcpUs, client_id: 'svc-etl', token_type: 'access_token' });
+  use('svc-etl-stolen', NOW - 30 * MIN, 10, 10 * MIN, { country: 'SE', city: 'Stockholm', lat: 59.33, lon: 18.07, asn: 9009, asn_org: 'M247 Europe SRL', ip: '185.65.135.9', client_id: 'svc-etl', token_type: 'access_token' });
+  use('svc-multi-now', NOW - 30 * MIN, 10, 10 * MIN, { country: 'BE', city: 'Saint-Ghislain', lat: 50.45, lon: 3.82, asn: 396982, asn_org: 'Google LLC', ip: '34.76.1.1', client_id: 'svc-multi', token_type: 'access_token' });
+
   // auth_failures: one address trying 12 tokens. Benign: an office NAT with some expired sessions.
   for (let i = 0; i < 12; i++) use(`stuffed-${i}`, NOW - 15 * MIN, 5, 3 * MIN, { ip: '45.9.8.7', status: 401, path: '/login' });
   // Brute force in the sshd style (user names as credentials, one try each): slowly from one
@@ -320,6 +333,7 @@ describe('detectors catch the attack and spare the look-alike', () => {
     ['new_location', 'proxied', 'cafe', /^first use from New York, US \(new network AS20115\) in 30 days of its history, back and forth with its own line in New York, US \(AS7922\): 39 switches on one token since \d\d:\d\d$/],
     ['new_location', 'proxied', 'split-tunnel', /^first use from New York, US \(new network AS20115\)/],
     ['new_location', 'proxied-long', 'cafe', /^first use from New York, US \(new network AS20115\) in 30 days of its history, back and forth with its own line in New York, US \(AS7922\): \d+ switches on one token since \d\d:\d\d$/],
+    ['new_location', 'svc-etl-stolen', 'svc-multi-now', /^first use from Stockholm, SE \(new network AS9009[^)]*\) in 30 days of client svc-etl's history \(US\), while still in use from Ashburn, US$/],
     ['new_location', 'carrier-user', 'multi-region', /^first use from Lagos, NG \(new network AS29465\) in 30 days of user carol-m's history \(US\), while still in use from Dallas, US$/],
     ['revoked_use', 'zombie', 'enforced', /the gateway is not enforcing$/],
     ['refresh_reuse', 'rt-1', 'rt-ok-1', /used again .* its whole family is compromised$/],
@@ -403,7 +417,7 @@ describe('detectors catch the attack and spare the look-alike', () => {
   });
 
   it('raises nothing else', () => {
-    const expected = ['spiky', 'slow-reader', 'second-hand', 'alice-new', 'carol-new', 'leaked', 'gina-new', 'traveller-thief', 'cable-thief', 'vpn-victim', 'newsroom', 'shared', 'proxied', 'proxied-long', 'carrier-user', 'probe-fleet', 'zombie', 'rt-1', 'sleeper'].map(fp).concat('45.9.8.7', '198.18.7.7', '198.18.9.9', '198.18.20.20', '203.0.113.0/24', '2a01:4f8:c0de::/48');
+    const expected = ['spiky', 'slow-reader', 'second-hand', 'alice-new', 'carol-new', 'leaked', 'gina-new', 'traveller-thief', 'cable-thief', 'vpn-victim', 'newsroom', 'shared', 'proxied', 'proxied-long', 'svc-etl-stolen', 'carrier-user', 'probe-fleet', 'zombie', 'rt-1', 'sleeper'].map(fp).concat('45.9.8.7', '198.18.7.7', '198.18.9.9', '198.18.20.20', '203.0.113.0/24', '2a01:4f8:c0de::/48');
     expect(flags.filter((f) => !expected.includes(f.subject)).map((f) => `${f.detector}: ${f.explanation}`)).toEqual([]);
   });
 });
