@@ -1,5 +1,5 @@
 /** Shared test setup: a temp data directory per file, a config, an app with captured logs. */
-import { mkdtempSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import { copyFileSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Writable } from 'node:stream';
@@ -8,6 +8,7 @@ import type { App } from '../src/http/app-type.js';
 import { loadConfig, type Config } from '../src/config.js';
 import { openContext, type Context, type ContextOptions } from '../src/context.js';
 import { createLogger } from '../src/logger.js';
+import { SQL_DIR } from '../src/warehouse/migrate.js';
 
 export const KEYS = {
   ingest: 'test-ingest-key-0123456789',
@@ -27,6 +28,14 @@ export function tempDir(prefix = 'tokenwatch-test-'): string {
  * clickhouse-server workflow); CLICKHOUSE_DATABASE is the test file's own database, made
  * by test/setup/clickhouse-database.ts. Empty without CLICKHOUSE_URL: the embedded engine.
  */
+/** The migration files up to and including `last`, in a directory of their own (an older release's schema). */
+export function migrationsUpTo(last: number): string {
+  const dir = join(tempDir(), 'sql');
+  mkdirSync(dir);
+  for (const f of readdirSync(SQL_DIR)) if (/^\d{3}_/.test(f) && Number(f.slice(0, 3)) <= last) copyFileSync(join(SQL_DIR, f), join(dir, f));
+  return dir;
+}
+
 export function clickhouseEnv(): Record<string, string> {
   const env: Record<string, string> = {};
   for (const name of ['CLICKHOUSE_URL', 'CLICKHOUSE_USER', 'CLICKHOUSE_PASSWORD', 'CLICKHOUSE_DATABASE'] as const) {

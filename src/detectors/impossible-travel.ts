@@ -20,7 +20,7 @@
 import { z } from 'zod';
 import { defineQuery, TABLES, type Warehouse } from '../warehouse/warehouse.js';
 import { defineDetector, fmt, windowStart, type Finding } from './types.js';
-import { ACCEPTED, activeTokens, distanceKm, groupByToken, hhmm, placeKey, placeLabel, PRINCIPAL_SQL, knownNetwork, principalHistories, startOfHour, visits, withinSpread, type PrincipalHistory, type Visit } from './places.js';
+import { ACCEPTED, activeTokens, distanceKm, groupByToken, hhmm, placeKey, placeLabel, PRINCIPAL_SQL, knownNetwork, principalHistories, startOfHour, visitRow, visits, withinSpread, type PrincipalHistory, type Visit } from './places.js';
 
 import { classifyNetwork, isFixedLine, moves } from './networks.js';
 
@@ -123,17 +123,9 @@ export function impossibleLeap(a: Leg, b: Leg, t: Thresholds): Leap | undefined 
   return speed > t.MAX_SPEED_KMH ? { km: raw, speed, minutes: gapMs / 60_000 } : undefined;
 }
 
-const habitRow = z.object({
-  principal: z.string(),
-  country: z.string(),
-  city: z.string(),
-  asn: z.coerce.number(),
-  asn_org: z.string(),
-  lat: z.coerce.number().nullable(),
-  lon: z.coerce.number().nullable(),
-  first_seen: z.number(),
-  last_seen: z.number(),
-});
+const habitRow = visitRow
+  .pick({ country: true, city: true, asn: true, asn_org: true, lat: true, lon: true, first_seen: true, last_seen: true })
+  .extend({ principal: z.string() });
 const habitRows = defineQuery({
   name: 'impossible_travel_habit',
   sql: `SELECT principal, country, city, asn, anyLast(asn_org) AS asn_org, anyLast(lat) AS lat, anyLast(lon) AS lon,

@@ -20,7 +20,7 @@ export interface Visit {
   last: Date;
 }
 
-const visitRow = z.object({
+export const visitRow = z.object({
   token_fingerprint: z.string(),
   country: z.string(),
   city: z.string(),

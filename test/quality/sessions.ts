@@ -4,7 +4,7 @@
  * attacks. Nothing here knows a population or an attack.
  */
 import { Rng } from './rng.js';
-import type { Attack, AttackKind, LifecycleEvent, TokenInfo, UsageEvent } from './traffic.js';
+import type { Attack, AttackKind, LifecycleEvent, TokenInfo, Traffic, UsageEvent } from './traffic.js';
 
 export const SEC = 1000;
 export const MIN = 60 * SEC;
@@ -214,6 +214,29 @@ export class SessionGen {
     return out.sort((a, b) => a - b);
   }
 
+  /**
+   * The traffic, in time order. A revoked_use attack starts at the first 2xx after the
+   * revocation (the alarm's definition), not when its plan began.
+   */
+  finish(): Traffic {
+    const usage = this.usage;
+    usage.sort((a, b) => a.ts - b.ts);
+    this.lifecycle.sort((a, b) => a.ts - b.ts);
+    for (const a of this.attacks) {
+      if (a.kind !== 'revoked_use') continue;
+      const rev = this.lifecycle.find((e) => e.event === 'revoked' && a.tokens.includes(e.token));
+      if (!rev) continue;
+      const first = usage.find((e) => e.ts > rev.ts + SEC && e.status < 400 && a.tokens.includes(e.token));
+      if (first) a.start = first.ts;
+    }
+    this.attacks.sort((a, b) => a.start - b.start);
+    const oldest = Math.min(usage[0]?.ts ?? this.start, this.oldest);
+    return {
+      seed: this.seed, oldest, start: this.start, warmEnd: this.warmEnd, end: this.end, usage, lifecycle: this.lifecycle,
+      tokens: this.tokens, attacks: this.attacks, attackOnly: this.attackOnly,
+    };
+  }
+
   attack(kind: AttackKind, i: number, variant: string, start: number, tokens: string[], users: string[], ips: string[]): void {
     if (!Number.isFinite(start)) return;
     this.attacks.push({ id: `${kind}-${i}`, kind, variant, start: Math.round(start), tokens: [...new Set(tokens)], users: [...new Set(users)], ips: [...new Set(ips)] });
@@ -225,6 +248,26 @@ export function attackTime(g: SessionGen, rng: Rng, need: number): number {
   const lo = g.warmEnd + 10 * MIN;
   const hi = Math.max(lo + MIN, g.end - need);
   return rng.range(lo, hi);
+}
+
+/** One attack of a kind, planned: its index, its start, and its own random stream. */
+export interface Plan {
+  i: number;
+  when: number;
+  rng: Rng;
+}
+
+/** The `count` attacks of a kind, each leaving `need` of traffic time before the end. */
+export function attackPlans(g: SessionGen, root: Rng, count: number, kind: AttackKind, need: number): Plan[] {
+  return Array.from({ length: count }, (_, i) => {
+    const rng = root.fork(`${kind}-${i}`);
+    return { i, when: attackTime(g, rng, need), rng };
+  });
+}
+
+/** A session from `start` for `dur`, a request every `gap` seconds (a range), on one of `paths`. */
+export function session(start: number, dur: number, gap: [number, number], ip: (t: number) => string, paths: string[], rng: Rng, mark?: string): Sess {
+  return { start, dur, gap: () => rng.range(gap[0], gap[1]) * SEC, ip, path: () => rng.pick(paths), mark };
 }
 
 /** Records the first event an attack emitted, and the addresses it used. */

@@ -69,7 +69,7 @@
  */
 import { addressIn, network as networkAB, type Network } from './ippool.js';
 import { Rng } from './rng.js';
-import { attackTime, AUTH, DAY, First, HOUR, MIN, Moving, SEC, SessionGen, type Chain, type Client, type Sess } from './sessions.js';
+import { attackPlans, attackTime, AUTH, DAY, First, HOUR, MIN, Moving, SEC, session, SessionGen, type Chain, type Client, type Plan, type Sess } from './sessions.js';
 import type { AttackKind, TokenInfo, Traffic } from './traffic.js';
 
 /**
@@ -167,11 +167,7 @@ export function generateTrafficF(seed: number, size: TrafficSizeF, end: number):
   const root = new Rng(`f-${seed}`);
   const g = new SessionGen(seed, size, end, { prefix: 'f', gateway: 'gw-f', offsets: OFFSET });
   const K = Math.min(4, size.attacksPerKind);
-  type Plan = { i: number; when: number; rng: Rng };
-  const plans = (kind: AttackKind, need: number): Plan[] => Array.from({ length: K }, (_, i) => {
-    const rng = root.fork(`${kind}-${i}`);
-    return { i, when: attackTime(g, rng, need), rng };
-  });
+  const plans = (kind: AttackKind, need: number): Plan[] => attackPlans(g, root, K, kind, need);
   const nl = plans('new_location', 90 * MIN);
   const it = plans('impossible_travel', 50 * MIN);
   const rs = plans('rate_spike', 50 * MIN);
@@ -181,9 +177,7 @@ export function generateTrafficF(seed: number, size: TrafficSizeF, end: number):
   const rr = plans('refresh_reuse', 70 * MIN);
   const dr = plans('dormant_reuse', 100 * MIN);
   const has = (i: number) => i < K;
-  const sess = (start: number, dur: number, gap: [number, number], ip: (t: number) => string, paths: string[], rng: Rng, mark?: string): Sess => ({
-    start, dur, gap: () => rng.range(gap[0], gap[1]) * SEC, ip, path: () => rng.pick(paths), mark,
-  });
+  const sess = session;
   const localHour = (t: number, country: string) => ((((t / HOUR) + (OFFSET[country] ?? 0)) % 24) + 24) % 24;
 
   // ======================= travel eSIM users in Thailand =======================
@@ -786,21 +780,5 @@ export function generateTrafficF(seed: number, size: TrafficSizeF, end: number):
     g.attack('dormant_reuse', pl.i, name, f.t, [k.key], k.owner ? [k.owner] : [], f.ips);
   });
 
-  const usage = g.usage;
-  usage.sort((a, b) => a.ts - b.ts);
-  g.lifecycle.sort((a, b) => a.ts - b.ts);
-  // revoked_use starts at the first 2xx after the revocation (the alarm's definition).
-  for (const a of g.attacks) {
-    if (a.kind !== 'revoked_use') continue;
-    const rev = g.lifecycle.find((e) => e.event === 'revoked' && a.tokens.includes(e.token));
-    if (!rev) continue;
-    const first = usage.find((e) => e.ts > rev.ts + SEC && e.status < 400 && a.tokens.includes(e.token));
-    if (first) a.start = first.ts;
-  }
-  g.attacks.sort((a, b) => a.start - b.start);
-  const oldest = Math.min(usage[0]?.ts ?? g.start, g.oldest);
-  return {
-    seed, oldest, start: g.start, warmEnd: g.warmEnd, end, usage, lifecycle: g.lifecycle,
-    tokens: g.tokens, attacks: g.attacks, attackOnly: g.attackOnly,
-  };
+  return g.finish();
 }

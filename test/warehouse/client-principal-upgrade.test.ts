@@ -4,22 +4,13 @@
  * already stored, new usage goes there too, keys keep their own ('t:<fingerprint>'), and a
  * rerun of 016 after a failure part-way does not copy the rows twice.
  */
-import { copyFileSync, mkdirSync, readdirSync } from 'node:fs';
-import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { openChdb } from '../../src/warehouse/chdb.js';
-import { loadMigrations, migrate, migrationVariables, SQL_DIR } from '../../src/warehouse/migrate.js';
+import { loadMigrations, migrate, migrationVariables } from '../../src/warehouse/migrate.js';
 import type { Warehouse } from '../../src/warehouse/warehouse.js';
-import { tempDir, testConfig } from '../helpers.js';
+import { migrationsUpTo, tempDir, testConfig } from '../helpers.js';
 
 const at = (minutesAgo: number) => new Date(Date.now() - minutesAgo * 60_000).toISOString().replace('T', ' ').replace('Z', '');
-
-function migrationsUpTo(last: number): string {
-  const dir = join(tempDir(), 'sql');
-  mkdirSync(dir);
-  for (const f of readdirSync(SQL_DIR)) if (/^\d{3}_/.test(f) && Number(f.slice(0, 3)) <= last) copyFileSync(join(SQL_DIR, f), join(dir, f));
-  return dir;
-}
 
 let warehouse: Warehouse | undefined;
 afterEach(async () => {
