@@ -20,7 +20,7 @@
 import { z } from 'zod';
 import { defineQuery, TABLES, type Warehouse } from '../warehouse/warehouse.js';
 import { defineDetector, fmt, windowStart, type Finding } from './types.js';
-import { ACCEPTED, activeTokens, distanceKm, groupByToken, hhmm, placeKey, placeLabel, PRINCIPAL_SQL, knownNetwork, principalHistories, startOfHour, visitRow, visits, withinSpread, type PrincipalHistory, type Visit } from './places.js';
+import { ACCEPTED, activeTokens, distanceKm, groupByToken, hhmm, placeKey, placeLabel, PRINCIPAL_SQL, knownNetwork, principalHistories, startOfHour, visits, withinSpread, type PrincipalHistory, type Visit } from './places.js';
 
 import { classifyNetwork, isFixedLine, moves } from './networks.js';
 
@@ -123,51 +123,58 @@ export function impossibleLeap(a: Leg, b: Leg, t: Thresholds): Leap | undefined 
   return speed > t.MAX_SPEED_KMH ? { km: raw, speed, minutes: gapMs / 60_000 } : undefined;
 }
 
-const habitRow = visitRow
-  .pick({ country: true, city: true, asn: true, asn_org: true, lat: true, lon: true, first_seen: true, last_seen: true })
-  .extend({ principal: z.string() });
-const habitRows = defineQuery({
+/** One place of a principal in an hour: country, city, ASN, organisation, lat, lon, first and last use (ms). */
+const habitPlace = z.tuple([z.string(), z.string(), z.coerce.number(), z.string(), z.coerce.number(), z.coerce.number(), z.coerce.number(), z.coerce.number()]);
+
+/**
+ * The hours of the principals' history in which they were in two located places at least
+ * {min_m} metres apart (accepted uses only), with those hours' places; at most {per_day}
+ * such hours a day. Settled in the engine: a credential that is everywhere every hour (a
+ * shared service account, tens of places an hour) sends a few hours a day, not its history.
+ */
+const habitHours = defineQuery({
   name: 'impossible_travel_habit',
-  sql: `SELECT principal, country, city, asn, anyLast(asn_org) AS asn_org, anyLast(lat) AS lat, anyLast(lon) AS lon,
-            sum(requests) AS requests, toUnixTimestamp64Milli(min(first_seen)) AS first_seen, toUnixTimestamp64Milli(max(last_seen)) AS last_seen
-     FROM ${TABLES.usagePrincipalPlace1h}
-     WHERE principal IN {principals:Array(String)} AND hour >= toStartOfHour({from:DateTime64(3)}) AND hour < {to:DateTime64(3)}
-     GROUP BY principal, hour, country, city, asn
-     HAVING ${ACCEPTED} AND lat IS NOT NULL AND lon IS NOT NULL
-     ORDER BY principal, first_seen`,
-  params: z.object({ principals: z.array(z.string()), from: z.date(), to: z.date() }),
-  row: habitRow,
+  sql: `SELECT principal, toUnixTimestamp(hour) * 1000 AS hour,
+            groupArray((country, city, asn, asn_org, toFloat64(assumeNotNull(la)), toFloat64(assumeNotNull(lo)), first_seen, last_seen)) AS places
+     FROM (
+       SELECT principal, hour, toString(country) AS country, city, asn, anyLast(asn_org) AS asn_org, anyLast(lat) AS la, anyLast(lon) AS lo,
+              sum(requests) AS requests, toUnixTimestamp64Milli(min(first_seen)) AS first_seen, toUnixTimestamp64Milli(max(last_seen)) AS last_seen
+       FROM ${TABLES.usagePrincipalPlace1h}
+       WHERE principal IN {principals:Array(String)} AND hour >= toStartOfHour({from:DateTime64(3)}) AND hour < {to:DateTime64(3)}
+       GROUP BY principal, hour, country, city, asn
+       HAVING ${ACCEPTED} AND la IS NOT NULL AND lo IS NOT NULL)
+     GROUP BY principal, hour
+     HAVING count() >= 2 AND arrayExists(p -> arrayExists(q -> greatCircleDistance(p.6, p.5, q.6, q.5) >= {min_m:Float64}, places), places)
+     ORDER BY principal, hour
+     LIMIT {per_day:UInt32} BY principal, toDate(hour)`,
+  params: z.object({ principals: z.array(z.string()), from: z.date(), to: z.date(), min_m: z.number().positive(), per_day: z.number().int().positive() }),
+  row: z.object({ principal: z.string(), hour: z.coerce.number(), places: z.array(habitPlace) }),
 });
 
-/** Only uses this close in time are compared within a history: hourly rows, and a flight is never shorter. */
-const HABIT_GAP_MS = 2 * 3_600_000;
+/** Hours a day read of a principal's history, at most: enough to tell a habit (it needs one a day). */
+const HABIT_HOURS_PER_DAY = 4;
 
 /**
  * The days (UTC, ISO dates) on which each principal's own history has it in two places at
- * once, or too far apart for the time between: legs that pin the holder down (not cloud or
- * VPN servers), judged as a use in the range is.
+ * once (within one hour) too far apart for the time between, on legs that pin the holder
+ * down (not cloud or VPN servers), judged as a use in the range is. Stops at `enough` days.
  */
-export async function travelHabits(warehouse: Warehouse, principals: string[], from: Date, to: Date, t: Thresholds): Promise<Map<string, string[]>> {
+export async function travelHabits(warehouse: Warehouse, principals: string[], from: Date, to: Date, t: Thresholds, enough: number): Promise<Map<string, string[]>> {
   const out = new Map<string, string[]>();
   if (principals.length === 0) return out;
-  const rows = await habitRows(warehouse, { principals, from, to });
-  const legs = new Map<string, Leg[]>();
+  // Nothing closer than this (as located) can be impossible once both places' errors are taken off.
+  const minKm = t.MIN_DISTANCE_KM + 2 * t.CITY_ERROR_KM;
+  const rows = await habitHours(warehouse, { principals, from, to, min_m: minKm * 1000, per_day: HABIT_HOURS_PER_DAY });
   for (const r of rows) {
-    if (servesOthers(r)) continue;
-    const list = legs.get(r.principal) ?? [];
-    list.push({ ...r, first: new Date(r.first_seen), last: new Date(r.last_seen) });
-    legs.set(r.principal, list);
-  }
-  for (const [principal, list] of legs) {
-    const days = new Set<string>();
-    for (let i = 1; i < list.length; i++) {
-      const b = list[i]!;
-      for (let j = i - 1; j >= 0 && b.first.getTime() - list[j]!.first.getTime() <= HABIT_GAP_MS; j--) {
-        const a = list[j]!;
-        if (placeKey(a) !== placeKey(b) && impossibleLeap(a, b, t)) days.add(b.first.toISOString().slice(0, 10));
-      }
-    }
-    if (days.size > 0) out.set(principal, [...days].sort());
+    const days = out.get(r.principal) ?? [];
+    const day = new Date(r.hour).toISOString().slice(0, 10);
+    if (days.length >= enough || days.includes(day)) continue;
+    const legs: Leg[] = r.places
+      .map(([country, city, asn, asn_org, lat, lon, first, last]) => ({ country, city, asn, asn_org, lat, lon, first: new Date(first), last: new Date(last) }))
+      .filter((v) => !servesOthers(v))
+      .sort((a, b) => a.first.getTime() - b.first.getTime());
+    const atOnce = legs.some((b, i) => legs.slice(0, i).some((a) => placeKey(a) !== placeKey(b) && impossibleLeap(a, b, t)));
+    if (atOnce) out.set(r.principal, [...days, day]);
   }
   return out;
 }
@@ -185,6 +192,7 @@ export const impossibleTravel = defineDetector({
     ESTABLISHED_DAYS: { value: 14, reason: 'places used over the last two weeks are the token’s own (home, office, usual VPN exit)' },
     MIN_HISTORY_HOURS: { value: 1, reason: 'a token first seen within the hour has no home yet: a VPN user’s first session looks like travel' },
     HABIT_DAYS: { value: 2, reason: 'pinned down in two places at once on two days of its own history: a shared credential or a phone routed home from abroad, not one stolen once' },
+    HABIT_WINDOW_DAYS: { value: 7, reason: 'the habit is read from the last week: a shared key or a roaming phone shows it every few days' },
   },
   async detect({ warehouse, range, t }) {
     const tokens = await activeTokens(warehouse, range);
@@ -236,7 +244,7 @@ export const impossibleTravel = defineDetector({
     // A principal pinned down in two places at once before, on several days, is shared or
     // roams (a newsroom's one key, a crew whose phone is routed home from abroad): distance
     // over time says nothing about it. Its other detectors still judge it.
-    const habits = await travelHabits(warehouse, [...new Set(found.map((f) => principals.get(f.fp)!))], new Date(range.from.getTime() - t.ESTABLISHED_DAYS * 86_400_000), startOfHour(range.from), t);
+    const habits = await travelHabits(warehouse, [...new Set(found.map((f) => principals.get(f.fp)!))], new Date(range.from.getTime() - t.HABIT_WINDOW_DAYS * 86_400_000), startOfHour(range.from), t, t.HABIT_DAYS);
 
     const findings: Finding[] = [];
     for (const { fp, history, leap } of found) {

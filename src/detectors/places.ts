@@ -20,7 +20,7 @@ export interface Visit {
   last: Date;
 }
 
-export const visitRow = z.object({
+const visitRow = z.object({
   token_fingerprint: z.string(),
   country: z.string(),
   city: z.string(),
