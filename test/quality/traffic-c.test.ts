@@ -5,9 +5,7 @@
  * and the networks it adds are where the product's own MMDB lookup says they are.
  */
 import { describe, expect, it } from 'vitest';
-import { openGeo } from '../../src/ingest/geo.js';
-import { addressIn } from './ippool.js';
-import { Rng } from './rng.js';
+import { checks } from './ground-truth.js';
 import { trafficEnd } from './runner.js';
 import { generateTrafficC, NETWORKS_C, SIZES_C } from './traffic-c.js';
 import { ATTACK_KINDS } from './traffic.js';
@@ -18,14 +16,7 @@ const attackTokens = new Set(traffic.attacks.flatMap((a) => a.tokens));
 
 describe('third traffic set (c): ground truth', () => {
   it('has every attack kind, each starting after the warm-up and before the end, at its own first event', () => {
-    for (const kind of ATTACK_KINDS) expect(traffic.attacks.filter((a) => a.kind === kind).length, kind).toBe(SIZES_C.test.attacksPerKind);
-    for (const a of traffic.attacks) {
-      expect(a.start, a.id).toBeGreaterThan(traffic.warmEnd);
-      expect(a.start, a.id).toBeLessThan(traffic.end);
-      const own = traffic.usage.filter((e) => e.ts >= a.start - 1_000 && (a.tokens.includes(e.token) || a.ips.includes(e.ip)));
-      expect(own.length, a.id).toBeGreaterThan(0);
-      expect(Math.min(...own.map((e) => e.ts)), `${a.id} starts at its first event`).toBeLessThan(a.start + 1_000);
-    }
+    checks.attacksAtTheirStart(traffic, SIZES_C.test.attacksPerKind);
   });
 
   it('every planned attack is generated for other seeds too (no victim without the history its variant needs)', () => {
@@ -36,31 +27,11 @@ describe('third traffic set (c): ground truth', () => {
   });
 
   it('labels name what is in the traffic: tokens registered and used, users and addresses seen', () => {
-    const usedTokens = new Set(traffic.usage.map((e) => e.token));
-    const usedIps = new Set(traffic.usage.map((e) => e.ip));
-    const users = new Set([...traffic.tokens.values()].map((t) => t.userId));
-    for (const a of traffic.attacks) {
-      for (const t of a.tokens) expect(traffic.tokens.has(t), `${a.id} token registered`).toBe(true);
-      expect(a.tokens.some((t) => usedTokens.has(t)), `${a.id} uses one of its tokens`).toBe(true);
-      for (const ip of a.ips) expect(usedIps.has(ip), `${a.id} address ${ip} in the traffic`).toBe(true);
-      for (const u of a.users) expect(users.has(u) || u.endsWith('@mail.example'), `${a.id} user ${u}`).toBe(true);
-    }
-    for (const t of traffic.attackOnly) expect(traffic.tokens.get(t)!.population).toBe('attacker');
+    checks.labelsInTraffic(traffic);
   });
 
   it('a revoked_use attack starts at the first 2xx after the token was revoked; benign revoked tokens only get refusals', () => {
-    const revokedAt = new Map<string, number>();
-    for (const e of traffic.lifecycle) if (e.event === 'revoked' && !revokedAt.has(e.token)) revokedAt.set(e.token, e.ts);
-    for (const a of traffic.attacks.filter((x) => x.kind === 'revoked_use')) {
-      const at = Math.min(...a.tokens.map((t) => revokedAt.get(t) ?? Infinity));
-      expect(at, a.id).toBeLessThan(a.start);
-      const first = traffic.usage.find((e) => a.tokens.includes(e.token) && e.ts > at + 1_000 && e.status < 400);
-      expect(first?.ts, a.id).toBe(a.start);
-    }
-    expect(traffic.usage.filter((e) => {
-      const at = revokedAt.get(e.token);
-      return at !== undefined && e.ts > at + 1_000 && e.status < 400 && !attackTokens.has(e.token);
-    })).toEqual([]);
+    checks.revokedUse(traffic);
   });
 
   it('benign clients never redeem a rotated refresh token, and no access token is used before it was issued', () => {
@@ -76,45 +47,14 @@ describe('third traffic set (c): ground truth', () => {
   });
 
   it('is the same for the same seed and differs for another', () => {
-    const again = generateTrafficC(31, SIZES_C.test, END);
-    expect(again.usage.length).toBe(traffic.usage.length);
-    expect(again.usage.slice(0, 300)).toEqual(traffic.usage.slice(0, 300));
-    expect(again.lifecycle).toEqual(traffic.lifecycle);
-    expect(again.attacks).toEqual(traffic.attacks);
-    const other = generateTrafficC(32, SIZES_C.test, END);
-    expect(other.usage.slice(0, 300)).not.toEqual(traffic.usage.slice(0, 300));
-    expect(other.attacks.map((a) => a.start)).not.toEqual(traffic.attacks.map((a) => a.start));
+    checks.deterministic(traffic, (seed, end) => generateTrafficC(seed, SIZES_C.test, end), 31, END);
   });
 
   it('events are in time order, inside the range, with unique ids and known tokens; the size stays under 100k events', () => {
-    let prev = -Infinity;
-    const ids = new Set<string>();
-    for (const e of traffic.usage) {
-      expect(e.ts).toBeGreaterThanOrEqual(prev);
-      prev = e.ts;
-      ids.add(e.event_id);
-      expect(traffic.tokens.has(e.token)).toBe(true);
-    }
-    expect(ids.size).toBe(traffic.usage.length);
-    expect(traffic.usage[0]!.ts).toBeGreaterThanOrEqual(traffic.oldest);
-    expect(traffic.usage.at(-1)!.ts).toBeLessThan(traffic.end);
-    for (let i = 1; i < traffic.lifecycle.length; i++) expect(traffic.lifecycle[i]!.ts).toBeGreaterThanOrEqual(traffic.lifecycle[i - 1]!.ts);
-    expect(traffic.usage.length).toBeGreaterThan(40_000);
-    expect(traffic.usage.length).toBeLessThan(100_000);
+    checks.eventsInOrder(traffic);
   });
 
   it('every network it adds places its addresses in its country and ASN (the bundled MMDB)', async () => {
-    const geo = await openGeo({});
-    const rng = new Rng('ippool-c-test');
-    const wrong: string[] = [];
-    for (const net of NETWORKS_C) {
-      for (let i = 0; i < 40; i++) {
-        const ip = addressIn(rng, net);
-        const got = geo.lookup(ip);
-        if (got?.country !== net.country || got?.asn !== net.asn) wrong.push(`${net.id} ${ip}: ${got?.country}/${got?.asn}`);
-      }
-    }
-    geo.close();
-    expect(wrong).toEqual([]);
+    await checks.networksWhereStated(traffic, NETWORKS_C, 'ippool-c-test');
   });
 });
