@@ -8,12 +8,13 @@
  * when the history already spans networks of that kind (CI runners moving between cloud
  * regions, VPN users picking exits). Distance over time alone is never a finding: one leg
  * must be a network the principal never used. A principal first seen within the hour has
- * no home yet.
+ * no home yet; one seen for less than a day has not shown its networks yet (whether it uses
+ * VPNs or cloud notebooks, which phone networks).
  *
  * Travel is judged between uses that pin the holder down: a cloud region or VPN exit the
  * principal already uses places a server, not a person (a notebook running in another
  * region, a VPN that drops at home). And a principal whose own recent history already has
- * it in two places at once, on several days, is shared or roams (a newsroom's key, a crew
+ * it in two places at once (within a few hours), on several days, is shared or roams (a newsroom's key, a crew
  * whose phone is routed home from abroad): distance over time says nothing about it, and
  * the other detectors judge it.
  */
@@ -22,7 +23,7 @@ import { defineQuery, TABLES, type Warehouse } from '../warehouse/warehouse.js';
 import { defineDetector, fmt, windowStart, type Finding } from './types.js';
 import { ACCEPTED, activeTokens, distanceKm, groupByToken, hhmm, placeKey, placeLabel, PRINCIPAL_SQL, knownNetwork, principalHistories, startOfHour, visits, withinSpread, type PrincipalHistory, type Visit } from './places.js';
 
-import { classifyNetwork, isFixedLine, moves } from './networks.js';
+import { classifyNetwork, isBackbone, isFixedLine, moves } from './networks.js';
 
 /**
  * The tokens that can have travelled impossibly: two places (country/city) over the
@@ -79,7 +80,7 @@ const COUNTRY_RADIUS_KM: Readonly<Record<string, number>> = {
   SA: 1100, MX: 1600, ID: 2600, SD: 1000, LY: 900, IR: 1100, MN: 1200, PE: 900, CL: 2100, NO: 900, SE: 800, JP: 1200,
 };
 
-type Thresholds = { MAX_SPEED_KMH: number; MIN_DISTANCE_KM: number; CITY_ERROR_KM: number; COUNTRY_ERROR_KM: number; SAME_COUNTRY_MIN_KM: number };
+type Thresholds = { MAX_SPEED_KMH: number; MIN_DISTANCE_KM: number; CITY_ERROR_KM: number; COUNTRY_ERROR_KM: number; SAME_COUNTRY_MIN_KM: number; BREAKOUT_KM: number };
 type Leg = Pick<Visit, 'country' | 'city' | 'asn' | 'asn_org' | 'first' | 'last'> & { lat: number | null; lon: number | null };
 
 /** How far a place's geolocation can be off: a city guess by tens of km, a country guess by the country's size. */
@@ -87,10 +88,10 @@ function errorKm(v: Pick<Visit, 'city' | 'country'>, t: Pick<Thresholds, 'CITY_E
   return v.city ? t.CITY_ERROR_KM : Math.max(t.COUNTRY_ERROR_KM, COUNTRY_RADIUS_KM[v.country] ?? 0);
 }
 
-/** Networks whose addresses are servers (cloud regions, VPN exits), wherever their users sit. */
+/** Networks whose addresses are servers (cloud regions, VPN exits, secure web gateways), wherever their users sit. */
 function servesOthers(v: Pick<Visit, 'asn' | 'asn_org'>): boolean {
   const kind = classifyNetwork(v.asn, v.asn_org);
-  return kind === 'hosting' || kind === 'vpn';
+  return kind === 'hosting' || kind === 'vpn' || kind === 'gateway';
 }
 
 export interface Leap {
@@ -102,12 +103,24 @@ export interface Leap {
 }
 
 /**
+ * A network that may be carrying a phone's mobile data: a carrier, or a national network
+ * not known to be a fixed line (incumbents run broadband and mobile on one ASN, and a
+ * travel eSIM's partner operator is one). A known cable or fibre line is not.
+ */
+export function mayRoam(v: Pick<Visit, 'asn' | 'asn_org'>): boolean {
+  const kind = classifyNetwork(v.asn, v.asn_org);
+  return kind === 'mobile' || (kind === 'fixed' && v.asn !== 0 && !isFixedLine(v.asn, v.asn_org) && !isBackbone(v.asn, v.asn_org));
+}
+
+/**
  * Whether going from a (earlier) to b takes impossible speed, after both places'
  * geolocation error. Inside one country, carrier gateways, VPN exits and cloud egress put
  * addresses anywhere in it (and one such network geolocates to any of its sites); a fixed
- * line at home or in an office does not move, so there only distance counts.
+ * line at home or in an office does not move, so there only distance counts. With
+ * `roaming`, a leg that may be a phone's mobile data abroad is also allowed its region
+ * (BREAKOUT_KM): its address is where a partner operator's hub lets it out.
  */
-export function impossibleLeap(a: Leg, b: Leg, t: Thresholds): Leap | undefined {
+export function impossibleLeap(a: Leg, b: Leg, t: Thresholds, roaming = false): Leap | undefined {
   if (a.lat === null || a.lon === null || b.lat === null || b.lon === null) return undefined;
   const raw = distanceKm({ lat: a.lat, lon: a.lon }, { lat: b.lat, lon: b.lon });
   const moving = moves(a.asn, a.asn_org) || moves(b.asn, b.asn_org);
@@ -115,7 +128,8 @@ export function impossibleLeap(a: Leg, b: Leg, t: Thresholds): Leap | undefined 
   // mobile share an ASN) geolocates its addresses anywhere in its country.
   const national = a.asn !== 0 && a.asn === b.asn && !isFixedLine(a.asn, a.asn_org);
   if (a.country && a.country === b.country && ((moving && raw < t.SAME_COUNTRY_MIN_KM) || national)) return undefined;
-  const km = raw - errorKm(a, t) - errorKm(b, t);
+  const breakout = roaming && (mayRoam(a) || mayRoam(b)) ? t.BREAKOUT_KM : 0;
+  const km = raw - errorKm(a, t) - errorKm(b, t) - breakout;
   if (km < t.MIN_DISTANCE_KM) return undefined;
   // The gap between the last use at A and the first at B; overlapping visits mean both at once.
   const gapMs = Math.max(0, b.first.getTime() - a.last.getTime());
@@ -127,48 +141,55 @@ export function impossibleLeap(a: Leg, b: Leg, t: Thresholds): Leap | undefined 
 const habitPlace = z.tuple([z.string(), z.string(), z.coerce.number(), z.string(), z.coerce.number(), z.coerce.number(), z.coerce.number(), z.coerce.number()]);
 
 /**
- * The hours of the principals' history in which they were in two located places at least
- * {min_m} metres apart (accepted uses only), with those hours' places; at most {per_day}
- * such hours a day. Settled in the engine: a credential that is everywhere every hour (a
- * shared service account, tens of places an hour) sends a few hours a day, not its history.
+ * The spans of {span_hours} hours of the principals' history (sliding: one starting at
+ * every hour) in which they were in two located places at least {min_m} metres apart
+ * (accepted uses only), with those spans' places; at most {per_day} such spans a day. Settled in the engine: a credential that is everywhere
+ * every hour (a shared service account, tens of places an hour) sends a few spans a day,
+ * not its history.
  */
-const habitHours = defineQuery({
+const habitSpans = defineQuery({
   name: 'impossible_travel_habit',
-  sql: `SELECT principal, toUnixTimestamp(hour) * 1000 AS hour,
+  sql: `SELECT principal, toUnixTimestamp(span) * 1000 AS span,
             groupArray((country, city, asn, asn_org, toFloat64(assumeNotNull(la)), toFloat64(assumeNotNull(lo)), first_seen, last_seen)) AS places
      FROM (
-       SELECT principal, hour, toString(country) AS country, city, asn, anyLast(asn_org) AS asn_org, anyLast(lat) AS la, anyLast(lon) AS lo,
+       SELECT principal, hour - toIntervalHour(arrayJoin(range({span_hours:UInt32}))) AS span, toString(country) AS country, city, asn,
+              anyLast(asn_org) AS asn_org, anyLast(lat) AS la, anyLast(lon) AS lo,
               sum(requests) AS requests, toUnixTimestamp64Milli(min(first_seen)) AS first_seen, toUnixTimestamp64Milli(max(last_seen)) AS last_seen
        FROM ${TABLES.usagePrincipalPlace1h}
        WHERE principal IN {principals:Array(String)} AND hour >= toStartOfHour({from:DateTime64(3)}) AND hour < {to:DateTime64(3)}
-       GROUP BY principal, hour, country, city, asn
+       GROUP BY principal, span, country, city, asn
        HAVING ${ACCEPTED} AND la IS NOT NULL AND lo IS NOT NULL)
-     GROUP BY principal, hour
+     GROUP BY principal, span
      HAVING count() >= 2 AND arrayExists(p -> arrayExists(q -> greatCircleDistance(p.6, p.5, q.6, q.5) >= {min_m:Float64}, places), places)
-     ORDER BY principal, hour
-     LIMIT {per_day:UInt32} BY principal, toDate(hour)`,
-  params: z.object({ principals: z.array(z.string()), from: z.date(), to: z.date(), min_m: z.number().positive(), per_day: z.number().int().positive() }),
-  row: z.object({ principal: z.string(), hour: z.coerce.number(), places: z.array(habitPlace) }),
+     ORDER BY principal, span
+     LIMIT {per_day:UInt32} BY principal, toDate(span)`,
+  params: z.object({ principals: z.array(z.string()), from: z.date(), to: z.date(), span_hours: z.number().int().positive(), min_m: z.number().positive(), per_day: z.number().int().positive() }),
+  row: z.object({ principal: z.string(), span: z.coerce.number(), places: z.array(habitPlace) }),
 });
 
-/** Hours a day read of a principal's history, at most: enough to tell a habit (it needs one a day). */
-const HABIT_HOURS_PER_DAY = 4;
+/** Spans a day read of a principal's history, at most: enough to tell a habit (it needs one a day). */
+const HABIT_SPANS_PER_DAY = 4;
 
 /**
- * The days (UTC, ISO dates) on which each principal's own history has it in two places at
- * once (within one hour) too far apart for the time between, on legs that pin the holder
+ * The days (UTC, ISO dates) on which each principal's own history has it in two places
+ * within `spanHours` too far apart for the time between, on legs that pin the holder
  * down (not cloud or VPN servers), judged as a use in the range is. Stops at `enough` days.
  */
-export async function travelHabits(warehouse: Warehouse, principals: string[], from: Date, to: Date, t: Thresholds, enough: number): Promise<Map<string, string[]>> {
+export async function travelHabits(
+  warehouse: Warehouse,
+  principals: string[],
+  p: { from: Date; to: Date; spanHours: number; enough: number },
+  t: Thresholds,
+): Promise<Map<string, string[]>> {
   const out = new Map<string, string[]>();
   if (principals.length === 0) return out;
   // Nothing closer than this (as located) can be impossible once both places' errors are taken off.
   const minKm = t.MIN_DISTANCE_KM + 2 * t.CITY_ERROR_KM;
-  const rows = await habitHours(warehouse, { principals, from, to, min_m: minKm * 1000, per_day: HABIT_HOURS_PER_DAY });
+  const rows = await habitSpans(warehouse, { principals, from: p.from, to: p.to, span_hours: p.spanHours, min_m: minKm * 1000, per_day: HABIT_SPANS_PER_DAY });
   for (const r of rows) {
     const days = out.get(r.principal) ?? [];
-    const day = new Date(r.hour).toISOString().slice(0, 10);
-    if (days.length >= enough || days.includes(day)) continue;
+    const day = new Date(r.span).toISOString().slice(0, 10);
+    if (days.length >= p.enough || days.includes(day)) continue;
     const legs: Leg[] = r.places
       .map(([country, city, asn, asn_org, lat, lon, first, last]) => ({ country, city, asn, asn_org, lat, lon, first: new Date(first), last: new Date(last) }))
       .filter((v) => !servesOthers(v))
@@ -191,8 +212,20 @@ export const impossibleTravel = defineDetector({
     LOOKBACK_HOURS: { value: 24, reason: 'the previous use may be a day old: 20,000 km at 1,000 km/h' },
     ESTABLISHED_DAYS: { value: 14, reason: 'places used over the last two weeks are the token’s own (home, office, usual VPN exit)' },
     MIN_HISTORY_HOURS: { value: 1, reason: 'a token first seen within the hour has no home yet: a VPN user’s first session looks like travel' },
+    SETTLED_HOURS: {
+      value: 24,
+      reason: 'a principal seen for less than a day has not shown its networks yet (home Wi-Fi, mobile data, office, its VPN or cloud notebooks): until then a server leg places no one, and a phone may be roaming',
+    },
+    BREAKOUT_KM: {
+      value: 2000,
+      reason: 'travel eSIMs and roaming SIMs break out at a partner’s hub in the region (Singapore for Thailand, Frankfurt for Spain): a phone abroad shows an address up to ~2,000 km from where it is',
+    },
     HABIT_DAYS: { value: 2, reason: 'pinned down in two places at once on two days of its own history: a shared credential or a phone routed home from abroad, not one stolen once' },
     HABIT_WINDOW_DAYS: { value: 7, reason: 'the habit is read from the last week: a shared key or a roaming phone shows it every few days' },
+    HABIT_SPAN_HOURS: {
+      value: 3,
+      reason: 'two places within a few hours, not only within one clock hour: a shared key handed from Tokyo to London at 05:35 and 06:06 is in two hours',
+    },
   },
   async detect({ warehouse, range, t }) {
     const tokens = await activeTokens(warehouse, range);
@@ -209,6 +242,7 @@ export const impossibleTravel = defineDetector({
       startOfHour(range.from),
     );
     const oldEnough = range.from.getTime() - t.MIN_HISTORY_HOURS * 3_600_000;
+    const settledBy = range.from.getTime() - t.SETTLED_HOURS * 3_600_000;
     const candidates = [...principals].filter(([, p]) => (histories.get(p)?.first.getTime() ?? Infinity) <= oldEnough).map(([fp]) => fp);
     // Every use in the range is in the hours from the range's first on, and a new place is
     // never older: an earlier hour's visits can only be the first leg, the latest of each place.
@@ -224,7 +258,9 @@ export const impossibleTravel = defineDetector({
       // A cloud or VPN network the principal already uses (its own, or one of a kind its
       // spread covers) places a server, not the holder: a notebook running in another
       // region, a VPN switched on at home. Travel is judged between legs that pin the holder down.
-      const pinsHolder = (v: Visit) => !(servesOthers(v) && (knownNetwork(history, v) || withinSpread(history, v)));
+      // A principal seen for less than a day has not shown whether it uses servers at all.
+      const settled = history.first.getTime() <= settledBy;
+      const pinsHolder = (v: Visit) => !(servesOthers(v) && (!settled || knownNetwork(history, v) || withinSpread(history, v)));
       let worst: (Leap & { a: Visit; b: Visit }) | undefined;
       for (let i = 1; i < located.length; i++) {
         const b = located[i]!;
@@ -234,7 +270,10 @@ export const impossibleTravel = defineDetector({
           if (placeKey(a) === placeKey(b)) continue;
           if (explained(a) && explained(b)) continue;
           if (!pinsHolder(a) || !pinsHolder(b)) continue;
-          const leap = impossibleLeap(a, b, t);
+          // Somewhere new on both legs (or too new to tell): a traveller, whose phone's data
+          // may leave through a hub in the region (a travel eSIM in Thailand, out in Singapore).
+          const roaming = !settled || (!explained(a) && !explained(b));
+          const leap = impossibleLeap(a, b, t, roaming);
           if (leap && (!worst || leap.speed > worst.speed)) worst = { ...leap, a, b };
         }
       }
@@ -244,7 +283,12 @@ export const impossibleTravel = defineDetector({
     // A principal pinned down in two places at once before, on several days, is shared or
     // roams (a newsroom's one key, a crew whose phone is routed home from abroad): distance
     // over time says nothing about it. Its other detectors still judge it.
-    const habits = await travelHabits(warehouse, [...new Set(found.map((f) => principals.get(f.fp)!))], new Date(range.from.getTime() - t.HABIT_WINDOW_DAYS * 86_400_000), startOfHour(range.from), t, t.HABIT_DAYS);
+    const habits = await travelHabits(
+      warehouse,
+      [...new Set(found.map((f) => principals.get(f.fp)!))],
+      { from: new Date(range.from.getTime() - t.HABIT_WINDOW_DAYS * 86_400_000), to: startOfHour(range.from), spanHours: t.HABIT_SPAN_HOURS, enough: t.HABIT_DAYS },
+      t,
+    );
 
     const findings: Finding[] = [];
     for (const { fp, history, leap } of found) {

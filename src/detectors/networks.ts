@@ -13,11 +13,15 @@
  * before, a wrong "hosting" only makes it ask for corroboration it would otherwise skip.
  */
 
-/** hosting: cloud and data centres; vpn: commercial VPN and Tor exits; mobile: carriers; fixed: everything else. */
-export type NetworkClass = 'hosting' | 'vpn' | 'mobile' | 'fixed';
+/**
+ * hosting: cloud and data centres; vpn: commercial VPN and Tor exits; gateway: secure web
+ * gateways (SASE: a company's traffic leaves through its vendor's points of presence);
+ * mobile: carriers; fixed: everything else.
+ */
+export type NetworkClass = 'hosting' | 'vpn' | 'gateway' | 'mobile' | 'fixed';
 
 /** Networks that move without anyone travelling. */
-export const MOVING_CLASSES: ReadonlySet<NetworkClass> = new Set(['hosting', 'vpn', 'mobile']);
+export const MOVING_CLASSES: ReadonlySet<NetworkClass> = new Set(['hosting', 'vpn', 'gateway', 'mobile']);
 
 const HOSTING_ORG =
   /\b(amazon|aws|google|microsoft|azure|digitalocean|ovh|hetzner|linode|akamai|vultr|the constant company|choopa|scaleway|online s\.?a\.?s|leaseweb|contabo|selectel|oracle|alibaba|tencent|huawei cloud|cloudflare|fastly|ionos|hostinger|hostwinds|godaddy|rackspace|softlayer|ibm cloud|equinix|colocrossing|psychz|quadranet|servers\.com|hivelocity|limestone|kamatera|upcloud|timeweb|aeza|serverius|worldstream|nforce|i3d|gcore|g-core|stark industries|cherry servers|hosting|datacenter|data center|data centre|cloud|colo|server|vps)\b/i;
@@ -84,6 +88,20 @@ const VPN_ASNS = new Set([
 ]);
 
 /**
+ * Secure web gateways (SASE, cloud proxies): a managed device's traffic leaves through the
+ * vendor's point of presence the vendor picks (latency, failover), in whatever country
+ * that is, not where the device is. Unlike a VPN exit or a cloud region, the choice is
+ * the vendor's and its points of presence are its own: a user behind Netskope is normal on
+ * Netskope in another country, and says nothing about any cloud (places.ts, withinSpread).
+ */
+const GATEWAY_ORG = /\b(zscaler|netskope|opendns|cisco umbrella|forcepoint|iboss|menlo security|cato networks|skyhigh security)\b/i;
+const GATEWAY_ASNS = new Set([
+  22616, 53813, 62044, // Zscaler
+  55256, // Netskope
+  36692, // Cisco Umbrella (OpenDNS)
+]);
+
+/**
  * Networks known to be fixed lines (cable, fibre, DSL): named so, or the big cable and
  * fibre operators by name or number. A network classified `fixed` only because nothing
  * says otherwise may be a national carrier that also runs mobile (Bharti Airtel, Deutsche
@@ -120,6 +138,7 @@ export function classifyNetwork(asn: number, org: string): NetworkClass {
   let kind = cache.get(key);
   if (kind) return kind;
   if (VPN_ASNS.has(asn) || VPN_ORG.test(org)) kind = 'vpn';
+  else if (GATEWAY_ASNS.has(asn) || GATEWAY_ORG.test(org)) kind = 'gateway';
   else if (MOBILE_ASNS.has(asn) || MOBILE_ORG.test(org)) kind = 'mobile';
   else if (HOSTING_ASNS.has(asn) || HOSTING_ORG.test(org)) kind = 'hosting';
   else kind = 'fixed';

@@ -277,6 +277,9 @@ export function knownNetwork(history: PrincipalHistory, v: Pick<Visit, 'asn' | '
 export function withinSpread(history: PrincipalHistory, v: Pick<Visit, 'asn' | 'asn_org' | 'country'>, machine = false): boolean {
   const kind = classifyNetwork(v.asn, v.asn_org);
   if (!MOVING_CLASSES.has(kind)) return false;
+  // A secure web gateway's points of presence are its vendor's: covered where the principal
+  // already goes through that vendor (any of its networks), and covering nothing else.
+  if (kind === 'gateway') return history.organisations.has(organisation(v));
   if (kind === 'mobile') return Boolean(history.classes.get('mobile')?.has(v.country) || (!v.country && history.classes.has('mobile')));
   // People pick VPN exits; a machine credential (no user) on a commercial VPN exit has only
   // ever done so when its history says so: a cloud history is no VPN spread for a job.

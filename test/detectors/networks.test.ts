@@ -42,6 +42,12 @@ describe('classifyNetwork', () => {
     expect(classifyNetwork(7922, orgs.get(7922) ?? '')).toBe('fixed');
   });
 
+  it('counts secure web gateways (SASE) as gateways, by number and by name in the ASN data', () => {
+    for (const asn of [22616, 55256]) expect(classifyNetwork(asn, orgs.get(asn) ?? ''), `AS${asn} ${orgs.get(asn)}`).toBe('gateway');
+    expect(classifyNetwork(64506, 'Zscaler Switzerland GmbH')).toBe('gateway');
+    expect(classifyNetwork(64507, 'Cisco OpenDNS, LLC')).toBe('gateway');
+  });
+
   it('counts Tor exit operators as exits (VPN-like), by number and by name in the ASN data', () => {
     // The largest Tor exit operators; their addresses are wherever a circuit ends.
     for (const asn of [205100, 60729, 208323, 198093, 215125, 210731, 396507]) expect(classifyNetwork(asn, orgs.get(asn) ?? ''), `AS${asn} ${orgs.get(asn)}`).toBe('vpn');
