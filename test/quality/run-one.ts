@@ -1,4 +1,4 @@
-/** CLI: `npx tsx bench/quality.ts --size test --seed 1 --mode streaming [--traffic a|b|c|d|e|f] [--end <a past run's end>]` (also `--json`). */
+/** CLI: `npx tsx bench/quality.ts --size test --seed 1 --mode streaming [--traffic a|b|c|d|e|f|g] [--end <a past run's end>]` (also `--json`). */
 import { parseArgs } from 'node:util';
 import { formatRun, runOne, SIZES, type SizeName, type TrafficName } from './runner.js';
 import type { Mode } from './harness.js';
@@ -19,7 +19,7 @@ export async function main(argv = process.argv.slice(2)): Promise<void> {
   });
   if (!(values.size! in SIZES)) throw new Error(`--size must be one of ${Object.keys(SIZES).join(', ')}`);
   if (values.mode !== 'backfill' && values.mode !== 'streaming') throw new Error('--mode must be backfill or streaming');
-  if (!['a', 'b', 'c', 'd', 'e', 'f'].includes(values.traffic!)) throw new Error('--traffic must be a (traffic.ts), b (traffic-b.ts, the held-out set), c (traffic-c.ts, the third blind set), d (traffic-d.ts, the fourth blind set), e (traffic-e.ts, the fifth blind set) or f (traffic-f.ts, the sixth blind set)');
+  if (!['a', 'b', 'c', 'd', 'e', 'f', 'g'].includes(values.traffic!)) throw new Error('--traffic must be a (traffic.ts), b (traffic-b.ts, the held-out set), c (traffic-c.ts, the third blind set), d (traffic-d.ts, the fourth blind set), e (traffic-e.ts, the fifth blind set), f (traffic-f.ts, the sixth blind set) or g (traffic-g.ts, the seventh blind set)');
   const end = values.end === undefined ? undefined : Date.parse(values.end);
   if (end !== undefined && (Number.isNaN(end) || end % 300_000 !== 0)) throw new Error('--end must be a time on a 5-minute boundary, as a run prints it (e.g. 2026-12-07T17:35:00Z)');
   const seed = Number(values.seed);

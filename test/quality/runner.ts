@@ -7,6 +7,7 @@ import { generateTrafficC, SIZES_C } from './traffic-c.js';
 import { generateTrafficD, SIZES_D } from './traffic-d.js';
 import { generateTrafficE, SIZES_E } from './traffic-e.js';
 import { generateTrafficF, SIZES_F } from './traffic-f.js';
+import { generateTrafficG, SIZES_G } from './traffic-g.js';
 
 export const SIZES: Record<'test' | 'medium', TrafficSize & { windowMs: number }> = {
   // One seed × one mode in about a minute on a shared 2-core machine.
@@ -37,14 +38,15 @@ export function trafficEnd(now = Date.now()): number {
   return Math.floor(now / 300_000) * 300_000 - 600_000;
 }
 
-/** `a`: traffic.ts (the default); `b`: traffic-b.ts, the held-out set (HOLDOUT.md); `c`: traffic-c.ts, the third, blind set (HOLDOUT-C.md); `d`: traffic-d.ts, the fourth, blind set (HOLDOUT-D.md); `e`: traffic-e.ts, the fifth, blind set (HOLDOUT-E.md); `f`: traffic-f.ts, the sixth, blind set (HOLDOUT-F.md). */
-export type TrafficName = 'a' | 'b' | 'c' | 'd' | 'e' | 'f';
+/** `a`: traffic.ts (the default); `b`: traffic-b.ts, the held-out set (HOLDOUT.md); `c`: traffic-c.ts, the third, blind set (HOLDOUT-C.md); `d`: traffic-d.ts, the fourth, blind set (HOLDOUT-D.md); `e`: traffic-e.ts, the fifth, blind set (HOLDOUT-E.md); `f`: traffic-f.ts, the sixth, blind set (HOLDOUT-F.md); `g`: traffic-g.ts, the seventh, blind set (HOLDOUT-G.md). */
+export type TrafficName = 'a' | 'b' | 'c' | 'd' | 'e' | 'f' | 'g';
 
 export function makeTraffic(name: TrafficName, seed: number, size: SizeName, end = trafficEnd()): Traffic {
   if (name === 'c') return generateTrafficC(seed, SIZES_C[size], end);
   if (name === 'd') return generateTrafficD(seed, SIZES_D[size], end);
   if (name === 'e') return generateTrafficE(seed, SIZES_E[size], end);
   if (name === 'f') return generateTrafficF(seed, SIZES_F[size], end);
+  if (name === 'g') return generateTrafficG(seed, SIZES_G[size], end);
   return name === 'b' ? generateTrafficB(seed, SIZES_B[size], end) : generateTraffic(seed, SIZES[size], end);
 }
 
