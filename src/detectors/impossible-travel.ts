@@ -88,10 +88,10 @@ function errorKm(v: Pick<Visit, 'city' | 'country'>, t: Pick<Thresholds, 'CITY_E
   return v.city ? t.CITY_ERROR_KM : Math.max(t.COUNTRY_ERROR_KM, COUNTRY_RADIUS_KM[v.country] ?? 0);
 }
 
-/** Networks whose addresses are servers (cloud regions, VPN exits, secure web gateways), wherever their users sit. */
+/** Networks whose addresses are servers (cloud regions, VPN exits, secure web gateways, satellite teleports), wherever their users sit. */
 function servesOthers(v: Pick<Visit, 'asn' | 'asn_org'>): boolean {
   const kind = classifyNetwork(v.asn, v.asn_org);
-  return kind === 'hosting' || kind === 'vpn' || kind === 'gateway';
+  return kind === 'hosting' || kind === 'vpn' || kind === 'gateway' || kind === 'satellite';
 }
 
 export interface Leap {
@@ -260,7 +260,11 @@ export const impossibleTravel = defineDetector({
       // region, a VPN switched on at home. Travel is judged between legs that pin the holder down.
       // A principal seen for less than a day has not shown whether it uses servers at all.
       const settled = history.first.getTime() <= settledBy;
-      const pinsHolder = (v: Visit) => !(servesOthers(v) && (!settled || knownNetwork(history, v) || withinSpread(history, v)));
+      // A backbone carrier's address is an office's or a data centre's line: one the
+      // principal never used is a corporate VPN concentrator a split tunnel takes turns
+      // with, whoever is behind it sits anywhere; its own (the hospital it works in) pins it.
+      const pinsHolder = (v: Visit) =>
+        !(isBackbone(v.asn, v.asn_org) && !explained(v)) && !(servesOthers(v) && (!settled || knownNetwork(history, v) || withinSpread(history, v)));
       let worst: (Leap & { a: Visit; b: Visit }) | undefined;
       for (let i = 1; i < located.length; i++) {
         const b = located[i]!;

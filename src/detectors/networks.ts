@@ -16,12 +16,13 @@
 /**
  * hosting: cloud and data centres; vpn: commercial VPN and Tor exits; gateway: secure web
  * gateways (SASE: a company's traffic leaves through its vendor's points of presence);
- * mobile: carriers; fixed: everything else.
+ * satellite: geostationary satellite operators (in-flight and maritime Wi-Fi, VSAT: the
+ * address is a ground station's); mobile: carriers; fixed: everything else.
  */
-export type NetworkClass = 'hosting' | 'vpn' | 'gateway' | 'mobile' | 'fixed';
+export type NetworkClass = 'hosting' | 'vpn' | 'gateway' | 'satellite' | 'mobile' | 'fixed';
 
 /** Networks that move without anyone travelling. */
-export const MOVING_CLASSES: ReadonlySet<NetworkClass> = new Set(['hosting', 'vpn', 'gateway', 'mobile']);
+export const MOVING_CLASSES: ReadonlySet<NetworkClass> = new Set(['hosting', 'vpn', 'gateway', 'satellite', 'mobile']);
 
 const HOSTING_ORG =
   /\b(amazon|aws|google|microsoft|azure|digitalocean|ovh|hetzner|linode|akamai|vultr|the constant company|choopa|scaleway|online s\.?a\.?s|leaseweb|contabo|selectel|oracle|alibaba|tencent|huawei cloud|cloudflare|fastly|ionos|hostinger|hostwinds|godaddy|rackspace|softlayer|ibm cloud|equinix|colocrossing|psychz|quadranet|servers\.com|hivelocity|limestone|kamatera|upcloud|timeweb|aeza|serverius|worldstream|nforce|i3d|gcore|g-core|stark industries|cherry servers|hosting|datacenter|data center|data centre|cloud|colo|server|vps)\b/i;
@@ -67,6 +68,7 @@ const MOBILE_ASNS = new Set([
   206067, // Three UK
   8359, // MTS
   45609, // Bharti Airtel mobile (its fixed lines are AS24560)
+  55410, 45271, 38266, // Vodafone Idea (Vi), India's third mobile operator, named "Vodafone Idea Ltd."
   29465, // MTN Nigeria
 ]);
 
@@ -99,6 +101,21 @@ const GATEWAY_ASNS = new Set([
   22616, 53813, 62044, // Zscaler
   55256, // Netskope
   36692, // Cisco Umbrella (OpenDNS)
+]);
+
+/**
+ * Satellite operators whose traffic comes down at a teleport (gateway earth station):
+ * in-flight Wi-Fi (Intelsat/Gogo, Viasat, Panasonic Avionics, Inmarsat GX), ships and rigs
+ * on VSAT. The address is the teleport's, thousands of kilometres from the user, and it
+ * changes with each beam or teleport handover: a passenger over the Atlantic is in Britain,
+ * then in Canada, minutes apart. Its place says nothing about where anyone is. (Starlink
+ * is not here: its addresses are its points of presence near its users, like a carrier's.)
+ */
+const SATELLITE_ORG = /\b(intelsat|viasat|inmarsat|panasonic avionics|gogo|anuvu|global eagle|marlink|speedcast|kvh industries|hughes network|eutelsat|ses astra|yahsat|thuraya|iridium)\b/i;
+const SATELLITE_ASNS = new Set([
+  22351, // Intelsat
+  7155, // Viasat
+  31515, // Inmarsat
 ]);
 
 /**
@@ -139,6 +156,7 @@ export function classifyNetwork(asn: number, org: string): NetworkClass {
   if (kind) return kind;
   if (VPN_ASNS.has(asn) || VPN_ORG.test(org)) kind = 'vpn';
   else if (GATEWAY_ASNS.has(asn) || GATEWAY_ORG.test(org)) kind = 'gateway';
+  else if (SATELLITE_ASNS.has(asn) || SATELLITE_ORG.test(org)) kind = 'satellite';
   else if (MOBILE_ASNS.has(asn) || MOBILE_ORG.test(org)) kind = 'mobile';
   else if (HOSTING_ASNS.has(asn) || HOSTING_ORG.test(org)) kind = 'hosting';
   else kind = 'fixed';

@@ -171,6 +171,8 @@ export interface PrincipalHistory {
   places: Set<string>;
   /** The network classes it was seen from, with the countries of each. */
   classes: Map<NetworkClass, Set<string>>;
+  /** Where it was seen on servers (cloud regions, VPN exits): their places (placeKey, country first). */
+  serverPlaces: Set<string>;
   requests: number;
   first: Date;
   /** When each network (ASN) was first seen in the history, ms. */
@@ -202,7 +204,7 @@ export async function principalHistories(warehouse: Warehouse, principals: strin
   for (const p of rows) {
     let h = out.get(p.principal);
     if (!h) {
-      h = { countries: new Set(), networks: new Set(), organisations: new Set(), networkPlaces: new Map(), places: new Set(), classes: new Map(), requests: 0, first: new Date(p.first_seen), networkSince: new Map() };
+      h = { countries: new Set(), networks: new Set(), organisations: new Set(), networkPlaces: new Map(), places: new Set(), classes: new Map(), serverPlaces: new Set(), requests: 0, first: new Date(p.first_seen), networkSince: new Map() };
       out.set(p.principal, h);
     }
     if (p.country) h.countries.add(p.country);
@@ -219,6 +221,7 @@ export async function principalHistories(warehouse: Warehouse, principals: strin
     const seen = h.classes.get(kind) ?? new Set<string>();
     if (p.country) seen.add(p.country);
     h.classes.set(kind, seen);
+    if (kind === 'hosting' || kind === 'vpn') h.serverPlaces.add(placeKey(p));
     h.requests += p.requests;
     if (p.first_seen < h.first.getTime()) h.first = new Date(p.first_seen);
   }
@@ -268,7 +271,8 @@ export function knownNetwork(history: PrincipalHistory, v: Pick<Visit, 'asn' | '
 /**
  * A place whose network moves without travel (cloud, VPN, carrier) and that the
  * principal's own spread already covers: it was seen from networks of that kind before
- * (VPN exits and cloud egress count as one kind: VPNs run on hosting networks). Carriers
+ * (VPN exits and cloud egress count as one kind: VPNs run on hosting networks), in
+ * several countries or in this one. Carriers
  * move inside their country: a carrier abroad is covered only where the principal was on
  * carriers before (roaming is travel, judged as travel). A token seen from several cloud
  * regions is normal in another (machine clients go multi-cloud too: a batch job on Google
@@ -277,12 +281,19 @@ export function knownNetwork(history: PrincipalHistory, v: Pick<Visit, 'asn' | '
 export function withinSpread(history: PrincipalHistory, v: Pick<Visit, 'asn' | 'asn_org' | 'country'>, machine = false): boolean {
   const kind = classifyNetwork(v.asn, v.asn_org);
   if (!MOVING_CLASSES.has(kind)) return false;
+  // A satellite link's address is a ground station's: it says nothing about where the
+  // holder is, so it is no new place for anyone.
+  if (kind === 'satellite') return true;
   // A secure web gateway's points of presence are its vendor's: covered where the principal
   // already goes through that vendor (any of its networks), and covering nothing else.
   if (kind === 'gateway') return history.organisations.has(organisation(v));
   if (kind === 'mobile') return Boolean(history.classes.get('mobile')?.has(v.country) || (!v.country && history.classes.has('mobile')));
   // People pick VPN exits; a machine credential (no user) on a commercial VPN exit has only
   // ever done so when its history says so: a cloud history is no VPN spread for a job.
-  if (machine && kind === 'vpn') return history.classes.has('vpn');
-  return history.classes.has('hosting') || history.classes.has('vpn');
+  if (machine && kind === 'vpn' && !history.classes.has('vpn')) return false;
+  // Regions in several countries make a spread (a CI fleet, a VPN user picking exits
+  // abroad): another is normal. Servers in one country are a place, not a spread (a cloud
+  // desktop pool in Frankfurt, notebooks in two US regions): a server abroad is new.
+  const countries = new Set([...history.serverPlaces].map((k) => k.slice(0, k.indexOf('/'))));
+  return countries.size >= 2 || countries.has(v.country);
 }

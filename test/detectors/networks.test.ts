@@ -48,6 +48,12 @@ describe('classifyNetwork', () => {
     expect(classifyNetwork(64507, 'Cisco OpenDNS, LLC')).toBe('gateway');
   });
 
+  it('counts geostationary satellite operators (in-flight and maritime Wi-Fi) as satellite, and Vodafone Idea as a carrier', () => {
+    for (const asn of [22351, 7155, 31515]) expect(classifyNetwork(asn, orgs.get(asn) ?? ''), `AS${asn} ${orgs.get(asn)}`).toBe('satellite');
+    expect(classifyNetwork(64508, 'Panasonic Avionics Corporation')).toBe('satellite');
+    for (const asn of [55410, 45271, 38266]) expect(classifyNetwork(asn, orgs.get(asn) ?? ''), `AS${asn} ${orgs.get(asn)}`).toBe('mobile');
+  });
+
   it('counts Tor exit operators as exits (VPN-like), by number and by name in the ASN data', () => {
     // The largest Tor exit operators; their addresses are wherever a circuit ends.
     for (const asn of [205100, 60729, 208323, 198093, 215125, 210731, 396507]) expect(classifyNetwork(asn, orgs.get(asn) ?? ''), `AS${asn} ${orgs.get(asn)}`).toBe('vpn');
@@ -72,6 +78,7 @@ describe('isFixedLine and knownNetwork', () => {
     networks: new Set([asn]),
     organisations: new Set([`as${asn}`]),
     networkPlaces: new Map([[asn, places]]),
+    serverPlaces: new Set(),
     places: new Set(places.map((p) => `${p.country}/${p.city}`)),
     classes: new Map([['fixed', new Set(places.map((p) => p.country))]]),
     requests: 100,
