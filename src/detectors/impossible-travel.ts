@@ -260,11 +260,12 @@ export const impossibleTravel = defineDetector({
       // region, a VPN switched on at home. Travel is judged between legs that pin the holder down.
       // A principal seen for less than a day has not shown whether it uses servers at all.
       const settled = history.first.getTime() <= settledBy;
+      const pinsHolder = (v: Visit) => !(servesOthers(v) && (!settled || knownNetwork(history, v) || withinSpread(history, v)));
       // A backbone carrier's address is an office's or a data centre's line: one the
-      // principal never used is a corporate VPN concentrator a split tunnel takes turns
-      // with, whoever is behind it sits anywhere; its own (the hospital it works in) pins it.
-      const pinsHolder = (v: Visit) =>
-        !(isBackbone(v.asn, v.asn_org) && !explained(v)) && !(servesOthers(v) && (!settled || knownNetwork(history, v) || withinSpread(history, v)));
+      // principal never used, beside its own place, is a corporate VPN concentrator a split
+      // tunnel takes turns with (whoever is behind it sits anywhere). A nurse's new hospital
+      // line beside a thief's place is still two places.
+      const concentrator = (v: Visit, other: Visit) => isBackbone(v.asn, v.asn_org) && !explained(v) && explained(other);
       let worst: (Leap & { a: Visit; b: Visit }) | undefined;
       for (let i = 1; i < located.length; i++) {
         const b = located[i]!;
@@ -273,7 +274,7 @@ export const impossibleTravel = defineDetector({
           const a = located[j]!;
           if (placeKey(a) === placeKey(b)) continue;
           if (explained(a) && explained(b)) continue;
-          if (!pinsHolder(a) || !pinsHolder(b)) continue;
+          if (!pinsHolder(a) || !pinsHolder(b) || concentrator(a, b) || concentrator(b, a)) continue;
           // Somewhere new on both legs (or too new to tell): a traveller, whose phone's data
           // may leave through a hub in the region (a travel eSIM in Thailand, out in Singapore).
           const roaming = !settled || (!explained(a) && !explained(b));

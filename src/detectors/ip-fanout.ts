@@ -11,7 +11,7 @@ import { z } from 'zod';
 import { defineQuery, TABLES, type Warehouse } from '../warehouse/warehouse.js';
 import { groupByToken, principalHistories, principalSql } from './places.js';
 import { classifyNetwork } from './networks.js';
-import { networkOf } from './stuffing.js';
+import { networkOf, subscriberLine } from './stuffing.js';
 import { chTime, defineDetector, fmt, focusOf, focusParams, focusSql, windowStart, withFocus, type DetectionRange, type Finding } from './types.js';
 
 const uint = z.number().int().nonnegative();
@@ -168,7 +168,7 @@ export const ipFanout = defineDetector({
     },
     MIN_PREFIXES_SPAN: {
       value: 10,
-      reason: 'a new network’s addresses count as a crowd when they are in ten or more /24s (/48s): a proxy or NAT pool sits in one or a few',
+      reason: 'a new network’s addresses count as a crowd when they are in ten or more /24s (/48s), a cloud’s when they are (serverless invocations), and any network’s IPv6 addresses when they are on ten or more subscriber lines (/56s): a proxy or NAT pool sits in one or a few',
     },
   },
   async detect({ warehouse, range, t }) {
@@ -295,7 +295,22 @@ async function spanFindings(
     const networks = asns.size - carriers.size + (carriers.size > 0 ? 1 : 0);
     const unknown = [...asns].filter((a) => history && !history.networks.has(a) && !carriers.has(a));
     const prefixes = new Set(rows.filter((r) => unknown.includes(r.asn)).map((r) => networkOf(r.ip)));
-    if (networks < t.MIN_ASNS_SPAN && (unknown.length === 0 || prefixes.size < t.MIN_PREFIXES_SPAN)) continue;
+    // An IPv6 line rotates its addresses inside its own prefix; many lines in an hour are
+    // many subscribers (a rotating residential proxy inside the user's own ISP), on a network
+    // the principal knows as on a new one. A carrier's IPv4 pool has no lines to count.
+    const lines = new Set(rows.map((r) => subscriberLine(r.ip)).filter(Boolean));
+    // A cloud's addresses in many /24s within the hour, for a credential whose hours never
+    // had that many addresses (the ratio above): a fresh address per invocation of someone's
+    // serverless functions (a key replayed from AWS Lambda), not a NAT gateway's few. Not
+    // without an hour of history: an edge or serverless client's new key does that from its first hour.
+    const cloudPrefixes = new Set(of === 'none' ? [] : rows.filter((r) => r.asn && classifyNetwork(r.asn, r.asn_org) === 'hosting').map((r) => networkOf(r.ip)));
+    if (
+      networks < t.MIN_ASNS_SPAN &&
+      (unknown.length === 0 || prefixes.size < t.MIN_PREFIXES_SPAN) &&
+      lines.size < t.MIN_PREFIXES_SPAN &&
+      cloudPrefixes.size < t.MIN_PREFIXES_SPAN
+    )
+      continue;
     const countries = [...new Set(rows.map((r) => r.country).filter(Boolean))];
     const last = rows.at(-1)!;
     findings.push({
@@ -313,7 +328,7 @@ async function spanFindings(
         (unknown.length > 0 ? `${fmt(unknown.length)} of the networks new to its ${userOf(fp) ? 'user' : 'token'}; ` : '') +
         (of === 'none' ? 'no hour of history to compare with' : `the most ${of === 'token' ? 'this token' : `its user ${userOf(fp)} (all tokens)`} had in an hour before was ${fmt(base!.max_ips)}`),
       evidence: {
-        observed: { span_minutes: t.SPAN_MINUTES, ips: ips.size, prefixes: prefixes.size, asns: asns.size, countries, requests: rows.reduce((n, r) => n + r.requests, 0), sample_ips: [...ips].slice(0, 20), sample_asns: [...asns].slice(0, 20) },
+        observed: { span_minutes: t.SPAN_MINUTES, ips: ips.size, prefixes: prefixes.size, ipv6_lines: lines.size, cloud_prefixes: cloudPrefixes.size, asns: asns.size, countries, requests: rows.reduce((n, r) => n + r.requests, 0), sample_ips: [...ips].slice(0, 20), sample_asns: [...asns].slice(0, 20) },
         baseline: { of, days: t.BASELINE_DAYS, max_ips_per_hour: base?.max_ips ?? 0, hours: base?.hours ?? 0, new_networks: unknown },
       },
     });

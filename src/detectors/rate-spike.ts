@@ -10,7 +10,9 @@
  * its own is also judged over the last hour: requests in most of its minutes, many times what it did in an hour at
  * that time of day, or, for a machine credential (no user), a sustained rate from a network
  * it never used while its own networks are still using it: its baseline on that network is
- * nothing. A job's nightly burst is its own at that hour and on its own network.
+ * nothing. A job's nightly burst is its own at that hour and on its own network. A person's
+ * token (a user with a day of history) is judged over the hour against the user's busiest
+ * hour, any time of day: a bot on the user's own account and phone reads in most minutes.
  */
 import { median, medianAbsoluteDeviation, quantile } from 'simple-statistics';
 import { z } from 'zod';
@@ -129,6 +131,20 @@ const hourlyHistoryRows = defineQuery({
         HAVING min(first) <= {old_enough:DateTime64(3)}`,
   params: z.object({ fps: z.array(z.string()), bfrom: z.date(), before: z.date(), old_enough: z.date() }),
   row: z.object({ token_fingerprint: z.string(), hours: z.array(z.number()), counts: z.array(z.coerce.number()) }),
+});
+
+/** Users' busiest hour (all their tokens) over the baseline, for those with history enough. */
+const userBusiestHourRows = defineQuery({
+  name: 'rate_spike_user_busiest_hour',
+  sql: `SELECT user_id, max(n) AS busiest, count() AS hours
+        FROM (SELECT user_id, toStartOfHour(minute) AS h, sum(requests) AS n, min(minute) AS first
+              FROM ${TABLES.usageUser1m}
+              WHERE user_id IN {users:Array(String)} AND minute >= {bfrom:DateTime64(3)} AND minute < {before:DateTime64(3)}
+              GROUP BY user_id, h)
+        GROUP BY user_id
+        HAVING min(first) <= {old_enough:DateTime64(3)}`,
+  params: z.object({ users: z.array(z.string()), bfrom: z.date(), before: z.date(), old_enough: z.date() }),
+  row: z.object({ user_id: z.string(), busiest: z.coerce.number(), hours: z.coerce.number() }),
 });
 
 /** Per-minute counts sent as (count, minutes with that count), expanded. */
@@ -334,13 +350,15 @@ async function sustainedFindings(warehouse: Warehouse, range: DetectionRange, t:
   if (fps.length === 0) return [];
   const bfrom = new Date(range.from.getTime() - t.BASELINE_DAYS * 86_400_000);
   const before = new Date(Math.floor((range.from.getTime() - spanMs) / HOUR_MS) * HOUR_MS);
-  const hourly = new Map(
-    (await hourlyHistoryRows(warehouse, { fps, bfrom, before, old_enough: new Date(range.from.getTime() - t.MIN_HISTORY_HOURS * HOUR_MS) })).map((h) => [h.token_fingerprint, h]),
-  );
-  if (hourly.size === 0) return [];
-  // Machine credentials only (no user): a job's hours are its schedule, a person's hours are not
-  // (the simulator's interactive users had benign hours six times their typical one).
-  const byToken = new Map([...groupByToken(await sustainedRows(warehouse, { fps: [...hourly.keys()], since, to: range.to }))].filter(([, rows]) => !rows.some((r) => r.user_id)));
+  const oldEnough = new Date(range.from.getTime() - t.MIN_HISTORY_HOURS * HOUR_MS);
+  const hourly = new Map((await hourlyHistoryRows(warehouse, { fps, bfrom, before, old_enough: oldEnough })).map((h) => [h.token_fingerprint, h]));
+  const all = groupByToken(await sustainedRows(warehouse, { fps, since, to: range.to }));
+  const userFindings = await userSustainedFindings(warehouse, range, t, [...all].filter(([, rows]) => rows.some((r) => r.user_id)), { judgeFrom, bfrom, before, oldEnough });
+  // Machine credentials (no user) by time of day: a job's hours are its schedule, a person's
+  // hours are not (the simulator's interactive users had benign hours six times their
+  // typical one). A person is judged against its busiest hour (userSustainedFindings).
+  const byToken = new Map([...all].filter(([fp, rows]) => hourly.has(fp) && !rows.some((r) => r.user_id)));
+  if (byToken.size === 0) return userFindings;
   // A machine credential's networks: its client's (else its own) places over the baseline
   // (refused uses are no place).
   const principalOf = (fp: string) => byToken.get(fp)!.find((r) => !r.principal.startsWith('t:'))?.principal ?? `t:${fp}`;
@@ -402,6 +420,67 @@ async function sustainedFindings(warehouse: Warehouse, range: DetectionRange, t:
           },
           baseline: { of: 'token', days: t.BASELINE_DAYS, busiest_hour_at_this_time: atThisTime, typical_active_hour: typical, hours: history.counts.length },
           limit: t.MIN_RATIO_TO_HOUR * base,
+        },
+      });
+      break;
+    }
+  }
+  return [...userFindings, ...findings];
+}
+
+/**
+ * A person's token reading at a script's pace: in the last SUSTAINED_MINUTES, at some
+ * window end in the range, MIN_SUSTAINED_REQUESTS in MIN_SUSTAINED_ACTIVE_MINUTES, and
+ * MIN_RATIO_TO_HOUR times the busiest hour its user (all tokens, any time of day) had over
+ * the baseline. A checkout or scraping bot on the user's own account, phone and networks
+ * never makes a busy minute (20–30 requests a minute) and never leaves its networks; a
+ * person's sessions fill a few minutes of an hour. For review (medium): its owner may
+ * have started a script.
+ */
+async function userSustainedFindings(
+  warehouse: Warehouse,
+  range: DetectionRange,
+  t: SustainedThresholds,
+  tokens: [string, SustainedRow[]][],
+  p: { judgeFrom: number; bfrom: Date; before: Date; oldEnough: Date },
+): Promise<Finding[]> {
+  if (tokens.length === 0) return [];
+  const userOf = (rows: SustainedRow[]) => rows.find((r) => r.user_id)!.user_id;
+  const users = [...new Set(tokens.map(([, rows]) => userOf(rows)))];
+  const busiest = new Map((await userBusiestHourRows(warehouse, { users, bfrom: p.bfrom, before: p.before, old_enough: p.oldEnough })).map((u) => [u.user_id, u]));
+  const spanMs = t.SUSTAINED_MINUTES * 60_000;
+  const late = new Set(range.recheck?.tokens ?? []);
+  const findings: Finding[] = [];
+  for (const [fp, rows] of tokens) {
+    const user = userOf(rows);
+    const history = busiest.get(user);
+    if (!history) continue;
+    if (range.recheck && !late.has(fp) && !rows.some((r) => r.minute >= range.recheck!.before.getTime())) continue;
+    const limit = t.MIN_RATIO_TO_HOUR * Math.max(history.busiest, 1);
+    for (let end = windowStart(p.judgeFrom, range.windowMs) + range.windowMs; end <= range.to.getTime() + range.windowMs - 1; end += range.windowMs) {
+      const span = sumSpan(
+        rows.filter((r) => r.minute >= end - spanMs && r.minute < end),
+        () => false,
+      );
+      if (span.requests < t.MIN_SUSTAINED_REQUESTS || span.minutes < t.MIN_SUSTAINED_ACTIVE_MINUTES || span.requests < limit) continue;
+      const last = rows.at(-1)!;
+      findings.push({
+        subject_type: 'token',
+        subject: fp,
+        token_fingerprint: fp,
+        app_id: last.app_id,
+        user_id: user,
+        window_start: new Date(end - range.windowMs),
+        window_end: new Date(end),
+        severity: 'medium',
+        score: span.requests / limit,
+        explanation:
+          `${fmt(span.requests)} requests in the last ${fmt(t.SUSTAINED_MINUTES)} min, in ${fmt(span.minutes)} of its minutes; ` +
+          `the busiest hour of user ${user} (all tokens) over ${t.BASELINE_DAYS} days was ${fmt(history.busiest)}`,
+        evidence: {
+          observed: { span_minutes: t.SUSTAINED_MINUTES, requests: span.requests, active_minutes: span.minutes },
+          baseline: { of: 'user', user_id: user, days: t.BASELINE_DAYS, busiest_hour: history.busiest, hours: history.hours },
+          limit,
         },
       });
       break;

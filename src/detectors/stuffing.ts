@@ -38,6 +38,18 @@ export function networkOf(ip: string): string {
   return `${groups.slice(0, 3).join(':')}::/48`;
 }
 
+/**
+ * The line an IPv6 address belongs to: its /56, the prefix ISPs delegate to one
+ * subscriber (RFC 6177; some delegate a /48 or a /60). A line's devices rotate their
+ * addresses inside it (RFC 8981 temporary addresses); another /56 is another line. IPv4
+ * addresses have no such unit (NAT and CGNAT pools share them): undefined.
+ */
+export function subscriberLine(ip: string): string | undefined {
+  if (ip.includes('.')) return undefined;
+  const groups = expandV6(ip);
+  return `${groups.slice(0, 3).join(':')}:${groups[3]!.padStart(4, '0').slice(0, 2)}00::/56`;
+}
+
 function expandV6(ip: string): string[] {
   const [head = '', tail = ''] = ip.split('::');
   const h = head ? head.split(':') : [];

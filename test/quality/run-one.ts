@@ -22,6 +22,9 @@ export async function main(argv = process.argv.slice(2)): Promise<void> {
   if (!['a', 'b', 'c', 'd', 'e', 'f', 'g'].includes(values.traffic!)) throw new Error('--traffic must be a (traffic.ts), b (traffic-b.ts, the held-out set), c (traffic-c.ts, the third blind set), d (traffic-d.ts, the fourth blind set), e (traffic-e.ts, the fifth blind set), f (traffic-f.ts, the sixth blind set) or g (traffic-g.ts, the seventh blind set)');
   const end = values.end === undefined ? undefined : Date.parse(values.end);
   if (end !== undefined && (Number.isNaN(end) || end % 300_000 !== 0)) throw new Error('--end must be a time on a 5-minute boundary, as a run prints it (e.g. 2026-12-07T17:35:00Z)');
+  // The ingest API refuses events more than 5 minutes ahead of its clock: a run ending
+  // later would lose its last events (and score what it never sent).
+  if (end !== undefined && end > Date.now()) throw new Error(`--end ${values.end} is in the future: the API would refuse the traffic after now; pick a past end`);
   const seed = Number(values.seed);
   if (!Number.isInteger(seed)) throw new Error('--seed must be an integer');
   const r = await runOne(seed, values.mode as Mode, values.size as SizeName, values.verbose ? (l) => console.error(l) : undefined, values.traffic as TrafficName, end);
