@@ -113,13 +113,13 @@ const spanRows = defineQuery({
 const hourlyBaseline = (name: string, key: 'token_fingerprint' | 'user_id', table: string) =>
   defineQuery({
     name,
-    sql: `SELECT ${key} AS key, max(n) AS max_ips, count() AS hours FROM (
+    sql: `SELECT ${key} AS key, max(n) AS max_ips, count() AS hours, toUnixTimestamp(min(h)) * 1000 AS since FROM (
              SELECT ${key}, toStartOfHour(minute) AS h, uniqMerge(ips) AS n FROM ${table}
              WHERE ${key} IN {keys:Array(String)} AND minute >= {bfrom:DateTime64(3)} AND minute < {before:DateTime64(3)}
              GROUP BY ${key}, h)
           GROUP BY ${key}`,
     params: z.object({ keys: z.array(z.string()), bfrom: z.date(), before: z.date() }),
-    row: z.object({ key: z.string(), max_ips: z.coerce.number(), hours: z.coerce.number() }),
+    row: z.object({ key: z.string(), max_ips: z.coerce.number(), hours: z.coerce.number(), since: z.coerce.number() }),
   });
 const hourlyTokenBaseline = hourlyBaseline('ip_fanout_hourly_token_baseline', 'token_fingerprint', TABLES.usageToken1m);
 const hourlyUserBaseline = hourlyBaseline('ip_fanout_hourly_user_baseline', 'user_id', TABLES.usageUser1m);
@@ -301,16 +301,12 @@ async function spanFindings(
     const lines = new Set(rows.map((r) => subscriberLine(r.ip)).filter(Boolean));
     // A cloud's addresses in many /24s within the hour, for a credential whose hours never
     // had that many addresses (the ratio above): a fresh address per invocation of someone's
-    // serverless functions (a key replayed from AWS Lambda), not a NAT gateway's few. Not
-    // without an hour of history: an edge or serverless client's new key does that from its first hour.
-    const cloudPrefixes = new Set(of === 'none' ? [] : rows.filter((r) => r.asn && classifyNetwork(r.asn, r.asn_org) === 'hosting').map((r) => networkOf(r.ip)));
-    if (
-      networks < t.MIN_ASNS_SPAN &&
-      (unknown.length === 0 || prefixes.size < t.MIN_PREFIXES_SPAN) &&
-      lines.size < t.MIN_PREFIXES_SPAN &&
-      cloudPrefixes.size < t.MIN_PREFIXES_SPAN
-    )
-      continue;
+    // serverless functions (a key replayed from AWS Lambda), not a NAT gateway's few. Only
+    // against a day of history: a serverless client's key shows its own spread over its first day.
+    const dayOld = base !== undefined && base.since <= range.from.getTime() - 86_400_000;
+    const cloudPrefixes = new Set(!dayOld ? [] : rows.filter((r) => r.asn && classifyNetwork(r.asn, r.asn_org) === 'hosting').map((r) => networkOf(r.ip)));
+    const crowd = networks >= t.MIN_ASNS_SPAN || (unknown.length > 0 && prefixes.size >= t.MIN_PREFIXES_SPAN);
+    if (!crowd && lines.size < t.MIN_PREFIXES_SPAN && cloudPrefixes.size < t.MIN_PREFIXES_SPAN) continue;
     const countries = [...new Set(rows.map((r) => r.country).filter(Boolean))];
     const last = rows.at(-1)!;
     findings.push({
@@ -321,7 +317,9 @@ async function spanFindings(
       user_id: userOf(fp),
       window_start: new Date(end - range.windowMs),
       window_end: new Date(end),
-      severity: of !== 'none' && (countries.length >= 5 || ips.size >= 2.5 * t.MIN_IPS_SPAN) ? 'high' : 'medium',
+      // Many lines or cloud addresses of networks the principal uses may be its owner scaling
+      // out: for review. A crowd across networks, or of a network it never used, is not.
+      severity: crowd && of !== 'none' && (countries.length >= 5 || ips.size >= 2.5 * t.MIN_IPS_SPAN) ? 'high' : 'medium',
       score: ips.size / Math.max(t.MIN_IPS_SPAN, t.MIN_RATIO_TO_BASELINE * (base?.max_ips ?? 0)),
       explanation:
         `${fmt(ips.size)} IPs in ${fmt(asns.size)} networks (${countries.length} countries) over the last ${fmt(t.SPAN_MINUTES)} min; ` +

@@ -135,6 +135,10 @@ function scenario() {
   for (let i = 0; i < 30; i++) use('agent-key', NOW - 45 * MIN + i * 80_000, 2, 60_000, aws(`3.${80 + (i % 15)}.${i}.7`));
   for (let d = 3; d >= 1; d--) for (let i = 0; i < 30; i++) use('lambda-client', NOW - d * DAY + i * 80_000, 2, 60_000, aws(`3.${80 + (i % 15)}.${i + 100}.7`));
   for (let i = 0; i < 30; i++) use('lambda-client', NOW - 45 * MIN + i * 80_000, 2, 60_000, aws(`3.${80 + (i % 15)}.${i + 50}.7`));
+  // And a serverless key first seen 20 hours ago, 8 addresses an hour since, 20 this hour:
+  // its first day is its own spread, not yet a baseline for this rule.
+  for (let h = 20; h >= 2; h--) for (let i = 0; i < 8; i++) use('young-lambda', NOW - h * HOUR + i * 5 * MIN, 1, MIN, aws(`3.${100 + ((h + i) % 15)}.${h * 8 + i}.9`));
+  for (let i = 0; i < 20; i++) use('young-lambda', NOW - 50 * MIN + i * 2 * MIN, 1, MIN, aws(`3.${100 + (i % 15)}.${200 + i}.9`));
 
   // Benign too: a commuter's phone on a train whose Wi-Fi bonds three carriers (EE, Vodafone
   // UK, Three UK), 18 addresses over the hour; the user's history is on one of them.
@@ -483,6 +487,11 @@ describe('detectors catch the attack and spare the look-alike', () => {
     // The readers' hours (two keys and a person's bot) were flagged by the run over the
     // whole hour already: the same findings again, no new flag.
     expect(res.json().detectors.find((d: { detector: string }) => d.detector === 'rate_spike')).toMatchObject({ outcome: 'ok', findings: 3 });
+  });
+
+  it('ip_fanout flags a crowd of the credential\'s own cloud for review (medium), and not in its first day', () => {
+    expect(flagged('ip_fanout', fp('agent-key')).map((f) => f.severity)).toEqual(['medium']);
+    expect(flags.filter((f) => f.subject === fp('young-lambda'))).toEqual([]);
   });
 
   it('ip_fanout flags a crowd on a token with no history of its own for review (medium), not for revocation', () => {
