@@ -119,33 +119,25 @@ const sustainedRows = defineQuery({
   }),
 });
 
-/** The candidates' requests per hour over the baseline, for those with history enough. */
-const hourlyHistoryRows = defineQuery({
-  name: 'rate_spike_hourly_history',
-  sql: `SELECT token_fingerprint, groupArray(toUnixTimestamp(h) * 1000) AS hours, groupArray(n) AS counts
-        FROM (SELECT token_fingerprint, toStartOfHour(minute) AS h, sum(requests) AS n, min(minute) AS first
-              FROM ${TABLES.usageToken1m}
-              WHERE token_fingerprint IN {fps:Array(String)} AND minute >= {bfrom:DateTime64(3)} AND minute < {before:DateTime64(3)}
-              GROUP BY token_fingerprint, h)
-        GROUP BY token_fingerprint
-        HAVING min(first) <= {old_enough:DateTime64(3)}`,
-  params: z.object({ fps: z.array(z.string()), bfrom: z.date(), before: z.date(), old_enough: z.date() }),
-  row: z.object({ token_fingerprint: z.string(), hours: z.array(z.number()), counts: z.array(z.coerce.number()) }),
-});
-
-/** Users' busiest hour (all their tokens) over the baseline, for those with history enough. */
-const userBusiestHourRows = defineQuery({
-  name: 'rate_spike_user_busiest_hour',
-  sql: `SELECT user_id, max(n) AS busiest, count() AS hours
-        FROM (SELECT user_id, toStartOfHour(minute) AS h, sum(requests) AS n, min(minute) AS first
-              FROM ${TABLES.usageUser1m}
-              WHERE user_id IN {users:Array(String)} AND minute >= {bfrom:DateTime64(3)} AND minute < {before:DateTime64(3)}
-              GROUP BY user_id, h)
-        GROUP BY user_id
-        HAVING min(first) <= {old_enough:DateTime64(3)}`,
-  params: z.object({ users: z.array(z.string()), bfrom: z.date(), before: z.date(), old_enough: z.date() }),
-  row: z.object({ user_id: z.string(), busiest: z.coerce.number(), hours: z.coerce.number() }),
-});
+/**
+ * Requests per hour over the baseline, per key of a minute rollup (a token's, or a user's:
+ * all its tokens), for the keys with history enough.
+ */
+const hourlyRows = (name: string, key: 'token_fingerprint' | 'user_id', table: string) =>
+  defineQuery({
+    name,
+    sql: `SELECT ${key} AS key, groupArray(toUnixTimestamp(h) * 1000) AS hours, groupArray(n) AS counts
+          FROM (SELECT ${key}, toStartOfHour(minute) AS h, sum(requests) AS n, min(minute) AS first
+                FROM ${table}
+                WHERE ${key} IN {keys:Array(String)} AND minute >= {bfrom:DateTime64(3)} AND minute < {before:DateTime64(3)}
+                GROUP BY ${key}, h)
+          GROUP BY ${key}
+          HAVING min(first) <= {old_enough:DateTime64(3)}`,
+    params: z.object({ keys: z.array(z.string()), bfrom: z.date(), before: z.date(), old_enough: z.date() }),
+    row: z.object({ key: z.string(), hours: z.array(z.number()), counts: z.array(z.coerce.number()) }),
+  });
+const hourlyHistoryRows = hourlyRows('rate_spike_hourly_history', 'token_fingerprint', TABLES.usageToken1m);
+const userHourlyRows = hourlyRows('rate_spike_user_hourly_history', 'user_id', TABLES.usageUser1m);
 
 /** Per-minute counts sent as (count, minutes with that count), expanded. */
 function expand(h: { counts: number[]; minutes: number[] }): number[] {
@@ -351,7 +343,7 @@ async function sustainedFindings(warehouse: Warehouse, range: DetectionRange, t:
   const bfrom = new Date(range.from.getTime() - t.BASELINE_DAYS * 86_400_000);
   const before = new Date(Math.floor((range.from.getTime() - spanMs) / HOUR_MS) * HOUR_MS);
   const oldEnough = new Date(range.from.getTime() - t.MIN_HISTORY_HOURS * HOUR_MS);
-  const hourly = new Map((await hourlyHistoryRows(warehouse, { fps, bfrom, before, old_enough: oldEnough })).map((h) => [h.token_fingerprint, h]));
+  const hourly = new Map((await hourlyHistoryRows(warehouse, { keys: fps, bfrom, before, old_enough: oldEnough })).map((h) => [h.key, h]));
   const all = groupByToken(await sustainedRows(warehouse, { fps, since, to: range.to }));
   const userFindings = await userSustainedFindings(warehouse, range, t, [...all].filter(([, rows]) => rows.some((r) => r.user_id)), { judgeFrom, bfrom, before, oldEnough });
   // Machine credentials (no user) by time of day: a job's hours are its schedule, a person's
@@ -447,7 +439,9 @@ async function userSustainedFindings(
   if (tokens.length === 0) return [];
   const userOf = (rows: SustainedRow[]) => rows.find((r) => r.user_id)!.user_id;
   const users = [...new Set(tokens.map(([, rows]) => userOf(rows)))];
-  const busiest = new Map((await userBusiestHourRows(warehouse, { users, bfrom: p.bfrom, before: p.before, old_enough: p.oldEnough })).map((u) => [u.user_id, u]));
+  const busiest = new Map(
+    (await userHourlyRows(warehouse, { keys: users, bfrom: p.bfrom, before: p.before, old_enough: p.oldEnough })).map((u) => [u.key, { busiest: Math.max(...u.counts), hours: u.counts.length }]),
+  );
   const spanMs = t.SUSTAINED_MINUTES * 60_000;
   const late = new Set(range.recheck?.tokens ?? []);
   const findings: Finding[] = [];
