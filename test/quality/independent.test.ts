@@ -44,37 +44,42 @@ const FLOOR_B = { kindRecall: 0.5, recallAll: 0.88, benignPer1000PerDay: 2, prec
  * much history a victim has depends on the weekday the run ends on (HOLDOUT-C.md): one
  * kind may lose its one caught attack on a Monday, so the floor holds all kinds together.
  */
-const FLOOR_C = { kindRecall: 0, recallAll: 0.75, benignPer1000PerDay: 5, precision: 0.93, medianTtdMin: 10 };
+const FLOOR_C = { kindRecall: 0, recallAll: 0.78, benignPer1000PerDay: 4, precision: 0.93, medianTtdMin: 10 };
 /**
  * The fourth set (`--traffic d`, HOLDOUT-D.md), written blind while the last changes were
  * made: recall 0.81 in every run, 5.2–6.0 benign tokens per 1,000 per day (VPN toggles in
  * censored countries and Tor users, impossible_travel and new_location, both review-only),
  * precision 0.63–0.68. After the changes of 2026-12-07 evening (docs/detectors.md, "Six
  * sets at fixed ends"): recall 0.88, 0.3–1.4 benign, precision 0.88–0.97 over three ends.
- * The floor holds most of that; the printed gap is the work left.
+ * After the changes of 2026-12-08: recall 0.94, 0.3 benign, precision 0.97. The floor
+ * holds most of that; the printed gap is the work left.
  */
-const FLOOR_D = { kindRecall: 0, recallAll: 0.8, benignPer1000PerDay: 4, precision: 0.75, medianTtdMin: 10 };
+const FLOOR_D = { kindRecall: 0.25, recallAll: 0.85, benignPer1000PerDay: 3, precision: 0.85, medianTtdMin: 10 };
 /**
  * The fifth set (`--traffic e`, HOLDOUT-E.md), written blind and measured at dc27684: recall
  * 0.75, 4.3–6.3 benign tokens per 1,000 per day, precision 0.78–0.85; after the last changes
  * (one of them made from its misses) 0.78, 4.3–7.2, 0.76–0.85; after the changes of
- * 2026-12-07 evening 0.81, 3.8–6.9, 0.79–0.87 over three ends. The floor holds that.
+ * 2026-12-07 evening 0.81, 3.8–6.9, 0.79–0.87 over three ends; after those of 2026-12-08
+ * 0.88, 3.0–3.4, 0.89–0.90 over two ends. The floor holds that.
  */
-const FLOOR_E = { kindRecall: 0, recallAll: 0.72, benignPer1000PerDay: 9, precision: 0.7, medianTtdMin: 10 };
+const FLOOR_E = { kindRecall: 0.25, recallAll: 0.8, benignPer1000PerDay: 6, precision: 0.8, medianTtdMin: 10 };
 /**
  * The sixth set (`--traffic f`, HOLDOUT-F.md), written blind and measured at 40a69d9 (main at
  * ee33bcd), before any change was made from it: recall 0.94 (new_location and ip_fanout
  * 0.75, every other kind 1.00), 1.0 benign token per 1,000 per day, precision 0.91–0.92.
  * Its travellers on eSIMs (mobile data leaving through Singapore while they are in
  * Thailand) move with the end time: ending at 22:40 instead of 22:00, nine of them are
- * flagged by impossible_travel (2.4 benign per 1,000, precision 0.83). The floor allows that.
+ * flagged by impossible_travel (2.4 benign per 1,000, precision 0.83). After the changes
+ * of 2026-12-08 (a traveller's phone is allowed its region): 0.97, 0.2, 0.98 at both ends.
  */
-const FLOOR_F = { kindRecall: 0.5, recallAll: 0.85, benignPer1000PerDay: 4, precision: 0.75, medianTtdMin: 10 };
+const FLOOR_F = { kindRecall: 0.5, recallAll: 0.9, benignPer1000PerDay: 3, precision: 0.85, medianTtdMin: 10 };
 /**
  * The seventh set (`--traffic g`, HOLDOUT-G.md), written blind and measured at 8f5bf12,
- * before any change was made from it: FLOOR_G_BEFORE. FLOOR_G_AFTER
+ * before any change was made from it: recall 0.84 (new_location and ip_fanout 0.50,
+ * rate_spike 0.75), 3.4 benign tokens per 1,000 per day (in-flight passengers), precision
+ * 0.65–0.66. After the changes of 2026-12-08 (some made from it): 0.97, 0.2, 0.98.
  */
-const FLOOR_G = { kindRecall: 0.5, recallAll: 0.8, benignPer1000PerDay: 3, precision: 0.8, medianTtdMin: 10 };
+const FLOOR_G = { kindRecall: 0.5, recallAll: 0.9, benignPer1000PerDay: 2, precision: 0.9, medianTtdMin: 10 };
 const RUNS = [
   { traffic: 'a', seed: 11, floor: FLOOR_A },
   { traffic: 'a', seed: 12, floor: FLOOR_A },
