@@ -290,10 +290,14 @@ export function withinSpread(history: PrincipalHistory, v: Pick<Visit, 'asn' | '
   if (kind === 'mobile') return Boolean(history.classes.get('mobile')?.has(v.country) || (!v.country && history.classes.has('mobile')));
   // People pick VPN exits; a machine credential (no user) on a commercial VPN exit has only
   // ever done so when its history says so: a cloud history is no VPN spread for a job.
-  if (machine && kind === 'vpn' && !history.classes.has('vpn')) return false;
-  // Regions in several countries make a spread (a CI fleet, a VPN user picking exits
-  // abroad): another is normal. Servers in one country are a place, not a spread (a cloud
-  // desktop pool in Frankfurt, notebooks in two US regions): a server abroad is new.
+  // A commercial VPN's exits are picked by its user, country by country: any server history
+  // covers them. A machine credential (no user) has only done so when its history says so:
+  // a cloud history is no VPN spread for a job.
+  if (kind === 'vpn') return machine ? history.classes.has('vpn') : history.classes.has('hosting') || history.classes.has('vpn');
+  // Cloud regions in several countries make a spread (a CI fleet, a VPN user's exits on
+  // rented servers abroad): another is normal. Servers in one country are a place, not a
+  // spread (a cloud desktop pool in Frankfurt, notebooks in two US regions): a cloud
+  // server abroad is new.
   const countries = new Set([...history.serverPlaces].map((k) => k.slice(0, k.indexOf('/'))));
   return countries.size >= 2 || countries.has(v.country);
 }

@@ -327,6 +327,13 @@ function scenario() {
   use('vdi-now', NOW - 50 * MIN, 40, 45 * MIN, azureFra);
   use('vdi-stolen', NOW - 30 * MIN, 10, 10 * MIN, { country: 'SE', city: 'Gävle', lat: 60.67, lon: 17.14, asn: 8075, asn_org: 'Microsoft Corporation', ip: '51.12.1.9', user_id: 'vdi-user' });
 
+  // Benign: a user whose VPN exit was in Britain picks one in Canada while its home line is
+  // in use (people pick exits country by country).
+  habit('exit-picker-old', 5, 30, 2, { ...PLACES.berlin, user_id: 'exit-picker' });
+  habit('exit-picker-old', 5, 10, 2, { country: 'GB', city: 'London', lat: 51.51, lon: -0.13, asn: 9009, asn_org: 'M247 Europe SRL', ip: '185.195.232.9', user_id: 'exit-picker' }, 2);
+  use('exit-picker-now', NOW - 50 * MIN, 40, 45 * MIN, { ...PLACES.berlin, user_id: 'exit-picker' });
+  use('exit-picker', NOW - 30 * MIN, 10, 10 * MIN, { country: 'CA', city: 'Montreal', lat: 45.5, lon: -73.57, asn: 9009, asn_org: 'M247 Europe SRL', ip: '38.132.118.9', user_id: 'exit-picker' });
+
   // new_location for a client's fresh tokens (client credentials, a new access token each
   // hour, no user): the history is the client's. A token of it used from a VPN exit in
   // Sweden while the client's jobs keep running in Ashburn; benign: a token of another
@@ -464,7 +471,7 @@ describe('detectors catch the attack and spare the look-alike', () => {
   });
 
   it('impossible_travel allows a traveller\'s phone its region (a travel eSIM out in Singapore), a principal seen for less than a day its servers, and a passenger a satellite\'s teleports', () => {
-    for (const token of ['tourist-esim', 'young-traveller', 'young-vpn', 'passenger']) expect(flags.filter((f) => f.subject === fp(token)), token).toEqual([]);
+    for (const token of ['tourist-esim', 'young-traveller', 'young-vpn', 'passenger', 'exit-picker']) expect(flags.filter((f) => f.subject === fp(token)), token).toEqual([]);
     expect(flagged('impossible_travel', fp('young-victim')).map((f) => f.explanation)).toEqual([expect.stringMatching(/^New York, US \d\d:\d\d then São Paulo, BR/)]);
     expect(flagged('impossible_travel', fp('nurse')).map((f) => f.explanation)).toEqual([expect.stringMatching(/^used from Dallas, US and Lagos, NG at once/)]);
   });

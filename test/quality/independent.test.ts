@@ -27,7 +27,13 @@ const TARGET = { kindRecall: 0.95, benignPer1000PerDay: 1, precision: 0.95, medi
  * per 1,000 per day, median TTD 2.8–3.5 min: the targets are met on these runs. Before
  * issue 13's changes: all attacks 0.44, two kinds at 0, precision 0.71–0.83, 4.5–5.4 benign.
  */
-const FLOOR_A = { kindRecall: 0.75, recallAll: 0.94, benignPer1000PerDay: 2.5, precision: 0.93, medianTtdMin: 10 };
+/**
+ * Since 2026-12-08 ("servers in one country are no spread"): a job or a user whose cloud
+ * servers were all in one country, now on a server abroad while its usual place is in use,
+ * is flagged for review: 0.9–1.0 benign per 1,000 per day at the fixed ends, 2.1 for seed
+ * 12 ending 02:05 (a Hetzner exit in Germany for a British user, a Tokyo job in Ashburn).
+ */
+const FLOOR_A = { kindRecall: 0.75, recallAll: 0.94, benignPer1000PerDay: 3, precision: 0.93, medianTtdMin: 10 };
 /**
  * The held-out generator (`--traffic b`, HOLDOUT.md), one seed: measured at 7cd05ab, the first
  * time the changed detectors met it, recall 0.91–0.97 (rate_spike 0.75 in every run,
