@@ -171,8 +171,11 @@ export async function buildApp(ctx: Context, options: BuildOptions = {}): Promis
     }
     if (status >= 400 && status < 500) {
       const code = FASTIFY_CODES[error.code] ?? error.code?.toLowerCase().replace(/^fst_err_/, '') ?? 'bad_request';
-      request.log.warn({ code }, error.message);
-      return reply.code(status).send(errorBody(code, error.message));
+      // Say what the limit is: a gateway's operator sizes its batches by it.
+      const limit = request.routeOptions.bodyLimit ?? ctx.config.server.body_limit_bytes;
+      const message = code === 'payload_too_large' ? `the body is larger than this route accepts (${limit} bytes); send smaller batches` : error.message;
+      request.log.warn({ code }, message);
+      return reply.code(status).send(errorBody(code, message));
     }
     request.log.error({ err: error }, 'unhandled error');
     return reply.code(500).send(errorBody('internal', 'internal error; the request id is in the logs', [{ request_id: request.id }]));
