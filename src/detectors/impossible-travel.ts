@@ -149,7 +149,7 @@ const habitPlace = z.tuple([z.string(), z.string(), z.coerce.number(), z.string(
  */
 const habitSpans = defineQuery({
   name: 'impossible_travel_habit',
-  sql: `SELECT principal, toUnixTimestamp(span) * 1000 AS span,
+  sql: `SELECT principal, toUnixTimestamp(span) * 1000 AS span_ms,
             groupArray((country, city, asn, asn_org, toFloat64(assumeNotNull(la)), toFloat64(assumeNotNull(lo)), first_seen, last_seen)) AS places
      FROM (
        SELECT principal, hour - toIntervalHour(arrayJoin(range({span_hours:UInt32}))) AS span, toString(country) AS country, city, asn,
@@ -164,7 +164,7 @@ const habitSpans = defineQuery({
      ORDER BY principal, span
      LIMIT {per_day:UInt32} BY principal, toDate(span)`,
   params: z.object({ principals: z.array(z.string()), from: z.date(), to: z.date(), span_hours: z.number().int().positive(), min_m: z.number().positive(), per_day: z.number().int().positive() }),
-  row: z.object({ principal: z.string(), span: z.coerce.number(), places: z.array(habitPlace) }),
+  row: z.object({ principal: z.string(), span_ms: z.coerce.number(), places: z.array(habitPlace) }),
 });
 
 /** Spans a day read of a principal's history, at most: enough to tell a habit (it needs one a day). */
@@ -188,7 +188,7 @@ export async function travelHabits(
   const rows = await habitSpans(warehouse, { principals, from: p.from, to: p.to, span_hours: p.spanHours, min_m: minKm * 1000, per_day: HABIT_SPANS_PER_DAY });
   for (const r of rows) {
     const days = out.get(r.principal) ?? [];
-    const day = new Date(r.span).toISOString().slice(0, 10);
+    const day = new Date(r.span_ms).toISOString().slice(0, 10);
     if (days.length >= p.enough || days.includes(day)) continue;
     const legs: Leg[] = r.places
       .map(([country, city, asn, asn_org, lat, lon, first, last]) => ({ country, city, asn, asn_org, lat, lon, first: new Date(first), last: new Date(last) }))
