@@ -171,8 +171,6 @@ export interface PrincipalHistory {
   places: Set<string>;
   /** The network classes it was seen from, with the countries of each. */
   classes: Map<NetworkClass, Set<string>>;
-  /** Where it was seen on servers (cloud regions, VPN exits): their places (placeKey, country first). */
-  serverPlaces: Set<string>;
   requests: number;
   first: Date;
   /** When each network (ASN) was first seen in the history, ms. */
@@ -204,7 +202,7 @@ export async function principalHistories(warehouse: Warehouse, principals: strin
   for (const p of rows) {
     let h = out.get(p.principal);
     if (!h) {
-      h = { countries: new Set(), networks: new Set(), organisations: new Set(), networkPlaces: new Map(), places: new Set(), classes: new Map(), serverPlaces: new Set(), requests: 0, first: new Date(p.first_seen), networkSince: new Map() };
+      h = { countries: new Set(), networks: new Set(), organisations: new Set(), networkPlaces: new Map(), places: new Set(), classes: new Map(), requests: 0, first: new Date(p.first_seen), networkSince: new Map() };
       out.set(p.principal, h);
     }
     if (p.country) h.countries.add(p.country);
@@ -221,7 +219,6 @@ export async function principalHistories(warehouse: Warehouse, principals: strin
     const seen = h.classes.get(kind) ?? new Set<string>();
     if (p.country) seen.add(p.country);
     h.classes.set(kind, seen);
-    if (kind === 'hosting' || kind === 'vpn') h.serverPlaces.add(placeKey(p));
     h.requests += p.requests;
     if (p.first_seen < h.first.getTime()) h.first = new Date(p.first_seen);
   }
@@ -298,6 +295,7 @@ export function withinSpread(history: PrincipalHistory, v: Pick<Visit, 'asn' | '
   // rented servers abroad): another is normal. Servers in one country are a place, not a
   // spread (a cloud desktop pool in Frankfurt, notebooks in two US regions): a cloud
   // server abroad is new.
-  const countries = new Set([...history.serverPlaces].map((k) => k.slice(0, k.indexOf('/'))));
+  // The countries it was seen in on servers (cloud regions, VPN exits), from its classes.
+  const countries = new Set([...(history.classes.get('hosting') ?? []), ...(history.classes.get('vpn') ?? [])]);
   return countries.size >= 2 || countries.has(v.country);
 }

@@ -78,7 +78,6 @@ describe('isFixedLine and knownNetwork', () => {
     networks: new Set([asn]),
     organisations: new Set([`as${asn}`]),
     networkPlaces: new Map([[asn, places]]),
-    serverPlaces: new Set(),
     places: new Set(places.map((p) => `${p.country}/${p.city}`)),
     classes: new Map([['fixed', new Set(places.map((p) => p.country))]]),
     requests: 100,

@@ -9,6 +9,7 @@ import { trafficEnd } from './runner.js';
 import { generateTrafficB, SIZES_B } from './traffic-b.js';
 import { ATTACK_KINDS } from './traffic.js';
 import { inBlock } from './score.js';
+import { checks } from './ground-truth.js';
 
 const END = trafficEnd(Date.UTC(2026, 11, 7, 12));
 const traffic = generateTrafficB(21, SIZES_B.test, END);
@@ -62,18 +63,7 @@ describe('held-out traffic (b): ground truth', () => {
   });
 
   it('events are in time order, inside the traffic range, with unique ids and known tokens', () => {
-    let prev = -Infinity;
-    const ids = new Set<string>();
-    for (const e of traffic.usage) {
-      expect(e.ts).toBeGreaterThanOrEqual(prev);
-      prev = e.ts;
-      ids.add(e.event_id);
-      expect(traffic.tokens.has(e.token)).toBe(true);
-    }
-    expect(ids.size).toBe(traffic.usage.length);
-    expect(traffic.usage[0]!.ts).toBeGreaterThanOrEqual(traffic.oldest);
-    expect(traffic.usage.at(-1)!.ts).toBeLessThan(traffic.end);
-    for (let i = 1; i < traffic.lifecycle.length; i++) expect(traffic.lifecycle[i]!.ts).toBeGreaterThanOrEqual(traffic.lifecycle[i - 1]!.ts);
+    checks.eventsOrdered(traffic);
   });
 
   it('benign clients never redeem a rotated refresh token (beyond a race within seconds)', () => {
