@@ -133,7 +133,8 @@ function scenario() {
   const aws = (ip: string) => ({ country: 'US', city: 'Ashburn', lat: 39.04, lon: -77.49, asn: 14618, asn_org: 'Amazon.com, Inc.', ip });
   for (let d = 3; d >= 1; d--) use('agent-key', NOW - d * DAY, 60, 30 * MIN, aws('3.80.10.10'));
   for (let i = 0; i < 30; i++) use('agent-key', NOW - 45 * MIN + i * 80_000, 2, 60_000, aws(`3.${80 + (i % 15)}.${i}.7`));
-  for (let d = 3; d >= 1; d--) for (let i = 0; i < 30; i++) use('lambda-client', NOW - d * DAY + i * 80_000, 2, 60_000, aws(`3.${80 + (i % 15)}.${i + 100}.7`));
+  // (60 addresses over 80 minutes a day: whatever the time of day, one clock hour of it holds 30.)
+  for (let d = 3; d >= 1; d--) for (let i = 0; i < 60; i++) use('lambda-client', NOW - d * DAY + i * 80_000, 2, 60_000, aws(`3.${80 + (i % 15)}.${i + 100}.7`));
   for (let i = 0; i < 30; i++) use('lambda-client', NOW - 45 * MIN + i * 80_000, 2, 60_000, aws(`3.${80 + (i % 15)}.${i + 50}.7`));
   // And a serverless key first seen 20 hours ago, 8 addresses an hour since, 20 this hour:
   // its first day is its own spread, not yet a baseline for this rule.
@@ -473,7 +474,7 @@ describe('detectors catch the attack and spare the look-alike', () => {
   it('impossible_travel allows a traveller\'s phone its region (a travel eSIM out in Singapore), a principal seen for less than a day its servers, and a passenger a satellite\'s teleports', () => {
     for (const token of ['tourist-esim', 'young-traveller', 'young-vpn', 'passenger', 'exit-picker']) expect(flags.filter((f) => f.subject === fp(token)), token).toEqual([]);
     expect(flagged('impossible_travel', fp('young-victim')).map((f) => f.explanation)).toEqual([expect.stringMatching(/^New York, US \d\d:\d\d then São Paulo, BR/)]);
-    expect(flagged('impossible_travel', fp('nurse')).map((f) => f.explanation)).toEqual([expect.stringMatching(/^used from Dallas, US and Lagos, NG at once/)]);
+    expect(flagged('impossible_travel', fp('nurse')).map((f) => f.explanation)).toEqual([expect.stringMatching(/^used from (Dallas, US and Lagos, NG|Lagos, NG and Dallas, US) at once/)]);
   });
 
   it('impossible_travel spares a key whose own history is in two places at once every day (new_location still asks about the new country)', () => {
